@@ -1,0 +1,42 @@
+# hvo: build, test, run.  `make help` lists the targets.
+CC ?= cc
+CSTD := -std=c11 -D_POSIX_C_SOURCE=200809L
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS ?= -O2 -g
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDLIBS := -lpthread
+
+SRC := $(filter-out src/main.c,$(wildcard src/*.c))
+HDR := $(wildcard src/*.h)
+TEST_SRC := $(wildcard tests/unit/*.c)
+
+BUILD := build
+
+all: $(BUILD)/hvo
+
+$(BUILD):
+	mkdir -p $(BUILD)
+
+$(BUILD)/hvo: $(SRC) src/main.c $(HDR) | $(BUILD)
+	$(CC) $(CSTD) $(WARN) $(CFLAGS) -o $@ $(SRC) src/main.c $(LDLIBS)
+
+# Tests: unit tests and scenario files, under ASan and UBSan.
+$(BUILD)/test_hvo: $(SRC) $(HDR) $(TEST_SRC) tests/harness.h | $(BUILD)
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Isrc -o $@ $(SRC) $(TEST_SRC) $(LDLIBS)
+
+check: $(BUILD)/test_hvo $(BUILD)/hvo
+	$(BUILD)/test_hvo
+
+run: $(BUILD)/hvo
+	$(BUILD)/hvo run
+
+clean:
+	rm -rf $(BUILD)
+
+help:
+	@echo "make          build build/hvo"
+	@echo "make run      run the built-in default scenario and print its report"
+	@echo "make check    build with ASan+UBSan, run unit and scenario tests"
+	@echo "make clean    remove build/"
+
+.PHONY: all check run clean help

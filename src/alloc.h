@@ -1,0 +1,45 @@
+/*
+ * The allocation choke point.  Every page the simulated kernel takes, at boot
+ * (memblock) or at run time (buddy, contiguous ranges), goes through
+ * alloc_frames(), which first asks the fault-injection policy.  Frames come
+ * back to the buddy allocator through free_frames() or, for memblock
+ * frames, free_reserved_frames().
+ */
+#ifndef HVO_ALLOC_H
+#define HVO_ALLOC_H
+
+#include "machine.h"
+
+struct alloc_request {
+	enum alloc_site site;
+	unsigned order;           /* 2^order contiguous, naturally aligned */
+	int nid;                  /* preferred node, NUMA_NO_NODE for any */
+	bool this_node;           /* __GFP_THISNODE: no fallback to others */
+	enum zone_type high_zone; /* highest zone allowed (movable: MOVABLE) */
+};
+
+/*
+ * Allocate per @req: from memblock during early boot, from the buddy
+ * allocator (contiguous range search above max_order) once running.
+ * Returns the first pfn or PFN_NONE (failure, injected or real).
+ */
+pfn_t alloc_frames(struct machine *m, const struct alloc_request *req);
+
+/* Return a block taken from the buddy allocator. */
+void free_frames(struct machine *m, pfn_t pfn, unsigned order);
+
+/*
+ * Return memblock-reserved pages to the buddy allocator after boot
+ * (free_reserved_page): the zone's managed count grows, so MemTotal does.
+ */
+void free_reserved_frames(struct machine *m, pfn_t pfn, uint64_t nr);
+
+/* A kernel request for one page on @nid, in the usual zone order. */
+static inline struct alloc_request kernel_page_request(enum alloc_site site,
+						       int nid)
+{
+	struct alloc_request r = { site, 0, nid, false, ZONE_NORMAL };
+	return r;
+}
+
+#endif

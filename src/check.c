@@ -1,0 +1,501 @@
+/*
+ * Invariant checker (see check.h).  What it proves, each in its own
+ * function:
+ *  - reachability: every present section's struct pages are mapped;
+ *  - struct page contents: node and zone bits of every generated struct
+ *    page agree with the layout (lazy frames are correct by construction);
+ *  - ownership: vmemmap frames, page-table frames, huge pages, free blocks
+ *    and the kernel image are pairwise disjoint, and together with the
+ *    frames still reserved since boot they add up to exactly the present
+ *    memory, so nothing is leaked or owned twice;
+ *  - the buddy allocator's free lists agree with its counters;
+ *  - counters equal a recount (vmemmap pages by origin, page tables,
+ *    managed pages);
+ *  - the TLB holds no translation the page table no longer has.
+ */
+#include <stdarg.h>
+#include <string.h>
+
+#include "check.h"
+#include "page.h"
+#include "pgtable.h"
+
+void check_fail(struct check_report *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->nr_violations++;
+	if (r->nr_lines >= CHECK_MAX_LINES)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->lines[r->nr_lines++], sizeof(r->lines[0]), fmt, ap);
+	va_end(ap);
+}
+
+void check_report_print(const struct check_report *r, FILE *out)
+{
+	for (unsigned i = 0; i < r->nr_lines; i++)
+		fprintf(out, "  %s\n", r->lines[i]);
+	if (r->nr_violations > r->nr_lines)
+		fprintf(out, "  ... and %llu more\n",
+			(unsigned long long)(r->nr_violations - r->nr_lines));
+}
+
+#define P(x) ((unsigned long long)(x))
+
+/* ---- reachability ---- */
+
+static void check_sections_mapped(struct machine *m, struct check_report *r)
+{
+	const struct geometry *g = &m->geo;
+
+	for (uint64_t s = 0; s < m->nr_sections; s++) {
+		const struct mem_section *ms = &m->mem_section[s];
+		vaddr_t start, end;
+		struct pt_walk w;
+
+		if (!(ms->flags & SECTION_MARKED_PRESENT))
+			continue;
+		if (!(ms->flags & SECTION_HAS_MEM_MAP)) {
+			check_fail(r, "section %llu: present but has no memmap", P(s));
+			continue;
+		}
+		start = pfn_to_page_va(g, section_nr_to_pfn(g, s));
+		end = start + g->pages_per_section * g->struct_page_size;
+		for (vaddr_t va = ALIGN_DOWN(start, g->page_size); va < end;
+		     va += g->page_size) {
+			if (vmemmap_walk_va(m, va, &w)) {
+				check_fail(r, "pfn %#llx: struct page at va %#llx is not mapped",
+					   P(page_va_to_pfn(g, MAX(va, start))), P(va));
+				break;
+			}
+			if (w.leaf == PT_PMD) /* skip the rest of the block */
+				va = ALIGN_DOWN(va, 1ULL << g->pmd_shift) +
+				     (1ULL << g->pmd_shift) - g->page_size;
+		}
+	}
+}
+
+/* ---- leaves: what every mapping points at ---- */
+
+/* Frames reached from the page table, one bit per frame-store slot. */
+struct seen_map {
+	const struct frame_store *fs;
+	uint64_t **bits;
+};
+
+static void seen_init(struct seen_map *sm, const struct frame_store *fs)
+{
+	sm->fs = fs;
+	sm->bits = calloc(fs->nr_dirs, sizeof(*sm->bits));
+	if (!sm->bits) {
+		fprintf(stderr, "hvo: host out of memory\n");
+		abort();
+	}
+}
+
+static void seen_destroy(struct seen_map *sm)
+{
+	for (uint64_t d = 0; d < sm->fs->nr_dirs; d++)
+		free(sm->bits[d]);
+	free(sm->bits);
+}
+
+static void seen_mark(struct seen_map *sm, pfn_t pfn)
+{
+	uint64_t d = pfn >> sm->fs->pfn_shift_per_dir;
+	uint64_t i = pfn & ((1ULL << sm->fs->pfn_shift_per_dir) - 1);
+
+	if (d >= sm->fs->nr_dirs)
+		return;
+	if (!sm->bits[d]) {
+		sm->bits[d] = calloc(DIV_ROUND_UP(1ULL << sm->fs->pfn_shift_per_dir, 64), 8);
+		if (!sm->bits[d]) {
+			fprintf(stderr, "hvo: host out of memory\n");
+			abort();
+		}
+	}
+	sm->bits[d][i >> 6] |= 1ULL << (i & 63);
+}
+
+static bool seen_test(const struct seen_map *sm, pfn_t pfn)
+{
+	uint64_t d = pfn >> sm->fs->pfn_shift_per_dir;
+	uint64_t i = pfn & ((1ULL << sm->fs->pfn_shift_per_dir) - 1);
+
+	return d < sm->fs->nr_dirs && sm->bits[d] &&
+	       (sm->bits[d][i >> 6] & (1ULL << (i & 63)));
+}
+
+struct leaf_ctx {
+	struct machine *m;
+	struct check_report *r;
+	struct seen_map seen; /* frames some leaf maps */
+};
+
+/* Check the struct pages of one vmemmap page mapped at @va by frame @pfn. */
+static void check_vmemmap_page(struct leaf_ctx *c, vaddr_t va, pfn_t pfn)
+{
+	struct machine *m = c->m;
+	const struct geometry *g = &m->geo;
+	enum frame_owner o = frame_owner(&m->frames, pfn);
+	const uint8_t *bytes;
+
+	if (o != FO_VMEMMAP && o != FO_SHARED_TAIL) {
+		check_fail(c->r, "va %#llx: maps frame %#llx, which is %s",
+			   P(va), P(pfn), o == FO_NONE ? "not owned (free or foreign)" : "a page table");
+		return;
+	}
+	seen_mark(&c->seen, pfn);
+	bytes = frame_bytes(&m->frames, pfn);
+	if (!bytes || !g->struct_page_pow2)
+		return; /* lazy: generated from the layout when touched */
+	for (unsigned i = 0; i < g->spp; i++) {
+		pfn_t p = page_va_to_pfn(g, va) + i;
+		struct page_struct ps;
+		struct zone *z;
+
+		if (!pfn_present(m, p))
+			continue;
+		z = page_zone(m, p);
+		page_struct_decode(g, bytes + i * g->struct_page_size, &ps);
+		c->r->nr_struct_pages_checked++;
+		if (z && (flags_nid(ps.flags) != z->nid || flags_zone(ps.flags) != z->idx)) {
+			check_fail(c->r, "pfn %#llx: struct page says node %d zone %s, layout says node %d zone %s",
+				   P(p), flags_nid(ps.flags), zone_name(flags_zone(ps.flags)),
+				   z->nid, zone_name(z->idx));
+		}
+	}
+}
+
+static int check_leaf(void *arg, vaddr_t va, enum pt_level lvl, uint64_t e)
+{
+	struct leaf_ctx *c = arg;
+	const struct geometry *g = &c->m->geo;
+
+	if (lvl == PT_PMD) {
+		for (uint64_t i = 0; i < g->ptrs_per_table; i++)
+			check_vmemmap_page(c, va + (i << g->page_shift), entry_pfn(e) + i);
+	} else {
+		check_vmemmap_page(c, va, entry_pfn(e));
+	}
+	return 0;
+}
+
+/* ---- ownership ---- */
+
+struct folio_ref {
+	pfn_t pfn;
+	uint64_t nr;
+};
+
+struct owner_ctx {
+	struct machine *m;
+	struct check_report *r;
+	uint64_t nr_vmemmap[3];  /* by origin */
+	uint64_t nr_pgtable;
+	uint64_t nr_shared_tail;
+	uint64_t nr_memblock;    /* frames of any owner still memblock-reserved */
+	uint64_t nr_buddy_owned; /* frames allocated from buddy */
+	struct folio_ref *folios; /* huge pages and leaked ranges, sorted */
+	uint64_t nr_folios;
+	const struct seen_map *seen;
+};
+
+/* Index of the folio containing @pfn, or -1. */
+static int64_t folio_lookup(const struct owner_ctx *c, pfn_t pfn)
+{
+	uint64_t lo = 0, hi = c->nr_folios;
+
+	while (lo < hi) {
+		uint64_t mid = (lo + hi) / 2;
+		if (c->folios[mid].pfn <= pfn)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return -1;
+	lo--;
+	return pfn < c->folios[lo].pfn + c->folios[lo].nr ? (int64_t)lo : -1;
+}
+
+/* Does [s, e) intersect any huge page? */
+static bool folio_overlaps(const struct owner_ctx *c, pfn_t s, pfn_t e)
+{
+	uint64_t lo = 0, hi = c->nr_folios;
+
+	while (lo < hi) { /* first folio starting at or after e */
+		uint64_t mid = (lo + hi) / 2;
+		if (c->folios[mid].pfn < e)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo && c->folios[lo - 1].pfn + c->folios[lo - 1].nr > s;
+}
+
+static bool in_kernel_image(const struct machine *m, pfn_t pfn)
+{
+	pfn_t base = (16 * SZ_1M) >> m->geo.page_shift;
+	return pfn >= base && pfn < base + m->kernel_reserved_pages;
+}
+
+static struct zone *free_block_zone(struct machine *m, pfn_t pfn, pfn_t *blk,
+				    int *order)
+{
+	struct zone *z = page_zone(m, pfn);
+
+	*order = z ? buddy_free_order(&z->buddy, pfn, blk) : -1;
+	return z;
+}
+
+static int check_frame(void *arg, pfn_t pfn, uint64_t e)
+{
+	struct owner_ctx *c = arg;
+	enum frame_owner o = (enum frame_owner)(e & FRAME_OWNER_MASK);
+	enum frame_origin origin =
+		(enum frame_origin)((e & FRAME_ORIGIN_MASK) >> FRAME_ORIGIN_SHIFT);
+	pfn_t blk;
+	int order;
+
+	if ((o == FO_VMEMMAP || o == FO_SHARED_TAIL) && !seen_test(c->seen, pfn))
+		check_fail(c->r, "pfn %#llx: %s frame is mapped nowhere (leaked)", P(pfn),
+			   o == FO_VMEMMAP ? "vmemmap" : "shared tail");
+	switch (o) {
+	case FO_VMEMMAP:
+		c->nr_vmemmap[origin]++;
+		break;
+	case FO_PGTABLE:
+		c->nr_pgtable++;
+		break;
+	case FO_SHARED_TAIL:
+		c->nr_shared_tail++;
+		break;
+	default:
+		break;
+	}
+	if (origin == ORIGIN_MEMBLOCK)
+		c->nr_memblock++;
+	else if (origin == ORIGIN_BUDDY)
+		c->nr_buddy_owned++;
+	if (origin == ORIGIN_ALTMAP)
+		return 0; /* lives in unmanaged hot-added memory */
+	if (!pfn_present(c->m, pfn))
+		check_fail(c->r, "pfn %#llx: owned frame is not present memory", P(pfn));
+	free_block_zone(c->m, pfn, &blk, &order);
+	if (order >= 0)
+		check_fail(c->r, "pfn %#llx: owned frame is also free (block %#llx order %d)",
+			   P(pfn), P(blk), order);
+	if (folio_lookup(c, pfn) >= 0)
+		check_fail(c->r, "pfn %#llx: owned frame lies inside a huge page", P(pfn));
+	if (in_kernel_image(c->m, pfn))
+		check_fail(c->r, "pfn %#llx: owned frame lies inside the kernel image", P(pfn));
+	return 0;
+}
+
+static int check_free_block(void *arg, pfn_t pfn, unsigned order)
+{
+	struct owner_ctx *c = arg;
+	uint64_t n = 1ULL << order;
+
+	if (folio_overlaps(c, pfn, pfn + n))
+		check_fail(c->r, "pfn %#llx: free block of order %u overlaps a huge page",
+			   P(pfn), order);
+	if (in_kernel_image(c->m, pfn) || in_kernel_image(c->m, pfn + n - 1))
+		check_fail(c->r, "pfn %#llx: free block overlaps the kernel image", P(pfn));
+	if (memblock_type_pages_in(&c->m->memblock.memory, pfn, pfn + n) != n)
+		check_fail(c->r, "pfn %#llx: free block of order %u covers a hole", P(pfn), order);
+	return 0;
+}
+
+static int cmp_folio_ref(const void *a, const void *b)
+{
+	const struct folio_ref *x = a, *y = b;
+	return x->pfn < y->pfn ? -1 : x->pfn > y->pfn;
+}
+
+static void collect_folios(struct machine *m, struct owner_ctx *c)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < m->nr_hstates; i++)
+		for (unsigned nid = 0; nid < MAX_NUMNODES; nid++)
+			n += m->hstates[i].freelists[nid].nr;
+	n += m->nr_leaks;
+	c->folios = malloc(MAX(n, 1) * sizeof(*c->folios));
+	if (!c->folios) {
+		fprintf(stderr, "hvo: host out of memory\n");
+		abort();
+	}
+	for (unsigned i = 0; i < m->nr_hstates; i++) {
+		for (unsigned nid = 0; nid < MAX_NUMNODES; nid++) {
+			const struct folio_list *fl = &m->hstates[i].freelists[nid];
+			for (uint64_t k = 0; k < fl->nr; k++)
+				c->folios[c->nr_folios++] = (struct folio_ref){
+					fl->v[k].pfn, 1ULL << m->hstates[i].order };
+		}
+	}
+	/* Leaked folios ("Bad page state") are owned by nobody, for good. */
+	for (uint64_t i = 0; i < m->nr_leaks; i++)
+		c->folios[c->nr_folios++] = (struct folio_ref){ m->leaks[i].pfn, m->leaks[i].nr };
+	qsort(c->folios, c->nr_folios, sizeof(*c->folios), cmp_folio_ref);
+}
+
+static void check_folios_disjoint(struct owner_ctx *c)
+{
+	for (uint64_t i = 1; i < c->nr_folios; i++) {
+		if (c->folios[i - 1].pfn + c->folios[i - 1].nr > c->folios[i].pfn)
+			check_fail(c->r, "pfn %#llx: huge pages overlap", P(c->folios[i].pfn));
+	}
+}
+
+static void check_ownership(struct machine *m, struct check_report *r,
+			    const struct seen_map *seen)
+{
+	struct owner_ctx c = { .m = m, .r = r, .seen = seen };
+	uint64_t present = 0, managed = global_managed_pages(m);
+	uint64_t nr_free = global_free_pages(m), folio_pages = 0;
+
+	collect_folios(m, &c);
+	check_folios_disjoint(&c);
+	frame_for_each(&m->frames, check_frame, &c);
+	for (unsigned nid = 0; nid < m->nr_nodes; nid++)
+		for (unsigned z = 0; z < MAX_NR_ZONES; z++) {
+			const struct zone *zone = &m->nodes[nid].node_zones[z];
+			present += zone->present_pages;
+			if (zone->initialized)
+				buddy_for_each_free(&zone->buddy, check_free_block, &c);
+		}
+	for (uint64_t i = 0; i < c.nr_folios; i++)
+		folio_pages += c.folios[i].nr;
+
+	/*
+	 * Managed pages: every present page that left memblock.  Bootmem
+	 * huge pages became managed when they were gathered into the pool.
+	 */
+	if (present - managed != m->kernel_reserved_pages + c.nr_memblock)
+		check_fail(r, "managed pages %llu: present %llu - kernel %llu - memblock-held frames %llu = %llu",
+			   P(managed), P(present), P(m->kernel_reserved_pages), P(c.nr_memblock),
+			   P(present - m->kernel_reserved_pages - c.nr_memblock));
+	/* Allocated managed pages are all accounted for by an owner. */
+	if (managed - nr_free != c.nr_buddy_owned + folio_pages)
+		check_fail(r, "leak: %llu managed pages are allocated but owners account for %llu (frames %llu + huge pages %llu)",
+			   P(managed - nr_free), P(c.nr_buddy_owned + folio_pages),
+			   P(c.nr_buddy_owned), P(folio_pages));
+	/* Counters against the recount. */
+	if (m->geo.struct_page_pow2) {
+		if ((int64_t)c.nr_vmemmap[ORIGIN_MEMBLOCK] != m->stat.nr_memmap_boot_pages)
+			check_fail(r, "nr_memmap_boot_pages is %lld, memblock vmemmap frames %llu",
+				   (long long)m->stat.nr_memmap_boot_pages, P(c.nr_vmemmap[ORIGIN_MEMBLOCK]));
+		if ((int64_t)(c.nr_vmemmap[ORIGIN_BUDDY] + c.nr_vmemmap[ORIGIN_ALTMAP]) != m->stat.nr_memmap_pages)
+			check_fail(r, "nr_memmap_pages is %lld, buddy+altmap vmemmap frames %llu",
+				   (long long)m->stat.nr_memmap_pages,
+				   P(c.nr_vmemmap[ORIGIN_BUDDY] + c.nr_vmemmap[ORIGIN_ALTMAP]));
+	}
+	if (c.nr_pgtable != m->stat.vmemmap_pgtable_pages)
+		check_fail(r, "vmemmap_pgtable_pages is %llu, page-table frames %llu",
+			   P(m->stat.vmemmap_pgtable_pages), P(c.nr_pgtable));
+	if (c.nr_shared_tail != m->stat.nr_shared_tail_pages)
+		check_fail(r, "nr_shared_tail_pages is %llu, shared tail frames %llu",
+			   P(m->stat.nr_shared_tail_pages), P(c.nr_shared_tail));
+	free(c.folios);
+}
+
+static int count_table(void *arg, pfn_t pfn, enum pt_level lvl)
+{
+	(void)pfn;
+	(void)lvl;
+	(*(uint64_t *)arg)++;
+	return 0;
+}
+
+static void check_tables_reachable(struct machine *m, struct check_report *r)
+{
+	uint64_t n = 0;
+
+	vmemmap_for_each_table(m, count_table, &n);
+	if (n != m->stat.vmemmap_pgtable_pages)
+		check_fail(r, "page tables: %llu reachable from the PGD, %llu counted (a table leaked or was freed in use)",
+			   P(n), P(m->stat.vmemmap_pgtable_pages));
+}
+
+/* ---- buddy ---- */
+
+struct count_ctx {
+	uint64_t per_order[MAX_MAX_ORDER + 1];
+};
+
+static int count_free(void *arg, pfn_t pfn, unsigned order)
+{
+	(void)pfn;
+	((struct count_ctx *)arg)->per_order[order]++;
+	return 0;
+}
+
+static void check_buddy(struct machine *m, struct check_report *r)
+{
+	for (unsigned nid = 0; nid < m->nr_nodes; nid++)
+		for (unsigned z = 0; z < MAX_NR_ZONES; z++) {
+			struct zone *zone = &m->nodes[nid].node_zones[z];
+			struct count_ctx c = { { 0 } };
+			uint64_t pages = 0;
+
+			if (!zone->initialized)
+				continue;
+			buddy_for_each_free(&zone->buddy, count_free, &c);
+			for (unsigned o = 0; o <= zone->buddy.max_order; o++) {
+				pages += c.per_order[o] << o;
+				if (c.per_order[o] != zone->buddy.area[o].nr_free)
+					check_fail(r, "node %u zone %s: order %u has %llu free blocks, counter says %llu",
+						   nid, zone_name(zone->idx), o, P(c.per_order[o]),
+						   P(zone->buddy.area[o].nr_free));
+			}
+			if (pages != zone->buddy.nr_free_pages)
+				check_fail(r, "node %u zone %s: free lists hold %llu pages, nr_free_pages says %llu",
+					   nid, zone_name(zone->idx), P(pages), P(zone->buddy.nr_free_pages));
+			if (zone->managed_pages > zone->present_pages)
+				check_fail(r, "node %u zone %s: managed %llu > present %llu", nid,
+					   zone_name(zone->idx), P(zone->managed_pages), P(zone->present_pages));
+		}
+}
+
+/* ---- TLB ---- */
+
+static void check_tlb(struct machine *m, struct check_report *r)
+{
+	for (unsigned i = 0; i < TLB_ENTRIES; i++) {
+		const struct tlb_entry *t = &m->mmu.tlb[i];
+		vaddr_t va = t->vpage << m->geo.page_shift;
+		struct pt_walk w;
+
+		if (t->vpage == ~0ULL)
+			continue;
+		if (vmemmap_walk_va(m, va, &w))
+			check_fail(r, "stale TLB: va %#llx cached but no longer mapped", P(va));
+		else if (w.pfn != t->pfn || w.writable != t->writable)
+			check_fail(r, "stale TLB: va %#llx cached as frame %#llx%s, page table says %#llx%s",
+				   P(va), P(t->pfn), t->writable ? " rw" : " ro", P(w.pfn),
+				   w.writable ? " rw" : " ro");
+	}
+}
+
+uint64_t mm_check(struct machine *m, struct check_report *r)
+{
+	struct leaf_ctx lc = { .m = m, .r = r };
+
+	memset(r, 0, sizeof(*r));
+	if (m->phase != PHASE_RUNNING) {
+		check_fail(r, "machine is not booted");
+		return r->nr_violations;
+	}
+	seen_init(&lc.seen, &m->frames);
+	check_sections_mapped(m, r);
+	vmemmap_for_each_leaf(m, check_leaf, &lc);
+	check_tables_reachable(m, r);
+	check_buddy(m, r);
+	check_ownership(m, r, &lc.seen);
+	check_tlb(m, r);
+	seen_destroy(&lc.seen);
+	return r->nr_violations;
+}

@@ -1,0 +1,112 @@
+/*
+ * Frame store: what the simulator knows about the simulated physical frames
+ * whose contents matter.
+ *
+ * Huge-page data and free memory are never backed.  A frame owned by the
+ * kernel's vmemmap machinery (a vmemmap page, a page-table page, a shared
+ * tail page) has an entry here recording its owner, where it came from
+ * (memblock, buddy, altmap) and its bytes.  Bytes are either real host memory
+ * or "lazy": a vmemmap page whose contents are exactly what memmap_init wrote
+ * for one vmemmap page index, generated on first touch (see sparse.c).
+ *
+ * Entries live in a two-level table indexed by section, allocated only for
+ * sections that hold such frames, so a 16 TiB machine costs nothing for the
+ * frames that carry no metadata.
+ *
+ * Entry encoding (64 bits):
+ *   bits 0-2  owner (enum frame_owner, 0 = no entry)
+ *   bits 3-4  origin (enum frame_origin)
+ *   bit  5    FRAME_LAZY: bits 12..63 hold the vmemmap page index
+ *   bit  6    FRAME_DATA: bits 12..63 hold the host address (4 KiB aligned)
+ */
+#ifndef HVO_FRAME_H
+#define HVO_FRAME_H
+
+#include "hostmem.h"
+#include "types.h"
+
+enum frame_owner {
+	FO_NONE = 0,
+	FO_VMEMMAP,     /* holds struct pages mapped in the vmemmap */
+	FO_PGTABLE,     /* a PUD/PMD/PTE table under the vmemmap */
+	FO_SHARED_TAIL, /* a read-only shared tail page (zone, order) */
+	FO_KERNEL,      /* other kernel memory we track by frame */
+};
+
+enum frame_origin {
+	ORIGIN_MEMBLOCK = 0, /* boot allocator: PG_reserved, boot counter */
+	ORIGIN_BUDDY,        /* page allocator */
+	ORIGIN_ALTMAP,       /* self-hosted in hot-added memory */
+};
+
+#define FRAME_OWNER_MASK 0x7ULL
+#define FRAME_ORIGIN_SHIFT 3
+#define FRAME_ORIGIN_MASK (0x3ULL << FRAME_ORIGIN_SHIFT)
+#define FRAME_LAZY (1ULL << 5)
+#define FRAME_DATA (1ULL << 6)
+#define FRAME_PAYLOAD_SHIFT 12
+
+struct frame_store {
+	unsigned pfn_shift_per_dir; /* log2(pfns per directory entry) */
+	uint64_t nr_dirs;
+	uint64_t **dir;             /* dir[i] = entries for one section or NULL */
+	struct hostmem host;
+	uint64_t nr_entries;        /* frames with an entry */
+	uint64_t nr_lazy;           /* of which lazy */
+	uint64_t nr_dir_bytes;      /* host bytes used by the directory */
+};
+
+int frame_store_init(struct frame_store *fs, uint64_t max_pfn,
+		     unsigned pfns_per_dir_shift, size_t page_size);
+void frame_store_destroy(struct frame_store *fs);
+
+static inline uint64_t frame_entry(const struct frame_store *fs, pfn_t pfn)
+{
+	uint64_t d = pfn >> fs->pfn_shift_per_dir;
+	if (d >= fs->nr_dirs || !fs->dir[d])
+		return 0;
+	return fs->dir[d][pfn & ((1ULL << fs->pfn_shift_per_dir) - 1)];
+}
+
+static inline enum frame_owner frame_owner(const struct frame_store *fs,
+					   pfn_t pfn)
+{
+	return (enum frame_owner)(frame_entry(fs, pfn) & FRAME_OWNER_MASK);
+}
+
+static inline enum frame_origin frame_origin(const struct frame_store *fs,
+					     pfn_t pfn)
+{
+	return (enum frame_origin)((frame_entry(fs, pfn) & FRAME_ORIGIN_MASK) >>
+				   FRAME_ORIGIN_SHIFT);
+}
+
+/* Host bytes of @pfn, or NULL if it has none (yet). */
+static inline uint8_t *frame_bytes(const struct frame_store *fs, pfn_t pfn)
+{
+	uint64_t e = frame_entry(fs, pfn);
+	if (!(e & FRAME_DATA))
+		return NULL;
+	return (uint8_t *)(uintptr_t)(e & ~((1ULL << FRAME_PAYLOAD_SHIFT) - 1));
+}
+
+/* Claim @pfn for @owner with zeroed host bytes. -ENOMEM if the host is out. */
+int frame_claim(struct frame_store *fs, pfn_t pfn, enum frame_owner owner,
+		enum frame_origin origin);
+/* Claim @pfn for @owner with contents generated later from @vpage. */
+int frame_claim_lazy(struct frame_store *fs, pfn_t pfn, enum frame_owner owner,
+		     enum frame_origin origin, uint64_t vpage);
+/* For a lazy frame: the vmemmap page index whose contents it holds. */
+uint64_t frame_lazy_vpage(const struct frame_store *fs, pfn_t pfn);
+/* Give a lazy frame its host bytes (zeroed); the caller fills them. */
+uint8_t *frame_materialize(struct frame_store *fs, pfn_t pfn);
+/* Change the owner of a claimed frame, keeping bytes and origin. */
+void frame_set_owner(struct frame_store *fs, pfn_t pfn, enum frame_owner o);
+/* Drop @pfn's entry and its host bytes. */
+void frame_release(struct frame_store *fs, pfn_t pfn);
+
+/* Visit every frame with an entry, in pfn order.  Stops on non-zero return. */
+int frame_for_each(const struct frame_store *fs,
+		   int (*fn)(void *arg, pfn_t pfn, uint64_t entry), void *arg);
+
+#endif

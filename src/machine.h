@@ -1,0 +1,171 @@
+/*
+ * The simulated machine: one value holding everything a booted kernel would
+ * hold in globals (memblock, nodes and zones, mem_section[], the vmemmap page
+ * table, the TLB, vmstat counters, the HugeTLB state).  Nothing in the
+ * simulator is global, so two machines can live in one process.
+ */
+#ifndef HVO_MACHINE_H
+#define HVO_MACHINE_H
+
+#include <pthread.h>
+
+#include "cmdline.h"
+#include "fault.h"
+#include "frame.h"
+#include "geometry.h"
+#include "hstate.h"
+#include "memblock.h"
+#include "mmzone.h"
+#include "types.h"
+
+enum hvo_design {
+	DESIGN_LEGACY,      /* fake heads, pointer encoding (<= 6.12) */
+	DESIGN_SHARED_TAIL, /* mask encoding, per-zone shared tails */
+	DESIGN_GENERIC,     /* section-driven framework for HugeTLB and DAX */
+	NR_DESIGNS
+};
+
+enum layout_kind { LAYOUT_FLAT, LAYOUT_QEMU_PC };
+
+enum boot_phase {
+	PHASE_CONFIG,  /* machine described, nothing built */
+	PHASE_EARLY,   /* memblock is the allocator */
+	PHASE_RUNNING, /* buddy is the allocator */
+};
+
+struct machine_config {
+	uint64_t mem_bytes;
+	enum layout_kind layout;
+	unsigned nr_nodes;
+	uint64_t node_mem[MAX_NUMNODES];
+	bool node_mem_given;
+	uint64_t page_size;
+	unsigned struct_page;
+	bool arm64;                    /* arch=arm64 (default for 16K, 64K) */
+	uint64_t movablecore_bytes;
+	uint64_t kernel_reserve_bytes; /* kernel image, firmware, early tables */
+};
+
+/* The kernel's counters plus the costs no kernel counter reports. */
+struct vmstat {
+	int64_t nr_memmap_pages;       /* vmemmap pages from buddy (and altmap) */
+	int64_t nr_memmap_boot_pages;  /* vmemmap pages from memblock */
+	uint64_t vmemmap_pgtable_pages; /* PUD/PMD/PTE tables under the vmemmap */
+	uint64_t memmap_init_pages;    /* struct pages written by memmap_init */
+	uint64_t nr_pmd_splits;
+	uint64_t nr_pte_writes;        /* page-table entry stores */
+	uint64_t nr_synchronize_rcu;   /* legacy: RCU grace periods waited */
+	uint64_t nr_shared_tail_pages; /* shared tail pages published */
+	uint64_t nr_vmemmap_alloc_pages; /* pages allocated by HVO (head+restore) */
+	uint64_t nr_vmemmap_free_pages;  /* vmemmap pages HVO freed */
+};
+
+#define TLB_ENTRIES 4096
+
+struct tlb_entry {
+	uint64_t vpage; /* va >> page_shift, or ~0 when invalid */
+	pfn_t pfn;
+	bool writable;
+};
+
+struct mmu {
+	struct tlb_entry tlb[TLB_ENTRIES];
+	uint64_t nr_tlb_hits, nr_tlb_misses;
+	uint64_t nr_flush_all, nr_flush_range;
+	uint64_t nr_faults;           /* RO writes, unmapped or stale accesses */
+	char last_fault[192];
+};
+
+struct klog {
+	char *buf;
+	size_t len, cap;
+};
+
+/* A gigantic page reserved from memblock at boot (struct huge_bootmem_page). */
+struct huge_bootmem_page {
+	pfn_t pfn;
+	unsigned hidx;  /* index of its hstate */
+	int nid;
+	bool hvo;       /* vmemmap populated already optimized (pre-HVO) */
+	bool cross_zone;
+};
+
+/* Pages the kernel leaked on purpose ("Bad page state": never freed). */
+struct page_leak {
+	pfn_t pfn;
+	uint64_t nr;
+};
+
+struct machine {
+	struct machine_config cfg;
+	struct geometry geo;
+	enum hvo_design design;
+	enum boot_phase phase;
+	struct fault_attr fault;
+	struct memblock memblock;
+	struct memblock_type boot_reserved; /* reserved set at memblock_free_all */
+	unsigned nr_nodes;
+	struct pglist_data nodes[MAX_NUMNODES];
+	pfn_t max_pfn;                     /* end of the highest possible range */
+	uint64_t nr_sections;
+	struct mem_section *mem_section;
+	struct frame_store frames;
+	uint64_t *pgd;                     /* host array: swapper_pg_dir */
+	struct mmu mmu;
+	struct vmstat stat;
+	struct klog log;
+	uint64_t kernel_reserved_pages;    /* memblock reserved for the kernel */
+	int64_t hugetlb_optimize_vmemmap_key; /* legacy static key (count) */
+	bool vmemmap_optimize_enabled;     /* hugetlb_free_vmemmap / sysctl */
+	bool legacy_skip_reset;            /* legacy-6.12.115: restore without reset */
+	struct boot_params bp;             /* the kernel command line */
+	struct huge_bootmem_page *bootmem_pages; /* gigantic pages from memblock */
+	uint64_t nr_bootmem_pages;
+	pthread_mutex_t lock;              /* zone->lock: allocator, frame store */
+	struct page_leak *leaks;           /* folios the free path refused */
+	uint64_t nr_leaks;
+	unsigned nr_hstates;
+	unsigned default_hstate;
+	struct hstate hstates[HUGE_MAX_HSTATE];
+};
+
+/* Defaults for a config (4K pages, 64-byte struct page, one node). */
+void machine_config_default(struct machine_config *cfg);
+/*
+ * Build a machine from @cfg (layout, nodes, memblock).  Returns NULL and an
+ * error message in @err (if non-NULL, @errlen bytes) when @cfg is impossible.
+ */
+struct machine *machine_create(const struct machine_config *cfg, char *err,
+			       size_t errlen);
+void machine_destroy(struct machine *m);
+
+/* Boot: zones, sparse_init, memmap_init, hand memory to the buddy allocator. */
+int machine_boot(struct machine *m, char *err, size_t errlen);
+
+/* Append one line to the kernel log (printf format, newline added). */
+void klog(struct machine *m, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* The allocator lock, for paths that may run on several threads. */
+static inline void mm_lock(struct machine *m) { pthread_mutex_lock(&m->lock); }
+static inline void mm_unlock(struct machine *m) { pthread_mutex_unlock(&m->lock); }
+
+const char *design_name(enum hvo_design d);
+int design_parse(const char *s, enum hvo_design *out);
+
+static inline struct mem_section *__pfn_to_section(struct machine *m, pfn_t pfn)
+{
+	uint64_t nr = pfn_to_section_nr(&m->geo, pfn);
+	return nr < m->nr_sections ? &m->mem_section[nr] : NULL;
+}
+
+/* Zone that spans @pfn on its node, or NULL. */
+struct zone *page_zone(struct machine *m, pfn_t pfn);
+/* Is @pfn present (in a present section and in memblock memory)? */
+bool pfn_present(struct machine *m, pfn_t pfn);
+
+uint64_t global_managed_pages(const struct machine *m);
+uint64_t global_present_pages_memblock(const struct machine *m);
+uint64_t global_free_pages(const struct machine *m);
+
+#endif

@@ -1,0 +1,130 @@
+/*
+ * The hvo command line: runs scenario files against the simulator.
+ * Exit status: 0 all good, 1 an expect or check failed, 2 bad input.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "scenario.h"
+
+static const char usage[] =
+	"usage: hvo run [--json] [--check] [FILE | -]\n"
+	"       hvo help\n"
+	"\n"
+	"Simulates Linux's HugeTLB Vmemmap Optimization (HVO) on a simulated\n"
+	"machine described by a scenario file (one command per line):\n"
+	"\n"
+	"  machine mem=SIZE [layout=flat|qemu-pc] [nodes=N | node_mem=S,S,..]\n"
+	"          [arch=x86-64|arm64] [page_size=4K|16K|64K]\n"
+	"          [struct_page=56|64|72|80] [movablecore=SIZE] [kernel_reserve=SIZE]\n"
+	"  cmdline LINUX KERNEL COMMAND LINE   hugepagesz= hugepages= default_hugepagesz=\n"
+	"                                     hugetlb_free_vmemmap= movablecore=\n"
+	"  design legacy|shared-tail|generic  (default generic)\n"
+	"  boot\n"
+	"  hugepages SIZE COUNT [node=N]      resize a pool (nr_hugepages)\n"
+	"  sysctl vm.nr_hugepages=N | vm.hugetlb_optimize_vmemmap=0|1\n"
+	"  show meminfo|vmstat|zoneinfo|hugepages|report|dmesg|pfn N\n"
+	"  check                              run the invariant checker\n"
+	"  snapshot [LABEL]                   remember every counter\n"
+	"  expect NAME [since LABEL] OP VALUE OP is == != < <= > >=\n"
+	"  fault nth=N [persistent] [site=NAME].. [min_order=K] | fault off\n"
+	"\n"
+	"Without FILE, runs the built-in default scenario (a 4 GiB QEMU guest\n"
+	"with 512 2 MiB huge pages and HVO on).  '-' reads standard input.\n"
+	"\n"
+	"options:\n"
+	"  --json    print one JSON object with every counter instead of text\n"
+	"  --check   run the invariant checker after every command\n"
+	"\n"
+	"exit status: 0 success, 1 an expect or check failed, 2 bad input\n";
+
+static char *read_all(FILE *f, size_t *len)
+{
+	size_t cap = 65536, n = 0;
+	char *buf = malloc(cap);
+
+	while (buf) {
+		size_t got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (n < cap) {
+			if (ferror(f)) {
+				free(buf);
+				return NULL;
+			}
+			*len = n;
+			return buf;
+		}
+		cap *= 2;
+		char *nb = realloc(buf, cap);
+		if (!nb)
+			free(buf);
+		buf = nb;
+	}
+	return NULL;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct scenario sc;
+	const char *file = NULL;
+	bool json = false, check = false;
+	char *buf;
+	size_t len;
+	int ret;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else if (!strcmp(argv[i], "--check"))
+			check = true;
+		else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "hvo run: unknown option '%s'\n%s", argv[i], usage);
+			return 2;
+		} else if (file) {
+			fprintf(stderr, "hvo run: one scenario file at a time\n");
+			return 2;
+		} else
+			file = argv[i];
+	}
+	if (!file) {
+		buf = strdup(default_scenario);
+		len = buf ? strlen(buf) : 0;
+		file = "<default>";
+	} else if (!strcmp(file, "-")) {
+		buf = read_all(stdin, &len);
+		file = "<stdin>";
+	} else {
+		FILE *f = fopen(file, "r");
+		if (!f) {
+			fprintf(stderr, "hvo: %s: %s\n", file, strerror(errno));
+			return 2;
+		}
+		buf = read_all(f, &len);
+		fclose(f);
+	}
+	if (!buf) {
+		fprintf(stderr, "hvo: %s: cannot read\n", file);
+		return 2;
+	}
+	scenario_init(&sc, file, stdout, stderr);
+	sc.json = json;
+	sc.check_each = check;
+	ret = scenario_run_buffer(&sc, buf, len);
+	scenario_finish(&sc);
+	scenario_destroy(&sc);
+	free(buf);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "-h")) {
+		fputs(usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 2, argv + 2);
+	fprintf(stderr, "hvo: unknown command '%s'\n%s", argv[1], usage);
+	return 2;
+}

@@ -1,0 +1,142 @@
+/*
+ * MMU and TLB model for the vmemmap (see mmu.h).
+ */
+#include <stdarg.h>
+#include <string.h>
+
+#include "mmu.h"
+#include "pgtable.h"
+#include "sparse.h"
+
+#define TLB_INVALID (~0ULL)
+
+void mmu_init(struct machine *m)
+{
+	memset(&m->mmu, 0, sizeof(m->mmu));
+	for (unsigned i = 0; i < TLB_ENTRIES; i++)
+		m->mmu.tlb[i].vpage = TLB_INVALID;
+}
+
+void mmu_fault(struct machine *m, const char *fmt, ...)
+{
+	va_list ap;
+
+	m->mmu.nr_faults++;
+	va_start(ap, fmt);
+	vsnprintf(m->mmu.last_fault, sizeof(m->mmu.last_fault), fmt, ap);
+	va_end(ap);
+}
+
+static int tlb_hit(struct machine *m, struct tlb_entry *t, vaddr_t va,
+		   bool write, pfn_t *pfn)
+{
+	m->mmu.nr_tlb_hits++;
+	if (frame_owner(&m->frames, t->pfn) == FO_NONE) {
+		mmu_fault(m, "stale TLB entry: va %#llx still maps frame %#llx, which was freed",
+			  (unsigned long long)va, (unsigned long long)t->pfn);
+		return -EFAULT;
+	}
+	if (write && !t->writable) {
+		mmu_fault(m, "write to read-only vmemmap at va %#llx (frame %#llx)",
+			  (unsigned long long)va, (unsigned long long)t->pfn);
+		return -EFAULT;
+	}
+	*pfn = t->pfn;
+	return 0;
+}
+
+int mmu_translate(struct machine *m, vaddr_t va, bool write, pfn_t *pfn)
+{
+	uint64_t vpage = va >> m->geo.page_shift;
+	struct tlb_entry *t = &m->mmu.tlb[vpage & (TLB_ENTRIES - 1)];
+	struct pt_walk w;
+
+	if (t->vpage == vpage)
+		return tlb_hit(m, t, va, write, pfn);
+	m->mmu.nr_tlb_misses++;
+	if (vmemmap_walk_va(m, va, &w)) {
+		mmu_fault(m, "unmapped vmemmap access at va %#llx",
+			  (unsigned long long)va);
+		return -EFAULT;
+	}
+	t->vpage = vpage;
+	t->pfn = w.pfn;
+	t->writable = w.writable;
+	return tlb_hit(m, t, va, write, pfn);
+}
+
+uint8_t *frame_contents(struct machine *m, pfn_t pfn)
+{
+	uint8_t *bytes = frame_bytes(&m->frames, pfn);
+
+	if (bytes)
+		return bytes;
+	if (frame_entry(&m->frames, pfn) & FRAME_LAZY)
+		return memmap_materialize(m, pfn);
+	return NULL;
+}
+
+static int vmemmap_access(struct machine *m, vaddr_t va, void *buf,
+			  size_t len, bool write)
+{
+	uint64_t psize = m->geo.page_size;
+
+	while (len) {
+		size_t off = va & (psize - 1);
+		size_t n = MIN(len, psize - off);
+		uint8_t *bytes;
+		pfn_t pfn;
+
+		if (mmu_translate(m, va, write, &pfn))
+			return -EFAULT;
+		bytes = frame_contents(m, pfn);
+		if (!bytes) {
+			mmu_fault(m, "va %#llx maps frame %#llx, which holds no struct pages",
+				  (unsigned long long)va, (unsigned long long)pfn);
+			return -EFAULT;
+		}
+		if (write)
+			memcpy(bytes + off, buf, n);
+		else
+			memcpy(buf, bytes + off, n);
+		va += n;
+		buf = (uint8_t *)buf + n;
+		len -= n;
+	}
+	return 0;
+}
+
+int vmemmap_read(struct machine *m, vaddr_t va, void *buf, size_t len)
+{
+	return vmemmap_access(m, va, buf, len, false);
+}
+
+int vmemmap_write(struct machine *m, vaddr_t va, const void *buf, size_t len)
+{
+	return vmemmap_access(m, va, (void *)buf, len, true);
+}
+
+void flush_tlb_all(struct machine *m)
+{
+	for (unsigned i = 0; i < TLB_ENTRIES; i++)
+		m->mmu.tlb[i].vpage = TLB_INVALID;
+	m->mmu.nr_flush_all++;
+}
+
+void flush_tlb_kernel_range(struct machine *m, vaddr_t start, vaddr_t end)
+{
+	uint64_t first = start >> m->geo.page_shift;
+	uint64_t last = (end - 1) >> m->geo.page_shift;
+
+	m->mmu.nr_flush_range++;
+	if (last - first >= TLB_ENTRIES) {
+		for (unsigned i = 0; i < TLB_ENTRIES; i++)
+			m->mmu.tlb[i].vpage = TLB_INVALID;
+		return;
+	}
+	for (uint64_t v = first; v <= last; v++) {
+		struct tlb_entry *t = &m->mmu.tlb[v & (TLB_ENTRIES - 1)];
+		if (t->vpage == v)
+			t->vpage = TLB_INVALID;
+	}
+}

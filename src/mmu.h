@@ -1,0 +1,36 @@
+/*
+ * The MMU for the vmemmap: every read or write of a struct page goes through
+ * translate(), which consults a direct-mapped TLB before walking the page
+ * table.  Translations stay cached until flush_tlb_all() or
+ * flush_tlb_kernel_range(), so code that changes a PTE and forgets to flush
+ * keeps using the old frame, and is caught: an access through a TLB entry
+ * whose frame has been freed is a fault, and the checker compares every TLB
+ * entry with the page table.  A write through a read-only translation is a
+ * fault.  Faults are counted and the last one is kept as a message; the
+ * access returns -EFAULT and changes nothing.
+ */
+#ifndef HVO_MMU_H
+#define HVO_MMU_H
+
+#include "machine.h"
+
+void mmu_init(struct machine *m);
+
+/* Translate @va for reading or writing; -EFAULT records a fault. */
+int mmu_translate(struct machine *m, vaddr_t va, bool write, pfn_t *pfn);
+
+/* Copy bytes out of / into the vmemmap; -EFAULT on any fault. */
+int vmemmap_read(struct machine *m, vaddr_t va, void *buf, size_t len);
+int vmemmap_write(struct machine *m, vaddr_t va, const void *buf, size_t len);
+
+/* Host bytes of frame @pfn, generating a lazy memmap frame first. */
+uint8_t *frame_contents(struct machine *m, pfn_t pfn);
+
+void flush_tlb_all(struct machine *m);
+void flush_tlb_kernel_range(struct machine *m, vaddr_t start, vaddr_t end);
+
+/* Record a fault: counted, message kept (printf format). */
+void mmu_fault(struct machine *m, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

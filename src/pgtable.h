@@ -1,0 +1,113 @@
+/*
+ * The software page table that maps the vmemmap: four levels (PGD, PUD, PMD,
+ * PTE), every table one simulated frame of 8-byte entries, leaves at PMD
+ * level (one block of ptrs_per_table frames) or PTE level.
+ *
+ * Entry format (x86-64-like, the same at every level):
+ *   bit 0  _PAGE_PRESENT
+ *   bit 1  _PAGE_RW         (absent: read-only)
+ *   bit 7  _PAGE_PSE        (PMD: leaf mapping a block, not a table)
+ *   bits 12..51  pfn of the next table or of the mapped frame
+ * The PGD is the kernel's swapper_pg_dir: part of the kernel image, kept in
+ * host memory and not counted.  PUD, PMD and PTE tables are frames owned by
+ * FO_PGTABLE and counted in vmstat.vmemmap_pgtable_pages.
+ */
+#ifndef HVO_PGTABLE_H
+#define HVO_PGTABLE_H
+
+#include "machine.h"
+
+#define _PAGE_PRESENT 0x1ULL
+#define _PAGE_RW 0x2ULL
+#define _PAGE_PSE 0x80ULL
+#define PTE_PFN_SHIFT 12
+#define PTE_PFN_MASK (((1ULL << 40) - 1) << PTE_PFN_SHIFT)
+
+enum pt_level { PT_PGD, PT_PUD, PT_PMD, PT_PTE };
+
+static inline uint64_t mk_pte(pfn_t pfn, bool writable)
+{
+	return (pfn << PTE_PFN_SHIFT) | _PAGE_PRESENT | (writable ? _PAGE_RW : 0);
+}
+
+static inline uint64_t mk_table_entry(pfn_t pfn)
+{
+	return (pfn << PTE_PFN_SHIFT) | _PAGE_PRESENT | _PAGE_RW;
+}
+
+static inline uint64_t mk_pmd_leaf(pfn_t pfn, bool writable)
+{
+	return mk_pte(pfn, writable) | _PAGE_PSE;
+}
+
+static inline pfn_t entry_pfn(uint64_t e)
+{
+	return (e & PTE_PFN_MASK) >> PTE_PFN_SHIFT;
+}
+
+static inline bool entry_present(uint64_t e) { return e & _PAGE_PRESENT; }
+static inline bool entry_writable(uint64_t e) { return e & _PAGE_RW; }
+static inline bool pmd_leaf(uint64_t e) { return (e & (_PAGE_PRESENT | _PAGE_PSE)) == (_PAGE_PRESENT | _PAGE_PSE); }
+
+unsigned pt_shift(const struct geometry *g, enum pt_level level);
+
+static inline uint64_t pt_index(const struct geometry *g, vaddr_t va,
+				enum pt_level level)
+{
+	return (va >> pt_shift(g, level)) & (g->ptrs_per_table - 1);
+}
+
+/* Result of a translation walk. */
+struct pt_walk {
+	uint64_t *pud, *pmd, *pte; /* entry pointers reached (NULL if not) */
+	enum pt_level leaf;        /* PT_PMD or PT_PTE when mapped */
+	pfn_t pfn;                 /* frame that backs the page at va */
+	bool writable;
+};
+
+int pgtable_init(struct machine *m);
+void pgtable_destroy(struct machine *m);
+
+/* Walk to the leaf that maps @va.  0 when mapped, -EFAULT otherwise. */
+int vmemmap_walk_va(struct machine *m, vaddr_t va, struct pt_walk *w);
+
+/* Store a page-table entry (counted in vmstat.nr_pte_writes). */
+void set_pt_entry(struct machine *m, uint64_t *entry, uint64_t val);
+
+/* The table that a present non-leaf entry points to. */
+uint64_t *pt_table(struct machine *m, uint64_t entry);
+
+/*
+ * Return the PMD entry for @va, allocating missing PUD and PMD tables on
+ * @nid through the choke point.  NULL on allocation failure.
+ */
+uint64_t *vmemmap_pmd_alloc(struct machine *m, vaddr_t va, int nid);
+/*
+ * Return the PTE entry for @va, allocating missing tables.  NULL on
+ * allocation failure or when @va is covered by a PMD leaf.
+ */
+uint64_t *vmemmap_pte_alloc(struct machine *m, vaddr_t va, int nid);
+
+/* Allocate / free one page-table frame. */
+pfn_t pgtable_alloc_frame(struct machine *m, int nid);
+void pgtable_free_frame(struct machine *m, pfn_t pfn);
+
+/*
+ * Split the PMD leaf *@pmd (mapping the block that contains @va) into a PTE
+ * table with the same frames, read-write.  Flushes the PMD's range from the
+ * TLB unless @no_flush.  -ENOMEM if the table cannot be allocated.
+ */
+int vmemmap_split_pmd(struct machine *m, uint64_t *pmd, vaddr_t va, int nid,
+		      bool no_flush);
+
+/* Visit every leaf mapping (PMD blocks once, PTEs one by one). */
+int vmemmap_for_each_leaf(struct machine *m,
+			  int (*fn)(void *arg, vaddr_t va, enum pt_level lvl,
+				    uint64_t entry),
+			  void *arg);
+/* Visit every table frame below the PGD. */
+int vmemmap_for_each_table(struct machine *m,
+			   int (*fn)(void *arg, pfn_t pfn, enum pt_level lvl),
+			   void *arg);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * The scenario language: one command per line, '#' starts a comment.
+ *
+ *   machine mem=SIZE [layout=flat|qemu-pc] [nodes=N | node_mem=S,S,...]
+ *           [arch=x86-64|arm64] [page_size=4K|16K|64K] [struct_page=56|64|72|80]
+ *           [movablecore=SIZE] [kernel_reserve=SIZE]
+ *   cmdline <kernel command line>
+ *   design legacy|shared-tail|generic
+ *   boot
+ *   sysctl NAME=VALUE
+ *   show meminfo|vmstat|zoneinfo|hugepages|report|dmesg|pfn N
+ *   check
+ *   snapshot [LABEL]
+ *   expect NAME [since LABEL] OP VALUE      (OP: == != < <= > >=)
+ *
+ * Errors stop the run with "FILE:LINE: message" (exit status 2); failed
+ * expects and checks are reported and the run goes on (exit status 1).
+ * The parser never exits and takes a buffer, so it can be fuzzed.
+ */
+#ifndef HVO_SCENARIO_H
+#define HVO_SCENARIO_H
+
+#include "cmdline.h"
+#include "machine.h"
+
+#define MAX_SNAPSHOTS 16
+
+struct counter_snapshot;
+
+struct scenario {
+	const char *file;       /* name used in messages */
+	unsigned line;
+	FILE *out;              /* command output */
+	FILE *err;              /* error and failure messages */
+	bool json;              /* final JSON instead of text output */
+	bool check_each;        /* run the checker after every command */
+	bool quiet;             /* no summary line */
+	struct machine_config cfg;
+	bool have_machine;
+	bool arch_given;
+	enum hvo_design design;
+	struct boot_params bp;
+	unsigned cmdline_line;
+	struct machine *m;
+	unsigned nr_snapshots;
+	struct counter_snapshot *snapshots[MAX_SNAPSHOTS];
+	unsigned nr_commands, nr_expect_ok, nr_expect_fail, nr_check_fail;
+	bool error;
+};
+
+void scenario_init(struct scenario *sc, const char *file, FILE *out, FILE *err);
+void scenario_destroy(struct scenario *sc);
+
+/* Run every line of @buf.  Returns 0 (all good), 1 (failures), 2 (error). */
+int scenario_run_buffer(struct scenario *sc, const char *buf, size_t len);
+/* Print the final JSON object or summary line. */
+void scenario_finish(struct scenario *sc);
+
+/* The scenario `make run` runs when no file is given. */
+extern const char default_scenario[];
+
+#endif

@@ -1,0 +1,242 @@
+/*
+ * Sparse vmemmap: sections, population, memmap_init (see sparse.h).
+ *
+ * Laziness: a vmemmap page populated here is claimed as a lazy frame that
+ * remembers its vmemmap page index.  Its bytes are generated on the first
+ * access through the MMU by running init_single_page() for every struct page
+ * it holds, which is exactly what memmap_init() would have written.  A
+ * freshly booted 1 TiB machine therefore costs host memory only for the
+ * frames anything has touched, yet every struct page reads back correctly.
+ * Generation is refused during early boot, because the canonical contents
+ * are those after memblock_free_all().
+ */
+#include <string.h>
+
+#include "alloc.h"
+#include "mmu.h"
+#include "page.h"
+#include "pgtable.h"
+#include "sparse.h"
+
+void memblocks_present(struct machine *m)
+{
+	const struct memblock_type *mem = &m->memblock.memory;
+
+	for (uint64_t i = 0; i < mem->cnt; i++) {
+		const struct memblock_region *r = &mem->regions[i];
+		uint64_t first = pfn_to_section_nr(&m->geo, r->base);
+		uint64_t last = pfn_to_section_nr(&m->geo, r->base + r->size - 1);
+
+		for (uint64_t s = first; s <= last; s++) {
+			struct mem_section *ms = &m->mem_section[s];
+			if (!(ms->flags & SECTION_MARKED_PRESENT))
+				ms->nid = (int8_t)r->nid;
+			ms->flags |= SECTION_MARKED_PRESENT | SECTION_IS_EARLY;
+		}
+	}
+}
+
+static uint64_t va_to_vpage(const struct geometry *g, vaddr_t va)
+{
+	return (va - g->vmemmap_start) >> g->page_shift;
+}
+
+static enum frame_origin origin_for(const struct machine *m)
+{
+	return m->phase == PHASE_EARLY ? ORIGIN_MEMBLOCK : ORIGIN_BUDDY;
+}
+
+static void claim_vmemmap_frame(struct machine *m, pfn_t pfn, vaddr_t va)
+{
+	if (frame_claim_lazy(&m->frames, pfn, FO_VMEMMAP, origin_for(m),
+			     va_to_vpage(&m->geo, va))) {
+		fprintf(stderr, "hvo: host out of memory\n");
+		abort();
+	}
+}
+
+/* Map one base page at @va if it is not mapped yet. */
+static int vmemmap_pte_populate(struct machine *m, vaddr_t va, int nid,
+				enum alloc_site site)
+{
+	uint64_t *pte = vmemmap_pte_alloc(m, va, nid);
+	struct alloc_request req = kernel_page_request(site, nid);
+	pfn_t pfn;
+
+	if (!pte)
+		return -ENOMEM;
+	if (entry_present(*pte))
+		return 0;
+	pfn = alloc_frames(m, &req);
+	if (pfn == PFN_NONE)
+		return -ENOMEM;
+	claim_vmemmap_frame(m, pfn, va);
+	set_pt_entry(m, pte, mk_pte(pfn, true));
+	return 0;
+}
+
+static int vmemmap_populate_basepages(struct machine *m, vaddr_t start,
+				      vaddr_t end, int nid,
+				      enum alloc_site site)
+{
+	for (vaddr_t va = ALIGN_DOWN(start, m->geo.page_size); va < end;
+	     va += m->geo.page_size) {
+		int ret = vmemmap_pte_populate(m, va, nid, site);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Try one PMD block at @va; 1 if mapped (now or before), 0 to fall back. */
+static int vmemmap_pmd_populate(struct machine *m, vaddr_t va, int nid,
+				enum alloc_site site)
+{
+	const struct geometry *g = &m->geo;
+	struct alloc_request req = kernel_page_request(site, nid);
+	uint64_t *pmd = vmemmap_pmd_alloc(m, va, nid);
+	pfn_t block;
+
+	if (!pmd)
+		return -ENOMEM;
+	if (entry_present(*pmd))
+		return pmd_leaf(*pmd) ? 1 : 0;
+	req.order = g->pmd_shift - g->page_shift;
+	block = alloc_frames(m, &req);
+	if (block == PFN_NONE)
+		return 0; /* x86 falls back to base pages */
+	for (uint64_t i = 0; i < g->ptrs_per_table; i++)
+		claim_vmemmap_frame(m, block + i, va + (i << g->page_shift));
+	set_pt_entry(m, pmd, mk_pmd_leaf(block, true));
+	return 1;
+}
+
+int vmemmap_populate(struct machine *m, pfn_t start_pfn, uint64_t nr_pages,
+		     int nid, enum alloc_site site)
+{
+	const struct geometry *g = &m->geo;
+	vaddr_t start = pfn_to_page_va(g, start_pfn);
+	vaddr_t end = pfn_to_page_va(g, start_pfn + nr_pages);
+	uint64_t pmd_size = 1ULL << g->pmd_shift;
+	bool use_pmd = g->page_size == 4096 &&
+		       end - start >= g->pages_per_section * g->struct_page_size;
+
+	if (!use_pmd)
+		return vmemmap_populate_basepages(m, start, end, nid, site);
+	for (vaddr_t va = ALIGN_DOWN(start, pmd_size); va < end;
+	     va += pmd_size) {
+		vaddr_t s = MAX(va, start), e = MIN(va + pmd_size, end);
+		int ret = vmemmap_pmd_populate(m, va, nid, site);
+		if (ret < 0)
+			return ret;
+		if (ret == 0) {
+			ret = vmemmap_populate_basepages(m, s, e, nid, site);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+int sparse_init_section(struct machine *m, uint64_t s, char *err, size_t errlen)
+{
+	const struct geometry *g = &m->geo;
+	struct mem_section *ms = &m->mem_section[s];
+	int ret = vmemmap_populate(m, section_nr_to_pfn(g, s), g->pages_per_section,
+				   ms->nid, SITE_MEMBLOCK_MEMMAP);
+
+	if (ret) {
+		/*
+		 * 6.12 drops such a section with an error message; the
+		 * generic series panics instead.  We stop the boot, which is
+		 * what a panic amounts to.
+		 */
+		snprintf(err, errlen,
+			 "sparse_init: node %d section %llu: memory map backing failed (kernel panic)",
+			 ms->nid, (unsigned long long)s);
+		return ret;
+	}
+	ms->flags |= SECTION_HAS_MEM_MAP;
+	ms->memmap_pages = (uint32_t)section_memmap_pages(g);
+	m->stat.nr_memmap_boot_pages += ms->memmap_pages;
+	return 0;
+}
+
+int sparse_init(struct machine *m, char *err, size_t errlen)
+{
+	for (uint64_t s = 0; s < m->nr_sections; s++) {
+		const struct mem_section *ms = &m->mem_section[s];
+		int ret;
+
+		if (!(ms->flags & SECTION_MARKED_PRESENT) ||
+		    (ms->flags & SECTION_VMEMMAP_PREINIT))
+			continue;
+		ret = sparse_init_section(m, s, err, errlen);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Struct pages whose bytes live in frame-backed (not shared) vmemmap pages. */
+static uint64_t section_private_struct_pages(struct machine *m, uint64_t s)
+{
+	const struct geometry *g = &m->geo;
+	vaddr_t start = pfn_to_page_va(g, section_nr_to_pfn(g, s));
+	vaddr_t end = start + g->pages_per_section * g->struct_page_size;
+	uint64_t bytes = 0;
+
+	for (vaddr_t va = start; va < end;) {
+		struct pt_walk w;
+		vaddr_t next;
+
+		if (vmemmap_walk_va(m, va, &w))
+			BUG();
+		next = w.leaf == PT_PMD ? ALIGN_DOWN(va, 1ULL << g->pmd_shift) +
+						  (1ULL << g->pmd_shift)
+					: ALIGN_DOWN(va, g->page_size) + g->page_size;
+		next = MIN(next, end);
+		if (frame_owner(&m->frames, w.pfn) == FO_VMEMMAP)
+			bytes += next - va;
+		va = next;
+	}
+	return bytes / g->struct_page_size;
+}
+
+void memmap_init(struct machine *m)
+{
+	/*
+	 * The struct pages of each populated section are written lazily (see
+	 * the top of this file); here we account for how many memmap_init
+	 * writes, skipping those that live in shared tail pages.
+	 */
+	for (uint64_t s = 0; s < m->nr_sections; s++) {
+		if (m->mem_section[s].flags & SECTION_HAS_MEM_MAP)
+			m->stat.memmap_init_pages +=
+				section_private_struct_pages(m, s);
+	}
+}
+
+uint8_t *memmap_materialize(struct machine *m, pfn_t pfn)
+{
+	const struct geometry *g = &m->geo;
+	uint64_t vpage = frame_lazy_vpage(&m->frames, pfn);
+	uint64_t off = vpage << g->page_shift; /* byte offset in the memmap */
+	uint64_t sp = g->struct_page_size;
+	uint8_t *bytes;
+
+	BUG_ON(m->phase == PHASE_EARLY);
+	bytes = frame_materialize(&m->frames, pfn);
+	if (!bytes)
+		return NULL;
+	for (pfn_t p = off / sp; p * sp < off + g->page_size; p++) {
+		uint8_t buf[MAX_STRUCT_PAGE];
+		struct page_struct ps;
+		uint64_t s = MAX(p * sp, off), e = MIN(p * sp + sp, off + g->page_size);
+
+		init_single_page(m, p, &ps);
+		page_struct_encode(g, &ps, buf);
+		memcpy(bytes + (s - off), buf + (s - p * sp), e - s);
+	}
+	return bytes;
+}
