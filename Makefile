@@ -21,8 +21,8 @@ $(BUILD)/hvo: $(SRC) src/main.c $(HDR) | $(BUILD)
 	$(CC) $(CSTD) $(WARN) $(CFLAGS) -o $@ $(SRC) src/main.c $(LDLIBS)
 
 # Tests: unit tests and scenario files, under ASan and UBSan.
-$(BUILD)/test_hvo: $(SRC) $(HDR) $(TEST_SRC) tests/harness.h | $(BUILD)
-	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Isrc -o $@ $(SRC) $(TEST_SRC) $(LDLIBS)
+$(BUILD)/test_hvo: $(SRC) $(HDR) $(TEST_SRC) tests/harness.h tests/unit/testutil.h | $(BUILD)
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Isrc -Itests -Itests/unit -o $@ $(SRC) $(TEST_SRC) $(LDLIBS)
 
 check: $(BUILD)/test_hvo $(BUILD)/hvo
 	$(BUILD)/test_hvo

@@ -1,0 +1,275 @@
+/*
+ * Unit tests of the booted machine: layout, counters, page table, MMU and
+ * TLB, struct pages, the checker.
+ */
+#include <string.h>
+
+#include "alloc.h"
+#include "check.h"
+#include "harness.h"
+#include "mmu.h"
+#include "page.h"
+#include "pgtable.h"
+#include "testutil.h"
+#include "vmstat.h"
+
+static int64_t counter(struct machine *m, const char *name)
+{
+	int64_t v = -1;
+	counter_get(m, name, &v);
+	return v;
+}
+
+/* QEMU pc, 4 GiB: [0,3G) and [4G,5G), 32 present sections (REPORT.md 4.1). */
+TEST(qemu_pc_4g_layout)
+{
+	struct machine *m = boot_scenario("machine mem=4G layout=qemu-pc\nboot\n");
+
+	ASSERT_TRUE(m);
+	ASSERT_EQ(counter(m, "present_sections"), 32);
+	ASSERT_EQ(counter(m, "zone_present"), 1048446);
+	ASSERT_EQ(counter(m, "nr_memmap_boot_pages"), 16384);
+	ASSERT_EQ(counter(m, "nr_memmap_pages"), 0);
+	ASSERT_EQ(m->max_pfn, 0x140000);
+	ASSERT_EQ(check_machine(m), 0);
+	machine_destroy(m);
+	return 0;
+}
+
+TEST(qemu_pc_6g_layout)
+{
+	struct machine *m = boot_scenario("machine mem=6G layout=qemu-pc\nboot\n");
+
+	ASSERT_TRUE(m);
+	ASSERT_EQ(counter(m, "present_sections"), 48);
+	ASSERT_EQ(counter(m, "zone_present"), 1572734);
+	ASSERT_EQ(counter(m, "nr_memmap_boot_pages"), 24576);
+	ASSERT_EQ(check_machine(m), 0);
+	machine_destroy(m);
+	return 0;
+}
+
+/* No hidden global state: two machines side by side stay independent. */
+TEST(two_machines_in_one_process)
+{
+	struct machine *a = boot_scenario("machine mem=4G layout=qemu-pc\nboot\n");
+	struct machine *b = boot_scenario("machine mem=2G nodes=2\ncmdline hugepages=64 hugetlb_free_vmemmap=on\nboot\n");
+
+	ASSERT_TRUE(a && b);
+	ASSERT_EQ(counter(a, "nr_memmap_boot_pages"), 16384);
+	ASSERT_EQ(counter(b, "nr_memmap_boot_pages"), 16 * 512 - 64 * 8);
+	ASSERT_EQ(counter(b, "nr_memmap_pages"), 64);
+	ASSERT_EQ(counter(a, "HugePages_Total"), 0);
+	ASSERT_EQ(check_machine(a), 0);
+	ASSERT_EQ(check_machine(b), 0);
+	machine_destroy(a);
+	ASSERT_EQ(check_machine(b), 0);
+	machine_destroy(b);
+	return 0;
+}
+
+/* Boot maps each 128 MiB section's memmap with one 2 MiB PMD leaf. */
+TEST(boot_uses_pmd_leaves)
+{
+	struct machine *m = boot_scenario("machine mem=1G\nboot\n");
+	struct pt_walk w;
+
+	ASSERT_TRUE(m);
+	ASSERT_EQ(vmemmap_walk_va(m, pfn_to_page_va(&m->geo, 12345), &w), 0);
+	ASSERT_EQ(w.leaf, PT_PMD);
+	ASSERT_TRUE(w.writable);
+	ASSERT_EQ(frame_owner(&m->frames, w.pfn), FO_VMEMMAP);
+	ASSERT_EQ(frame_origin(&m->frames, w.pfn), ORIGIN_MEMBLOCK);
+	/* 1 PUD table + 1 PMD table map 8 sections */
+	ASSERT_EQ(counter(m, "vmemmap_pgtable_pages"), 2);
+	machine_destroy(m);
+	return 0;
+}
+
+/* arm64 16K and 64K: base-page population, section memmap 32 / 8 pages. */
+TEST(arm64_geometries_boot)
+{
+	struct machine *m = boot_scenario("machine mem=2G page_size=16K\nboot\n");
+	struct pt_walk w;
+
+	ASSERT_TRUE(m);
+	ASSERT_EQ(counter(m, "nr_memmap_boot_pages"), 16 * 32);
+	ASSERT_EQ(vmemmap_walk_va(m, pfn_to_page_va(&m->geo, 1000), &w), 0);
+	ASSERT_EQ(w.leaf, PT_PTE);
+	ASSERT_EQ(check_machine(m), 0);
+	machine_destroy(m);
+	m = boot_scenario("machine mem=4G page_size=64K\nboot\n");
+	ASSERT_TRUE(m);
+	ASSERT_EQ(counter(m, "nr_memmap_boot_pages"), 8 * 8);
+	ASSERT_EQ(check_machine(m), 0);
+	machine_destroy(m);
+	return 0;
+}
+
+/* Struct pages read back with the node and zone of their pfn. */
+TEST(struct_pages_carry_node_and_zone)
+{
+	struct machine *m = boot_scenario("machine mem=8G nodes=2\nboot\n");
+	struct page_struct ps;
+
+	ASSERT_TRUE(m);
+	ASSERT_EQ(page_read(m, pfn_to_page_va(&m->geo, 0x10), &ps), 0);
+	ASSERT_EQ(flags_zone(ps.flags), ZONE_DMA);
+	ASSERT_EQ(flags_nid(ps.flags), 0);
+	ASSERT_EQ(page_read(m, pfn_to_page_va(&m->geo, 0x180000), &ps), 0); /* 6G */
+	ASSERT_EQ(flags_zone(ps.flags), ZONE_NORMAL);
+	ASSERT_EQ(flags_nid(ps.flags), 1);
+	ASSERT_EQ(ps.refcount, 0); /* free page */
+	ASSERT_EQ(page_read(m, pfn_to_page_va(&m->geo, (16 << 20) >> 12), &ps), 0);
+	ASSERT_TRUE(test_flag(ps.flags, PG_reserved)); /* kernel image */
+	ASSERT_EQ(check_machine(m), 0); /* generated frames are checked too */
+	machine_destroy(m);
+	return 0;
+}
+
+/* A write through a read-only PTE faults and changes nothing. */
+TEST(mmu_read_only_write_faults)
+{
+	struct machine *m = boot_scenario("machine mem=1G\nboot\n");
+	vaddr_t va = pfn_to_page_va(&m->geo, 5000);
+	struct pt_walk w;
+	uint64_t before, after, v = 0x1234;
+
+	ASSERT_TRUE(m);
+	ASSERT_EQ(vmemmap_walk_va(m, va, &w), 0);
+	ASSERT_EQ(vmemmap_split_pmd(m, w.pmd, va, 0, false), 0);
+	ASSERT_EQ(vmemmap_walk_va(m, va, &w), 0);
+	ASSERT_EQ(w.leaf, PT_PTE);
+	set_pt_entry(m, w.pte, mk_pte(w.pfn, false));
+	flush_tlb_kernel_range(m, va, va + 1);
+	ASSERT_EQ(page_read_u64(m, va, PAGE_OFF_MAPPING, &before), 0);
+	ASSERT_EQ(vmemmap_write(m, va + PAGE_OFF_MAPPING, &v, 8), -EFAULT);
+	ASSERT_EQ(m->mmu.nr_faults, 1);
+	ASSERT_TRUE(strstr(m->mmu.last_fault, "read-only"));
+	ASSERT_EQ(page_read_u64(m, va, PAGE_OFF_MAPPING, &after), 0);
+	ASSERT_EQ(before, after);
+	machine_destroy(m);
+	return 0;
+}
+
+/*
+ * Forgetting a TLB flush is caught: the stale translation keeps reaching
+ * the old frame; once that frame is freed an access faults, and the
+ * checker reports the stale entry.
+ */
+TEST(tlb_forgotten_flush_is_caught)
+{
+	struct machine *m = boot_scenario("machine mem=1G\nboot\n");
+	vaddr_t va = pfn_to_page_va(&m->geo, 70000);
+	struct alloc_request req = kernel_page_request(SITE_KERNEL, 0);
+	struct pt_walk w;
+	struct page_struct ps;
+	pfn_t newp, old;
+
+	ASSERT_TRUE(m);
+	ASSERT_EQ(page_read(m, va, &ps), 0); /* caches the translation */
+	ASSERT_EQ(vmemmap_walk_va(m, va, &w), 0);
+	ASSERT_EQ(vmemmap_split_pmd(m, w.pmd, va, 0, true), 0); /* no flush! */
+	ASSERT_EQ(vmemmap_walk_va(m, va, &w), 0);
+	old = w.pfn;
+	newp = alloc_frames(m, &req);
+	ASSERT_NE(newp, PFN_NONE);
+	ASSERT_EQ(frame_claim(&m->frames, newp, FO_VMEMMAP, ORIGIN_BUDDY), 0);
+	memcpy(frame_contents(m, newp), frame_contents(m, old), m->geo.page_size);
+	set_pt_entry(m, w.pte, mk_pte(newp, true)); /* remap, still no flush */
+	ASSERT_TRUE(check_machine(m) > 0);          /* stale TLB entry */
+	frame_release(&m->frames, old);              /* "free" the old page */
+	ASSERT_EQ(page_read(m, va, &ps), -EFAULT);
+	ASSERT_TRUE(strstr(m->mmu.last_fault, "stale TLB"));
+	flush_tlb_all(m);
+	ASSERT_EQ(page_read(m, va, &ps), 0);
+	machine_destroy(m);
+	return 0;
+}
+
+/* hvo-spec.md B.4 worked example: mask encoding of an order-9 folio. */
+TEST(compound_head_mask_worked_example)
+{
+	struct geometry g;
+
+	ASSERT_EQ(geometry_init(&g, 4096, 64, false), 0);
+	ASSERT_EQ(pfn_to_page_va(&g, 0x40200), 0xffffea0001008000ULL);
+	ASSERT_EQ(pfn_to_page_va(&g, 0x40321), 0xffffea000100c840ULL);
+	ASSERT_EQ(encode_tail_mask(&g, 9), 0xffffffffffff8001ULL);
+	ASSERT_EQ(encode_tail_mask(&g, 18), 0xffffffffff000001ULL);
+	ASSERT_EQ(pfn_to_page_va(&g, 0x40321) & encode_tail_mask(&g, 9),
+		  pfn_to_page_va(&g, 0x40200));
+	return 0;
+}
+
+/* The checker is not blind: corrupt the state and it notices. */
+TEST(checker_detects_corruption)
+{
+	struct machine *m = boot_scenario("machine mem=1G\nboot\n");
+	struct alloc_request req = kernel_page_request(SITE_KERNEL, 0);
+	struct zone *z;
+	pfn_t p;
+
+	ASSERT_TRUE(m);
+	ASSERT_EQ(check_machine(m), 0);
+	/* A page taken from buddy with no owner: a leak. */
+	p = alloc_frames(m, &req);
+	ASSERT_NE(p, PFN_NONE);
+	ASSERT_TRUE(check_machine(m) > 0);
+	free_frames(m, p, 0);
+	ASSERT_EQ(check_machine(m), 0);
+	/* A counter that disagrees with the frames. */
+	m->stat.nr_memmap_boot_pages++;
+	ASSERT_TRUE(check_machine(m) > 0);
+	m->stat.nr_memmap_boot_pages--;
+	/* A free list that disagrees with its count. */
+	z = page_zone(m, 0x30000);
+	z->buddy.area[3].nr_free++;
+	ASSERT_TRUE(check_machine(m) > 0);
+	z->buddy.area[3].nr_free--;
+	ASSERT_EQ(check_machine(m), 0);
+	machine_destroy(m);
+	return 0;
+}
+
+/* A memmap allocation failing at boot stops the boot with a message. */
+TEST(boot_fails_cleanly_when_memmap_allocation_fails)
+{
+	struct machine_config cfg;
+	char err[256] = "";
+	struct machine *m;
+
+	machine_config_default(&cfg);
+	cfg.mem_bytes = 1ULL << 30;
+	m = machine_create(&cfg, err, sizeof(err));
+	ASSERT_TRUE(m);
+	m->fault.fail_nth = 3;
+	m->fault.persistent = true;
+	ASSERT_NE(machine_boot(m, err, sizeof(err)), 0);
+	ASSERT_TRUE(strstr(err, "memory map backing failed"));
+	machine_destroy(m);
+	return 0;
+}
+
+TEST(impossible_machines_are_rejected)
+{
+	static const char *const bad[] = {
+		"machine mem=0\nboot\n",
+		"machine mem=100M\nboot\n",
+		"machine mem=128T\nboot\n",
+		"machine mem=4G node_mem=3G,2G\nboot\n",
+		"machine mem=4G layout=qemu-pc page_size=64K\nboot\n",
+		"machine mem=4G nodes=100\nboot\n",
+	};
+	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct scenario_result r;
+		run_scenario_text("<t>", bad[i], &r);
+		if (r.status != 2 || !strstr(r.err, "<t>:")) {
+			fprintf(stderr, "    '%s' gave status %d: %s\n", bad[i], r.status, r.err);
+			free(r.err);
+			return 1;
+		}
+		free(r.err);
+	}
+	return 0;
+}

@@ -1,0 +1,84 @@
+/*
+ * Test helpers (see testutil.h).
+ */
+#include <string.h>
+
+#include "check.h"
+#include "harness.h"
+#include "scenario.h"
+#include "testutil.h"
+
+int run_scenario_text(const char *name, const char *text, struct scenario_result *r)
+{
+	struct scenario sc;
+	char *errbuf = NULL, *outbuf = NULL;
+	size_t errlen = 0, outlen = 0;
+	FILE *err = open_memstream(&errbuf, &errlen);
+	FILE *out = open_memstream(&outbuf, &outlen);
+
+	scenario_init(&sc, name, out, err);
+	sc.quiet = true;
+	r->status = scenario_run_buffer(&sc, text, strlen(text));
+	scenario_destroy(&sc);
+	fclose(err);
+	fclose(out);
+	free(outbuf);
+	r->err = errbuf;
+	return 0;
+}
+
+int run_scenario_file(const char *path, struct scenario_result *r)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long len;
+	int ret;
+
+	if (!f) {
+		fprintf(stderr, "    cannot open %s\n", path);
+		return -1;
+	}
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = calloc(1, (size_t)len + 1);
+	if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
+		fclose(f);
+		free(buf);
+		return -1;
+	}
+	fclose(f);
+	ret = run_scenario_text(path, buf, r);
+	free(buf);
+	return ret;
+}
+
+struct machine *boot_scenario(const char *text)
+{
+	struct scenario sc;
+	struct machine *m;
+	int status;
+
+	scenario_init(&sc, "<test>", stdout, stderr);
+	sc.quiet = true;
+	status = scenario_run_buffer(&sc, text, strlen(text));
+	m = sc.m;
+	sc.m = NULL;
+	scenario_destroy(&sc);
+	if (status) {
+		machine_destroy(m);
+		return NULL;
+	}
+	return m;
+}
+
+uint64_t check_machine(struct machine *m)
+{
+	struct check_report *r = malloc(sizeof(*r));
+	uint64_t n = mm_check(m, r);
+
+	if (n)
+		check_report_print(r, stderr);
+	free(r);
+	return n;
+}

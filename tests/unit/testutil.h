@@ -1,0 +1,25 @@
+/*
+ * Helpers for tests: run a scenario in-process, boot a machine from a
+ * scenario text.
+ */
+#ifndef HVO_TESTUTIL_H
+#define HVO_TESTUTIL_H
+
+#include "machine.h"
+
+struct scenario_result {
+	int status; /* 0, 1 or 2 as `hvo run` exits */
+	char *err;  /* everything written to the error stream (free it) */
+};
+
+/* 0, or -1 if the file cannot be read. */
+int run_scenario_file(const char *path, struct scenario_result *r);
+int run_scenario_text(const char *name, const char *text, struct scenario_result *r);
+
+/* Boot the machine a scenario describes; NULL (and a message) on failure. */
+struct machine *boot_scenario(const char *text);
+
+/* Number of invariant violations, printing them. */
+uint64_t check_machine(struct machine *m);
+
+#endif
