@@ -17,6 +17,8 @@
 #include <string.h>
 
 #include "check.h"
+#include "hugetlb.h"
+#include "hugetlb_vmemmap.h"
 #include "page.h"
 #include "pgtable.h"
 
@@ -250,6 +252,17 @@ static struct zone *free_block_zone(struct machine *m, pfn_t pfn, pfn_t *blk,
 	return z;
 }
 
+/* Shared tails stay published for good, mapped or not. */
+static bool shared_tail_published(struct machine *m, pfn_t pfn)
+{
+	for (unsigned nid = 0; nid < m->nr_nodes; nid++)
+		for (unsigned z = 0; z < MAX_NR_ZONES; z++)
+			for (unsigned i = 0; i < NR_VMEMMAP_TAILS_MAX; i++)
+				if (atomic_load(&m->nodes[nid].node_zones[z].vmemmap_tails[i]) == pfn)
+					return true;
+	return false;
+}
+
 static int check_frame(void *arg, pfn_t pfn, uint64_t e)
 {
 	struct owner_ctx *c = arg;
@@ -259,9 +272,10 @@ static int check_frame(void *arg, pfn_t pfn, uint64_t e)
 	pfn_t blk;
 	int order;
 
-	if ((o == FO_VMEMMAP || o == FO_SHARED_TAIL) && !seen_test(c->seen, pfn))
-		check_fail(c->r, "pfn %#llx: %s frame is mapped nowhere (leaked)", P(pfn),
-			   o == FO_VMEMMAP ? "vmemmap" : "shared tail");
+	if (o == FO_VMEMMAP && !seen_test(c->seen, pfn))
+		check_fail(c->r, "pfn %#llx: vmemmap frame is mapped nowhere (leaked)", P(pfn));
+	if (o == FO_SHARED_TAIL && !shared_tail_published(c->m, pfn))
+		check_fail(c->r, "pfn %#llx: shared tail frame is published in no zone (leaked)", P(pfn));
 	switch (o) {
 	case FO_VMEMMAP:
 		c->nr_vmemmap[origin]++;
@@ -460,6 +474,155 @@ static void check_buddy(struct machine *m, struct check_report *r)
 		}
 }
 
+/* ---- huge pages: mappings and compound_head() of every struct page ---- */
+
+/*
+ * compound_head() of the struct page at @va whose bytes are @sp (and, for a
+ * possible fake head, @next: the following struct page), without touching
+ * the MMU or TLB.
+ */
+static vaddr_t head_from_bytes(struct machine *m, vaddr_t va, const uint8_t *sp,
+			       const uint8_t *next)
+{
+	struct page_struct ps, nx;
+
+	page_struct_decode(&m->geo, sp, &ps);
+	if (compound_info_has_mask(m)) {
+		uint64_t mask = ((ps.compound_info & 1) - 1) | ps.compound_info;
+		return va & mask;
+	}
+	if (ps.compound_info & 1)
+		return ps.compound_info - 1;
+	if (!m->hugetlb_optimize_vmemmap_key || !IS_ALIGNED(va, m->geo.page_size) ||
+	    !test_flag(ps.flags, PG_head) || !next)
+		return va;
+	page_struct_decode(&m->geo, next, &nx);
+	return (nx.compound_info & 1) ? nx.compound_info - 1 : va;
+}
+
+static void check_folio(struct machine *m, struct check_report *r,
+			const struct hstate *h, pfn_t pfn)
+{
+	const struct geometry *g = &m->geo;
+	vaddr_t vstart = pfn_to_page_va(g, pfn);
+	vaddr_t vend = vstart + vmemmap_bytes_for_order(g, h->order);
+	struct zone *z = page_zone(m, pfn);
+	struct pt_walk w;
+	const uint8_t *hb;
+	struct page_struct head;
+	bool optimized;
+	pfn_t head_frame, tail_frame = PFN_NONE;
+
+	if (vmemmap_walk_va(m, vstart, &w) || !(hb = frame_bytes(&m->frames, w.pfn))) {
+		check_fail(r, "pfn %#llx: huge page head struct page is unmapped or was never written",
+			   P(pfn));
+		return;
+	}
+	head_frame = w.pfn;
+	page_struct_decode(g, hb + (vstart & (g->page_size - 1)), &head);
+	optimized = head.private_ & (1ULL << HPG_vmemmap_optimized);
+	if (!test_flag(head.flags, PG_head))
+		check_fail(r, "pfn %#llx: huge page head lacks PG_head", P(pfn));
+	if (optimized && !w.writable)
+		check_fail(r, "pfn %#llx: optimized head vmemmap page is read-only", P(pfn));
+	if (optimized) {
+		if (m->design == DESIGN_LEGACY)
+			tail_frame = head_frame;
+		else if (z)
+			tail_frame = atomic_load(&z->vmemmap_tails[h->order - vmemmap_tail_min_order(g)]);
+	}
+	if (!g->struct_page_pow2)
+		return;
+	for (vaddr_t va = vstart; va < vend; va += g->page_size) {
+		const uint8_t *bytes;
+
+		if (vmemmap_walk_va(m, va, &w)) {
+			check_fail(r, "pfn %#llx: vmemmap of the huge page unmapped at va %#llx", P(pfn), P(va));
+			return;
+		}
+		if (va != vstart && optimized) {
+			if (w.pfn != tail_frame || w.writable || w.leaf != PT_PTE)
+				check_fail(r, "pfn %#llx: optimized tail at va %#llx maps frame %#llx %s, expected frame %#llx read-only",
+					   P(pfn), P(va), P(w.pfn), w.writable ? "read-write" : "read-only",
+					   P(tail_frame));
+		} else if (va != vstart && frame_owner(&m->frames, w.pfn) != FO_VMEMMAP) {
+			check_fail(r, "pfn %#llx: unoptimized huge page maps frame %#llx at va %#llx, which is not its own vmemmap page",
+				   P(pfn), P(w.pfn), P(va));
+		}
+		bytes = frame_bytes(&m->frames, w.pfn);
+		if (!bytes) {
+			check_fail(r, "pfn %#llx: struct pages at va %#llx were never written", P(pfn), P(va));
+			continue;
+		}
+		for (unsigned i = 0; i < g->spp; i++) {
+			const uint8_t *sp = bytes + i * g->struct_page_size;
+			vaddr_t pva = va + i * g->struct_page_size;
+			vaddr_t ch = head_from_bytes(m, pva, sp, i + 1 < g->spp ? sp + g->struct_page_size : NULL);
+			struct page_struct ps;
+
+			r->nr_struct_pages_checked++;
+			if (ch != vstart) {
+				check_fail(r, "pfn %#llx: compound_head() is %#llx, not its head %#llx (pfn %#llx)",
+					   P(page_va_to_pfn(g, pva)), P(ch), P(vstart), P(pfn));
+				return;
+			}
+			page_struct_decode(g, sp, &ps);
+			if (pva != vstart && i == 0 && test_flag(ps.flags, PG_head) &&
+			    m->design != DESIGN_LEGACY)
+				check_fail(r, "pfn %#llx: fake head (PG_head at a vmemmap page start) in the %s design",
+					   P(page_va_to_pfn(g, pva)), design_name(m->design));
+			if (z && pva != vstart &&
+			    (flags_zone(ps.flags) != z->idx || flags_nid(ps.flags) != z->nid)) {
+				struct zone *pz = page_zone(m, page_va_to_pfn(g, pva));
+				if (pz && (flags_zone(ps.flags) != pz->idx || flags_nid(ps.flags) != pz->nid))
+					check_fail(r, "pfn %#llx: tail struct page says zone %s node %d, it is in zone %s node %d",
+						   P(page_va_to_pfn(g, pva)), zone_name(flags_zone(ps.flags)),
+						   flags_nid(ps.flags), zone_name(pz->idx), pz->nid);
+			}
+		}
+	}
+}
+
+static void check_hugetlb(struct machine *m, struct check_report *r)
+{
+	uint64_t optimized_folios = 0;
+
+	for (unsigned i = 0; i < m->nr_hstates; i++) {
+		const struct hstate *h = &m->hstates[i];
+		uint64_t nr = 0, nr_opt = 0, nr_surplus = 0;
+
+		for (unsigned nid = 0; nid < MAX_NUMNODES; nid++) {
+			const struct folio_list *fl = &h->freelists[nid];
+			if (fl->nr != h->nr_huge_pages_node[nid] && nid < m->nr_nodes)
+				check_fail(r, "hugepages-%llukB node %u: %llu folios listed, nr_hugepages says %llu",
+					   P((m->geo.page_size << h->order) >> 10), nid, P(fl->nr),
+					   P(h->nr_huge_pages_node[nid]));
+			for (uint64_t k = 0; k < fl->nr; k++) {
+				check_folio(m, r, h, fl->v[k].pfn);
+				nr_opt += folio_vmemmap_optimized(m, fl->v[k].pfn);
+				nr_surplus += fl->v[k].surplus;
+			}
+			nr += fl->nr;
+		}
+		if (nr != h->nr_huge_pages || h->free_huge_pages != nr)
+			check_fail(r, "hugepages-%llukB: %llu folios, nr %llu, free %llu",
+				   P((m->geo.page_size << h->order) >> 10), P(nr),
+				   P(h->nr_huge_pages), P(h->free_huge_pages));
+		if (nr_opt != h->nr_optimized)
+			check_fail(r, "hugepages-%llukB: %llu folios flagged optimized, counter says %llu",
+				   P((m->geo.page_size << h->order) >> 10), P(nr_opt), P(h->nr_optimized));
+		if (nr_surplus != h->surplus_huge_pages)
+			check_fail(r, "hugepages-%llukB: %llu surplus folios, counter says %llu",
+				   P((m->geo.page_size << h->order) >> 10), P(nr_surplus),
+				   P(h->surplus_huge_pages));
+		optimized_folios += nr_opt;
+	}
+	if (m->design == DESIGN_LEGACY &&
+	    m->hugetlb_optimize_vmemmap_key != (int64_t)optimized_folios)
+		check_fail(r, "static key hugetlb_optimize_vmemmap_key is %lld, %llu folios are optimized",
+			   (long long)m->hugetlb_optimize_vmemmap_key, P(optimized_folios));
+}
+
 /* ---- TLB ---- */
 
 static void check_tlb(struct machine *m, struct check_report *r)
@@ -495,6 +658,7 @@ uint64_t mm_check(struct machine *m, struct check_report *r)
 	check_tables_reachable(m, r);
 	check_buddy(m, r);
 	check_ownership(m, r, &lc.seen);
+	check_hugetlb(m, r);
 	check_tlb(m, r);
 	seen_destroy(&lc.seen);
 	return r->nr_violations;

@@ -26,7 +26,7 @@ static const char usage[] =
 	"  show meminfo|vmstat|zoneinfo|hugepages|report|dmesg|pfn N\n"
 	"  check                              run the invariant checker\n"
 	"  snapshot [LABEL]                   remember every counter\n"
-	"  expect NAME [since LABEL] OP VALUE OP is == != < <= > >=\n"
+	"  expect NAME[+NAME..] [since LABEL] OP VALUE   OP: == != < <= > >=\n"
 	"  fault nth=N [persistent] [site=NAME].. [min_order=K] | fault off\n"
 	"\n"
 	"Without FILE, runs the built-in default scenario (a 4 GiB QEMU guest\n"

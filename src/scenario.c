@@ -138,8 +138,6 @@ static int machine_arg(struct scenario *sc, const char *key, const char *val,
 		if (parse_size(val, &v) || (v != 4096 && v != 16384 && v != 65536))
 			return sc_error(sc, "page_size=%s: expected 4K, 16K or 64K", val);
 		sc->cfg.page_size = v;
-		if (v != 4096)
-			sc->cfg.arm64 = true;
 	} else if (!strcmp(key, "arch")) {
 		if (strcmp(val, "x86-64") && strcmp(val, "arm64"))
 			return sc_error(sc, "arch=%s: expected x86-64 or arm64", val);
@@ -185,7 +183,9 @@ static int cmd_machine(struct scenario *sc, int argc, char **argv, const char *r
 	}
 	if (!mem_given)
 		return sc_error(sc, "machine: mem=SIZE is required");
-	if (sc->arch_given && !sc->cfg.arm64 && sc->cfg.page_size != 4096)
+	if (!sc->arch_given)
+		sc->cfg.arm64 = sc->cfg.page_size != 4096;
+	if (!sc->cfg.arm64 && sc->cfg.page_size != 4096)
 		return sc_error(sc, "machine: x86-64 has 4K pages only (arch=arm64 for 16K and 64K)");
 	if (nodes_given && sc->cfg.node_mem_given && nodes_arg != sc->cfg.nr_nodes)
 		return sc_error(sc, "machine: nodes=%u disagrees with node_mem (%u sizes)",
@@ -443,6 +443,36 @@ static bool compare(int64_t a, const char *op, int64_t b, bool *ok)
 	return true;
 }
 
+/* Value of NAME or NAME+NAME+... now (@s NULL) or at snapshot @s. */
+static int counter_sum(struct scenario *sc, const char *expr,
+		       const struct counter_snapshot *s, int64_t *out)
+{
+	char buf[256], *save = NULL, *tok;
+
+	if (strlen(expr) >= sizeof(buf))
+		return sc_error(sc, "expect: counter expression too long");
+	strcpy(buf, expr);
+	*out = 0;
+	for (tok = strtok_r(buf, "+", &save); tok; tok = strtok_r(NULL, "+", &save)) {
+		int64_t v;
+		if (counter_get(sc->m, tok, &v))
+			return sc_error(sc, "expect: unknown counter '%s' (see 'show vmstat' and 'show meminfo')", tok);
+		if (s) {
+			unsigned i;
+			for (i = 0; i < s->nr && strcmp(s->v[i].name, tok); i++)
+				;
+			if (i == s->nr)
+				return sc_error(sc, "expect: counter '%s' did not exist at snapshot '%s'",
+						tok, s->label);
+			v = s->v[i].val;
+		}
+		*out += v;
+	}
+	if (!*expr || expr[strlen(expr) - 1] == '+' || strstr(expr, "++") || *expr == '+')
+		return sc_error(sc, "expect: malformed counter sum '%s'", expr);
+	return 0;
+}
+
 static int cmd_expect(struct scenario *sc, int argc, char **argv, const char *rest)
 {
 	const char *name, *op, *valstr, *label = NULL;
@@ -455,28 +485,25 @@ static int cmd_expect(struct scenario *sc, int argc, char **argv, const char *re
 	} else if (argc == 6 && !strcmp(argv[2], "since")) {
 		name = argv[1]; label = argv[3]; op = argv[4]; valstr = argv[5];
 	} else {
-		return sc_error(sc, "expect: expected NAME [since LABEL] OP VALUE");
+		return sc_error(sc, "expect: expected NAME[+NAME...] [since LABEL] OP VALUE");
 	}
 	if (need_booted(sc, "expect"))
 		return -EINVAL;
 	if (parse_s64(valstr, &want))
 		return sc_error(sc, "expect: '%s' is not an integer", valstr);
-	if (counter_get(sc->m, name, &actual))
-		return sc_error(sc, "expect: unknown counter '%s' (see 'show vmstat' and 'show meminfo')", name);
+	if (!compare(0, op, 0, &ok))
+		return sc_error(sc, "expect: unknown operator '%s' (expected == != < <= > >=)", op);
+	if (counter_sum(sc, name, NULL, &actual))
+		return -EINVAL;
 	if (label) {
 		struct counter_snapshot *s = snapshot_find(sc, label);
-		unsigned i;
 		if (!s)
 			return sc_error(sc, "expect: no snapshot named '%s'", label);
-		for (i = 0; i < s->nr && strcmp(s->v[i].name, name); i++)
-			;
-		if (i == s->nr)
-			return sc_error(sc, "expect: counter '%s' did not exist at snapshot '%s'", name, label);
-		before = s->v[i].val;
+		if (counter_sum(sc, name, s, &before))
+			return -EINVAL;
 		actual -= before;
 	}
-	if (!compare(actual, op, want, &ok))
-		return sc_error(sc, "expect: unknown operator '%s' (expected == != < <= > >=)", op);
+	compare(actual, op, want, &ok);
 	if (ok) {
 		sc->nr_expect_ok++;
 		return 0;

@@ -11,7 +11,7 @@
  *   show meminfo|vmstat|zoneinfo|hugepages|report|dmesg|pfn N
  *   check
  *   snapshot [LABEL]
- *   expect NAME [since LABEL] OP VALUE      (OP: == != < <= > >=)
+ *   expect NAME[+NAME...] [since LABEL] OP VALUE   (OP: == != < <= > >=)
  *
  * Errors stop the run with "FILE:LINE: message" (exit status 2); failed
  * expects and checks are reported and the run goes on (exit status 1).
