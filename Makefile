@@ -27,6 +27,13 @@ $(BUILD)/test_hvo: $(SRC) $(HDR) $(TEST_SRC) tests/harness.h tests/unit/testutil
 check: $(BUILD)/test_hvo $(BUILD)/hvo
 	$(BUILD)/test_hvo
 
+# Concurrency tests under ThreadSanitizer.
+$(BUILD)/test_tsan: $(SRC) $(HDR) tests/tsan/test_concurrency.c | $(BUILD)
+	$(CC) $(CSTD) $(WARN) -O1 -g -fsanitize=thread -Isrc -o $@ $(SRC) tests/tsan/test_concurrency.c $(LDLIBS)
+
+tsan: $(BUILD)/test_tsan
+	$(BUILD)/test_tsan
+
 run: $(BUILD)/hvo
 	$(BUILD)/hvo run
 
@@ -37,6 +44,7 @@ help:
 	@echo "make          build build/hvo"
 	@echo "make run      run the built-in default scenario and print its report"
 	@echo "make check    build with ASan+UBSan, run unit and scenario tests"
+	@echo "make tsan     concurrency tests under ThreadSanitizer (use CC=clang)"
 	@echo "make clean    remove build/"
 
-.PHONY: all check run clean help
+.PHONY: all check tsan run clean help

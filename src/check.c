@@ -589,7 +589,7 @@ static void check_hugetlb(struct machine *m, struct check_report *r)
 
 	for (unsigned i = 0; i < m->nr_hstates; i++) {
 		const struct hstate *h = &m->hstates[i];
-		uint64_t nr = 0, nr_opt = 0, nr_surplus = 0;
+		uint64_t nr = 0, nr_opt = 0;
 
 		for (unsigned nid = 0; nid < MAX_NUMNODES; nid++) {
 			const struct folio_list *fl = &h->freelists[nid];
@@ -600,7 +600,6 @@ static void check_hugetlb(struct machine *m, struct check_report *r)
 			for (uint64_t k = 0; k < fl->nr; k++) {
 				check_folio(m, r, h, fl->v[k].pfn);
 				nr_opt += folio_vmemmap_optimized(m, fl->v[k].pfn);
-				nr_surplus += fl->v[k].surplus;
 			}
 			nr += fl->nr;
 		}
@@ -611,10 +610,10 @@ static void check_hugetlb(struct machine *m, struct check_report *r)
 		if (nr_opt != h->nr_optimized)
 			check_fail(r, "hugepages-%llukB: %llu folios flagged optimized, counter says %llu",
 				   P((m->geo.page_size << h->order) >> 10), P(nr_opt), P(h->nr_optimized));
-		if (nr_surplus != h->surplus_huge_pages)
-			check_fail(r, "hugepages-%llukB: %llu surplus folios, counter says %llu",
-				   P((m->geo.page_size << h->order) >> 10), P(nr_surplus),
-				   P(h->surplus_huge_pages));
+		if (h->surplus_huge_pages > h->nr_huge_pages)
+			check_fail(r, "hugepages-%llukB: surplus %llu exceeds nr_hugepages %llu",
+				   P((m->geo.page_size << h->order) >> 10),
+				   P(h->surplus_huge_pages), P(h->nr_huge_pages));
 		optimized_folios += nr_opt;
 	}
 	if (m->design == DESIGN_LEGACY &&

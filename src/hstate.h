@@ -14,8 +14,7 @@
 /* Host-side record of one huge page (folio) owned by the pool. */
 struct hugetlb_folio {
 	pfn_t pfn;
-	uint8_t surplus;  /* counted as surplus */
-	uint8_t bootmem;  /* came from memblock at boot */
+	bool bootmem;     /* came from memblock at boot */
 };
 
 /* The free folios of one node, most recently enqueued last. */

@@ -501,7 +501,7 @@ static void enqueue_hugetlb_folio(struct machine *m, struct hstate *h,
 {
 	int nid = pfn_nid(m, pfn);
 
-	folio_list_push(&h->freelists[nid], (struct hugetlb_folio){ pfn, surplus, bootmem });
+	folio_list_push(&h->freelists[nid], (struct hugetlb_folio){ pfn, bootmem });
 	h->nr_huge_pages++;
 	h->nr_huge_pages_node[nid]++;
 	h->free_huge_pages++;
@@ -536,7 +536,8 @@ found:
 	h->nr_huge_pages_node[n]--;
 	h->free_huge_pages--;
 	h->free_huge_pages_node[n]--;
-	if (out->surplus) {
+	/* Surplus is a count, not a property of a folio: it stays. */
+	if (h->surplus_huge_pages_node[n] > h->nr_huge_pages_node[n]) {
 		h->surplus_huge_pages--;
 		h->surplus_huge_pages_node[n]--;
 	}
@@ -604,14 +605,38 @@ static void prep_and_add_allocated_folios(struct machine *m, struct hstate *h,
 		enqueue_hugetlb_folio(m, h, batch->v[i], false, bootmem);
 }
 
+/* Pages not counted as surplus, on @nid or everywhere. */
+static uint64_t persistent_huge_pages(const struct hstate *h, int nid)
+{
+	if (nid == NUMA_NO_NODE)
+		return h->nr_huge_pages - h->surplus_huge_pages;
+	return h->nr_huge_pages_node[nid] - h->surplus_huge_pages_node[nid];
+}
+
+/* adjust_pool_surplus(-1): one surplus page becomes persistent. */
+static bool adjust_pool_surplus(struct machine *m, struct hstate *h, int nid)
+{
+	for (unsigned n = 0; n < m->nr_nodes; n++) {
+		if ((nid != NUMA_NO_NODE && (unsigned)nid != n) ||
+		    !h->surplus_huge_pages_node[n])
+			continue;
+		h->surplus_huge_pages--;
+		h->surplus_huge_pages_node[n]--;
+		return true;
+	}
+	return false;
+}
+
 /* Grow until @count persistent pages (on @nid only if given). */
 static void grow_pool(struct machine *m, struct hstate *h, uint64_t count, int nid)
 {
 	struct pfn_vec batch = { 0 };
-	uint64_t have = nid == NUMA_NO_NODE
-				? h->nr_huge_pages - h->surplus_huge_pages
-				: h->nr_huge_pages_node[nid] - h->surplus_huge_pages_node[nid];
+	uint64_t have;
 
+	/* Surplus pages are turned into persistent ones before allocating. */
+	while (persistent_huge_pages(h, nid) < count && adjust_pool_surplus(m, h, nid))
+		;
+	have = persistent_huge_pages(h, nid);
 	while (have + batch.nr < count) {
 		pfn_t pfn = alloc_pool_huge_folio(m, h, nid);
 		if (pfn == PFN_NONE)
@@ -659,14 +684,8 @@ static void shrink_pool(struct machine *m, struct hstate *h, uint64_t count, int
 	struct pfn_vec list = { 0 };
 	struct hugetlb_folio f;
 
-	for (;;) {
-		uint64_t have = nid == NUMA_NO_NODE
-					? h->nr_huge_pages - h->surplus_huge_pages
-					: h->nr_huge_pages_node[nid] - h->surplus_huge_pages_node[nid];
-		if (have <= count || !dequeue_hugetlb_folio(m, h, nid, &f))
-			break;
+	while (persistent_huge_pages(h, nid) > count && dequeue_hugetlb_folio(m, h, nid, &f))
 		pfn_vec_push(&list, f.pfn);
-	}
 	update_and_free_pages_bulk(m, h, &list);
 	free(list.v);
 }
@@ -688,8 +707,7 @@ int hugetlb_set_nr(struct machine *m, uint64_t size, uint64_t count, int nid,
 		snprintf(err, errlen, "node %d does not exist", nid);
 		return -EINVAL;
 	}
-	have = nid == NUMA_NO_NODE ? h->nr_huge_pages - h->surplus_huge_pages
-				   : h->nr_huge_pages_node[nid] - h->surplus_huge_pages_node[nid];
+	have = persistent_huge_pages(h, nid);
 	if (count > have)
 		grow_pool(m, h, count, nid);
 	else if (count < have)

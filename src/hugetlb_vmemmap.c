@@ -454,9 +454,12 @@ pfn_t vmemmap_shared_tail_page(struct machine *m, unsigned order,
 	for (unsigned i = 0; i < g->spp; i++)
 		init_compound_tail_page(m, order, zone->nid, zone->idx,
 					bytes + i * g->struct_page_size);
+	if (m->before_tail_publish) /* test seam: widen the race window */
+		m->before_tail_publish(m, zone, order);
 	/* Publish; the compare-and-swap orders the initialization before it. */
 	if (!atomic_compare_exchange_strong(&zone->vmemmap_tails[idx], &expected, t)) {
 		BUG_ON(m->phase == PHASE_EARLY); /* races happen at run time only */
+		__atomic_fetch_add(&m->stat.nr_shared_tail_races_lost, 1, __ATOMIC_RELAXED);
 		mm_lock(m);
 		frame_release(&m->frames, t);
 		free_frames(m, t, 0);

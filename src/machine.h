@@ -56,6 +56,7 @@ struct vmstat {
 	uint64_t nr_pte_writes;        /* page-table entry stores */
 	uint64_t nr_synchronize_rcu;   /* legacy: RCU grace periods waited */
 	uint64_t nr_shared_tail_pages; /* shared tail pages published */
+	uint64_t nr_shared_tail_races_lost; /* copies freed after a lost cmpxchg */
 	uint64_t nr_vmemmap_alloc_pages; /* pages allocated by HVO (head+restore) */
 	uint64_t nr_vmemmap_free_pages;  /* vmemmap pages HVO freed */
 };
@@ -122,6 +123,9 @@ struct machine {
 	struct huge_bootmem_page *bootmem_pages; /* gigantic pages from memblock */
 	uint64_t nr_bootmem_pages;
 	pthread_mutex_t lock;              /* zone->lock: allocator, frame store */
+	/* Test seam: called between a shared tail's allocation and its cmpxchg. */
+	void (*before_tail_publish)(struct machine *m, struct zone *z, unsigned order);
+	void *test_data;
 	struct page_leak *leaks;           /* folios the free path refused */
 	uint64_t nr_leaks;
 	unsigned nr_hstates;

@@ -28,6 +28,7 @@ static const char usage[] =
 	"  snapshot [LABEL]                   remember every counter\n"
 	"  expect NAME[+NAME..] [since LABEL] OP VALUE   OP: == != < <= > >=\n"
 	"  fault nth=N [persistent] [site=NAME].. [min_order=K] | fault off\n"
+	"  poke pfn N | poke huge SIZE INDEX OFFSET   write a struct page (RO faults)\n"
 	"\n"
 	"Without FILE, runs the built-in default scenario (a 4 GiB QEMU guest\n"
 	"with 512 2 MiB huge pages and HVO on).  '-' reads standard input.\n"

@@ -8,6 +8,7 @@
 
 #include "check.h"
 #include "hugetlb.h"
+#include "mmu.h"
 #include "parse.h"
 #include "report.h"
 #include "scenario.h"
@@ -91,7 +92,6 @@ static int parse_node_mem(struct scenario *sc, const char *val)
 {
 	char buf[1024], *save = NULL, *tok;
 	unsigned n = 0;
-	uint64_t sum = 0;
 
 	if (strlen(val) >= sizeof(buf))
 		return sc_error(sc, "node_mem: list too long");
@@ -103,7 +103,6 @@ static int parse_node_mem(struct scenario *sc, const char *val)
 		if (parse_size(tok, &sz))
 			return sc_error(sc, "node_mem: '%s' is not a size (expected e.g. 3G,1G)", tok);
 		sc->cfg.node_mem[n++] = sz;
-		sum += sz;
 	}
 	if (!n)
 		return sc_error(sc, "node_mem: expected a list of sizes such as 3G,1G");
@@ -519,6 +518,67 @@ static int cmd_expect(struct scenario *sc, int argc, char **argv, const char *re
 	return 0;
 }
 
+/* ---- poke: a stray write to a struct page ---- */
+
+/*
+ * `poke pfn N` writes the struct page of pfn N (its refcount, as a
+ * speculative get_page() would) through the MMU.  A read-only tail faults:
+ * the write is refused and mmu_faults counts it; the run goes on.
+ */
+/* The @idx-th folio of the @size pool (node by node, oldest first). */
+static int nth_folio(struct machine *m, uint64_t size, uint64_t idx, pfn_t *pfn)
+{
+	struct hstate *h = size_to_hstate(m, size);
+
+	if (!h)
+		return -EINVAL;
+	for (unsigned nid = 0; nid < m->nr_nodes; nid++) {
+		if (idx < h->freelists[nid].nr) {
+			*pfn = h->freelists[nid].v[idx].pfn;
+			return 0;
+		}
+		idx -= h->freelists[nid].nr;
+	}
+	return -ENOENT;
+}
+
+/*
+ * `poke pfn N` or `poke huge SIZE INDEX OFFSET` writes a struct page (its
+ * refcount, as a speculative get_page() would) through the MMU.  A
+ * read-only tail faults: the write is refused and mmu_faults counts it; the
+ * run goes on.  A write that lands is undone: poke only probes.
+ */
+static int cmd_poke(struct scenario *sc, int argc, char **argv, const char *rest)
+{
+	uint64_t pfn, size, idx, off;
+	vaddr_t va;
+	int32_t ref = 0;
+	(void)rest;
+
+	if (need_booted(sc, "poke"))
+		return -EINVAL;
+	if (argc == 3 && !strcmp(argv[1], "pfn") && !parse_u64(argv[2], &pfn)) {
+		if (pfn >= sc->m->max_pfn || !pfn_present(sc->m, pfn))
+			return sc_error(sc, "poke pfn %s: not present memory", argv[2]);
+	} else if (argc == 5 && !strcmp(argv[1], "huge") && !parse_size(argv[2], &size) &&
+		   !parse_u64(argv[3], &idx) && !parse_u64(argv[4], &off)) {
+		if (nth_folio(sc->m, size, idx, &pfn))
+			return sc_error(sc, "poke huge: no %s huge page number %s in the pool", argv[2], argv[3]);
+		if (off >= size / sc->m->geo.page_size)
+			return sc_error(sc, "poke huge: offset %s is beyond the huge page", argv[4]);
+		pfn += off;
+	} else {
+		return sc_error(sc, "poke: expected 'poke pfn N' or 'poke huge SIZE INDEX OFFSET'");
+	}
+	va = pfn_to_page_va(&sc->m->geo, pfn) + 52; /* _refcount */
+	if (!vmemmap_read(sc->m, va, &ref, sizeof(ref))) {
+		int32_t probe = ref + 1;
+		if (!vmemmap_write(sc->m, va, &probe, sizeof(probe)))
+			vmemmap_write(sc->m, va, &ref, sizeof(ref));
+	}
+	return 0;
+}
+
 /* ---- fault injection ---- */
 
 static int cmd_fault(struct scenario *sc, int argc, char **argv, const char *rest)
@@ -574,6 +634,7 @@ static const struct command commands[] = {
 	{ "snapshot", cmd_snapshot },
 	{ "expect", cmd_expect },
 	{ "fault", cmd_fault },
+	{ "poke", cmd_poke },
 };
 
 /* Split @line in place; '#' at the start of a token ends the line. */
@@ -641,7 +702,7 @@ static int run_line(struct scenario *sc, char *line)
 			return ret;
 		}
 	}
-	return sc_error(sc, "unknown command '%s' (expected machine, cmdline, design, boot, sysctl, hugepages, show, check, snapshot, expect or fault)",
+	return sc_error(sc, "unknown command '%s' (expected machine, cmdline, design, boot, sysctl, hugepages, show, check, snapshot, expect, fault or poke)",
 			argv[0]);
 }
 
