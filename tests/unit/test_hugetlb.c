@@ -1,0 +1,333 @@
+/*
+ * Unit tests of HugeTLB vmemmap optimization: the designs' mappings and
+ * struct pages, and what every failure leaves behind.
+ */
+#include "alloc.h"
+#include "harness.h"
+#include "hugetlb.h"
+#include "hugetlb_vmemmap.h"
+#include "mmu.h"
+#include "page.h"
+#include "pgtable.h"
+#include "testutil.h"
+#include "vmstat.h"
+
+static int64_t counter(struct machine *m, const char *name)
+{
+	int64_t v = -1;
+	counter_get(m, name, &v);
+	return v;
+}
+
+/* The first 2 MiB folio of the pool. */
+static pfn_t first_folio(struct machine *m, uint64_t size)
+{
+	struct hstate *h = size_to_hstate(m, size);
+
+	for (unsigned nid = 0; nid < m->nr_nodes; nid++)
+		if (h->freelists[nid].nr)
+			return h->freelists[nid].v[0].pfn;
+	return PFN_NONE;
+}
+
+static struct machine *boot_design(const char *design, const char *cmdline)
+{
+	char text[512];
+
+	snprintf(text, sizeof(text), "machine mem=4G layout=qemu-pc\ncmdline %s\ndesign %s\nboot\n",
+		 cmdline, design);
+	return boot_scenario(text);
+}
+
+/*
+ * Shared tails cost one page per zone and order; everything else is the
+ * same in every design: free memory differs by exactly those pages.
+ */
+TEST(designs_save_the_same_minus_shared_tails)
+{
+	const char *c = "hugetlb_free_vmemmap=on hugepagesz=2M hugepages=512";
+	struct machine *l = boot_design("legacy", c);
+	struct machine *s = boot_design("shared-tail", c);
+	struct machine *g = boot_design("generic", c);
+
+	ASSERT_TRUE(l && s && g);
+	ASSERT_EQ(counter(s, "nr_shared_tail_pages"), 2); /* DMA32 and Normal */
+	ASSERT_EQ(counter(l, "nr_free_pages") - counter(s, "nr_free_pages"), 2);
+	ASSERT_EQ(counter(g, "nr_free_pages"), counter(s, "nr_free_pages"));
+	ASSERT_EQ(counter(l, "vmemmap_pgtable_pages"), counter(s, "vmemmap_pgtable_pages"));
+	ASSERT_EQ(counter(l, "nr_memmap_pages"), counter(g, "nr_memmap_pages"));
+	machine_destroy(l);
+	machine_destroy(s);
+	machine_destroy(g);
+	return 0;
+}
+
+/*
+ * Legacy: vmemmap pages 1..7 alias the copied head page, so the struct
+ * page at the start of each is a fake head (PG_head set) that
+ * compound_head() resolves through page[1] to the real head.
+ */
+TEST(legacy_fake_heads_resolve_to_the_head)
+{
+	struct machine *m = boot_design("legacy", "hugetlb_free_vmemmap=on hugepages=8");
+	pfn_t head;
+	vaddr_t hva, ch;
+	struct page_struct ps;
+
+	ASSERT_TRUE(m);
+	head = first_folio(m, 2 * SZ_1M);
+	hva = pfn_to_page_va(&m->geo, head);
+	for (unsigned k = 1; k < 8; k++) {
+		vaddr_t fake = hva + k * m->geo.page_size;
+		ASSERT_EQ(page_read(m, fake, &ps), 0);
+		ASSERT_TRUE(test_flag(ps.flags, PG_head));   /* looks like a head */
+		ASSERT_EQ(ps.compound_info & 1, 0);
+		ASSERT_EQ(compound_head(m, fake, &ch), 0);
+		ASSERT_EQ(ch, hva);                          /* but resolves */
+	}
+	/* Without the static key the fake head would be taken at face value. */
+	m->hugetlb_optimize_vmemmap_key = 0;
+	ASSERT_EQ(compound_head(m, hva + m->geo.page_size, &ch), 0);
+	ASSERT_EQ(ch, hva + m->geo.page_size);
+	machine_destroy(m);
+	return 0;
+}
+
+/* shared-tail, generic: no fake head anywhere; tails are byte-identical. */
+TEST(shared_designs_have_no_fake_heads)
+{
+	static const char *const designs[] = { "shared-tail", "generic" };
+
+	for (unsigned d = 0; d < 2; d++) {
+		struct machine *m = boot_design(designs[d], "hugetlb_free_vmemmap=on hugepages=8");
+		pfn_t a, b;
+		struct page_struct pa, pb;
+		vaddr_t ch;
+
+		ASSERT_TRUE(m);
+		a = first_folio(m, 2 * SZ_1M);
+		b = m->hstates[m->default_hstate].freelists[0].v[5].pfn;
+		ASSERT_EQ(page_read(m, pfn_to_page_va(&m->geo, a + 64), &pa), 0);
+		ASSERT_EQ(page_read(m, pfn_to_page_va(&m->geo, b + 200), &pb), 0);
+		ASSERT_FALSE(test_flag(pa.flags, PG_head));
+		ASSERT_EQ(memcmp(&pa, &pb, sizeof(pa)), 0); /* identical tails */
+		ASSERT_EQ(compound_head(m, pfn_to_page_va(&m->geo, b + 200), &ch), 0);
+		ASSERT_EQ(ch, pfn_to_page_va(&m->geo, b));
+		ASSERT_EQ(check_machine(m), 0);
+		machine_destroy(m);
+	}
+	return 0;
+}
+
+/* Fail the @nth allocation from @site from now on (and later ones if @persistent). */
+static void inject(struct machine *m, unsigned site, uint64_t nth, bool persistent)
+{
+	fault_attr_init(&m->fault);
+	m->fault.fail_nth = nth;
+	m->fault.persistent = persistent;
+	m->fault.site_mask = 1u << site;
+}
+
+/* Allocate one fresh 2 MiB folio (HVO on, not yet optimized). */
+static pfn_t fresh_folio(struct machine *m, unsigned order)
+{
+	char err[128];
+	bool on = m->vmemmap_optimize_enabled;
+	pfn_t pfn;
+
+	m->vmemmap_optimize_enabled = false;
+	if (hugetlb_set_nr(m, m->geo.page_size << order, 1, NUMA_NO_NODE, err, sizeof(err)))
+		return PFN_NONE;
+	m->vmemmap_optimize_enabled = on;
+	pfn = first_folio(m, m->geo.page_size << order);
+	return pfn;
+}
+
+/* Optimize the pool's only folio directly, keeping the pool counter right. */
+static int optimize_pool_folio(struct machine *m, unsigned order, pfn_t pfn)
+{
+	int ret = hugetlb_vmemmap_optimize_folio(m, order, pfn);
+	if (!ret && folio_vmemmap_optimized(m, pfn))
+		size_to_hstate(m, m->geo.page_size << order)->nr_optimized++;
+	return ret;
+}
+
+/*
+ * Legacy: when the new head page cannot be allocated, the old head page is
+ * kept and the 7 tail pages are freed: -7 boot pages, no buddy page.
+ */
+TEST(legacy_head_alloc_failure_reuses_old_head)
+{
+	struct machine *m = boot_design("legacy", "hugetlb_free_vmemmap=on");
+	int64_t boot, buddy;
+	pfn_t pfn;
+
+	ASSERT_TRUE(m);
+	pfn = fresh_folio(m, 9);
+	ASSERT_NE(pfn, PFN_NONE);
+	boot = counter(m, "nr_memmap_boot_pages");
+	buddy = counter(m, "nr_memmap_pages");
+	inject(m, SITE_VMEMMAP_HEAD, 1, false);
+	ASSERT_EQ(optimize_pool_folio(m, 9, pfn), 0);
+	ASSERT_EQ(m->fault.nr_injected, 1);
+	ASSERT_TRUE(folio_vmemmap_optimized(m, pfn));
+	ASSERT_EQ(counter(m, "nr_memmap_boot_pages"), boot - 7);
+	ASSERT_EQ(counter(m, "nr_memmap_pages"), buddy);
+	ASSERT_EQ(check_machine(m), 0);
+	machine_destroy(m);
+	return 0;
+}
+
+/* shared-tail and generic: no fallback; the folio stays untouched. */
+TEST(shared_head_alloc_failure_leaves_folio_untouched)
+{
+	static const char *const designs[] = { "shared-tail", "generic" };
+	static const unsigned sites[] = { SITE_VMEMMAP_HEAD, SITE_SHARED_TAIL };
+
+	for (unsigned d = 0; d < 2; d++) {
+		for (unsigned s = 0; s < 2; s++) {
+			struct machine *m = boot_design(designs[d], "hugetlb_free_vmemmap=on");
+			int64_t boot, buddy, nr_free;
+			pfn_t pfn;
+
+			ASSERT_TRUE(m);
+			pfn = fresh_folio(m, 9);
+			boot = counter(m, "nr_memmap_boot_pages");
+			buddy = counter(m, "nr_memmap_pages");
+			nr_free = counter(m, "nr_free_pages");
+			inject(m, sites[s], 1, false);
+			ASSERT_EQ(optimize_pool_folio(m, 9, pfn), -ENOMEM);
+			ASSERT_EQ(m->fault.nr_injected, 1);
+			ASSERT_FALSE(folio_vmemmap_optimized(m, pfn));
+			ASSERT_EQ(counter(m, "nr_memmap_boot_pages"), boot);
+			ASSERT_EQ(counter(m, "nr_memmap_pages"), buddy);
+			/* a shared tail published before the head failed stays */
+			ASSERT_EQ(counter(m, "nr_free_pages"),
+				  nr_free - counter(m, "nr_shared_tail_pages"));
+			ASSERT_EQ(check_machine(m), 0);
+			machine_destroy(m);
+		}
+	}
+	return 0;
+}
+
+/*
+ * A 1 GiB folio's vmemmap spans 8 PMDs; the 5th PMD split fails: the walk
+ * rolls back exactly the prefix it remapped (spec H.8, H.9).  The head keeps
+ * its new copy in shared-tail and generic (the 2026 rollback fix) and its
+ * folio metadata survives.  Then the same folio optimizes fine.
+ */
+TEST(rollback_after_mid_walk_failure_is_exact)
+{
+	static const char *const designs[] = { "legacy", "shared-tail", "generic" };
+
+	for (unsigned d = 0; d < 3; d++) {
+		struct machine *m = boot_design(designs[d], "hugetlb_free_vmemmap=on");
+		int64_t total, pgt;
+		pfn_t pfn;
+		struct page_struct head;
+
+		ASSERT_TRUE(m);
+		pfn = fresh_folio(m, 18);
+		ASSERT_NE(pfn, PFN_NONE);
+		total = counter(m, "nr_memmap_pages") + counter(m, "nr_memmap_boot_pages");
+		pgt = counter(m, "vmemmap_pgtable_pages");
+		inject(m, SITE_PGTABLE, 5, false);
+		ASSERT_EQ(optimize_pool_folio(m, 18, pfn), -ENOMEM);
+		ASSERT_EQ(m->fault.nr_injected, 1);
+		ASSERT_FALSE(folio_vmemmap_optimized(m, pfn));
+		/* 4 PMDs were split and stay split; no vmemmap page is lost */
+		ASSERT_EQ(counter(m, "vmemmap_pgtable_pages"), pgt + 4);
+		ASSERT_EQ(counter(m, "nr_memmap_pages") + counter(m, "nr_memmap_boot_pages"), total);
+		ASSERT_EQ(page_read(m, pfn_to_page_va(&m->geo, pfn), &head), 0);
+		ASSERT_TRUE(test_flag(head.flags, PG_head));
+		ASSERT_EQ(head.mapcount, PAGE_TYPE_HUGETLB);
+		ASSERT_EQ(check_machine(m), 0);
+		fault_attr_init(&m->fault);
+		ASSERT_EQ(optimize_pool_folio(m, 18, pfn), 0);
+		ASSERT_TRUE(folio_vmemmap_optimized(m, pfn));
+		ASSERT_EQ(counter(m, "nr_memmap_pages") + counter(m, "nr_memmap_boot_pages"),
+			  total - 4095);
+		ASSERT_EQ(check_machine(m), 0);
+		machine_destroy(m);
+	}
+	return 0;
+}
+
+/*
+ * Freeing with no memory to restore the vmemmap: the folios go back into
+ * the pool as surplus pages, optimized still (spec H.10, H.11); asking for
+ * them again turns them back into persistent pages.
+ */
+TEST(restore_failure_makes_surplus_pages)
+{
+	static const char *const designs[] = { "legacy", "shared-tail", "generic" };
+
+	for (unsigned d = 0; d < 3; d++) {
+		struct machine *m = boot_design(designs[d], "hugetlb_free_vmemmap=on hugepages=4");
+		char err[128];
+		int64_t total;
+
+		ASSERT_TRUE(m);
+		total = counter(m, "nr_memmap_pages") + counter(m, "nr_memmap_boot_pages");
+		inject(m, SITE_VMEMMAP_RESTORE, 1, true);
+		ASSERT_EQ(hugetlb_set_nr(m, 2 * SZ_1M, 0, NUMA_NO_NODE, err, sizeof(err)), 0);
+		ASSERT_EQ(counter(m, "HugePages_Total"), 4);
+		ASSERT_EQ(counter(m, "HugePages_Surp"), 4);
+		ASSERT_EQ(counter(m, "nr_vmemmap_optimized"), 4);
+		ASSERT_EQ(counter(m, "nr_memmap_pages") + counter(m, "nr_memmap_boot_pages"), total);
+		ASSERT_EQ(check_machine(m), 0);
+		fault_attr_init(&m->fault);
+		ASSERT_EQ(hugetlb_set_nr(m, 2 * SZ_1M, 4, NUMA_NO_NODE, err, sizeof(err)), 0);
+		ASSERT_EQ(counter(m, "HugePages_Total"), 4);
+		ASSERT_EQ(counter(m, "HugePages_Surp"), 0);
+		ASSERT_EQ(hugetlb_set_nr(m, 2 * SZ_1M, 0, NUMA_NO_NODE, err, sizeof(err)), 0);
+		ASSERT_EQ(counter(m, "HugePages_Total"), 0);
+		ASSERT_EQ(counter(m, "nr_memmap_pages") + counter(m, "nr_memmap_boot_pages"),
+			  total + 4 * 7);
+		ASSERT_EQ(check_machine(m), 0);
+		machine_destroy(m);
+	}
+	return 0;
+}
+
+/* Pool growth that runs out of memory stops quietly with what it got. */
+TEST(pool_growth_stops_at_oom)
+{
+	struct machine *m = boot_design("generic", "hugetlb_free_vmemmap=on");
+	char err[128];
+
+	ASSERT_TRUE(m);
+	inject(m, SITE_HUGETLB, 11, true);
+	ASSERT_EQ(hugetlb_set_nr(m, 2 * SZ_1M, 100, NUMA_NO_NODE, err, sizeof(err)), 0);
+	ASSERT_EQ(counter(m, "HugePages_Total"), 10);
+	ASSERT_EQ(check_machine(m), 0);
+	machine_destroy(m);
+	return 0;
+}
+
+/* Restore copies plain tails back: every struct page equals a fresh prep. */
+TEST(restore_rebuilds_plain_tails)
+{
+	static const char *const designs[] = { "legacy", "shared-tail", "generic" };
+
+	for (unsigned d = 0; d < 3; d++) {
+		struct machine *m = boot_design(designs[d], "hugetlb_free_vmemmap=on hugepages=2");
+		pfn_t pfn;
+		struct page_struct a, b;
+
+		ASSERT_TRUE(m);
+		pfn = first_folio(m, 2 * SZ_1M);
+		ASSERT_EQ(hugetlb_vmemmap_restore_folio(m, 9, pfn), 0);
+		m->hstates[m->default_hstate].nr_optimized--;
+		for (unsigned i = 4; i < 512; i++) {
+			ASSERT_EQ(page_read(m, pfn_to_page_va(&m->geo, pfn + i), &a), 0);
+			ASSERT_EQ(page_read(m, pfn_to_page_va(&m->geo, pfn + 4), &b), 0);
+			ASSERT_EQ(a.mapping, TAIL_MAPPING);
+			ASSERT_EQ(memcmp(&a, &b, sizeof(a)), 0);
+		}
+		ASSERT_EQ(check_machine(m), 0);
+		machine_destroy(m);
+	}
+	return 0;
+}
