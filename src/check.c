@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "mmu.h"
 #include "hugetlb.h"
 #include "hugetlb_vmemmap.h"
 #include "page.h"
@@ -133,7 +134,24 @@ struct leaf_ctx {
 	struct machine *m;
 	struct check_report *r;
 	struct seen_map seen; /* frames some leaf maps */
+	uint8_t *scratch;     /* one page, for pattern frames */
 };
+
+/*
+ * The bytes of frame @pfn to inspect: its own, or its pattern repeated in
+ * @scratch.  NULL for a lazy frame (right by construction) or none.
+ */
+static const uint8_t *frame_view(struct machine *m, pfn_t pfn, uint8_t *scratch)
+{
+	const uint8_t *b = frame_bytes(&m->frames, pfn);
+
+	if (b)
+		return b;
+	if (!frame_pattern(&m->frames, pfn))
+		return NULL;
+	frame_read(m, pfn, 0, scratch, m->geo.page_size);
+	return scratch;
+}
 
 /* Check the struct pages of one vmemmap page mapped at @va by frame @pfn. */
 static void check_vmemmap_page(struct leaf_ctx *c, vaddr_t va, pfn_t pfn)
@@ -149,7 +167,7 @@ static void check_vmemmap_page(struct leaf_ctx *c, vaddr_t va, pfn_t pfn)
 		return;
 	}
 	seen_mark(&c->seen, pfn);
-	bytes = frame_bytes(&m->frames, pfn);
+	bytes = frame_view(m, pfn, c->scratch);
 	if (!bytes || !g->struct_page_pow2)
 		return; /* lazy: generated from the layout when touched */
 	for (unsigned i = 0; i < g->spp; i++) {
@@ -501,7 +519,7 @@ static vaddr_t head_from_bytes(struct machine *m, vaddr_t va, const uint8_t *sp,
 }
 
 static void check_folio(struct machine *m, struct check_report *r,
-			const struct hstate *h, pfn_t pfn)
+			const struct hstate *h, pfn_t pfn, uint8_t *scratch)
 {
 	const struct geometry *g = &m->geo;
 	vaddr_t vstart = pfn_to_page_va(g, pfn);
@@ -513,7 +531,7 @@ static void check_folio(struct machine *m, struct check_report *r,
 	bool optimized;
 	pfn_t head_frame, tail_frame = PFN_NONE;
 
-	if (vmemmap_walk_va(m, vstart, &w) || !(hb = frame_bytes(&m->frames, w.pfn))) {
+	if (vmemmap_walk_va(m, vstart, &w) || !(hb = frame_view(m, w.pfn, scratch))) {
 		check_fail(r, "pfn %#llx: huge page head struct page is unmapped or was never written",
 			   P(pfn));
 		return;
@@ -549,7 +567,7 @@ static void check_folio(struct machine *m, struct check_report *r,
 			check_fail(r, "pfn %#llx: unoptimized huge page maps frame %#llx at va %#llx, which is not its own vmemmap page",
 				   P(pfn), P(w.pfn), P(va));
 		}
-		bytes = frame_bytes(&m->frames, w.pfn);
+		bytes = frame_view(m, w.pfn, scratch);
 		if (!bytes) {
 			check_fail(r, "pfn %#llx: struct pages at va %#llx were never written", P(pfn), P(va));
 			continue;
@@ -583,7 +601,7 @@ static void check_folio(struct machine *m, struct check_report *r,
 	}
 }
 
-static void check_hugetlb(struct machine *m, struct check_report *r)
+static void check_hugetlb(struct machine *m, struct check_report *r, uint8_t *scratch)
 {
 	uint64_t optimized_folios = 0;
 
@@ -598,7 +616,7 @@ static void check_hugetlb(struct machine *m, struct check_report *r)
 					   P((m->geo.page_size << h->order) >> 10), nid, P(fl->nr),
 					   P(h->nr_huge_pages_node[nid]));
 			for (uint64_t k = 0; k < fl->nr; k++) {
-				check_folio(m, r, h, fl->v[k].pfn);
+				check_folio(m, r, h, fl->v[k].pfn, scratch);
 				nr_opt += folio_vmemmap_optimized(m, fl->v[k].pfn);
 			}
 			nr += fl->nr;
@@ -652,13 +670,19 @@ uint64_t mm_check(struct machine *m, struct check_report *r)
 		return r->nr_violations;
 	}
 	seen_init(&lc.seen, &m->frames);
+	lc.scratch = malloc(m->geo.page_size);
+	if (!lc.scratch) {
+		fprintf(stderr, "hvo: host out of memory\n");
+		abort();
+	}
 	check_sections_mapped(m, r);
 	vmemmap_for_each_leaf(m, check_leaf, &lc);
 	check_tables_reachable(m, r);
 	check_buddy(m, r);
 	check_ownership(m, r, &lc.seen);
-	check_hugetlb(m, r);
+	check_hugetlb(m, r, lc.scratch);
 	check_tlb(m, r);
 	seen_destroy(&lc.seen);
+	free(lc.scratch);
 	return r->nr_violations;
 }

@@ -6,9 +6,11 @@
 #include "frame.h"
 
 int frame_store_init(struct frame_store *fs, uint64_t max_pfn,
-		     unsigned pfns_per_dir_shift, size_t page_size)
+		     unsigned pfns_per_dir_shift, size_t page_size,
+		     unsigned pattern_bytes)
 {
 	memset(fs, 0, sizeof(*fs));
+	fs->pattern_bytes = pattern_bytes;
 	fs->pfn_shift_per_dir = pfns_per_dir_shift;
 	fs->nr_dirs = (max_pfn >> pfns_per_dir_shift) + 1;
 	fs->dir = calloc(fs->nr_dirs, sizeof(*fs->dir));
@@ -27,7 +29,101 @@ void frame_store_destroy(struct frame_store *fs)
 		free(fs->dir);
 	}
 	hostmem_destroy(&fs->host);
+	free(fs->patterns.v);
+	free(fs->patterns.buckets);
 	memset(fs, 0, sizeof(*fs));
+}
+
+/* ---- interned patterns ---- */
+
+static uint32_t pattern_hash(const uint8_t *b, unsigned n)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+	for (unsigned i = 0; i < n; i++)
+		h = (h ^ b[i]) * 1099511628211ULL;
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+static int pattern_grow_buckets(struct pattern_table *pt, unsigned n)
+{
+	uint32_t nb = pt->nbuckets ? pt->nbuckets * 2 : 1024;
+	uint32_t *b = calloc(nb, sizeof(*b));
+
+	if (!b)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < pt->nr; i++) {
+		struct pattern *p = &pt->v[i];
+		uint32_t k;
+		if (!p->ref)
+			continue;
+		k = pattern_hash(p->bytes, n) & (nb - 1);
+		p->hash_next = b[k];
+		b[k] = i + 1;
+	}
+	free(pt->buckets);
+	pt->buckets = b;
+	pt->nbuckets = nb;
+	return 0;
+}
+
+/* Index of the interned copy of @sp (reference taken), or -1. */
+static int64_t pattern_get(struct frame_store *fs, const uint8_t *sp)
+{
+	struct pattern_table *pt = &fs->patterns;
+	unsigned n = fs->pattern_bytes;
+	uint32_t h, i;
+	struct pattern *p;
+
+	if (pt->nr_live * 2 >= pt->nbuckets && pattern_grow_buckets(pt, n))
+		return -1;
+	h = pattern_hash(sp, n) & (pt->nbuckets - 1);
+	for (i = pt->buckets[h]; i; i = pt->v[i - 1].hash_next) {
+		if (!memcmp(pt->v[i - 1].bytes, sp, n)) {
+			pt->v[i - 1].ref++;
+			return i - 1;
+		}
+	}
+	if (pt->free_head) {
+		i = pt->free_head - 1;
+		pt->free_head = pt->v[i].hash_next;
+	} else {
+		if (pt->nr == pt->cap) {
+			uint32_t cap = pt->cap ? pt->cap * 2 : 256;
+			struct pattern *v = realloc(pt->v, cap * sizeof(*v));
+			if (!v)
+				return -1;
+			pt->v = v;
+			pt->cap = cap;
+		}
+		i = pt->nr++;
+	}
+	p = &pt->v[i];
+	memset(p->bytes, 0, sizeof(p->bytes));
+	memcpy(p->bytes, sp, n);
+	p->ref = 1;
+	p->hash_next = pt->buckets[h];
+	pt->buckets[h] = i + 1;
+	pt->nr_live++;
+	return i;
+}
+
+static void pattern_put(struct frame_store *fs, uint32_t i)
+{
+	struct pattern_table *pt = &fs->patterns;
+	struct pattern *p = &pt->v[i];
+	uint32_t h, *link;
+
+	BUG_ON(!p->ref);
+	if (--p->ref)
+		return;
+	h = pattern_hash(p->bytes, fs->pattern_bytes) & (pt->nbuckets - 1);
+	for (link = &pt->buckets[h]; *link != i + 1; link = &pt->v[*link - 1].hash_next)
+		BUG_ON(!*link);
+	*link = p->hash_next;
+	p->hash_next = pt->free_head;
+	pt->free_head = i + 1;
+	pt->nr_live--;
 }
 
 static uint64_t *frame_slot(struct frame_store *fs, pfn_t pfn, bool create)
@@ -81,6 +177,75 @@ int frame_claim_lazy(struct frame_store *fs, pfn_t pfn, enum frame_owner owner,
 	return 0;
 }
 
+/* Drop whatever content @slot has (bytes, laziness, pattern). */
+static void drop_content(struct frame_store *fs, uint64_t *slot)
+{
+	if (*slot & FRAME_DATA)
+		hostmem_free(&fs->host, (void *)(uintptr_t)(*slot & ~((1ULL << FRAME_PAYLOAD_SHIFT) - 1)));
+	else if (*slot & FRAME_LAZY)
+		fs->nr_lazy--;
+	else if (*slot & FRAME_PATTERN) {
+		pattern_put(fs, (uint32_t)(*slot >> FRAME_PAYLOAD_SHIFT));
+		fs->nr_pattern--;
+	}
+	*slot &= FRAME_ORIGIN_MASK | FRAME_OWNER_MASK;
+}
+
+int frame_set_pattern(struct frame_store *fs, pfn_t pfn, const uint8_t *sp)
+{
+	uint64_t *slot = frame_slot(fs, pfn, false);
+	int64_t i;
+
+	BUG_ON(!slot || !*slot);
+	i = pattern_get(fs, sp);
+	if (i < 0)
+		return -ENOMEM;
+	drop_content(fs, slot);
+	*slot |= ((uint64_t)i << FRAME_PAYLOAD_SHIFT) | FRAME_PATTERN;
+	fs->nr_pattern++;
+	return 0;
+}
+
+const uint8_t *frame_pattern(const struct frame_store *fs, pfn_t pfn)
+{
+	uint64_t e = frame_entry(fs, pfn);
+
+	if (!(e & FRAME_PATTERN))
+		return NULL;
+	return fs->patterns.v[e >> FRAME_PAYLOAD_SHIFT].bytes;
+}
+
+uint8_t *frame_materialize_pattern(struct frame_store *fs, pfn_t pfn)
+{
+	uint64_t *slot = frame_slot(fs, pfn, false);
+	uint8_t sp[MAX_PATTERN_BYTES];
+	uint8_t *bytes;
+
+	BUG_ON(!slot || !(*slot & FRAME_PATTERN));
+	memcpy(sp, frame_pattern(fs, pfn), fs->pattern_bytes);
+	bytes = hostmem_alloc(&fs->host);
+	if (!bytes)
+		return NULL;
+	for (size_t off = 0; off + fs->pattern_bytes <= fs->host.chunk; off += fs->pattern_bytes)
+		memcpy(bytes + off, sp, fs->pattern_bytes);
+	drop_content(fs, slot);
+	*slot |= (uint64_t)(uintptr_t)bytes | FRAME_DATA;
+	return bytes;
+}
+
+void frame_try_compact(struct frame_store *fs, pfn_t pfn)
+{
+	const uint8_t *b = frame_bytes(fs, pfn);
+	size_t n = fs->pattern_bytes;
+
+	if (!b || fs->host.chunk % n)
+		return;
+	for (size_t off = n; off < fs->host.chunk; off += n)
+		if (memcmp(b, b + off, n))
+			return;
+	frame_set_pattern(fs, pfn, b); /* on failure the bytes simply stay */
+}
+
 uint64_t frame_lazy_vpage(const struct frame_store *fs, pfn_t pfn)
 {
 	uint64_t e = frame_entry(fs, pfn);
@@ -117,10 +282,7 @@ void frame_release(struct frame_store *fs, pfn_t pfn)
 	uint64_t *slot = frame_slot(fs, pfn, false);
 
 	BUG_ON(!slot || !*slot);
-	if (*slot & FRAME_DATA)
-		hostmem_free(&fs->host, frame_bytes(fs, pfn));
-	else if (*slot & FRAME_LAZY)
-		fs->nr_lazy--;
+	drop_content(fs, slot);
 	*slot = 0;
 	fs->nr_entries--;
 }

@@ -9,6 +9,13 @@
  * or "lazy": a vmemmap page whose contents are exactly what memmap_init wrote
  * for one vmemmap page index, generated on first touch (see sparse.c).
  *
+ * A third form serves the many vmemmap pages whose struct pages are all
+ * alike (the tails of one folio, the freed pages of a zone): a "pattern"
+ * frame records one interned struct page that every slot of the page
+ * repeats.  Reads are served from it; the first partial write gives the
+ * frame real bytes.  This keeps host memory proportional to the distinct
+ * contents, not to the terabytes simulated.
+ *
  * Entries live in a two-level table indexed by section, allocated only for
  * sections that hold such frames, so a 16 TiB machine costs nothing for the
  * frames that carry no metadata.
@@ -18,6 +25,7 @@
  *   bits 3-4  origin (enum frame_origin)
  *   bit  5    FRAME_LAZY: bits 12..63 hold the vmemmap page index
  *   bit  6    FRAME_DATA: bits 12..63 hold the host address (4 KiB aligned)
+ *   bit  7    FRAME_PATTERN: bits 12..63 hold a pattern index
  */
 #ifndef HVO_FRAME_H
 #define HVO_FRAME_H
@@ -44,20 +52,43 @@ enum frame_origin {
 #define FRAME_ORIGIN_MASK (0x3ULL << FRAME_ORIGIN_SHIFT)
 #define FRAME_LAZY (1ULL << 5)
 #define FRAME_DATA (1ULL << 6)
+#define FRAME_PATTERN (1ULL << 7)
+#define FRAME_CONTENT_MASK (FRAME_LAZY | FRAME_DATA | FRAME_PATTERN)
+#define MAX_PATTERN_BYTES 80
 #define FRAME_PAYLOAD_SHIFT 12
+
+/* Interned struct page contents, reference counted. */
+struct pattern {
+	uint8_t bytes[MAX_PATTERN_BYTES];
+	uint32_t ref;
+	uint32_t hash_next; /* index + 1 of the next in the bucket, 0 = end */
+};
+
+struct pattern_table {
+	struct pattern *v;
+	uint32_t nr, cap;
+	uint32_t *buckets; /* index + 1 of the first pattern, 0 = none */
+	uint32_t nbuckets;
+	uint32_t free_head; /* index + 1 of a released slot, chained by hash_next */
+	uint32_t nr_live;
+};
 
 struct frame_store {
 	unsigned pfn_shift_per_dir; /* log2(pfns per directory entry) */
 	uint64_t nr_dirs;
 	uint64_t **dir;             /* dir[i] = entries for one section or NULL */
 	struct hostmem host;
+	struct pattern_table patterns;
+	unsigned pattern_bytes;     /* sizeof(struct page) */
 	uint64_t nr_entries;        /* frames with an entry */
+	uint64_t nr_pattern;        /* of which pattern frames */
 	uint64_t nr_lazy;           /* of which lazy */
 	uint64_t nr_dir_bytes;      /* host bytes used by the directory */
 };
 
 int frame_store_init(struct frame_store *fs, uint64_t max_pfn,
-		     unsigned pfns_per_dir_shift, size_t page_size);
+		     unsigned pfns_per_dir_shift, size_t page_size,
+		     unsigned pattern_bytes);
 void frame_store_destroy(struct frame_store *fs);
 
 static inline uint64_t frame_entry(const struct frame_store *fs, pfn_t pfn)
@@ -102,6 +133,18 @@ uint64_t frame_lazy_vpage(const struct frame_store *fs, pfn_t pfn);
 uint8_t *frame_materialize(struct frame_store *fs, pfn_t pfn);
 /* Change the owner of a claimed frame, keeping bytes and origin. */
 void frame_set_owner(struct frame_store *fs, pfn_t pfn, enum frame_owner o);
+/*
+ * Make every struct page of claimed frame @pfn equal @sp (pattern_bytes
+ * long), dropping its bytes.  -ENOMEM if the host is out of memory.
+ */
+int frame_set_pattern(struct frame_store *fs, pfn_t pfn, const uint8_t *sp);
+/* The repeated struct page of a pattern frame, or NULL. */
+const uint8_t *frame_pattern(const struct frame_store *fs, pfn_t pfn);
+/* Give a pattern frame real bytes (the pattern repeated); NULL if out. */
+uint8_t *frame_materialize_pattern(struct frame_store *fs, pfn_t pfn);
+/* If every struct page of data frame @pfn is equal, make it a pattern. */
+void frame_try_compact(struct frame_store *fs, pfn_t pfn);
+
 /* Drop @pfn's entry and its host bytes. */
 void frame_release(struct frame_store *fs, pfn_t pfn);
 

@@ -333,12 +333,20 @@ static int write_folio_struct_pages(struct machine *m, pfn_t pfn, uint64_t first
 		return 0;
 	}
 	while (va < end) {
-		vaddr_t pend = MIN(ALIGN_DOWN(va, g->page_size) + g->page_size, end);
+		vaddr_t pstart = ALIGN_DOWN(va, g->page_size);
+		vaddr_t pend = MIN(pstart + g->page_size, end);
 		uint8_t *bytes;
 		pfn_t frame;
 
 		if (mmu_translate(m, va, true, &frame))
 			return -EFAULT;
+		if (va == pstart && pend == pstart + g->page_size) {
+			/* the whole vmemmap page: one repeated struct page */
+			if (frame_set_pattern(&m->frames, frame, enc))
+				return -EFAULT;
+			va = pend;
+			continue;
+		}
 		bytes = frame_contents(m, frame);
 		if (!bytes)
 			return -EFAULT;

@@ -244,15 +244,22 @@ static int vmemmap_remap_range(struct machine *m, vaddr_t start, vaddr_t end,
 	return 0;
 }
 
+/* copy_page() between two vmemmap frames; an all-alike copy stays compact. */
 static void copy_frame(struct machine *m, pfn_t dst, pfn_t src)
 {
-	uint8_t *s = frame_contents(m, src), *d = frame_contents(m, dst);
+	const uint8_t *pat = frame_pattern(&m->frames, src);
+	uint8_t sp[MAX_STRUCT_PAGE], *d;
 
-	if (!s || !d) {
+	if (pat) {
+		memcpy(sp, pat, m->geo.struct_page_size);
+		if (!frame_set_pattern(&m->frames, dst, sp))
+			return;
+	}
+	d = frame_contents(m, dst);
+	if (!d || frame_read(m, src, 0, d, m->geo.page_size)) {
 		fprintf(stderr, "hvo: host out of memory\n");
 		abort();
 	}
-	memcpy(d, s, m->geo.page_size);
 }
 
 static void folio_range(struct machine *m, pfn_t pfn, unsigned order,
@@ -311,6 +318,7 @@ static int legacy_restore_pte(struct machine *m, uint64_t *pte, vaddr_t addr,
 		BUG_ON(2 * r > g->spp);
 		memcpy(to, to + r * g->struct_page_size, r * g->struct_page_size);
 	}
+	frame_try_compact(&m->frames, page); /* plain tails: all alike */
 	set_pt_entry(m, pte, mk_pte(page, true));
 	return 0;
 }
@@ -502,6 +510,7 @@ static int shared_restore_pte(struct machine *m, uint64_t *pte, vaddr_t addr,
 	dst = vmemmap_list_pop(w->vmemmap_pages);
 	BUG_ON(dst == PFN_NONE);
 	copy_frame(m, dst, src);
+	frame_try_compact(&m->frames, dst);
 	set_pt_entry(m, pte, mk_pte(dst, true));
 	return 0;
 }

@@ -280,7 +280,7 @@ struct machine *machine_create(const struct machine_config *cfg, char *err,
 	if (!m->mem_section ||
 	    frame_store_init(&m->frames, (1ULL << MAX_PHYSMEM_BITS) >> m->geo.page_shift,
 			     m->geo.section_shift - m->geo.page_shift,
-			     m->geo.page_size) ||
+			     m->geo.page_size, m->geo.struct_page_size) ||
 	    pgtable_init(m)) {
 		snprintf(err, errlen, "host out of memory");
 		goto fail;

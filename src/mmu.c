@@ -68,12 +68,46 @@ int mmu_translate(struct machine *m, vaddr_t va, bool write, pfn_t *pfn)
 uint8_t *frame_contents(struct machine *m, pfn_t pfn)
 {
 	uint8_t *bytes = frame_bytes(&m->frames, pfn);
+	uint64_t e;
 
 	if (bytes)
 		return bytes;
-	if (frame_entry(&m->frames, pfn) & FRAME_LAZY)
+	e = frame_entry(&m->frames, pfn);
+	if (e & FRAME_LAZY)
 		return memmap_materialize(m, pfn);
+	if (e & FRAME_PATTERN)
+		return frame_materialize_pattern(&m->frames, pfn);
 	return NULL;
+}
+
+int frame_read(struct machine *m, pfn_t pfn, size_t off, void *buf, size_t len)
+{
+	const uint8_t *bytes = frame_bytes(&m->frames, pfn);
+	const uint8_t *pat;
+	uint64_t e = frame_entry(&m->frames, pfn);
+	size_t sp = m->geo.struct_page_size;
+
+	if (bytes) {
+		memcpy(buf, bytes + off, len);
+		return 0;
+	}
+	if ((pat = frame_pattern(&m->frames, pfn))) {
+		for (size_t i = 0; i < len; i++)
+			((uint8_t *)buf)[i] = pat[(off + i) % sp];
+		return 0;
+	}
+	if (e & FRAME_LAZY) {
+		memmap_generate(m, frame_lazy_vpage(&m->frames, pfn), off, buf, len);
+		return 0;
+	}
+	return -EFAULT;
+}
+
+/* The frame @va maps now (for a message). */
+static pfn_t pfn_of_last_fault(struct machine *m, vaddr_t va)
+{
+	struct pt_walk w;
+	return vmemmap_walk_va(m, va, &w) ? PFN_NONE : w.pfn;
 }
 
 static int vmemmap_access(struct machine *m, vaddr_t va, void *buf,
@@ -89,21 +123,24 @@ static int vmemmap_access(struct machine *m, vaddr_t va, void *buf,
 
 		if (mmu_translate(m, va, write, &pfn))
 			return -EFAULT;
-		bytes = frame_contents(m, pfn);
-		if (!bytes) {
-			mmu_fault(m, "va %#llx maps frame %#llx, which holds no struct pages",
-				  (unsigned long long)va, (unsigned long long)pfn);
-			return -EFAULT;
-		}
-		if (write)
+		if (!write) { /* reads never give a frame host memory */
+			if (frame_read(m, pfn, off, buf, n))
+				goto no_struct_pages;
+		} else {
+			bytes = frame_contents(m, pfn);
+			if (!bytes)
+				goto no_struct_pages;
 			memcpy(bytes + off, buf, n);
-		else
-			memcpy(buf, bytes + off, n);
+		}
 		va += n;
 		buf = (uint8_t *)buf + n;
 		len -= n;
 	}
 	return 0;
+no_struct_pages:
+	mmu_fault(m, "va %#llx maps frame %#llx, which holds no struct pages",
+		  (unsigned long long)va, (unsigned long long)pfn_of_last_fault(m, va));
+	return -EFAULT;
 }
 
 int vmemmap_read(struct machine *m, vaddr_t va, void *buf, size_t len)

@@ -23,8 +23,13 @@ int mmu_translate(struct machine *m, vaddr_t va, bool write, pfn_t *pfn);
 int vmemmap_read(struct machine *m, vaddr_t va, void *buf, size_t len);
 int vmemmap_write(struct machine *m, vaddr_t va, const void *buf, size_t len);
 
-/* Host bytes of frame @pfn, generating a lazy memmap frame first. */
+/*
+ * Host bytes of frame @pfn for writing: a lazy memmap frame or a pattern
+ * frame gets real bytes first.  NULL if it holds no struct pages.
+ */
 uint8_t *frame_contents(struct machine *m, pfn_t pfn);
+/* Read bytes of a frame in any form without giving it host memory. */
+int frame_read(struct machine *m, pfn_t pfn, size_t off, void *buf, size_t len);
 
 void flush_tlb_all(struct machine *m);
 void flush_tlb_kernel_range(struct machine *m, vaddr_t start, vaddr_t end);

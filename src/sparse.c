@@ -217,26 +217,32 @@ void memmap_init(struct machine *m)
 	}
 }
 
-uint8_t *memmap_materialize(struct machine *m, pfn_t pfn)
+void memmap_generate(struct machine *m, uint64_t vpage, size_t off, void *buf,
+		     size_t len)
 {
 	const struct geometry *g = &m->geo;
-	uint64_t vpage = frame_lazy_vpage(&m->frames, pfn);
-	uint64_t off = vpage << g->page_shift; /* byte offset in the memmap */
+	uint64_t start = (vpage << g->page_shift) + off; /* byte offset in the memmap */
 	uint64_t sp = g->struct_page_size;
+
+	for (pfn_t p = start / sp; p * sp < start + len; p++) {
+		uint8_t enc[MAX_STRUCT_PAGE];
+		struct page_struct ps;
+		uint64_t s = MAX(p * sp, start), e = MIN(p * sp + sp, start + len);
+
+		init_single_page(m, p, &ps);
+		page_struct_encode(g, &ps, enc);
+		memcpy((uint8_t *)buf + (s - start), enc + (s - p * sp), e - s);
+	}
+}
+
+uint8_t *memmap_materialize(struct machine *m, pfn_t pfn)
+{
+	uint64_t vpage = frame_lazy_vpage(&m->frames, pfn);
 	uint8_t *bytes;
 
 	BUG_ON(m->phase == PHASE_EARLY);
 	bytes = frame_materialize(&m->frames, pfn);
-	if (!bytes)
-		return NULL;
-	for (pfn_t p = off / sp; p * sp < off + g->page_size; p++) {
-		uint8_t buf[MAX_STRUCT_PAGE];
-		struct page_struct ps;
-		uint64_t s = MAX(p * sp, off), e = MIN(p * sp + sp, off + g->page_size);
-
-		init_single_page(m, p, &ps);
-		page_struct_encode(g, &ps, buf);
-		memcpy(bytes + (s - off), buf + (s - p * sp), e - s);
-	}
+	if (bytes)
+		memmap_generate(m, vpage, 0, bytes, m->geo.page_size);
 	return bytes;
 }
