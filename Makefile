@@ -34,6 +34,14 @@ $(BUILD)/test_tsan: $(SRC) $(HDR) tests/tsan/test_concurrency.c | $(BUILD)
 tsan: $(BUILD)/test_tsan
 	$(BUILD)/test_tsan
 
+$(BUILD)/bench: $(SRC) $(HDR) bench/bench.c | $(BUILD)
+	$(CC) $(CSTD) $(WARN) -O2 -g -Isrc -o $@ $(SRC) bench/bench.c $(LDLIBS)
+
+# Benchmark (not a test): BENCH_TIB caps the largest booted machine.
+BENCH_TIB ?= 16
+bench: $(BUILD)/bench
+	$(BUILD)/bench $(BENCH_TIB)
+
 run: $(BUILD)/hvo
 	$(BUILD)/hvo run
 
@@ -44,7 +52,8 @@ help:
 	@echo "make          build build/hvo"
 	@echo "make run      run the built-in default scenario and print its report"
 	@echo "make check    build with ASan+UBSan, run unit and scenario tests"
+	@echo "make bench    the benchmark table (BENCH_TIB=1 for a quick one)"
 	@echo "make tsan     concurrency tests under ThreadSanitizer (use CC=clang)"
 	@echo "make clean    remove build/"
 
-.PHONY: all check tsan run clean help
+.PHONY: all check tsan bench run clean help

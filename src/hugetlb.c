@@ -420,14 +420,28 @@ static uint64_t check_free_tails(struct machine *m, const struct hstate *h,
 {
 	const struct geometry *g = &m->geo;
 	vaddr_t head = pfn_to_page_va(g, pfn);
-	uint64_t bad = 0;
+	uint64_t bad = 0, nr = pages_per_huge_page(h);
 
-	for (uint64_t i = 1; i < pages_per_huge_page(h); i++) {
+	for (uint64_t i = 1; i < nr; i++) {
 		vaddr_t p = head + i * g->struct_page_size, ch;
 		uint64_t mapping;
 		const char *why = NULL;
+		struct pt_walk w;
 
-		/* The same bytes repeat across every plain tail vmemmap page. */
+		/*
+		 * A vmemmap page whose struct pages are all alike needs one
+		 * look: the same bytes give the same verdict, and both
+		 * encodings name the same head for every slot of the page.
+		 */
+		if (i > 3 && IS_ALIGNED(p, g->page_size) && i + g->spp <= nr &&
+		    !vmemmap_walk_va(m, p, &w) && frame_pattern(&m->frames, w.pfn)) {
+			BUG_ON(page_read_u64(m, p, PAGE_OFF_MAPPING, &mapping));
+			BUG_ON(compound_head(m, p, &ch));
+			if (mapping == TAIL_MAPPING && ch == head) {
+				i += g->spp - 1;
+				continue;
+			}
+		}
 		BUG_ON(page_read_u64(m, p, PAGE_OFF_MAPPING, &mapping));
 		BUG_ON(compound_head(m, p, &ch));
 		if (i > 3 && mapping != TAIL_MAPPING)

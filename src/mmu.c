@@ -92,8 +92,14 @@ int frame_read(struct machine *m, pfn_t pfn, size_t off, void *buf, size_t len)
 		return 0;
 	}
 	if ((pat = frame_pattern(&m->frames, pfn))) {
-		for (size_t i = 0; i < len; i++)
-			((uint8_t *)buf)[i] = pat[(off + i) % sp];
+		uint8_t *out = buf;
+		while (len) {
+			size_t in = off % sp, n = MIN(len, sp - in);
+			memcpy(out, pat + in, n);
+			out += n;
+			off += n;
+			len -= n;
+		}
 		return 0;
 	}
 	if (e & FRAME_LAZY) {

@@ -1,0 +1,257 @@
+/*
+ * make bench: one table, measured in one run.  Each row runs in its own
+ * forked child so its peak RSS is its own.
+ *
+ *  - boot: a machine whose memory is (almost) all 1 GiB huge pages reserved
+ *    on the command line, per design and with HVO off;
+ *  - 2 MiB cycle: 1 TiB of 2 MiB pages allocated into the pool (prep +
+ *    batched optimize) and freed (batched restore), per design, with the
+ *    HVO work timed on its own and its page-table writes, TLB flushes and
+ *    page allocations counted per folio.
+ *
+ * "backed" is the simulated metadata the run backs at its peak: vmemmap
+ * pages, page-table pages and shared tails actually present (the kernel's
+ * nr_memmap counters + vmemmap_pgtable_pages + shared tails), in bytes.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hugetlb.h"
+#include "hugetlb_vmemmap.h"
+#include "machine.h"
+#include "vmstat.h"
+
+struct row {
+	char what[64];
+	char design[16];
+	double seconds;      /* the measured phase */
+	double hvo_seconds;  /* of which vmemmap optimize / restore */
+	long rss_kb;         /* peak RSS of the child */
+	double backed_bytes; /* simulated metadata backed at the end */
+	double pte_per_folio, flush_per_folio, alloc_per_folio;
+	char note[256];
+};
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double backed(struct machine *m)
+{
+	return (double)(m->stat.nr_memmap_pages + m->stat.nr_memmap_boot_pages +
+			(int64_t)m->stat.vmemmap_pgtable_pages +
+			(int64_t)m->stat.nr_shared_tail_pages) * (double)m->geo.page_size;
+}
+
+static struct machine *make_machine(uint64_t mem, const char *cmdline,
+				    enum hvo_design d, char *err, size_t errlen)
+{
+	struct machine_config cfg;
+	struct boot_params bp;
+	struct machine *m;
+
+	machine_config_default(&cfg);
+	cfg.mem_bytes = mem;
+	m = machine_create(&cfg, err, errlen);
+	if (!m)
+		return NULL;
+	m->design = d;
+	boot_params_init(&bp);
+	if (cmdline_parse(&bp, cmdline, err, errlen) ||
+	    hugetlb_apply_boot_params(m, &bp, err, errlen)) {
+		machine_destroy(m);
+		return NULL;
+	}
+	return m;
+}
+
+/*
+ * Boot a machine of @tib TiB with everything in 1 GiB pages but what an
+ * unoptimized memmap needs (1/64) and 8 GiB for the kernel.
+ */
+static void row_boot(struct row *r, unsigned tib, int design, bool hvo)
+{
+	char cmd[128], err[256];
+	uint64_t mem = (uint64_t)tib << 40;
+	unsigned long pages = (unsigned long)((mem >> 30) - (mem >> 36) - 8);
+	struct machine *m;
+	double t0;
+
+	snprintf(r->what, sizeof(r->what), "boot %u TiB, %lu x 1G", tib, pages);
+	snprintf(cmd, sizeof(cmd), "hugepagesz=1G hugepages=%lu hugetlb_free_vmemmap=%s",
+		 pages, hvo ? "on" : "off");
+	m = make_machine(mem, cmd, (enum hvo_design)design, err, sizeof(err));
+	if (!m) {
+		snprintf(r->note, sizeof(r->note), "%s", err);
+		return;
+	}
+	t0 = now();
+	if (machine_boot(m, err, sizeof(err)) || hugetlb_late_init(m, err, sizeof(err))) {
+		snprintf(r->note, sizeof(r->note), "%s", err);
+		machine_destroy(m);
+		return;
+	}
+	r->seconds = now() - t0;
+	r->backed_bytes = backed(m);
+	if (m->hstates[m->nr_hstates - 1].nr_huge_pages != pages)
+		snprintf(r->note, sizeof(r->note), "only %llu pages",
+			 (unsigned long long)m->hstates[m->nr_hstates - 1].nr_huge_pages);
+	machine_destroy(m);
+}
+
+/* Allocate 1 TiB of 2 MiB pages and free them; time the HVO parts alone. */
+static void row_cycle(struct row *r, int design, bool restore)
+{
+	char err[256];
+	uint64_t n = 524288;
+	struct machine *m = make_machine(1056ULL << 30, "hugetlb_free_vmemmap=on",
+					 (enum hvo_design)design, err, sizeof(err));
+	struct hstate *h;
+	pfn_t *pfns;
+	uint64_t k = 0, pte0, fl0, al0;
+	double t0;
+
+	snprintf(r->what, sizeof(r->what), "%s 1 TiB of 2M pages",
+		 restore ? "restore" : "optimize");
+	if (!m || machine_boot(m, err, sizeof(err)) || hugetlb_late_init(m, err, sizeof(err))) {
+		snprintf(r->note, sizeof(r->note), "%s", err);
+		machine_destroy(m);
+		return;
+	}
+	/* Fill the pool with HVO off, then optimize the whole list at once. */
+	m->vmemmap_optimize_enabled = false;
+	hugetlb_set_nr(m, 2 * SZ_1M, n, NUMA_NO_NODE, err, sizeof(err));
+	m->vmemmap_optimize_enabled = true;
+	h = size_to_hstate(m, 2 * SZ_1M);
+	pfns = malloc(n * sizeof(*pfns));
+	for (unsigned nid = 0; nid < m->nr_nodes; nid++)
+		for (uint64_t i = 0; i < h->freelists[nid].nr; i++)
+			pfns[k++] = h->freelists[nid].v[i].pfn;
+	pte0 = m->stat.nr_pte_writes;
+	fl0 = m->mmu.nr_flush_all + m->mmu.nr_flush_range;
+	al0 = m->stat.nr_vmemmap_alloc_pages + m->stat.vmemmap_pgtable_pages;
+	t0 = now();
+	hugetlb_vmemmap_optimize_folios(m, h->order, pfns, k);
+	r->seconds = r->hvo_seconds = now() - t0;
+	if (restore) {
+		pte0 = m->stat.nr_pte_writes;
+		fl0 = m->mmu.nr_flush_all + m->mmu.nr_flush_range;
+		al0 = m->stat.nr_vmemmap_alloc_pages + m->stat.vmemmap_pgtable_pages;
+		t0 = now();
+		if (hugetlb_vmemmap_restore_folios(m, h->order, pfns, k) != (int64_t)k)
+			snprintf(r->note, sizeof(r->note), "restore stopped early");
+		r->seconds = r->hvo_seconds = now() - t0;
+	}
+	r->pte_per_folio = (double)(m->stat.nr_pte_writes - pte0) / (double)k;
+	r->flush_per_folio = (double)(m->mmu.nr_flush_all + m->mmu.nr_flush_range - fl0) / (double)k;
+	r->alloc_per_folio = (double)(m->stat.nr_vmemmap_alloc_pages + m->stat.vmemmap_pgtable_pages - al0) / (double)k;
+	r->backed_bytes = backed(m);
+	if (k != n)
+		snprintf(r->note, sizeof(r->note), "only %llu folios", (unsigned long long)k);
+	free(pfns);
+	machine_destroy(m);
+}
+
+/* Allocate and free the pool through nr_hugepages, as a user would. */
+static void row_pool(struct row *r, int design)
+{
+	char err[256];
+	struct machine *m = make_machine(1056ULL << 30, "hugetlb_free_vmemmap=on",
+					 (enum hvo_design)design, err, sizeof(err));
+	double t0;
+
+	snprintf(r->what, sizeof(r->what), "nr_hugepages 0->524288->0 (2M)");
+	if (!m || machine_boot(m, err, sizeof(err)) || hugetlb_late_init(m, err, sizeof(err))) {
+		snprintf(r->note, sizeof(r->note), "%s", err);
+		machine_destroy(m);
+		return;
+	}
+	t0 = now();
+	hugetlb_set_nr(m, 2 * SZ_1M, 524288, NUMA_NO_NODE, err, sizeof(err));
+	r->hvo_seconds = now() - t0;
+	r->backed_bytes = backed(m);
+	hugetlb_set_nr(m, 2 * SZ_1M, 0, NUMA_NO_NODE, err, sizeof(err));
+	r->seconds = now() - t0;
+	snprintf(r->note, sizeof(r->note), "allocate %.2f s (kernel, large VM: 4.8 s)", r->hvo_seconds);
+	r->hvo_seconds = 0;
+	machine_destroy(m);
+}
+
+static void run_row(void (*fn)(struct row *, int, bool), int design, bool flag,
+		    const char *dname)
+{
+	int fd[2];
+	pid_t pid;
+	struct row r;
+
+	if (pipe(fd))
+		exit(1);
+	pid = fork();
+	if (pid == 0) {
+		struct rusage ru;
+		memset(&r, 0, sizeof(r));
+		snprintf(r.design, sizeof(r.design), "%s", dname);
+		fn(&r, design, flag);
+		getrusage(RUSAGE_SELF, &ru);
+		r.rss_kb = ru.ru_maxrss;
+		if (write(fd[1], &r, sizeof(r)) != sizeof(r))
+			_exit(1);
+		_exit(0);
+	}
+	close(fd[1]);
+	memset(&r, 0, sizeof(r));
+	if (read(fd[0], &r, sizeof(r)) != sizeof(r))
+		snprintf(r.note, sizeof(r.note), "child failed");
+	close(fd[0]);
+	waitpid(pid, NULL, 0);
+	printf("%-34s %-12s %8.2f %8.2f %9.1f %9.1f %6.2f %6.1f %6.3f %6.3f  %s\n", r.what, dname,
+	       r.seconds, r.hvo_seconds, r.rss_kb / 1024.0, r.backed_bytes / (1 << 20),
+	       r.backed_bytes ? r.rss_kb * 1024.0 / r.backed_bytes : 0, r.pte_per_folio,
+	       r.flush_per_folio, r.alloc_per_folio, r.note);
+	fflush(stdout);
+}
+
+static unsigned boot_tib;
+static void boot_row(struct row *r, int design, bool hvo) { row_boot(r, boot_tib, design, hvo); }
+static void cycle_row(struct row *r, int design, bool restore) { row_cycle(r, design, restore); }
+static void pool_row(struct row *r, int design, bool unused) { (void)unused; row_pool(r, design); }
+
+int main(int argc, char **argv)
+{
+	static const char *const names[] = { "legacy", "shared-tail", "generic" };
+	char host[256] = "?";
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	unsigned max_tib = argc > 1 ? (unsigned)atoi(argv[1]) : 16;
+
+	while (f && fgets(host, sizeof(host), f))
+		if (!strncmp(host, "model name", 10))
+			break;
+	if (f)
+		fclose(f);
+	host[strcspn(host, "\n")] = 0;
+	printf("host: %s, %ld CPUs\n", strchr(host, ':') ? strchr(host, ':') + 2 : host,
+	       sysconf(_SC_NPROCESSORS_ONLN));
+	printf("%-34s %-12s %8s %8s %9s %9s %6s %6s %6s %6s  %s\n", "what", "design",
+	       "wall s", "hvo s", "RSS MiB", "back MiB", "RSS/bk", "pte/f", "tlb/f", "alloc/f", "note");
+	for (boot_tib = 1; boot_tib <= max_tib; boot_tib *= 4) {
+		run_row(boot_row, DESIGN_LEGACY, false, "HVO off");
+		for (int d = 0; d < NR_DESIGNS; d++)
+			run_row(boot_row, d, true, names[d]);
+	}
+	for (int d = 0; d < NR_DESIGNS; d++) {
+		run_row(cycle_row, d, false, names[d]);
+		run_row(cycle_row, d, true, names[d]);
+	}
+	for (int d = 0; d < NR_DESIGNS; d++)
+		run_row(pool_row, d, false, names[d]);
+	return 0;
+}

@@ -1,0 +1,865 @@
+#!/usr/bin/env python3
+"""Check the hvo simulator against a real Linux kernel, one scenario at a time.
+
+usage: oracle/oracle.py FILE.hvo [--kernel 6.12.113] [--design legacy]
+                        [--strict] [--timeout SECS] [--hvo PATH] [--quiet]
+
+The scenario (the simulator's own language) is run twice:
+
+  * on the kernel: the `machine` line becomes a QEMU command line, the
+    `cmdline` line the kernel command line (after console=ttyS0 panic=-1),
+    and every pool or sysctl change a write to /sys or /proc in a busybox
+    initramfs whose /init this script writes.  The kernel's counters are read
+    at every snapshot point;
+  * in the simulator (build/hvo, `design legacy` forced): the scenario is cut
+    after each snapshot point and the prefix run with `hvo run --json -`.
+
+Then both sets of counters are compared with the rules in RULES below, which
+are also printed as a legend under the table.
+
+Snapshot points: right after `boot` (label "boot"), at every `snapshot LABEL`
+and at every `expect` line (label "expect@LINE"), and at the end of the
+scenario if anything changed after the last point.  Points with no pool or
+sysctl change between them are merged.
+
+Kernel side, per command:
+  machine mem=S layout=qemu-pc [nodes=N|node_mem=..] [movablecore=S]
+                       -> -m S; one NUMA node per size (CPUs on node 0)
+  cmdline ...          -> appended to "console=ttyS0 panic=-1"
+  hugepages SIZE N     -> /sys/kernel/mm/hugepages/hugepages-<kB>kB/nr_hugepages
+  hugepages SIZE N node=K -> /sys/devices/system/node/nodeK/hugepages/.../nr_hugepages
+  sysctl vm.X=V        -> /proc/sys/vm/X
+  design, check, show  -> simulator only, ignored on the kernel side
+  fault, poke          -> refused: they have no kernel counterpart
+
+Exit status: 0 every rule held, 1 a rule failed, 2 the scenario cannot be
+run on both sides (bad input, or not expressible on QEMU), 3 the harness
+failed (no kernel, QEMU or simulator trouble, timeout).
+
+Files of the last run of a scenario are kept in
+oracle/work/<scenario>-<kernel>/: init (the guest script), console.log
+(serial console with host timestamps), qemu.cmd, sim-N.json, result.json.
+"""
+
+import argparse
+import json
+import os
+import re
+import selectors
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+CACHE = os.path.join(HERE, "cache")
+WORK = os.path.join(HERE, "work")
+DEFAULT_KERNEL = "6.12.113"
+PAGE_KB = 4
+
+RULES = """\
+Comparison rules (kernel vs simulator, design forced to legacy):
+  exact   nr_memmap_pages, nr_memmap_boot_pages and their sum; HugePages_Total,
+          HugePages_Free, HugePages_Surp, Hugetlb and the per-size
+          nr/free/surplus_hugepages of /sys/kernel/mm/hugepages; the
+          vm.hugetlb_optimize_vmemmap sysctl.  Absolute values, every point.
+  delta   MemTotal, as the change since the first point.  The absolute value
+          depends on what the kernel reserves at boot (firmware, kernel image,
+          crash kernel, per-boot KASLR noise), which the simulator only
+          approximates with kernel_reserve; it is shown, not judged.  Inside
+          one boot MemTotal moves only when memblock (boot) vmemmap pages are
+          freed: +4 kB each.
+  bound   free memory = nr_free_pages + pages on the per-CPU lists (the
+          "count:" lines of /proc/zoneinfo; MemFree leaves them out and is
+          off by up to ~8000 pages), compared as its change from the previous
+          point.  The simulator has no per-CPU lists; its nr_free_pages is all
+          of its free memory.  Allowed difference: {b2m} pages, or {b1g} when
+          the step allocates 1 GiB pages at run time (alloc_contig_range
+          migrates pages).  The QEMU recipe measured noise of about +-25 and
+          +-70 pages.  The kernel also allocates page tables no counter shows
+          (one 4 KiB PTE table per vmemmap PMD that HVO splits); the simulator
+          models them and reports them as vmemmap_pgtable_pages, so its
+          nr_free_pages already includes their cost.
+  shift   nr_memmap_pages and nr_memmap_boot_pages differ by opposite amounts
+          while their sum is exact, and MemTotal's delta differs by exactly
+          4 kB per boot page of that difference.  Both sides optimized the
+          same number of pages, but a different number of them sat on pfns
+          whose vmemmap was still boot memory: which pfns the buddy allocator
+          hands out is not HVO.  Reported, counted as a pass unless --strict.
+  kernel  the kernel must log no BUG, WARNING, Oops or "Bad page" line after
+          /init starts, and every point must be reached.
+  info    absolute MemTotal, MemFree and free memory; the simulator's
+          vmemmap_pgtable_pages; not judged.
+Exit status 1 if any exact, delta, bound or kernel rule fails."""
+
+BOUND_2M = 32
+BOUND_1G = 96
+
+
+class ScenarioError(Exception):
+    """The scenario cannot be translated (exit 2)."""
+
+
+class HarnessError(Exception):
+    """Kernel, QEMU or simulator trouble (exit 3)."""
+
+
+# ---------------------------------------------------------------- parsing
+
+def parse_size(text):
+    """Sizes as the simulator reads them: 4096, 4K, 2M, 1G, 2MB, 0x1000."""
+    m = re.fullmatch(r"(0[xX][0-9a-fA-F]+|[0-9]+)([kKmMgGtTpP][bB]?)?", text or "")
+    if not m:
+        raise ValueError(text)
+    v = int(m.group(1), 0)
+    if m.group(2):
+        v <<= {"k": 10, "m": 20, "g": 30, "t": 40, "p": 50}[m.group(2)[0].lower()]
+    return v
+
+
+def tokenize(line):
+    """Words up to a word that starts with '#', as src/scenario.c does."""
+    words = []
+    for w in line.split():
+        if w.startswith("#"):
+            break
+        words.append(w)
+    return words
+
+
+def cmdline_rest(line):
+    """The raw text after 'cmdline', minus a trailing ' #comment'."""
+    rest = line.strip()[len("cmdline"):].strip()
+    m = re.search(r"(^|\s)#", rest)
+    if m:
+        rest = rest[:m.start()]
+    return rest.strip()
+
+
+class Point:
+    def __init__(self, idx, label, line):
+        self.idx = idx
+        self.labels = [label]
+        self.line = line            # the simulator prefix ends after this line
+        self.actions = []           # actions since the previous point
+        self.big_alloc = False      # a step that allocates 1 GiB pages
+
+
+class Plan:
+    """Everything both sides need, derived from one scenario file."""
+
+    def __init__(self, path):
+        self.path = path
+        with open(path, encoding="utf-8") as f:
+            self.lines = f.read().split("\n")
+        self.mem = None
+        self.layout = "flat"
+        self.nodes = None
+        self.node_mem = None
+        self.movablecore = None
+        self.cmdline = ""
+        self.boot_line = None
+        self.points = []
+        self.notes = []
+        self._parse()
+
+    def err(self, lineno, msg):
+        raise ScenarioError(f"{self.path}:{lineno}: {msg}")
+
+    def _parse(self):
+        pending = []                # actions since the last point
+        big = False
+        last_point = None
+        for n, raw in enumerate(self.lines, 1):
+            words = tokenize(raw)
+            if not words:
+                continue
+            cmd = words[0]
+            if cmd == "machine":
+                self._machine(n, words[1:])
+            elif cmd == "cmdline":
+                self.cmdline = cmdline_rest(raw)
+            elif cmd == "design":
+                self.notes.append(f"line {n}: '{' '.join(words)}' replaced by the forced design")
+            elif cmd == "boot":
+                if self.mem is None:
+                    self.err(n, "boot before machine")
+                self.boot_line = n
+                last_point = self._new_point("boot", n, [], False)
+            elif cmd in ("hugepages", "sysctl"):
+                if self.boot_line is None:
+                    self.err(n, f"'{cmd}' before boot")
+                act = self._action(n, words)
+                pending.append(act)
+                if act["kind"] == "pool" and act["size"] >= 1 << 30:
+                    big = True
+            elif cmd in ("snapshot", "expect"):
+                if self.boot_line is None:
+                    self.err(n, f"'{cmd}' before boot")
+                if cmd == "snapshot":
+                    label = words[1] if len(words) > 1 else "last"
+                else:
+                    label = f"expect@{n}"
+                if pending or last_point is None:
+                    last_point = self._new_point(label, n, pending, big)
+                    pending, big = [], False
+                elif label not in last_point.labels:
+                    last_point.labels.append(label)
+            elif cmd in ("check", "show"):
+                continue
+            elif cmd in ("fault", "poke"):
+                self.err(n, f"'{cmd}' has no kernel counterpart: the oracle cannot run this scenario")
+            else:
+                self.err(n, f"unknown command '{cmd}'")
+        if self.boot_line is None:
+            raise ScenarioError(f"{self.path}: no 'boot' line")
+        if pending:
+            last = max(a["line"] for a in pending)
+            self._new_point("end", last, pending, big)
+
+    def _new_point(self, label, line, actions, big):
+        p = Point(len(self.points), label, line)
+        p.actions = list(actions)
+        p.big_alloc = big
+        self.points.append(p)
+        return p
+
+    def _machine(self, n, args):
+        for a in args:
+            if "=" not in a:
+                self.err(n, f"machine: expected KEY=VALUE, got '{a}'")
+            k, v = a.split("=", 1)
+            try:
+                if k == "mem":
+                    self.mem = parse_size(v)
+                elif k == "layout":
+                    self.layout = v
+                elif k == "nodes":
+                    self.nodes = int(v)
+                elif k == "node_mem":
+                    self.node_mem = [parse_size(s) for s in v.split(",")]
+                elif k == "movablecore":
+                    self.movablecore = parse_size(v)
+                elif k == "page_size":
+                    if parse_size(v) != 4096:
+                        self.err(n, "the kernel is x86-64 with 4K pages: page_size must be 4K")
+                elif k == "struct_page":
+                    if int(v) != 64:
+                        self.err(n, "Debian's kernel has a 64-byte struct page: struct_page must be 64")
+                elif k == "arch":
+                    if v != "x86-64":
+                        self.err(n, "the kernel is x86-64: arch must be x86-64")
+                elif k == "kernel_reserve":
+                    self.notes.append(f"line {n}: kernel_reserve is simulator-only (absolute MemTotal is not judged)")
+                else:
+                    self.err(n, f"machine: unknown parameter '{k}'")
+            except ValueError:
+                self.err(n, f"machine: bad value in '{a}'")
+        if self.mem is None:
+            self.err(n, "machine: mem=SIZE is required")
+        if self.layout != "qemu-pc":
+            self.err(n, "the oracle boots a QEMU pc machine: add layout=qemu-pc to the machine line")
+        if self.mem % (2 << 20):
+            self.err(n, "mem must be a multiple of 2 MiB for QEMU")
+        sizes = None
+        if self.node_mem:
+            sizes = self.node_mem
+            if self.nodes is not None and self.nodes != len(sizes):
+                self.err(n, "nodes= disagrees with node_mem=")
+            if sum(sizes) != self.mem:
+                self.err(n, "node_mem does not add up to mem")
+        elif self.nodes and self.nodes > 1:
+            share = (self.mem // self.nodes) & ~4095
+            sizes = [share] * self.nodes
+            sizes[0] += self.mem - share * self.nodes
+        if sizes and any(s % (2 << 20) for s in sizes):
+            self.err(n, "QEMU needs NUMA node sizes in multiples of 2 MiB")
+        self.node_sizes = sizes
+
+    def _action(self, n, words):
+        if words[0] == "hugepages":
+            if len(words) not in (3, 4):
+                self.err(n, "hugepages: expected SIZE COUNT [node=N]")
+            try:
+                size = parse_size(words[1])
+                count = int(words[2], 0)
+            except ValueError:
+                self.err(n, "hugepages: expected SIZE COUNT [node=N]")
+            kb = size >> 10
+            if len(words) == 4:
+                m = re.fullmatch(r"node=([0-9]+)", words[3])
+                if not m:
+                    self.err(n, "hugepages: expected node=N")
+                path = (f"/sys/devices/system/node/node{m.group(1)}/hugepages/"
+                        f"hugepages-{kb}kB/nr_hugepages")
+            else:
+                path = f"/sys/kernel/mm/hugepages/hugepages-{kb}kB/nr_hugepages"
+            return {"line": n, "kind": "pool", "size": size, "path": path,
+                    "value": str(count), "text": " ".join(words)}
+        if len(words) != 2 or "=" not in words[1]:
+            self.err(n, "sysctl: expected NAME=VALUE")
+        name, value = words[1].split("=", 1)
+        if not re.fullmatch(r"vm\.[a-z_]+", name):
+            self.err(n, f"sysctl: '{name}' is not a vm.* sysctl")
+        size = 0
+        if name == "vm.nr_hugepages":
+            size = self.default_hugepage_size()
+        return {"line": n, "kind": "sysctl", "size": size,
+                "path": "/proc/sys/vm/" + name[3:], "value": value,
+                "text": " ".join(words)}
+
+    def default_hugepage_size(self):
+        m = re.search(r"(?:^|\s)default_hugepagesz=(\S+)", self.cmdline)
+        try:
+            return parse_size(m.group(1)) if m else 2 << 20
+        except ValueError:
+            return 2 << 20
+
+    # -- the kernel side
+
+    def qemu_args(self, kernel_image, initrd, smp):
+        mib = self.mem >> 20
+        args = ["qemu-system-x86_64", "-accel", "tcg,thread=multi", "-cpu", "max",
+                "-smp", str(smp), "-m", f"{mib}M",
+                "-display", "none", "-serial", "stdio", "-monitor", "none",
+                "-nic", "none", "-no-reboot",
+                "-kernel", kernel_image, "-initrd", initrd,
+                "-append", self.kernel_cmdline()]
+        if self.node_sizes:
+            for i, s in enumerate(self.node_sizes):
+                args += ["-object", f"memory-backend-ram,id=ram-node{i},size={s >> 20}M"]
+                node = f"node,nodeid={i},memdev=ram-node{i}"
+                if i == 0:
+                    node += f",cpus=0-{smp - 1}"
+                args += ["-numa", node]
+        return args
+
+    def kernel_cmdline(self):
+        parts = ["console=ttyS0", "panic=-1"]
+        if self.cmdline:
+            parts.append(self.cmdline)
+        if self.movablecore and not re.search(r"(^|\s)movablecore=", self.cmdline):
+            parts.append(f"movablecore={self.movablecore >> 20}M")
+        return " ".join(parts)
+
+    def guest_init(self):
+        out = [GUEST_PRELUDE.replace("@SCENARIO@", os.path.basename(self.path))]
+        for p in self.points:
+            for a in p.actions:
+                out.append(f"act {a['line']} {shlex.quote(a['path'])} {shlex.quote(a['value'])}")
+            if p.idx == 0:
+                out.append("settle")
+            out.append(f"point {p.idx}")
+        out.append(GUEST_EPILOGUE)
+        return "\n".join(out) + "\n"
+
+    # -- the simulator side
+
+    def sim_text(self, upto, design):
+        """The scenario up to line @upto, with the design forced.  The design
+        line goes first, so simulator line numbers are one more than ours."""
+        body = []
+        for n, raw in enumerate(self.lines[:upto], 1):
+            body.append("#" + raw if tokenize(raw)[:1] == ["design"] else raw)
+        return f"design {design}\n" + "\n".join(body) + "\n"
+
+
+# The guest's /init.  busybox sh; every line the host reads starts with "@@".
+GUEST_PRELUDE = r"""#!/bin/busybox sh
+# /init of the hvo oracle, written by oracle/oracle.py for @SCENARIO@.
+/bin/busybox mkdir -p /proc /sys /dev /tmp
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+# keep kernel messages off the console while we talk on it
+echo 1 > /proc/sys/kernel/printk
+kmsg_at_init=$(dmesg | wc -l)
+up() { read u rest < /proc/uptime; echo "$u"; }
+echo "@@INIT uptime=$(up) cmdline=$(cat /proc/cmdline)"
+
+# one settle before the first point: page cache out, deferred work done
+settle() { sync; echo 3 > /proc/sys/vm/drop_caches; sleep 1; }
+
+# act LINE FILE VALUE: one write, timed, with the value read back
+act() {
+	t0=$(up)
+	if echo "$3" > "$2"; then rc=0; else rc=$?; fi
+	t1=$(up)
+	v=$(cat "$2" 2>/dev/null || echo '?')
+	echo "@@ACT $1 rc=$rc t0=$t0 t1=$t1 now=$v"
+}
+
+# point N: the kernel's counters, exact after stat_refresh folds the per-CPU
+# vmstat deltas.  One awk reads meminfo, vmstat and zoneinfo together.
+point() {
+	echo 1 > /proc/sys/vm/stat_refresh 2>/dev/null
+	echo "@@POINT $1 uptime=$(up)"
+	awk -v p="$1" '
+	FILENAME == "/proc/meminfo" {
+		k = $1; sub(/:$/, "", k)
+		if (k ~ /^(MemTotal|MemFree|HugePages_(Total|Free|Rsvd|Surp)|Hugepagesize|Hugetlb)$/)
+			print "@@K", p, k, $2
+		next
+	}
+	FILENAME == "/proc/vmstat" {
+		if ($1 ~ /^(nr_free_pages|nr_memmap_pages|nr_memmap_boot_pages|nr_page_table_pages)$/)
+			print "@@K", p, $1, $2
+		next
+	}
+	$1 == "count:" { pcp += $2 }
+	$1 == "present" { present += $2 }
+	$1 == "managed" { managed += $2 }
+	END {
+		print "@@K", p, "pcp_pages", pcp + 0
+		print "@@K", p, "zone_present", present + 0
+		print "@@K", p, "zone_managed", managed + 0
+	}' /proc/meminfo /proc/vmstat /proc/zoneinfo
+	for d in /sys/kernel/mm/hugepages/hugepages-*; do
+		for f in nr_hugepages free_hugepages surplus_hugepages; do
+			read v < "$d/$f"
+			echo "@@K $1 ${d##*/}/$f $v"
+		done
+	done
+	read v < /proc/sys/vm/hugetlb_optimize_vmemmap
+	echo "@@K $1 hugetlb_optimize_vmemmap $v"
+	echo "@@POINT_END $1"
+}
+"""
+
+GUEST_EPILOGUE = r"""
+echo "@@BOOTLOG_BEGIN"
+dmesg | head -n "$kmsg_at_init" | grep -E 'Command line|Memory:|HugeTLB|hugetlb|vmemmap'
+echo "@@BOOTLOG_END"
+echo "@@KMSG_BEGIN"
+dmesg | tail -n +$((kmsg_at_init + 1))
+echo "@@KMSG_END"
+echo "@@DONE uptime=$(up)"
+sync
+poweroff -f
+"""
+
+
+# ---------------------------------------------------------------- kernel side
+
+def kernel_image(version):
+    boot = os.path.join(CACHE, f"kernel-{version}", "boot")
+    try:
+        images = sorted(f for f in os.listdir(boot) if f.startswith("vmlinuz-"))
+    except FileNotFoundError:
+        images = []
+    if not images:
+        raise HarnessError(f"kernel {version} is not in {CACHE}: run oracle/setup.sh --kernel {version}")
+    return os.path.join(boot, images[0])
+
+
+def build_initrd(plan, workdir):
+    root = os.path.join(workdir, "root")
+    shutil.rmtree(root, ignore_errors=True)
+    os.makedirs(os.path.join(root, "bin"))
+    busybox = shutil.which("busybox") or "/bin/busybox"
+    if not os.path.exists(busybox):
+        raise HarnessError("no busybox: run oracle/setup.sh (busybox-static)")
+    shutil.copy(busybox, os.path.join(root, "bin", "busybox"))
+    init = plan.guest_init()
+    for name in (os.path.join(root, "init"), os.path.join(workdir, "init")):
+        with open(name, "w") as f:
+            f.write(init)
+        os.chmod(name, 0o755)
+    initrd = os.path.join(workdir, "initrd.gz")
+    for tool in ("cpio", "gzip"):
+        if not shutil.which(tool):
+            raise HarnessError(f"no {tool}: run oracle/setup.sh")
+    with open(initrd, "wb") as out:
+        find = subprocess.Popen(["find", "."], cwd=root, stdout=subprocess.PIPE)
+        cpio = subprocess.Popen(["cpio", "-o", "-H", "newc", "--quiet"], cwd=root,
+                                stdin=find.stdout, stdout=subprocess.PIPE)
+        find.stdout.close()
+        gz = subprocess.Popen(["gzip", "-1"], stdin=cpio.stdout, stdout=out)
+        cpio.stdout.close()
+        if gz.wait() or cpio.wait() or find.wait():
+            raise HarnessError("building the initramfs failed")
+    shutil.rmtree(root)
+    return initrd
+
+
+def run_kernel(plan, version, workdir, timeout, smp, say):
+    """Boot the kernel, run the actions; returns the parsed console."""
+    image = kernel_image(version)
+    if not shutil.which("qemu-system-x86_64"):
+        raise HarnessError("no qemu-system-x86_64: run oracle/setup.sh")
+    initrd = build_initrd(plan, workdir)
+    args = plan.qemu_args(image, initrd, smp)
+    with open(os.path.join(workdir, "qemu.cmd"), "w") as f:
+        f.write(" ".join(shlex.quote(a) for a in args) + "\n")
+    res = {"points": {}, "actions": {}, "kmsg": [], "bootlog": [], "init_uptime": None,
+           "done": False, "boot_seconds": None, "seconds": None, "qemu_rc": None,
+           "qemu_cmd": args}
+    log = open(os.path.join(workdir, "console.log"), "w", errors="replace")
+    t0 = time.monotonic()
+    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    say(f"kernel {version}: QEMU pid {proc.pid}, -m {plan.mem >> 20}M, append: {plan.kernel_cmdline()}")
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    buf = b""
+    section = None
+    timed_out = False
+    try:
+        while True:
+            left = t0 + timeout - time.monotonic()
+            if left <= 0:
+                timed_out = True
+                break
+            if not sel.select(min(left, 5.0)):
+                continue
+            chunk = os.read(proc.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            buf += chunk
+            *lines, buf = buf.split(b"\n")
+            for raw in lines:
+                line = raw.decode("utf-8", "replace").rstrip("\r")
+                now = time.monotonic() - t0
+                log.write(f"[{now:8.3f}] {line}\n")
+                section = parse_console(line, res, section, now, say)
+    finally:
+        if proc.poll() is None:
+            proc.kill()             # only the QEMU this function started
+        res["qemu_rc"] = proc.wait()
+        sel.close()
+        log.close()
+    res["seconds"] = time.monotonic() - t0
+    if timed_out:
+        raise HarnessError(f"kernel run timed out after {timeout} s (see {workdir}/console.log)")
+    return res
+
+
+def parse_console(line, res, section, now, say):
+    if section == "kmsg":
+        if line.startswith("@@KMSG_END"):
+            return None
+        res["kmsg"].append(line)
+        return section
+    if section == "bootlog":
+        if line.startswith("@@BOOTLOG_END"):
+            return None
+        res["bootlog"].append(line)
+        return section
+    if not line.startswith("@@"):
+        return section
+    word, _, rest = line.partition(" ")
+    if word == "@@K":
+        idx, key, val = rest.split(" ", 2)
+        try:
+            res["points"].setdefault(int(idx), {})[key] = int(val)
+        except ValueError:
+            res["points"].setdefault(int(idx), {})[key] = val
+    elif word == "@@ACT":
+        lineno, *kv = rest.split()
+        res["actions"][int(lineno)] = dict(x.split("=", 1) for x in kv)
+    elif word == "@@INIT":
+        res["boot_seconds"] = now
+        m = re.search(r"uptime=(\S+)", rest)
+        res["init_uptime"] = float(m.group(1)) if m else None
+        say(f"  /init after {now:.1f} s (guest uptime {res['init_uptime']} s)")
+    elif word == "@@POINT_END":
+        say(f"  point {rest} read at {now:.1f} s")
+    elif word == "@@KMSG_BEGIN":
+        return "kmsg"
+    elif word == "@@BOOTLOG_BEGIN":
+        return "bootlog"
+    elif word == "@@DONE":
+        res["done"] = True
+    return section
+
+
+KMSG_BAD = re.compile(r"BUG:|WARNING:|Oops|Bad page|Call Trace|kernel BUG")
+
+
+# ---------------------------------------------------------------- simulator side
+
+def find_hvo(path):
+    if path:
+        if not os.access(path, os.X_OK):
+            raise HarnessError(f"{path} is not an executable")
+        return path
+    hvo = os.path.join(REPO, "build", "hvo")
+    if not os.access(hvo, os.X_OK):
+        r = subprocess.run(["make", "-C", REPO, "build/hvo"], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+        if r.returncode or not os.access(hvo, os.X_OK):
+            raise HarnessError("building the simulator failed:\n" + r.stdout[-2000:])
+    return hvo
+
+
+def run_sim(hvo, text, plan_path):
+    r = subprocess.run([hvo, "run", "--json", "-"], input=text, text=True,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
+    # simulator line N is our line N-1 (the forced design line comes first)
+    errs = re.sub(r"<stdin>:(\d+):",
+                  lambda m: f"{plan_path}:{int(m.group(1)) - 1}:", r.stderr)
+    obj = None
+    for line in reversed(r.stdout.strip().split("\n")):
+        if line.startswith("{"):
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError:
+                obj = None
+            break
+    if r.returncode == 2 or obj is None or obj.get("error") or obj.get("counters") is None:
+        raise ScenarioError("the simulator rejected the scenario:\n" + errs.strip())
+    return obj, r.returncode, errs
+
+
+def run_simulator(plan, hvo, design, workdir):
+    points = {}
+    for p in plan.points:
+        obj, _, _ = run_sim(hvo, plan.sim_text(p.line, design), plan.path)
+        with open(os.path.join(workdir, f"sim-{p.idx}.json"), "w") as f:
+            json.dump(obj, f, indent=1)
+        points[p.idx] = obj["counters"]
+    full, rc, errs = run_sim(hvo, plan.sim_text(len(plan.lines), design), plan.path)
+    summary = {"rc": rc, "expects_passed": full.get("expects_passed"),
+               "expects_failed": full.get("expects_failed"),
+               "checks_failed": full.get("checks_failed"), "stderr": errs.strip(),
+               "design": full.get("design")}
+    return points, summary
+
+
+# ---------------------------------------------------------------- comparison
+
+EXACT = ["nr_memmap_pages", "nr_memmap_boot_pages", "memmap_total",
+         "HugePages_Total", "HugePages_Free", "HugePages_Surp", "Hugetlb",
+         "hugetlb_optimize_vmemmap"]
+
+
+def derive(c, kernel):
+    d = dict(c)
+    if "nr_memmap_pages" in d and "nr_memmap_boot_pages" in d:
+        d["memmap_total"] = d["nr_memmap_pages"] + d["nr_memmap_boot_pages"]
+    if kernel:
+        d["free"] = d.get("nr_free_pages", 0) + d.get("pcp_pages", 0)
+    else:
+        d["free"] = d.get("nr_free_pages", 0)
+    return d
+
+
+def hp_keys(k, s):
+    keys = sorted((x for x in k if x.startswith("hugepages-") and x in s),
+                  key=lambda x: (int(re.search(r"(\d+)kB", x).group(1)), x))
+    return keys
+
+
+def compare(plan, kpoints, spoints, strict):
+    rows_by_point = []
+    fails = 0
+    shifts = 0
+    first = None
+    prev = None
+    for p in plan.points:
+        rows = []
+        if p.idx not in kpoints or p.idx not in spoints:
+            rows.append(("(point not reached on the kernel)", None, None, None, "kernel", "FAIL"))
+            fails += 1
+            rows_by_point.append((p, rows))
+            continue
+        k = derive(kpoints[p.idx], True)
+        s = derive(spoints[p.idx], False)
+        if first is None:
+            first = (k, s)
+        db = k.get("nr_memmap_boot_pages", 0) - s.get("nr_memmap_boot_pages", 0)
+        dm = k.get("nr_memmap_pages", 0) - s.get("nr_memmap_pages", 0)
+        shifted = db != 0 and dm == -db
+        for key in EXACT + hp_keys(k, s):
+            if key not in k or key not in s:
+                continue
+            diff = k[key] - s[key]
+            verdict = "ok"
+            rule = "exact"
+            if diff:
+                if key in ("nr_memmap_pages", "nr_memmap_boot_pages") and shifted and not strict:
+                    verdict = "shift"
+                else:
+                    verdict = "FAIL"
+            if verdict == "FAIL":
+                fails += 1
+            if verdict == "shift":
+                shifts += 1
+            rows.append((key, k[key], s[key], diff, rule, verdict))
+        # MemTotal: change since the first point
+        kd = k["MemTotal"] - first[0]["MemTotal"]
+        sd = s["MemTotal"] - first[1]["MemTotal"]
+        db0 = first[0].get("nr_memmap_boot_pages", 0) - first[1].get("nr_memmap_boot_pages", 0)
+        allowed = -(db - db0) * PAGE_KB
+        diff = kd - sd
+        if diff == 0:
+            verdict = "ok"
+        elif diff == allowed and not strict:
+            verdict = "shift"
+            shifts += 1
+        else:
+            verdict = "FAIL"
+            fails += 1
+        rows.append(("MemTotal kB (abs, info)", k["MemTotal"], s["MemTotal"],
+                     k["MemTotal"] - s["MemTotal"], "info", ""))
+        rows.append((f"  MemTotal since {plan.points[0].labels[0]}", kd, sd, diff, "delta", verdict))
+        rows.append(("MemFree kB (abs, info)", k["MemFree"], s["MemFree"],
+                     k["MemFree"] - s["MemFree"], "info", ""))
+        rows.append(("free pages (abs, info)", k["free"], s["free"], k["free"] - s["free"], "info", ""))
+        if prev is not None:
+            kf = k["free"] - prev[0]["free"]
+            sf = s["free"] - prev[1]["free"]
+            bound = BOUND_1G if p.big_alloc else BOUND_2M
+            diff = kf - sf
+            verdict = "ok" if abs(diff) <= bound else "FAIL"
+            if verdict == "FAIL":
+                fails += 1
+            rows.append(("  free since previous point", kf, sf, diff, f"+-{bound}", verdict))
+            kc = k["free"] - first[0]["free"]
+            sc = s["free"] - first[1]["free"]
+            rows.append((f"  free since {plan.points[0].labels[0]} (info)", kc, sc, kc - sc, "info", ""))
+        rows.append(("per-CPU list pages (kernel)", k.get("pcp_pages"), None, None, "info", ""))
+        if "vmemmap_pgtable_pages" in s:
+            rows.append(("vmemmap_pgtable_pages (sim)", None, s["vmemmap_pgtable_pages"], None, "info", ""))
+        prev = (k, s)
+        rows_by_point.append((p, rows))
+    return rows_by_point, fails, shifts
+
+
+def fmt(v):
+    if v is None:
+        return "-"
+    return str(v)
+
+
+def fmt_diff(v):
+    if v is None:
+        return ""
+    return f"{v:+d}" if v else "0"
+
+
+def render(plan, version, design, kres, rows_by_point, fails, shifts, kbad, sim_summary):
+    out = []
+    w = 36
+    out.append(f"== {plan.path}: kernel {version} vs simulator (design {design})")
+    out.append(f"   QEMU -m {plan.mem >> 20}M" +
+               (f", NUMA nodes {','.join(str(s >> 20) + 'M' for s in plan.node_sizes)}" if plan.node_sizes else "") +
+               f"; append: {plan.kernel_cmdline()}")
+    for n in plan.notes:
+        out.append(f"   note: {n}")
+    out.append(f"   boot to /init {kres['boot_seconds'] or 0:.1f} s, whole run {kres['seconds']:.1f} s (TCG)")
+    for p, rows in rows_by_point:
+        out.append("")
+        where = f"line {p.line}"
+        out.append(f"-- point {p.idx} '{' = '.join(p.labels)}' ({where})")
+        for a in p.actions:
+            r = kres["actions"].get(a["line"], {})
+            took = ""
+            try:
+                took = f", {float(r['t1']) - float(r['t0']):.2f} s"
+            except (KeyError, ValueError):
+                pass
+            out.append(f"   line {a['line']}: {a['text']}: kernel wrote {a['value']} to {a['path']}"
+                       f" (rc {r.get('rc', '?')}, reads {r.get('now', '?')}{took})")
+        out.append(f"   {'counter':<{w}} {'kernel':>10} {'simulator':>10} {'diff':>8}  {'rule':<6} verdict")
+        for key, kv, sv, diff, rule, verdict in rows:
+            out.append(f"   {key:<{w}} {fmt(kv):>10} {fmt(sv):>10} {fmt_diff(diff):>8}  {rule:<6} {verdict}")
+    out.append("")
+    out.append(f"kernel log after /init: {len(kbad)} BUG/WARNING/Oops/Bad page lines" +
+               ("" if not kbad else ":"))
+    for line in kbad[:12]:
+        out.append("   " + line)
+    if sim_summary:
+        out.append(f"simulator's own expects (design {sim_summary['design']}): "
+                   f"{sim_summary['expects_passed']} passed, {sim_summary['expects_failed']} failed, "
+                   f"{sim_summary['checks_failed']} checks failed")
+        if sim_summary["stderr"]:
+            for line in sim_summary["stderr"].split("\n")[:10]:
+                out.append("   " + line)
+    out.append("")
+    out.append(RULES.format(b2m=BOUND_2M, b1g=BOUND_1G))
+    out.append("")
+    verdict = "PASS" if not fails else "FAIL"
+    out.append(f"ORACLE {verdict} {plan.path} kernel={version} design={design} "
+               f"failures={fails} shifts={shifts} kernel_bugs={len(kbad)} seconds={kres['seconds']:.1f}")
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------- main
+
+def main(argv):
+    ap = argparse.ArgumentParser(
+        prog="oracle.py",
+        description="Run one hvo scenario on a real kernel under QEMU and in the simulator; compare.",
+        epilog="Exit status: 0 pass, 1 a rule failed, 2 bad scenario, 3 harness failure.")
+    ap.add_argument("scenario")
+    ap.add_argument("--kernel", default=DEFAULT_KERNEL, help="Debian kernel version (default %(default)s)")
+    ap.add_argument("--design", default="legacy", help="simulator design to force (default %(default)s)")
+    ap.add_argument("--strict", action="store_true", help="count 'shift' verdicts as failures")
+    ap.add_argument("--timeout", type=float, default=900, help="seconds for the kernel run (default %(default)s)")
+    ap.add_argument("--smp", type=int, default=2, help="guest CPUs (default %(default)s)")
+    ap.add_argument("--hvo", help="simulator binary (default build/hvo, built with make if missing)")
+    ap.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    a = ap.parse_args(argv)
+
+    def say(msg):
+        if not a.quiet:
+            print(msg, file=sys.stderr, flush=True)
+
+    try:
+        plan = Plan(a.scenario)
+        hvo = find_hvo(a.hvo)
+        stem = os.path.splitext(os.path.basename(a.scenario))[0]
+        workdir = os.path.join(WORK, f"{stem}-{a.kernel}")
+        os.makedirs(workdir, exist_ok=True)
+        # the simulator first: it is fast and rejects bad input early
+        spoints, sim_summary = run_simulator(plan, hvo, a.design, workdir)
+        say(f"{a.scenario}: {len(plan.points)} points; simulator done")
+        kres = run_kernel(plan, a.kernel, workdir, a.timeout, a.smp, say)
+    except ScenarioError as e:
+        print(f"oracle: {e}", file=sys.stderr)
+        return 2
+    except HarnessError as e:
+        print(f"oracle: {e}", file=sys.stderr)
+        return 3
+    except OSError as e:
+        print(f"oracle: {e}", file=sys.stderr)
+        return 3
+
+    kbad = [l for l in kres["kmsg"] if KMSG_BAD.search(l)]
+    rows_by_point, fails, shifts = compare(plan, kres["points"], spoints, a.strict)
+    if kbad:
+        fails += 1
+    if not kres["done"]:
+        fails += 1
+    text = render(plan, a.kernel, a.design, kres, rows_by_point, fails, shifts, kbad, sim_summary)
+    if not kres["done"]:
+        text += f"\n(the guest did not finish: QEMU exit {kres['qemu_rc']}; see {workdir}/console.log)"
+    print(text)
+    with open(os.path.join(workdir, "table.txt"), "w") as f:
+        f.write(text + "\n")
+    result = {
+        "scenario": a.scenario, "kernel": a.kernel, "design": a.design,
+        "pass": fails == 0, "failures": fails, "shifts": shifts,
+        "kernel_bug_lines": len(kbad), "seconds": kres["seconds"],
+        "boot_seconds": kres["boot_seconds"], "done": kres["done"],
+        "points": [{"labels": p.labels, "line": p.line,
+                    "kernel": kres["points"].get(p.idx), "sim": spoints.get(p.idx),
+                    "rows": [list(r) for r in rows]}
+                   for p, rows in rows_by_point],
+        "actions": kres["actions"], "bootlog": kres["bootlog"],
+        "simulator": sim_summary,
+    }
+    with open(os.path.join(workdir, "result.json"), "w") as f:
+        json.dump(result, f, indent=1)
+    return 0 if fails == 0 else 1
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    sys.exit(main(sys.argv[1:]))
