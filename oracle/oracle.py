@@ -650,8 +650,10 @@ def derive(c, kernel):
 
 
 def hp_keys(k, s):
+    order = {"nr_hugepages": 0, "free_hugepages": 1, "surplus_hugepages": 2}
     keys = sorted((x for x in k if x.startswith("hugepages-") and x in s),
-                  key=lambda x: (int(re.search(r"(\d+)kB", x).group(1)), x))
+                  key=lambda x: (int(re.search(r"(\d+)kB", x).group(1)),
+                                 order.get(x.split("/")[-1], 9)))
     return keys
 
 
@@ -743,7 +745,7 @@ def fmt_diff(v):
     return f"{v:+d}" if v else "0"
 
 
-def render(plan, version, design, kres, rows_by_point, fails, shifts, kbad, sim_summary):
+def render(plan, version, design, kres, rows_by_point, fails, shifts, kbad, sim_summary, legend):
     out = []
     w = 36
     out.append(f"== {plan.path}: kernel {version} vs simulator (design {design})")
@@ -781,8 +783,9 @@ def render(plan, version, design, kres, rows_by_point, fails, shifts, kbad, sim_
         if sim_summary["stderr"]:
             for line in sim_summary["stderr"].split("\n")[:10]:
                 out.append("   " + line)
-    out.append("")
-    out.append(RULES.format(b2m=BOUND_2M, b1g=BOUND_1G))
+    if legend:
+        out.append("")
+        out.append(RULES.format(b2m=BOUND_2M, b1g=BOUND_1G))
     out.append("")
     verdict = "PASS" if not fails else "FAIL"
     out.append(f"ORACLE {verdict} {plan.path} kernel={version} design={design} "
@@ -797,7 +800,7 @@ def main(argv):
         prog="oracle.py",
         description="Run one hvo scenario on a real kernel under QEMU and in the simulator; compare.",
         epilog="Exit status: 0 pass, 1 a rule failed, 2 bad scenario, 3 harness failure.")
-    ap.add_argument("scenario")
+    ap.add_argument("scenario", nargs="?")
     ap.add_argument("--kernel", default=DEFAULT_KERNEL, help="Debian kernel version (default %(default)s)")
     ap.add_argument("--design", default="legacy", help="simulator design to force (default %(default)s)")
     ap.add_argument("--strict", action="store_true", help="count 'shift' verdicts as failures")
@@ -805,7 +808,14 @@ def main(argv):
     ap.add_argument("--smp", type=int, default=2, help="guest CPUs (default %(default)s)")
     ap.add_argument("--hvo", help="simulator binary (default build/hvo, built with make if missing)")
     ap.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    ap.add_argument("--no-legend", action="store_true", help="leave the rules out of the output")
+    ap.add_argument("--legend", action="store_true", help="print the comparison rules and exit")
     a = ap.parse_args(argv)
+    if a.legend:
+        print(RULES.format(b2m=BOUND_2M, b1g=BOUND_1G))
+        return 0
+    if not a.scenario:
+        ap.error("a scenario file is required")
 
     def say(msg):
         if not a.quiet:
@@ -837,7 +847,8 @@ def main(argv):
         fails += 1
     if not kres["done"]:
         fails += 1
-    text = render(plan, a.kernel, a.design, kres, rows_by_point, fails, shifts, kbad, sim_summary)
+    text = render(plan, a.kernel, a.design, kres, rows_by_point, fails, shifts, kbad, sim_summary,
+                  not a.no_legend)
     if not kres["done"]:
         text += f"\n(the guest did not finish: QEMU exit {kres['qemu_rc']}; see {workdir}/console.log)"
     print(text)

@@ -182,6 +182,9 @@ static int cmd_machine(struct scenario *sc, int argc, char **argv, const char *r
 	}
 	if (!mem_given)
 		return sc_error(sc, "machine: mem=SIZE is required");
+	if (sc->max_mem_bytes && sc->cfg.mem_bytes > sc->max_mem_bytes)
+		return sc_error(sc, "machine: mem above this run's cap of %llu MiB",
+				(unsigned long long)(sc->max_mem_bytes >> 20));
 	if (!sc->arch_given)
 		sc->cfg.arm64 = sc->cfg.page_size != 4096;
 	if (!sc->cfg.arm64 && sc->cfg.page_size != 4096)

@@ -35,6 +35,7 @@ struct scenario {
 	bool json;              /* final JSON instead of text output */
 	bool check_each;        /* run the checker after every command */
 	bool quiet;             /* no summary line */
+	uint64_t max_mem_bytes; /* refuse larger machines (fuzzing); 0 = no cap */
 	struct machine_config cfg;
 	bool have_machine;
 	bool arch_given;
