@@ -61,42 +61,48 @@ DEFAULT_KERNEL = "6.12.113"
 PAGE_KB = 4
 
 RULES = """\
-Comparison rules (kernel vs simulator, design forced to legacy):
+Comparison rules (kernel vs simulator, design forced to {design}):
   exact   nr_memmap_pages, nr_memmap_boot_pages and their sum; HugePages_Total,
           HugePages_Free, HugePages_Surp, Hugetlb and the per-size
           nr/free/surplus_hugepages of /sys/kernel/mm/hugepages; the
           vm.hugetlb_optimize_vmemmap sysctl.  Absolute values, every point.
-  delta   MemTotal, as the change since the first point.  The absolute value
-          depends on what the kernel reserves at boot (firmware, kernel image,
-          crash kernel, per-boot KASLR noise), which the simulator only
-          approximates with kernel_reserve; it is shown, not judged.  Inside
-          one boot MemTotal moves only when memblock (boot) vmemmap pages are
-          freed: +4 kB each.
-  bound   free memory = nr_free_pages + pages on the per-CPU lists (the
+  delta   MemTotal, as its change since the first point, exactly.  The
+          absolute value depends on what the kernel reserves at boot
+          (firmware, kernel image, page tables, a few kB of boot-to-boot
+          noise), which the simulator only approximates with kernel_reserve;
+          it is shown, not judged.  Within one boot MemTotal moves only when
+          memblock (boot) memmap pages are freed: +4 kB each.
+  bound   free memory = nr_free_pages + the pages on the per-CPU lists (the
           "count:" lines of /proc/zoneinfo; MemFree leaves them out and is
-          off by up to ~8000 pages), compared as its change from the previous
-          point.  The simulator has no per-CPU lists; its nr_free_pages is all
-          of its free memory.  Allowed difference: {b2m} pages, or {b1g} when
-          the step allocates 1 GiB pages at run time (alloc_contig_range
-          migrates pages).  The QEMU recipe measured noise of about +-25 and
-          +-70 pages.  The kernel also allocates page tables no counter shows
-          (one 4 KiB PTE table per vmemmap PMD that HVO splits); the simulator
-          models them and reports them as vmemmap_pgtable_pages, so its
-          nr_free_pages already includes their cost.
-  shift   nr_memmap_pages and nr_memmap_boot_pages differ by opposite amounts
-          while their sum is exact, and MemTotal's delta differs by exactly
-          4 kB per boot page of that difference.  Both sides optimized the
-          same number of pages, but a different number of them sat on pfns
-          whose vmemmap was still boot memory: which pfns the buddy allocator
-          hands out is not HVO.  Reported, counted as a pass unless --strict.
-  kernel  the kernel must log no BUG, WARNING, Oops or "Bad page" line after
-          /init starts, and every point must be reached.
-  info    absolute MemTotal, MemFree and free memory; the simulator's
-          vmemmap_pgtable_pages; not judged.
+          off by thousands of pages), compared as its change since the
+          previous point; allowed difference {b2m} pages, {b1g} for a step that
+          allocates 1 GiB pages at run time (alloc_contig_range migrates
+          pages).  The kernel side is read by one process that writes
+          stat_refresh and reads vmstat and zoneinfo at once, until two
+          readings agree; measured noise on 6.12.113 is within +-25 pages.
+          The simulator has no per-CPU lists: its nr_free_pages is all its
+          free memory.  The kernel also spends pages no counter shows: one
+          PTE table per vmemmap PMD that HVO splits.  The simulator models
+          those and reports them as vmemmap_pgtable_pages, so its free
+          memory already pays for them.
+  shift   nr_memmap_pages and nr_memmap_boot_pages differ by opposite amounts,
+          their sum is exact and MemTotal's delta differs by exactly 4 kB per
+          boot page of the difference, and the difference appeared when pages
+          were re-allocated while the memmap of earlier, restored pages was
+          buddy memory (no more than either side had).  Both sides optimized
+          the same pages' worth of memmap; a different number of them sat on
+          pfns whose memmap was still boot memory.  Which pfns the buddy
+          allocator returns varies from boot to boot on the real kernel (1 to
+          10 of 512 in repeated runs), so this is reported, and counted as a
+          pass unless --strict.
+  kernel  the kernel must log no BUG, WARNING or Oops line after /init
+          starts, and every point must be reached.
+  info    absolute MemTotal, MemFree and free memory, the kernel's per-CPU
+          list pages, the simulator's vmemmap_pgtable_pages: not judged.
 Exit status 1 if any exact, delta, bound or kernel rule fails."""
 
 BOUND_2M = 32
-BOUND_1G = 96
+BOUND_1G = 64
 
 
 class ScenarioError(Exception):
@@ -153,8 +159,11 @@ class Plan:
 
     def __init__(self, path):
         self.path = path
-        with open(path, encoding="utf-8") as f:
-            self.lines = f.read().split("\n")
+        try:
+            with open(path, encoding="utf-8") as f:
+                self.lines = f.read().split("\n")
+        except (OSError, UnicodeDecodeError) as e:
+            raise ScenarioError(f"{path}: {e}")
         self.mem = None
         self.layout = "flat"
         self.nodes = None
@@ -394,31 +403,82 @@ act() {
 	echo "@@ACT $1 rc=$rc t0=$t0 t1=$t1 now=$v"
 }
 
-# point N: the kernel's counters, exact after stat_refresh folds the per-CPU
-# vmstat deltas.  One awk reads meminfo, vmstat and zoneinfo together.
+# point N: the kernel's counters.  Free memory is nr_free_pages plus the pages
+# on the per-CPU lists; the lists trade pages with the buddy allocator in
+# batches whose nr_free_pages updates sit in per-CPU vmstat deltas until the
+# next fold.  So one awk process (warmed up first, so that it allocates
+# nothing more) writes stat_refresh, which folds the deltas, and reads vmstat
+# and zoneinfo straight after; it repeats until two readings agree.
 point() {
-	echo 1 > /proc/sys/vm/stat_refresh 2>/dev/null
 	echo "@@POINT $1 uptime=$(up)"
 	awk -v p="$1" '
-	FILENAME == "/proc/meminfo" {
-		k = $1; sub(/:$/, "", k)
-		if (k ~ /^(MemTotal|MemFree|HugePages_(Total|Free|Rsvd|Surp)|Hugepagesize|Hugetlb)$/)
-			print "@@K", p, k, $2
-		next
+	function slurp(f,   s) {
+		s = ""
+		while ((getline line < f) > 0)
+			s = s line "\n"
+		close(f)
+		return s
 	}
-	FILENAME == "/proc/vmstat" {
-		if ($1 ~ /^(nr_free_pages|nr_memmap_pages|nr_memmap_boot_pages|nr_page_table_pages)$/)
-			print "@@K", p, $1, $2
-		next
+	function refresh(   r) {
+		r = "/proc/sys/vm/stat_refresh"
+		printf "1\n" > r
+		close(r)
 	}
-	$1 == "count:" { pcp += $2 }
-	$1 == "present" { present += $2 }
-	$1 == "managed" { managed += $2 }
-	END {
-		print "@@K", p, "pcp_pages", pcp + 0
+	function free_now(   n, i, a, w, fp, pcp) {
+		refresh()
+		vm = slurp("/proc/vmstat")
+		zi = slurp("/proc/zoneinfo")
+		n = split(vm, a, "\n")
+		for (i = 1; i <= n; i++) {
+			split(a[i], w, " ")
+			if (w[1] == "nr_free_pages")
+				fp = w[2]
+		}
+		n = split(zi, a, "\n")
+		for (i = 1; i <= n; i++) {
+			split(a[i], w, " ")
+			if (w[1] == "count:")
+				pcp += w[2]
+		}
+		npcp = pcp
+		return fp + pcp
+	}
+	BEGIN {
+		slurp("/proc/vmstat"); slurp("/proc/zoneinfo"); slurp("/proc/meminfo")
+		prev = free_now()
+		for (tries = 1; tries < 6; tries++) {
+			cur = free_now()
+			d = cur - prev
+			if (d >= -2 && d <= 2)
+				break
+			prev = cur
+		}
+		mi = slurp("/proc/meminfo")
+		n = split(vm, a, "\n")
+		for (i = 1; i <= n; i++) {
+			split(a[i], w, " ")
+			if (w[1] ~ /^nr_/)
+				print "@@K", p, w[1], w[2]
+		}
+		n = split(zi, a, "\n")
+		for (i = 1; i <= n; i++) {
+			split(a[i], w, " ")
+			if (w[1] == "present") present += w[2]
+			else if (w[1] == "managed") managed += w[2]
+		}
+		n = split(mi, a, "\n")
+		for (i = 1; i <= n; i++) {
+			split(a[i], w, " ")
+			k = w[1]; sub(/:$/, "", k)
+			if (k != "")
+				print "@@K", p, k, w[2]
+		}
+		print "@@K", p, "pcp_pages", npcp + 0
 		print "@@K", p, "zone_present", present + 0
 		print "@@K", p, "zone_managed", managed + 0
-	}' /proc/meminfo /proc/vmstat /proc/zoneinfo
+		print "@@K", p, "free_reads", tries + 1
+		print "@@K", p, "free_read_spread", d
+	}' </dev/null
 	for d in /sys/kernel/mm/hugepages/hugepages-*; do
 		for f in nr_hugepages free_hugepages surplus_hugepages; do
 			read v < "$d/$f"
@@ -578,7 +638,7 @@ def parse_console(line, res, section, now, say):
     return section
 
 
-KMSG_BAD = re.compile(r"BUG:|WARNING:|Oops|Bad page|Call Trace|kernel BUG")
+KMSG_BAD = re.compile(r"BUG:|WARNING:|Oops|kernel BUG")
 
 
 # ---------------------------------------------------------------- simulator side
@@ -663,6 +723,8 @@ def compare(plan, kpoints, spoints, strict):
     shifts = 0
     first = None
     prev = None
+    prev_db = 0
+    prev_shift_ok = False
     for p in plan.points:
         rows = []
         if p.idx not in kpoints or p.idx not in spoints:
@@ -676,7 +738,16 @@ def compare(plan, kpoints, spoints, strict):
             first = (k, s)
         db = k.get("nr_memmap_boot_pages", 0) - s.get("nr_memmap_boot_pages", 0)
         dm = k.get("nr_memmap_pages", 0) - s.get("nr_memmap_pages", 0)
-        shifted = db != 0 and dm == -db
+        # A shift is believable only where pages could be re-optimized on
+        # pfns whose vmemmap is buddy memory from an earlier restore: the
+        # part of it that is new since the previous point must not exceed
+        # the buddy memmap either side had there.  A shift already accepted
+        # at the previous point carries over unchanged.
+        shift_ok = False
+        if db and dm == -db and not strict and prev is not None:
+            new = abs(db - prev_db)
+            reusable = min(prev[0].get("nr_memmap_pages", 0), prev[1].get("nr_memmap_pages", 0))
+            shift_ok = (new == 0 and prev_shift_ok) or (0 < new <= reusable and (prev_db == 0 or prev_shift_ok))
         for key in EXACT + hp_keys(k, s):
             if key not in k or key not in s:
                 continue
@@ -684,7 +755,7 @@ def compare(plan, kpoints, spoints, strict):
             verdict = "ok"
             rule = "exact"
             if diff:
-                if key in ("nr_memmap_pages", "nr_memmap_boot_pages") and shifted and not strict:
+                if key in ("nr_memmap_pages", "nr_memmap_boot_pages") and shift_ok:
                     verdict = "shift"
                 else:
                     verdict = "FAIL"
@@ -697,11 +768,10 @@ def compare(plan, kpoints, spoints, strict):
         kd = k["MemTotal"] - first[0]["MemTotal"]
         sd = s["MemTotal"] - first[1]["MemTotal"]
         db0 = first[0].get("nr_memmap_boot_pages", 0) - first[1].get("nr_memmap_boot_pages", 0)
-        allowed = -(db - db0) * PAGE_KB
         diff = kd - sd
         if diff == 0:
             verdict = "ok"
-        elif diff == allowed and not strict:
+        elif shift_ok and diff == -(db - db0) * PAGE_KB:
             verdict = "shift"
             shifts += 1
         else:
@@ -729,6 +799,8 @@ def compare(plan, kpoints, spoints, strict):
         if "vmemmap_pgtable_pages" in s:
             rows.append(("vmemmap_pgtable_pages (sim)", None, s["vmemmap_pgtable_pages"], None, "info", ""))
         prev = (k, s)
+        prev_db = db
+        prev_shift_ok = shift_ok
         rows_by_point.append((p, rows))
     return rows_by_point, fails, shifts
 
@@ -772,10 +844,21 @@ def render(plan, version, design, kres, rows_by_point, fails, shifts, kbad, sim_
         for key, kv, sv, diff, rule, verdict in rows:
             out.append(f"   {key:<{w}} {fmt(kv):>10} {fmt(sv):>10} {fmt_diff(diff):>8}  {rule:<6} {verdict}")
     out.append("")
-    out.append(f"kernel log after /init: {len(kbad)} BUG/WARNING/Oops/Bad page lines" +
+    out.append(f"kernel log after /init: {len(kbad)} BUG/WARNING/Oops lines" +
                ("" if not kbad else ":"))
-    for line in kbad[:12]:
-        out.append("   " + line)
+    if kbad:
+        kinds = {}
+        for line in kres["kmsg"]:
+            if KMSG_BAD.search(line) or "page dumped because" in line:
+                key = re.sub(r"^\[[ 0-9.]+\] ", "", line)
+                key = re.sub(r"(pfn:|pid:? ?)[0-9a-fx]+", r"\1N", key)
+                kinds[key] = kinds.get(key, 0) + 1
+        for key, n in sorted(kinds.items(), key=lambda x: -x[1])[:8]:
+            out.append(f"   {n:5d} x {key}")
+        first = next(i for i, l in enumerate(kres["kmsg"]) if KMSG_BAD.search(l))
+        out.append("   the first one:")
+        for line in kres["kmsg"][first:first + 24]:
+            out.append("     " + line)
     if sim_summary:
         out.append(f"simulator's own expects (design {sim_summary['design']}): "
                    f"{sim_summary['expects_passed']} passed, {sim_summary['expects_failed']} failed, "
@@ -785,7 +868,7 @@ def render(plan, version, design, kres, rows_by_point, fails, shifts, kbad, sim_
                 out.append("   " + line)
     if legend:
         out.append("")
-        out.append(RULES.format(b2m=BOUND_2M, b1g=BOUND_1G))
+        out.append(RULES.format(b2m=BOUND_2M, b1g=BOUND_1G, design=design))
     out.append("")
     verdict = "PASS" if not fails else "FAIL"
     out.append(f"ORACLE {verdict} {plan.path} kernel={version} design={design} "
@@ -812,7 +895,7 @@ def main(argv):
     ap.add_argument("--legend", action="store_true", help="print the comparison rules and exit")
     a = ap.parse_args(argv)
     if a.legend:
-        print(RULES.format(b2m=BOUND_2M, b1g=BOUND_1G))
+        print(RULES.format(b2m=BOUND_2M, b1g=BOUND_1G, design=a.design))
         return 0
     if not a.scenario:
         ap.error("a scenario file is required")
