@@ -82,8 +82,10 @@ for f in "${files[@]}"; do
 	if [ $rc -ge 2 ]; then
 		sed 's/^/    /' "$out/$name.err" | tail -5
 	elif [ $rc = 1 ]; then
-		grep -E ' FAIL$|^   (line|-- point)' "$out/$name.txt" | grep -B2 ' FAIL$' | grep -v '^--$' |
-			sed 's/^/    /' | head -20
+		# each failing row under the heading of its point
+		awk '/^-- point / { head = $0; shown = 0; next }
+		     / FAIL$/ { if (!shown) print "    " head; shown = 1; print "    " $0 }
+		     /^kernel log after/ && !/: 0 / { print "    " $0 }' "$out/$name.txt" | head -24
 	fi
 done
 echo
