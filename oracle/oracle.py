@@ -93,7 +93,7 @@ Comparison rules (kernel vs simulator, design forced to {design}):
           the same pages' worth of memmap; a different number of them sat on
           pfns whose memmap was still boot memory.  Which pfns the buddy
           allocator returns varies from boot to boot on the real kernel (1 to
-          10 of 512 in repeated runs), so this is reported, and counted as a
+          15 of 512 in repeated runs), so this is reported, and counted as a
           pass unless --strict.
   kernel  the kernel must log no BUG, WARNING or Oops line after /init
           starts, and every point must be reached.
