@@ -96,7 +96,7 @@ Comparison rules (kernel vs simulator, design forced to {design}):
           15 of 512 in repeated runs), so this is reported, and counted as a
           pass unless --strict.
   kernel  the kernel must log no BUG, WARNING or Oops line after /init
-          starts, and every point must be reached.
+          starts, accept every write, and reach every point.
   info    absolute MemTotal, MemFree and free memory, the kernel's per-CPU
           list pages, the simulator's vmemmap_pgtable_pages: not judged.
 Exit status 1 if any exact, delta, bound or kernel rule fails."""
@@ -930,8 +930,12 @@ def main(argv):
         fails += 1
     if not kres["done"]:
         fails += 1
+    bad_writes = [n for n, r in kres["actions"].items() if r.get("rc") != "0"]
+    fails += len(bad_writes)
     text = render(plan, a.kernel, a.design, kres, rows_by_point, fails, shifts, kbad, sim_summary,
                   not a.no_legend)
+    for n in sorted(bad_writes):
+        text += f"\n(line {n}: the kernel refused the write: rc {kres['actions'][n].get('rc')}; counted as a failure)"
     if not kres["done"]:
         text += f"\n(the guest did not finish: QEMU exit {kres['qemu_rc']}; see {workdir}/console.log)"
     print(text)
