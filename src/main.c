@@ -5,10 +5,14 @@
 #include <errno.h>
 #include <string.h>
 
+#include "fault.h"
 #include "scenario.h"
+#include "sweep.h"
 
 static const char usage[] =
 	"usage: hvo run [--json] [--check] [FILE | -]\n"
+	"       hvo sweep [--transient | --persistent] [--site NAME].. [--min-order K]\n"
+	"                 [--max-runs N] [-v] FILE\n"
 	"       hvo help\n"
 	"\n"
 	"Simulates Linux's HugeTLB Vmemmap Optimization (HVO) on a simulated\n"
@@ -37,7 +41,74 @@ static const char usage[] =
 	"  --json    print one JSON object with every counter instead of text\n"
 	"  --check   run the invariant checker after every command\n"
 	"\n"
-	"exit status: 0 success, 1 an expect or check failed, 2 bad input\n";
+	"hvo sweep runs FILE once to count allocations, then again failing\n"
+	"allocation N for every N (transient: only N; persistent: N and later;\n"
+	"both by default) and checks every invariant after each run.  Sites:\n"
+	"memblock_memmap pgtable vmemmap_head vmemmap_restore shared_tail hugetlb\n"
+	"hotplug_memmap kernel.\n"
+	"\n"
+	"exit status: 0 success, 1 an expect, check or sweep violation, 2 bad input\n";
+
+/* The scenario named on the command line: its text and display name. */
+static char *load_scenario(const char **file, size_t *len);
+
+static int cmd_sweep(int argc, char **argv)
+{
+	struct sweep_opts o = { 0 };
+	struct sweep_result res;
+	const char *file = NULL;
+	char *buf;
+	size_t len;
+	int ret;
+
+	for (int i = 0; i < argc; i++) {
+		enum alloc_site site;
+		char *end;
+		if (!strcmp(argv[i], "--transient"))
+			o.transient = true;
+		else if (!strcmp(argv[i], "--persistent"))
+			o.persistent = true;
+		else if (!strcmp(argv[i], "-v"))
+			o.verbose = true;
+		else if (!strcmp(argv[i], "--site") && i + 1 < argc &&
+			 !alloc_site_parse(argv[i + 1], &site))
+			o.site_mask |= 1u << site, i++;
+		else if (!strcmp(argv[i], "--min-order") && i + 1 < argc &&
+			 (o.min_order = (unsigned)strtoul(argv[i + 1], &end, 10), !*end && *argv[i + 1]))
+			i++;
+		else if (!strcmp(argv[i], "--max-runs") && i + 1 < argc &&
+			 (o.max_runs = strtoull(argv[i + 1], &end, 10), !*end && *argv[i + 1]))
+			i++;
+		else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "hvo sweep: bad option '%s'\n%s", argv[i], usage);
+			return 2;
+		} else if (file) {
+			fprintf(stderr, "hvo sweep: one scenario file at a time\n");
+			return 2;
+		} else
+			file = argv[i];
+	}
+	if (!file) {
+		fprintf(stderr, "hvo sweep: a scenario FILE is required\n%s", usage);
+		return 2;
+	}
+	if (!o.transient && !o.persistent)
+		o.transient = o.persistent = true;
+	buf = load_scenario(&file, &len);
+	if (!buf)
+		return 2;
+	ret = fault_sweep(file, buf, len, &o, &res, stderr);
+	free(buf);
+	if (ret) {
+		fprintf(stderr, "hvo sweep: %s does not run cleanly: fix it with 'hvo run' first\n", file);
+		return 2;
+	}
+	printf("%s: %llu allocations, %llu runs, %llu injected failures, %llu boot panics, %llu violations\n",
+	       file, (unsigned long long)res.allocations, (unsigned long long)res.runs,
+	       (unsigned long long)res.injected, (unsigned long long)res.panics,
+	       (unsigned long long)res.violations);
+	return res.violations ? 1 : 0;
+}
 
 static char *read_all(FILE *f, size_t *len)
 {
@@ -87,26 +158,9 @@ static int cmd_run(int argc, char **argv)
 		} else
 			file = argv[i];
 	}
-	if (!file) {
-		buf = strdup(default_scenario);
-		len = buf ? strlen(buf) : 0;
-		file = "<default>";
-	} else if (!strcmp(file, "-")) {
-		buf = read_all(stdin, &len);
-		file = "<stdin>";
-	} else {
-		FILE *f = fopen(file, "r");
-		if (!f) {
-			fprintf(stderr, "hvo: %s: %s\n", file, strerror(errno));
-			return 2;
-		}
-		buf = read_all(f, &len);
-		fclose(f);
-	}
-	if (!buf) {
-		fprintf(stderr, "hvo: %s: cannot read\n", file);
+	buf = load_scenario(&file, &len);
+	if (!buf)
 		return 2;
-	}
 	scenario_init(&sc, file, stdout, stderr);
 	sc.json = json;
 	sc.check_each = check;
@@ -115,6 +169,31 @@ static int cmd_run(int argc, char **argv)
 	scenario_destroy(&sc);
 	free(buf);
 	return ret;
+}
+
+static char *load_scenario(const char **file, size_t *len)
+{
+	char *buf;
+
+	if (!*file) {
+		buf = strdup(default_scenario);
+		*len = buf ? strlen(buf) : 0;
+		*file = "<default>";
+	} else if (!strcmp(*file, "-")) {
+		buf = read_all(stdin, len);
+		*file = "<stdin>";
+	} else {
+		FILE *f = fopen(*file, "r");
+		if (!f) {
+			fprintf(stderr, "hvo: %s: %s\n", *file, strerror(errno));
+			return NULL;
+		}
+		buf = read_all(f, len);
+		fclose(f);
+	}
+	if (!buf)
+		fprintf(stderr, "hvo: %s: cannot read\n", *file);
+	return buf;
 }
 
 int main(int argc, char **argv)
@@ -126,6 +205,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "sweep"))
+		return cmd_sweep(argc - 2, argv + 2);
 	fprintf(stderr, "hvo: unknown command '%s'\n%s", argv[1], usage);
 	return 2;
 }

@@ -36,6 +36,8 @@ struct scenario {
 	bool check_each;        /* run the checker after every command */
 	bool quiet;             /* no summary line */
 	uint64_t max_mem_bytes; /* refuse larger machines (fuzzing); 0 = no cap */
+	bool sweeping;          /* fault sweep: failed expects are not failures */
+	struct fault_attr fault; /* given to the machine at boot (fault sweep) */
 	struct machine_config cfg;
 	bool have_machine;
 	bool arch_given;
