@@ -42,6 +42,14 @@ BENCH_TIB ?= 16
 bench: $(BUILD)/bench
 	$(BUILD)/bench $(BENCH_TIB)
 
+# Kernel oracle: the legacy design against Debian's Linux 6.12.113 under
+# QEMU/TCG (oracle/README.md).  The first run installs QEMU and the kernel (root).
+oracle: $(BUILD)/hvo
+	oracle/run-suite.sh
+
+oracle-quick: $(BUILD)/hvo
+	oracle/run-suite.sh --quick
+
 run: $(BUILD)/hvo
 	$(BUILD)/hvo run
 
@@ -54,6 +62,8 @@ help:
 	@echo "make check    build with ASan+UBSan, run unit and scenario tests"
 	@echo "make bench    the benchmark table (BENCH_TIB=1 for a quick one)"
 	@echo "make tsan     concurrency tests under ThreadSanitizer (use CC=clang)"
+	@echo "make oracle   compare with a real 6.12.113 kernel under QEMU (~2.5 min)"
+	@echo "make oracle-quick  the oracle's quick subset (~1 min)"
 	@echo "make clean    remove build/"
 
-.PHONY: all check tsan bench run clean help
+.PHONY: all check tsan bench oracle oracle-quick run clean help

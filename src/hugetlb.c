@@ -450,7 +450,9 @@ static uint64_t check_free_tails(struct machine *m, const struct hstate *h,
 			why = "compound_head not consistent";
 		if (!why)
 			continue;
-		if (bad++ < 8)
+		bad++;
+		/* bad_page() is rate limited: the first reports, then a count */
+		if (m->stat.nr_bad_pages++ < 16)
 			klog(m, "BUG: Bad page state in process hvo  pfn:%llx page dumped because: %s",
 			     (unsigned long long)(pfn + i), why);
 	}
@@ -489,6 +491,7 @@ static void update_and_free_hugetlb_folio(struct machine *m,
 	if (check_free_tails(m, h, pfn)) {
 		/* The kernel refuses to free it: the whole folio leaks. */
 		record_leak(m, pfn, pages_per_huge_page(h));
+		m->stat.nr_leaked_pages += pages_per_huge_page(h);
 		return;
 	}
 	destroy_folio_struct_pages(m, h, pfn);

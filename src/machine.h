@@ -59,6 +59,8 @@ struct vmstat {
 	uint64_t nr_shared_tail_races_lost; /* copies freed after a lost cmpxchg */
 	uint64_t nr_vmemmap_alloc_pages; /* pages allocated by HVO (head+restore) */
 	uint64_t nr_vmemmap_free_pages;  /* vmemmap pages HVO freed */
+	uint64_t nr_bad_pages;         /* struct pages the free path rejected */
+	uint64_t nr_leaked_pages;      /* pages never freed because of them */
 };
 
 #define TLB_ENTRIES 4096

@@ -5,7 +5,7 @@
  *           [arch=x86-64|arm64] [page_size=4K|16K|64K] [struct_page=56|64|72|80]
  *           [movablecore=SIZE] [kernel_reserve=SIZE]
  *   cmdline <kernel command line>
- *   design legacy|shared-tail|generic
+ *   design legacy|legacy-6.12.115|shared-tail|generic
  *   boot
  *   sysctl NAME=VALUE
  *   show meminfo|vmstat|zoneinfo|hugepages|report|dmesg|pfn N
@@ -42,6 +42,7 @@ struct scenario {
 	bool have_machine;
 	bool arch_given;
 	enum hvo_design design;
+	bool legacy_skip_reset; /* design legacy-6.12.115 */
 	struct boot_params bp;
 	unsigned cmdline_line;
 	struct machine *m;

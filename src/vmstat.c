@@ -64,6 +64,8 @@ static int64_t get_rcu(struct machine *m) { return (int64_t)m->stat.nr_synchroni
 static int64_t get_shared_tails(struct machine *m) { return (int64_t)m->stat.nr_shared_tail_pages; }
 static int64_t get_static_key(struct machine *m) { return m->hugetlb_optimize_vmemmap_key; }
 static int64_t get_hvo_enabled(struct machine *m) { return m->vmemmap_optimize_enabled; }
+static int64_t get_bad(struct machine *m) { return (int64_t)m->stat.nr_bad_pages; }
+static int64_t get_leaked(struct machine *m) { return (int64_t)m->stat.nr_leaked_pages; }
 static int64_t get_backed(struct machine *m) { return (int64_t)m->frames.host.nr_in_use; }
 static int64_t get_lazy(struct machine *m) { return (int64_t)m->frames.nr_lazy; }
 
@@ -110,6 +112,8 @@ const struct counter_desc counter_table[] = {
 	{ "hugetlb_optimize_vmemmap_key", CG_HVO, "", get_static_key, "legacy static key count" },
 	{ "memmap_init_pages", CG_HVO, "", get_memmap_init, "struct pages memmap_init wrote" },
 	{ "mmu_faults", CG_HVO, "", get_faults, "RO writes, unmapped or stale accesses" },
+	{ "nr_bad_pages", CG_HVO, "", get_bad, "struct pages rejected by the free path (Bad page state)" },
+	{ "nr_leaked_pages", CG_HVO, "pages", get_leaked, "pages the kernel leaked because of them" },
 	{ "host_backed_frames", CG_HVO, "pages", get_backed, "frames with host bytes" },
 	{ "lazy_frames", CG_HVO, "pages", get_lazy, "vmemmap frames not yet generated" },
 	{ NULL, 0, NULL, NULL, NULL },
