@@ -216,6 +216,7 @@ struct owner_ctx {
 	uint64_t nr_pgtable;
 	uint64_t nr_shared_tail;
 	uint64_t nr_memblock;    /* frames of any owner still memblock-reserved */
+	uint64_t nr_altmap;      /* self-hosted memmap frames in present memory */
 	uint64_t nr_buddy_owned; /* frames allocated from buddy */
 	struct folio_ref *folios; /* huge pages and leaked ranges, sorted */
 	uint64_t nr_folios;
@@ -311,8 +312,11 @@ static int check_frame(void *arg, pfn_t pfn, uint64_t e)
 		c->nr_memblock++;
 	else if (origin == ORIGIN_BUDDY)
 		c->nr_buddy_owned++;
-	if (origin == ORIGIN_ALTMAP)
-		return 0; /* lives in unmanaged hot-added memory */
+	if (origin == ORIGIN_ALTMAP) { /* lives in unmanaged hot-added memory */
+		if (pfn_present(c->m, pfn))
+			c->nr_altmap++;
+		return 0;
+	}
 	if (!pfn_present(c->m, pfn))
 		check_fail(c->r, "pfn %#llx: owned frame is not present memory", P(pfn));
 	free_block_zone(c->m, pfn, &blk, &order);
@@ -406,10 +410,11 @@ static void check_ownership(struct machine *m, struct check_report *r,
 	 * Managed pages: every present page that left memblock.  Bootmem
 	 * huge pages became managed when they were gathered into the pool.
 	 */
-	if (present - managed != m->kernel_reserved_pages + c.nr_memblock)
-		check_fail(r, "managed pages %llu: present %llu - kernel %llu - memblock-held frames %llu = %llu",
+	if (present - managed != m->kernel_reserved_pages + c.nr_memblock + c.nr_altmap)
+		check_fail(r, "managed pages %llu: present %llu - kernel %llu - memblock-held frames %llu - self-hosted memmap %llu = %llu",
 			   P(managed), P(present), P(m->kernel_reserved_pages), P(c.nr_memblock),
-			   P(present - m->kernel_reserved_pages - c.nr_memblock));
+			   P(c.nr_altmap),
+			   P(present - m->kernel_reserved_pages - c.nr_memblock - c.nr_altmap));
 	/* Allocated managed pages are all accounted for by an owner. */
 	if (managed - nr_free != c.nr_buddy_owned + folio_pages)
 		check_fail(r, "leak: %llu managed pages are allocated but owners account for %llu (frames %llu + huge pages %llu)",

@@ -239,3 +239,31 @@ int buddy_for_each_free(const struct buddy *b,
 	}
 	return 0;
 }
+
+struct resize_ctx {
+	struct buddy *nb;
+};
+
+static int move_free_block(void *arg, pfn_t pfn, unsigned order)
+{
+	struct resize_ctx *c = arg;
+
+	free_area_push(c->nb, pfn, order);
+	c->nb->nr_free_pages += 1ULL << order;
+	return 0;
+}
+
+int buddy_resize(struct buddy *b, pfn_t start, pfn_t end)
+{
+	struct buddy nb;
+	struct resize_ctx c = { &nb };
+
+	BUG_ON(start > b->start || end < b->end);
+	if (buddy_init(&nb, start, end, b->max_order))
+		return -ENOMEM;
+	buddy_for_each_free(b, move_free_block, &c);
+	BUG_ON(nb.nr_free_pages != b->nr_free_pages);
+	buddy_destroy(b);
+	*b = nb;
+	return 0;
+}

@@ -52,6 +52,9 @@ void buddy_isolate_range(struct buddy *b, pfn_t start, pfn_t end);
 /* Order of the free block that contains @pfn, or -1 if @pfn is not free. */
 int buddy_free_order(const struct buddy *b, pfn_t pfn, pfn_t *block);
 
+/* Grow the span served to [start, end) (a superset), keeping free blocks. */
+int buddy_resize(struct buddy *b, pfn_t start, pfn_t end);
+
 /* Visit free blocks, by order then pfn (for the checker and reports). */
 int buddy_for_each_free(const struct buddy *b,
 			int (*fn)(void *arg, pfn_t pfn, unsigned order),

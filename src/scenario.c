@@ -8,6 +8,7 @@
 
 #include "check.h"
 #include "hugetlb.h"
+#include "memory_hotplug.h"
 #include "mmu.h"
 #include "parse.h"
 #include "report.h"
@@ -313,6 +314,71 @@ static int cmd_hugepages(struct scenario *sc, int argc, char **argv, const char 
 	return 0;
 }
 
+/* ---- hotplug ---- */
+
+/*
+ * hotplug add node=N size=S [addr=A] [memmap_on_memory[=0|1]]
+ * hotplug remove addr=A size=S
+ * A failed add (no memory for the memmap) is an outcome, not an error: it
+ * is reported and the run goes on, with nothing added.
+ */
+static int cmd_hotplug(struct scenario *sc, int argc, char **argv, const char *rest)
+{
+	uint64_t size = 0, addr = (uint64_t)-1, nid = 0;
+	int mom = -1;
+	bool add;
+	char err[256];
+	int ret;
+	(void)rest;
+
+	if (need_booted(sc, "hotplug"))
+		return -EINVAL;
+	if (argc < 2 || (strcmp(argv[1], "add") && strcmp(argv[1], "remove")))
+		return sc_error(sc, "hotplug: expected 'add node=N size=S [addr=A] [memmap_on_memory]' or 'remove addr=A size=S'");
+	add = !strcmp(argv[1], "add");
+	for (int i = 2; i < argc; i++) {
+		bool b;
+		if (!strncmp(argv[i], "size=", 5) && !parse_size(argv[i] + 5, &size))
+			continue;
+		if (!strncmp(argv[i], "addr=", 5) && !parse_size(argv[i] + 5, &addr))
+			continue;
+		if (add && !strncmp(argv[i], "node=", 5) && !parse_u64(argv[i] + 5, &nid))
+			continue;
+		if (add && !strcmp(argv[i], "memmap_on_memory")) {
+			mom = 1;
+			continue;
+		}
+		if (add && !strncmp(argv[i], "memmap_on_memory=", 17) && !parse_bool(argv[i] + 17, &b)) {
+			mom = b;
+			continue;
+		}
+		return sc_error(sc, "hotplug %s: bad argument '%s'", argv[1], argv[i]);
+	}
+	if (!size)
+		return sc_error(sc, "hotplug %s: size=S is required", argv[1]);
+	if (!add && addr == (uint64_t)-1)
+		return sc_error(sc, "hotplug remove: addr=A is required");
+	if (add) {
+		if (addr == (uint64_t)-1)
+			addr = hotplug_default_addr(sc->m, SZ_1G);
+		if (mom < 0)
+			mom = sc->m->bp.memmap_on_memory == 1;
+		if (nid >= sc->m->nr_nodes)
+			return sc_error(sc, "hotplug add: node %llu does not exist", (unsigned long long)nid);
+		ret = add_memory(sc->m, (int)nid, addr, size, mom, err, sizeof(err));
+	} else {
+		ret = remove_memory(sc->m, addr, size, err, sizeof(err));
+	}
+	if (ret == -ENOMEM || ret == -EBUSY) {
+		fprintf(sc->json ? sc->err : sc->out, "%s:%u: hotplug %s failed: %s\n",
+			sc->file, sc->line, argv[1], err);
+		return 0;
+	}
+	if (ret)
+		return sc_error(sc, "%s", err);
+	return 0;
+}
+
 /* ---- show ---- */
 
 static int cmd_show(struct scenario *sc, int argc, char **argv, const char *rest)
@@ -367,15 +433,37 @@ static int run_check(struct scenario *sc, const char *what)
 	return 0;
 }
 
+/*
+ * `check` must find nothing; `check fails` must find something: a scenario
+ * that reproduces a kernel bug states that the checker catches it.
+ */
 static int cmd_check(struct scenario *sc, int argc, char **argv, const char *rest)
 {
-	(void)argv;
+	struct check_report *r;
+	uint64_t n;
 	(void)rest;
-	if (argc != 1)
-		return sc_error(sc, "check takes no arguments");
+
+	if (argc > 2 || (argc == 2 && strcmp(argv[1], "fails")))
+		return sc_error(sc, "check: expected 'check' or 'check fails'");
 	if (need_booted(sc, "check"))
 		return -EINVAL;
-	return run_check(sc, "check");
+	if (argc == 1)
+		return run_check(sc, "check");
+	r = malloc(sizeof(*r));
+	if (!r)
+		return sc_error(sc, "host out of memory");
+	n = mm_check(sc->m, r);
+	if (n) {
+		fprintf(sc->json ? sc->err : sc->out, "%s:%u: check fails, as expected: %llu violation%s\n",
+			sc->file, sc->line, (unsigned long long)n, n == 1 ? "" : "s");
+		check_report_print(r, sc->json ? sc->err : sc->out);
+	} else {
+		fprintf(sc->err, "%s:%u: check fails: expected a violation, found none\n",
+			sc->file, sc->line);
+		sc->nr_check_fail++;
+	}
+	free(r);
+	return 0;
 }
 
 /* ---- snapshot / expect ---- */
@@ -655,6 +743,7 @@ static const struct command commands[] = {
 	{ "expect", cmd_expect },
 	{ "fault", cmd_fault },
 	{ "poke", cmd_poke },
+	{ "hotplug", cmd_hotplug },
 };
 
 /* Split @line in place; '#' at the start of a token ends the line. */
@@ -722,7 +811,7 @@ static int run_line(struct scenario *sc, char *line)
 			return ret;
 		}
 	}
-	return sc_error(sc, "unknown command '%s' (expected machine, cmdline, design, boot, sysctl, hugepages, show, check, snapshot, expect, fault or poke)",
+	return sc_error(sc, "unknown command '%s' (expected machine, cmdline, design, boot, sysctl, hugepages, hotplug, show, check, snapshot, expect, fault or poke)",
 			argv[0]);
 }
 

@@ -41,14 +41,42 @@ static uint64_t va_to_vpage(const struct geometry *g, vaddr_t va)
 	return (va - g->vmemmap_start) >> g->page_shift;
 }
 
-static enum frame_origin origin_for(const struct machine *m)
+static enum frame_origin origin_for(const struct machine *m,
+				     const struct vmem_altmap *altmap)
 {
+	if (altmap)
+		return ORIGIN_ALTMAP;
 	return m->phase == PHASE_EARLY ? ORIGIN_MEMBLOCK : ORIGIN_BUDDY;
 }
 
-static void claim_vmemmap_frame(struct machine *m, pfn_t pfn, vaddr_t va)
+/*
+ * vmemmap_alloc_block_buf(): 2^order pages from the altmap when there is
+ * one, else from memblock or buddy; both through the choke point's policy.
+ */
+static pfn_t vmemmap_alloc_block(struct machine *m, unsigned order, int nid,
+				 enum alloc_site site, struct vmem_altmap *altmap)
 {
-	if (frame_claim_lazy(&m->frames, pfn, FO_VMEMMAP, origin_for(m),
+	struct alloc_request req = kernel_page_request(site, nid);
+	uint64_t n = 1ULL << order;
+	pfn_t p;
+
+	if (!altmap) {
+		req.order = order;
+		return alloc_frames(m, &req);
+	}
+	if (should_fail_alloc(&m->fault, site, order))
+		return PFN_NONE;
+	p = ALIGN_UP(altmap->base_pfn + altmap->alloc, n);
+	if (p + n > altmap->base_pfn + altmap->free)
+		return PFN_NONE;
+	altmap->alloc = p + n - altmap->base_pfn;
+	return p;
+}
+
+static void claim_vmemmap_frame(struct machine *m, pfn_t pfn, vaddr_t va,
+				const struct vmem_altmap *altmap)
+{
+	if (frame_claim_lazy(&m->frames, pfn, FO_VMEMMAP, origin_for(m, altmap),
 			     va_to_vpage(&m->geo, va))) {
 		fprintf(stderr, "hvo: host out of memory\n");
 		abort();
@@ -57,31 +85,30 @@ static void claim_vmemmap_frame(struct machine *m, pfn_t pfn, vaddr_t va)
 
 /* Map one base page at @va if it is not mapped yet. */
 static int vmemmap_pte_populate(struct machine *m, vaddr_t va, int nid,
-				enum alloc_site site)
+				enum alloc_site site, struct vmem_altmap *altmap)
 {
 	uint64_t *pte = vmemmap_pte_alloc(m, va, nid);
-	struct alloc_request req = kernel_page_request(site, nid);
 	pfn_t pfn;
 
 	if (!pte)
 		return -ENOMEM;
 	if (entry_present(*pte))
 		return 0;
-	pfn = alloc_frames(m, &req);
+	pfn = vmemmap_alloc_block(m, 0, nid, site, altmap);
 	if (pfn == PFN_NONE)
 		return -ENOMEM;
-	claim_vmemmap_frame(m, pfn, va);
+	claim_vmemmap_frame(m, pfn, va, altmap);
 	set_pt_entry(m, pte, mk_pte(pfn, true));
 	return 0;
 }
 
 static int vmemmap_populate_basepages(struct machine *m, vaddr_t start,
-				      vaddr_t end, int nid,
-				      enum alloc_site site)
+				      vaddr_t end, int nid, enum alloc_site site,
+				      struct vmem_altmap *altmap)
 {
 	for (vaddr_t va = ALIGN_DOWN(start, m->geo.page_size); va < end;
 	     va += m->geo.page_size) {
-		int ret = vmemmap_pte_populate(m, va, nid, site);
+		int ret = vmemmap_pte_populate(m, va, nid, site, altmap);
 		if (ret)
 			return ret;
 	}
@@ -90,10 +117,9 @@ static int vmemmap_populate_basepages(struct machine *m, vaddr_t start,
 
 /* Try one PMD block at @va; 1 if mapped (now or before), 0 to fall back. */
 static int vmemmap_pmd_populate(struct machine *m, vaddr_t va, int nid,
-				enum alloc_site site)
+				enum alloc_site site, struct vmem_altmap *altmap)
 {
 	const struct geometry *g = &m->geo;
-	struct alloc_request req = kernel_page_request(site, nid);
 	uint64_t *pmd = vmemmap_pmd_alloc(m, va, nid);
 	pfn_t block;
 
@@ -101,18 +127,17 @@ static int vmemmap_pmd_populate(struct machine *m, vaddr_t va, int nid,
 		return -ENOMEM;
 	if (entry_present(*pmd))
 		return pmd_leaf(*pmd) ? 1 : 0;
-	req.order = g->pmd_shift - g->page_shift;
-	block = alloc_frames(m, &req);
+	block = vmemmap_alloc_block(m, g->pmd_shift - g->page_shift, nid, site, altmap);
 	if (block == PFN_NONE)
 		return 0; /* x86 falls back to base pages */
 	for (uint64_t i = 0; i < g->ptrs_per_table; i++)
-		claim_vmemmap_frame(m, block + i, va + (i << g->page_shift));
+		claim_vmemmap_frame(m, block + i, va + (i << g->page_shift), altmap);
 	set_pt_entry(m, pmd, mk_pmd_leaf(block, true));
 	return 1;
 }
 
 int vmemmap_populate(struct machine *m, pfn_t start_pfn, uint64_t nr_pages,
-		     int nid, enum alloc_site site)
+		     int nid, enum alloc_site site, struct vmem_altmap *altmap)
 {
 	const struct geometry *g = &m->geo;
 	vaddr_t start = pfn_to_page_va(g, start_pfn);
@@ -122,15 +147,15 @@ int vmemmap_populate(struct machine *m, pfn_t start_pfn, uint64_t nr_pages,
 		       end - start >= g->pages_per_section * g->struct_page_size;
 
 	if (!use_pmd)
-		return vmemmap_populate_basepages(m, start, end, nid, site);
+		return vmemmap_populate_basepages(m, start, end, nid, site, altmap);
 	for (vaddr_t va = ALIGN_DOWN(start, pmd_size); va < end;
 	     va += pmd_size) {
 		vaddr_t s = MAX(va, start), e = MIN(va + pmd_size, end);
-		int ret = vmemmap_pmd_populate(m, va, nid, site);
+		int ret = vmemmap_pmd_populate(m, va, nid, site, altmap);
 		if (ret < 0)
 			return ret;
 		if (ret == 0) {
-			ret = vmemmap_populate_basepages(m, s, e, nid, site);
+			ret = vmemmap_populate_basepages(m, s, e, nid, site, altmap);
 			if (ret)
 				return ret;
 		}
@@ -143,7 +168,7 @@ int sparse_init_section(struct machine *m, uint64_t s, char *err, size_t errlen)
 	const struct geometry *g = &m->geo;
 	struct mem_section *ms = &m->mem_section[s];
 	int ret = vmemmap_populate(m, section_nr_to_pfn(g, s), g->pages_per_section,
-				   ms->nid, SITE_MEMBLOCK_MEMMAP);
+				   ms->nid, SITE_MEMBLOCK_MEMMAP, NULL);
 
 	if (ret) {
 		/*

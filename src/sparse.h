@@ -22,8 +22,18 @@ void memblocks_present(struct machine *m);
  * memmap_init writes.  Returns 0 or -ENOMEM (partial population is left in
  * place for the caller to undo).
  */
+/*
+ * A vmem_altmap: vmemmap pages taken from the start of the memory being
+ * added (memmap_on_memory) instead of from an allocator.
+ */
+struct vmem_altmap {
+	pfn_t base_pfn;  /* first pfn it hands out */
+	uint64_t free;   /* pages it may hand out */
+	uint64_t alloc;  /* pages handed out */
+};
+
 int vmemmap_populate(struct machine *m, pfn_t start_pfn, uint64_t nr_pages,
-		     int nid, enum alloc_site site);
+		     int nid, enum alloc_site site, struct vmem_altmap *altmap);
 
 /* Boot: populate one present section's memmap and account it. */
 int sparse_init_section(struct machine *m, uint64_t s, char *err, size_t errlen);

@@ -70,3 +70,22 @@ TEST(sweep_refuses_bad_scenarios)
 	ASSERT_EQ(sweep_text("machine mem=1G\nboot\nfrobnicate\n", &res, 0), 2);
 	return 0;
 }
+
+/*
+ * Hot-add and hot-remove under every allocation failure: each failed add
+ * rolls back exactly (generic carries the accounting fix; legacy would
+ * show its underflow, see tests/scenarios/hotplug_add_fails_legacy.hvo).
+ */
+TEST(sweep_hotplug_generic)
+{
+	struct sweep_result res;
+	static const char text[] =
+		"machine mem=2G nodes=2\ncmdline hugetlb_free_vmemmap=on\ndesign generic\nboot\n"
+		"hotplug add node=1 size=512M\nhugepages 2M 4 node=1\nhugepages 2M 0\n"
+		"hotplug add node=0 size=256M memmap_on_memory\ncheck\n";
+
+	ASSERT_EQ(sweep_text(text, &res, 0), 0);
+	ASSERT_TRUE(res.allocations > 10);
+	ASSERT_EQ(res.violations, 0);
+	return 0;
+}
