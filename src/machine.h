@@ -93,6 +93,19 @@ struct huge_bootmem_page {
 	bool cross_zone;
 };
 
+/* A device-DAX range: ZONE_DEVICE memory with compound pages of @order. */
+struct dax_dev {
+	char name[16];
+	pfn_t start;
+	uint64_t nr;       /* pages of the range */
+	unsigned order;    /* compound order from the alignment (0: 4K) */
+	int nid;
+	bool altmap;       /* memmap on the device (map=dev) */
+	uint64_t altmap_pages;
+};
+
+#define MAX_DAX_DEVS 16
+
 /* Pages the kernel leaked on purpose ("Bad page state": never freed). */
 struct page_leak {
 	pfn_t pfn;
@@ -128,6 +141,9 @@ struct machine {
 	/* Test seam: called between a shared tail's allocation and its cmpxchg. */
 	void (*before_tail_publish)(struct machine *m, struct zone *z, unsigned order);
 	void *test_data;
+	struct dax_dev dax[MAX_DAX_DEVS];  /* device-DAX ranges */
+	unsigned nr_dax;
+	unsigned dax_seq;                  /* for names dax0, dax1, ... */
 	struct page_leak *leaks;           /* folios the free path refused */
 	uint64_t nr_leaks;
 	unsigned nr_hstates;

@@ -70,6 +70,7 @@ struct pglist_data {
 #define SECTION_IS_EARLY (1u << 3)
 #define SECTION_MEMMAP_SELF_HOSTED (1u << 4) /* memmap_on_memory altmap */
 #define SECTION_VMEMMAP_PREINIT (1u << 5) /* populated by HugeTLB, optimized */
+#define SECTION_IS_DEVICE (1u << 6)     /* ZONE_DEVICE (DAX) memory */
 
 struct mem_section {
 	uint8_t flags;

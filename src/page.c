@@ -171,3 +171,87 @@ void init_single_page(struct machine *m, pfn_t pfn, struct page_struct *p)
 	p->refcount = reserved ? 1 : 0;
 	p->mapcount = -1;
 }
+
+/* A tail struct page of the folio headed at @pfn (both encodings). */
+void compound_tail_struct(struct machine *m, pfn_t pfn, unsigned order,
+			  struct page_struct *ps)
+{
+	struct zone *z = page_zone(m, pfn);
+
+	memset(ps, 0, sizeof(*ps));
+	ps->flags = page_flags_node_zone(z->nid, z->idx);
+	ps->compound_info = encode_compound_info(m, pfn_to_page_va(&m->geo, pfn), order);
+	ps->mapping = TAIL_MAPPING;
+	ps->mapcount = -1;
+}
+
+/*
+ * Write @tmpl into struct pages [first, last) of the folio at @pfn, a
+ * vmemmap page at a time.  0 or -EFAULT (a read-only tail, for instance).
+ */
+int write_struct_pages(struct machine *m, pfn_t pfn, uint64_t first, uint64_t last,
+		       const struct page_struct *tmpl)
+{
+	const struct geometry *g = &m->geo;
+	vaddr_t va = pfn_to_page_va(g, pfn) + first * g->struct_page_size;
+	vaddr_t end = pfn_to_page_va(g, pfn) + last * g->struct_page_size;
+	uint8_t enc[MAX_STRUCT_PAGE];
+
+	page_struct_encode(g, tmpl, enc);
+	if (!g->struct_page_pow2) {
+		for (; va < end; va += g->struct_page_size)
+			if (vmemmap_write(m, va, enc, g->struct_page_size))
+				return -EFAULT;
+		return 0;
+	}
+	while (va < end) {
+		vaddr_t pstart = ALIGN_DOWN(va, g->page_size);
+		vaddr_t pend = MIN(pstart + g->page_size, end);
+		uint8_t *bytes;
+		pfn_t frame;
+
+		if (mmu_translate(m, va, true, &frame))
+			return -EFAULT;
+		if (va == pstart && pend == pstart + g->page_size) {
+			/* the whole vmemmap page: one repeated struct page */
+			if (frame_set_pattern(&m->frames, frame, enc))
+				return -EFAULT;
+			va = pend;
+			continue;
+		}
+		bytes = frame_contents(m, frame);
+		if (!bytes)
+			return -EFAULT;
+		for (; va < pend; va += g->struct_page_size)
+			memcpy(bytes + (va & (g->page_size - 1)), enc, g->struct_page_size);
+	}
+	return 0;
+}
+
+/* The head and the folio fields in pages 1..3. */
+int prep_compound_head(struct machine *m, pfn_t pfn, unsigned order, int32_t page_type)
+{
+	const struct geometry *g = &m->geo;
+	vaddr_t head = pfn_to_page_va(g, pfn);
+	struct page_struct ps;
+	struct zone *z = page_zone(m, pfn);
+
+	memset(&ps, 0, sizeof(ps));
+	ps.flags = page_flags_node_zone(z->nid, z->idx) | (1ULL << PG_head);
+	ps.mapcount = page_type;
+	ps.refcount = 0;                 /* pool folios are frozen */
+	if (page_write(m, head, &ps))
+		return -EFAULT;
+	for (unsigned i = 1; i <= 3 && i < (1u << order); i++) {
+		compound_tail_struct(m, pfn, order, &ps);
+		ps.mapping = 0; /* folio fields overlay the mapping word */
+		if (i == 1) {
+			ps.flags |= order; /* _flags_1: folio order */
+			ps.lru_prev = ~0ULL; /* _large_mapcount, _entire_mapcount: -1 */
+			ps.index = 1ULL << order; /* _folio_nr_pages */
+		}
+		if (page_write(m, head + i * g->struct_page_size, &ps))
+			return -EFAULT;
+	}
+	return 0;
+}

@@ -127,6 +127,19 @@ uint64_t encode_compound_info(const struct machine *m, vaddr_t head,
  */
 int compound_head(struct machine *m, vaddr_t page, vaddr_t *head);
 
+/* A plain tail struct page of the compound page headed at @pfn. */
+void compound_tail_struct(struct machine *m, pfn_t pfn, unsigned order,
+			  struct page_struct *ps);
+/*
+ * Write @tmpl into struct pages [first, last) of the compound page at @pfn,
+ * a vmemmap page at a time (whole pages become pattern frames).  0, or
+ * -EFAULT on a read-only tail.
+ */
+int write_struct_pages(struct machine *m, pfn_t pfn, uint64_t first, uint64_t last,
+		       const struct page_struct *tmpl);
+/* The head (with @page_type in its mapcount word) and folio pages 1..3. */
+int prep_compound_head(struct machine *m, pfn_t pfn, unsigned order, int32_t page_type);
+
 /* The struct page memmap_init writes for @pfn (canonical boot contents). */
 void init_single_page(struct machine *m, pfn_t pfn, struct page_struct *p);
 

@@ -8,6 +8,7 @@
 
 #include "check.h"
 #include "hugetlb.h"
+#include "dax.h"
 #include "memory_hotplug.h"
 #include "mmu.h"
 #include "parse.h"
@@ -372,6 +373,58 @@ static int cmd_hotplug(struct scenario *sc, int argc, char **argv, const char *r
 	if (ret == -ENOMEM || ret == -EBUSY) {
 		fprintf(sc->json ? sc->err : sc->out, "%s:%u: hotplug %s failed: %s\n",
 			sc->file, sc->line, argv[1], err);
+		return 0;
+	}
+	if (ret)
+		return sc_error(sc, "%s", err);
+	return 0;
+}
+
+/* ---- dax ---- */
+
+/*
+ * dax create size=S align=4K|2M|1G [node=N] [memmap=ram|device] [addr=A]
+ * dax destroy NAME          (devices are named dax0, dax1, ... in order)
+ */
+static int cmd_dax(struct scenario *sc, int argc, char **argv, const char *rest)
+{
+	uint64_t size = 0, align = 0, addr = (uint64_t)-1, nid = 0;
+	bool on_device = false;
+	char err[256], name[16];
+	int ret;
+	(void)rest;
+
+	if (need_booted(sc, "dax"))
+		return -EINVAL;
+	if (argc == 3 && !strcmp(argv[1], "destroy")) {
+		if (dax_destroy(sc->m, argv[2], err, sizeof(err)))
+			return sc_error(sc, "%s", err);
+		return 0;
+	}
+	if (argc < 2 || strcmp(argv[1], "create"))
+		return sc_error(sc, "dax: expected 'create size=S align=4K|2M|1G [node=N] [memmap=ram|device] [addr=A]' or 'destroy NAME'");
+	for (int i = 2; i < argc; i++) {
+		if (!strncmp(argv[i], "size=", 5) && !parse_size(argv[i] + 5, &size))
+			continue;
+		if (!strncmp(argv[i], "align=", 6) && !parse_size(argv[i] + 6, &align))
+			continue;
+		if (!strncmp(argv[i], "addr=", 5) && !parse_size(argv[i] + 5, &addr))
+			continue;
+		if (!strncmp(argv[i], "node=", 5) && !parse_u64(argv[i] + 5, &nid) && nid < MAX_NUMNODES)
+			continue;
+		if (!strcmp(argv[i], "memmap=ram") || !strcmp(argv[i], "memmap=device")) {
+			on_device = !strcmp(argv[i], "memmap=device");
+			continue;
+		}
+		return sc_error(sc, "dax create: bad argument '%s'", argv[i]);
+	}
+	if (!size || !align)
+		return sc_error(sc, "dax create: size=S and align=A are required");
+	ret = dax_create(sc->m, size, align, (int)nid, on_device, addr, name, sizeof(name),
+			 err, sizeof(err));
+	if (ret == -ENOMEM) {
+		fprintf(sc->json ? sc->err : sc->out, "%s:%u: dax create failed: %s\n",
+			sc->file, sc->line, err);
 		return 0;
 	}
 	if (ret)
@@ -744,6 +797,7 @@ static const struct command commands[] = {
 	{ "fault", cmd_fault },
 	{ "poke", cmd_poke },
 	{ "hotplug", cmd_hotplug },
+	{ "dax", cmd_dax },
 };
 
 /* Split @line in place; '#' at the start of a token ends the line. */
@@ -811,7 +865,7 @@ static int run_line(struct scenario *sc, char *line)
 			return ret;
 		}
 	}
-	return sc_error(sc, "unknown command '%s' (expected machine, cmdline, design, boot, sysctl, hugepages, hotplug, show, check, snapshot, expect, fault or poke)",
+	return sc_error(sc, "unknown command '%s' (expected machine, cmdline, design, boot, sysctl, hugepages, hotplug, dax, show, check, snapshot, expect, fault or poke)",
 			argv[0]);
 }
 

@@ -1,0 +1,282 @@
+/*
+ * Device DAX (see dax.h).
+ */
+#include <string.h>
+
+#include "alloc.h"
+#include "dax.h"
+#include "hugetlb_vmemmap.h"
+#include "memory_hotplug.h"
+#include "mmu.h"
+#include "page.h"
+#include "pgtable.h"
+#include "sparse.h"
+
+/* Is the vmemmap of this device's compound pages optimized? */
+static bool dax_optimized(const struct machine *m, const struct dax_dev *d)
+{
+	const struct geometry *g = &m->geo;
+
+	if (d->altmap || !d->order || !g->struct_page_pow2)
+		return false;
+	if (m->design == DESIGN_GENERIC)
+		return d->order >= vmemmap_tail_min_order(g) && d->order <= max_folio_order(g);
+	/* __vmemmap_can_optimize(): more than VMEMMAP_RESERVE_NR (2) pages */
+	return vmemmap_bytes_for_order(g, d->order) > 2 * g->page_size;
+}
+
+/* Private vmemmap pages per compound page. */
+static unsigned dax_private_pages(const struct machine *m)
+{
+	return m->design == DESIGN_GENERIC ? 1 : 2;
+}
+
+/* section_nr_vmemmap_pages(): what section @s of @d really uses. */
+static uint64_t dax_section_memmap_pages(const struct machine *m,
+					 const struct dax_dev *d, uint64_t s)
+{
+	const struct geometry *g = &m->geo;
+	uint64_t compound = 1ULL << d->order;
+
+	if (!dax_optimized(m, d))
+		return section_memmap_pages(g);
+	if (compound < g->pages_per_section)
+		return dax_private_pages(m) * (g->pages_per_section / compound);
+	return IS_ALIGNED(section_nr_to_pfn(g, s) - d->start, compound) ? dax_private_pages(m) : 0;
+}
+
+static pfn_t alloc_dax_vmemmap_page(struct machine *m, int nid)
+{
+	struct alloc_request req = kernel_page_request(SITE_HOTPLUG_MEMMAP, nid);
+	pfn_t p = alloc_frames(m, &req);
+
+	if (p != PFN_NONE && frame_claim(&m->frames, p, FO_VMEMMAP, ORIGIN_BUDDY)) {
+		fprintf(stderr, "hvo: host out of memory\n");
+		abort();
+	}
+	return p;
+}
+
+static int map_vmemmap_pte(struct machine *m, vaddr_t va, pfn_t frame, bool rw, int nid)
+{
+	uint64_t *pte = vmemmap_pte_alloc(m, va, nid);
+
+	if (!pte)
+		return -ENOMEM;
+	set_pt_entry(m, pte, mk_pte(frame, rw));
+	return 0;
+}
+
+/*
+ * One compound page: a private head vmemmap page, then (legacy) a private
+ * second page that every later vmemmap page maps read-write, or (generic)
+ * the zone's shared tail mapped read-only.
+ */
+static int populate_compound(struct machine *m, const struct dax_dev *d, pfn_t pfn,
+			     struct zone *zone)
+{
+	const struct geometry *g = &m->geo;
+	vaddr_t vstart = pfn_to_page_va(g, pfn);
+	vaddr_t vend = vstart + vmemmap_bytes_for_order(g, d->order);
+	pfn_t head = alloc_dax_vmemmap_page(m, d->nid), tail;
+	bool generic = m->design == DESIGN_GENERIC;
+
+	if (head == PFN_NONE)
+		return -ENOMEM;
+	if (map_vmemmap_pte(m, vstart, head, true, d->nid)) {
+		frame_release(&m->frames, head);
+		free_frames(m, head, 0);
+		return -ENOMEM;
+	}
+	tail = generic ? vmemmap_shared_tail_page(m, d->order, zone)
+		       : alloc_dax_vmemmap_page(m, d->nid);
+	if (tail == PFN_NONE)
+		return -ENOMEM; /* the head is mapped: depopulate frees it */
+	for (vaddr_t va = vstart + g->page_size; va < vend; va += g->page_size) {
+		if (map_vmemmap_pte(m, va, tail, !generic, d->nid)) {
+			if (!generic && va == vstart + g->page_size) {
+				frame_release(&m->frames, tail);
+				free_frames(m, tail, 0);
+			}
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* memmap_init_zone_device(): the struct pages that exist to be written. */
+static void memmap_init_zone_device(struct machine *m, const struct dax_dev *d)
+{
+	const struct geometry *g = &m->geo;
+	struct zone *z = &m->nodes[d->nid].node_zones[ZONE_DEVICE];
+	struct page_struct ps;
+	uint64_t compound = 1ULL << d->order;
+
+	if (!d->order) {
+		memset(&ps, 0, sizeof(ps));
+		ps.flags = page_flags_node_zone(z->nid, ZONE_DEVICE);
+		ps.mapcount = -1;
+		BUG_ON(write_struct_pages(m, d->start, 0, d->nr, &ps));
+		return;
+	}
+	for (pfn_t p = d->start; p < d->start + d->nr; p += compound) {
+		/* optimized: only the struct pages in private vmemmap pages */
+		uint64_t init = !dax_optimized(m, d) ? compound
+						     : MIN(compound, (uint64_t)g->spp * dax_private_pages(m));
+		BUG_ON(prep_compound_head(m, p, d->order, -1));
+		compound_tail_struct(m, p, d->order, &ps);
+		BUG_ON(write_struct_pages(m, p, 4, init, &ps));
+	}
+}
+
+static int dax_populate(struct machine *m, struct dax_dev *d)
+{
+	const struct geometry *g = &m->geo;
+	struct zone *z = &m->nodes[d->nid].node_zones[ZONE_DEVICE];
+
+	if (d->altmap) {
+		struct vmem_altmap alt = { d->start, d->altmap_pages, 0 };
+		return vmemmap_populate(m, d->start, d->nr, d->nid, SITE_HOTPLUG_MEMMAP, &alt);
+	}
+	if (!dax_optimized(m, d))
+		return vmemmap_populate(m, d->start, d->nr, d->nid, SITE_HOTPLUG_MEMMAP, NULL);
+	for (pfn_t p = d->start; p < d->start + d->nr; p += 1ULL << d->order) {
+		int ret = populate_compound(m, d, p, z);
+		if (ret)
+			return ret;
+	}
+	(void)g;
+	return 0;
+}
+
+static struct dax_dev *dax_find(struct machine *m, const char *name)
+{
+	for (unsigned i = 0; i < m->nr_dax; i++)
+		if (!strcmp(m->dax[i].name, name))
+			return &m->dax[i];
+	return NULL;
+}
+
+/* The ZONE_DEVICE zone of @nid spans every device range of the node. */
+static void device_zone_span(struct machine *m, int nid)
+{
+	struct zone *z = &m->nodes[nid].node_zones[ZONE_DEVICE];
+	pfn_t s = PFN_NONE, e = 0;
+
+	for (unsigned i = 0; i < m->nr_dax; i++) {
+		if (m->dax[i].nid != nid)
+			continue;
+		s = MIN(s, m->dax[i].start);
+		e = MAX(e, m->dax[i].start + m->dax[i].nr);
+	}
+	z->nid = nid;
+	z->idx = ZONE_DEVICE;
+	z->zone_start_pfn = s == PFN_NONE ? 0 : s;
+	z->spanned_pages = s == PFN_NONE ? 0 : e - s;
+}
+
+int dax_create(struct machine *m, uint64_t size, uint64_t align, int nid,
+	       bool memmap_on_device, phys_t addr, char *name, size_t namelen,
+	       char *err, size_t errlen)
+{
+	const struct geometry *g = &m->geo;
+	uint64_t section = 1ULL << g->section_shift;
+	struct dax_dev *d;
+	uint64_t first, nsec;
+	int ret;
+
+	if (align != g->page_size && align != 2 * SZ_1M && align != SZ_1G) {
+		snprintf(err, errlen, "dax: align must be %lluK, 2M or 1G",
+			 (unsigned long long)(g->page_size >> 10));
+		return -EINVAL;
+	}
+	if (!size || size % section || size % align) {
+		snprintf(err, errlen, "dax: size must be a multiple of the %llu MiB section and of align",
+			 (unsigned long long)(section >> 20));
+		return -EINVAL;
+	}
+	if (nid < 0 || (unsigned)nid >= m->nr_nodes) {
+		snprintf(err, errlen, "dax: node %d does not exist", nid);
+		return -EINVAL;
+	}
+	if (m->nr_dax == MAX_DAX_DEVS) {
+		snprintf(err, errlen, "dax: at most %d devices", MAX_DAX_DEVS);
+		return -EINVAL;
+	}
+	if (addr == (phys_t)-1)
+		addr = hotplug_default_addr(m, MAX(align, SZ_1G));
+	if (addr % MAX(align, section)) {
+		snprintf(err, errlen, "dax: addr must be aligned to the section and to align");
+		return -EINVAL;
+	}
+	first = pfn_to_section_nr(g, addr >> g->page_shift);
+	nsec = size / section;
+	for (uint64_t s = first; s < first + nsec; s++) {
+		if (s >= m->nr_sections || m->mem_section[s].flags) {
+			snprintf(err, errlen, "dax: [%#llx, %#llx) overlaps memory or lies beyond 64 TiB",
+				 (unsigned long long)addr, (unsigned long long)(addr + size));
+			return -EINVAL;
+		}
+	}
+	d = &m->dax[m->nr_dax];
+	memset(d, 0, sizeof(*d));
+	snprintf(d->name, sizeof(d->name), "dax%u", m->dax_seq);
+	d->start = addr >> g->page_shift;
+	d->nr = size >> g->page_shift;
+	d->order = ilog2_u64(align) - g->page_shift;
+	d->nid = nid;
+	d->altmap = memmap_on_device;
+	d->altmap_pages = memmap_on_device ? DIV_ROUND_UP(d->nr * g->struct_page_size, g->page_size) : 0;
+	for (uint64_t s = first; s < first + nsec; s++)
+		m->mem_section[s] = (struct mem_section){
+			.flags = SECTION_MARKED_PRESENT | SECTION_IS_DEVICE,
+			.nid = (int8_t)nid,
+			.order = (uint8_t)(m->design == DESIGN_GENERIC ? d->order : 0),
+			.zone = ZONE_DEVICE,
+		};
+	m->nr_dax++;
+	device_zone_span(m, nid);
+	ret = dax_populate(m, d);
+	if (ret) { /* undo exactly: nothing was accounted yet */
+		vmemmap_depopulate(m, d->start, d->nr);
+		for (uint64_t s = first; s < first + nsec; s++)
+			memset(&m->mem_section[s], 0, sizeof(m->mem_section[s]));
+		m->nr_dax--;
+		device_zone_span(m, nid);
+		snprintf(err, errlen, "out of memory for the memmap: no device created");
+		return ret;
+	}
+	for (uint64_t s = first; s < first + nsec; s++) {
+		struct mem_section *ms = &m->mem_section[s];
+		ms->flags |= SECTION_HAS_MEM_MAP;
+		ms->memmap_pages = (uint32_t)dax_section_memmap_pages(m, d, s);
+		m->stat.nr_memmap_pages += ms->memmap_pages;
+	}
+	memmap_init_zone_device(m, d);
+	m->dax_seq++;
+	snprintf(name, namelen, "%s", d->name);
+	return 0;
+}
+
+int dax_destroy(struct machine *m, const char *name, char *err, size_t errlen)
+{
+	const struct geometry *g = &m->geo;
+	struct dax_dev *d = dax_find(m, name);
+	uint64_t first;
+	int nid;
+
+	if (!d) {
+		snprintf(err, errlen, "dax destroy: no device named '%s'", name);
+		return -EINVAL;
+	}
+	first = pfn_to_section_nr(g, d->start);
+	vmemmap_depopulate(m, d->start, d->nr);
+	for (uint64_t s = first; s < first + (d->nr >> (g->section_shift - g->page_shift)); s++) {
+		m->stat.nr_memmap_pages -= m->mem_section[s].memmap_pages;
+		memset(&m->mem_section[s], 0, sizeof(m->mem_section[s]));
+	}
+	nid = d->nid;
+	*d = m->dax[--m->nr_dax];
+	device_zone_span(m, nid);
+	return 0;
+}
