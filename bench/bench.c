@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dax.h"
 #include "hugetlb.h"
 #include "hugetlb_vmemmap.h"
 #include "machine.h"
@@ -186,6 +187,37 @@ static void row_pool(struct row *r, int design)
 	machine_destroy(m);
 }
 
+/* 1 TiB of device DAX with its memmap in RAM: what each design keeps. */
+static void row_dax(struct row *r, int design, uint64_t align)
+{
+	char err[256], name[16], s[32];
+	struct machine *m = make_machine(40ULL << 30, "", (enum hvo_design)design, err, sizeof(err));
+	int64_t pgt0;
+	double t0;
+
+	snprintf(r->what, sizeof(r->what), "DAX 1 TiB, align %s",
+		 align == 4096 ? "4K" : align == SZ_1G ? "1G" : "2M");
+	(void)s;
+	if (!m || machine_boot(m, err, sizeof(err)) || hugetlb_late_init(m, err, sizeof(err))) {
+		snprintf(r->note, sizeof(r->note), "%s", err);
+		machine_destroy(m);
+		return;
+	}
+	pgt0 = (int64_t)m->stat.vmemmap_pgtable_pages;
+	t0 = now();
+	if (dax_create(m, SZ_1T, align, 0, false, (phys_t)-1, name, sizeof(name), err, sizeof(err)))
+		snprintf(r->note, sizeof(r->note), "%s", err);
+	else
+		snprintf(r->note, sizeof(r->note), "kept: vmemmap %.1f MiB + page tables %.1f MiB + shared tails %llu pages",
+			 (double)m->stat.nr_memmap_pages * m->geo.page_size / (1 << 20),
+			 (double)((int64_t)m->stat.vmemmap_pgtable_pages - pgt0) * m->geo.page_size / (1 << 20),
+			 (unsigned long long)m->stat.nr_shared_tail_pages);
+	r->seconds = now() - t0;
+	r->backed_bytes = (double)(m->stat.nr_memmap_pages + (int64_t)m->stat.vmemmap_pgtable_pages - pgt0 +
+				   (int64_t)m->stat.nr_shared_tail_pages) * (double)m->geo.page_size;
+	machine_destroy(m);
+}
+
 static void run_row(void (*fn)(struct row *, int, bool), int design, bool flag,
 		    const char *dname)
 {
@@ -224,6 +256,8 @@ static unsigned boot_tib;
 static void boot_row(struct row *r, int design, bool hvo) { row_boot(r, boot_tib, design, hvo); }
 static void cycle_row(struct row *r, int design, bool restore) { row_cycle(r, design, restore); }
 static void pool_row(struct row *r, int design, bool unused) { (void)unused; row_pool(r, design); }
+static uint64_t dax_align;
+static void dax_row(struct row *r, int design, bool unused) { (void)unused; row_dax(r, design, dax_align); }
 
 int main(int argc, char **argv)
 {
@@ -253,5 +287,14 @@ int main(int argc, char **argv)
 	}
 	for (int d = 0; d < NR_DESIGNS; d++)
 		run_row(pool_row, d, false, names[d]);
+	for (unsigned a = 0; a < 3; a++) {
+		static const uint64_t aligns[] = { 4096, 2 * SZ_1M, SZ_1G };
+		dax_align = aligns[a];
+		for (int d = 0; d < NR_DESIGNS; d++) {
+			if (a == 0 && d)
+				break; /* no compound pages: the same in every design */
+			run_row(dax_row, d, false, a == 0 ? "any" : names[d]);
+		}
+	}
 	return 0;
 }

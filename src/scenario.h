@@ -7,9 +7,14 @@
  *   cmdline <kernel command line>
  *   design legacy|legacy-6.12.115|shared-tail|generic
  *   boot
+ *   hugepages SIZE COUNT [node=N]
+ *   hotplug add node=N size=S [addr=A] [memmap_on_memory] | hotplug remove addr=A size=S
+ *   dax create size=S align=4K|2M|1G [node=N] [memmap=ram|device] [addr=A] | dax destroy NAME
+ *   fault nth=N [persistent] [site=NAME]... [min_order=K] | fault off
+ *   poke pfn N | poke huge SIZE INDEX OFFSET
  *   sysctl NAME=VALUE
  *   show meminfo|vmstat|zoneinfo|hugepages|report|dmesg|pfn N
- *   check
+ *   check [fails]
  *   snapshot [LABEL]
  *   expect NAME[+NAME...] [since LABEL] OP VALUE   (OP: == != < <= > >=)
  *
