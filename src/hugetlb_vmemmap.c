@@ -383,37 +383,53 @@ static int legacy_optimize(struct machine *m, unsigned order, pfn_t pfn,
 	return ret;
 }
 
-static int legacy_restore(struct machine *m, unsigned order, pfn_t pfn,
-			  unsigned flags)
+/*
+ * Restore the vmemmap of the folio at @pfn: allocate its pages back (all or
+ * nothing, counted), then walk [walk_start, vend) with @w's callback, which
+ * maps each page in turn.  PMDs are split already, so the walk cannot fail.
+ */
+static int vmemmap_restore_range(struct machine *m, unsigned order, pfn_t pfn,
+				 struct vmemmap_walk *w, bool from_head)
 {
 	const struct geometry *g = &m->geo;
 	vaddr_t vstart, vend;
 	struct vmemmap_list list;
-	struct vmemmap_walk w = {
-		.remap_pte = legacy_restore_pte,
-		.reuse_page = PFN_NONE,
-		.vmemmap_pages = &list,
-		.flags = flags,
-	};
 	int ret;
 
 	folio_range(m, pfn, order, &vstart, &vend);
-	w.reuse_addr = vstart;
-	w.nid = folio_nid(m, pfn);
-	if (flags & VMEMMAP_SYNCHRONIZE_RCU)
-		m->stat.nr_synchronize_rcu++;
+	w->reuse_addr = vstart;
+	w->nid = folio_nid(m, pfn);
+	w->vmemmap_pages = &list;
 	vmemmap_list_init(&list);
-	ret = alloc_vmemmap_page_list(m, (vend - vstart) / g->page_size - 1, w.nid, &list);
+	ret = alloc_vmemmap_page_list(m, (vend - vstart) / g->page_size - 1, w->nid, &list);
 	if (ret) {
 		vmemmap_list_destroy(&list);
 		return ret;
 	}
-	ret = vmemmap_remap_range(m, vstart, vend, &w);
-	BUG_ON(ret || list.nr); /* PMDs are split already: nothing can fail */
+	ret = vmemmap_remap_range(m, from_head ? vstart : vstart + g->page_size, vend, w);
+	BUG_ON(ret || list.nr);
 	vmemmap_list_destroy(&list);
 	folio_set_vmemmap_optimized(m, pfn, false);
-	m->hugetlb_optimize_vmemmap_key--;
 	return 0;
+}
+
+/* Legacy: the walk starts at the head PTE, whose page it copies (reuse). */
+static int legacy_restore(struct machine *m, unsigned order, pfn_t pfn,
+			  unsigned flags)
+{
+	struct vmemmap_walk w = {
+		.remap_pte = legacy_restore_pte,
+		.reuse_page = PFN_NONE,
+		.flags = flags,
+	};
+	int ret;
+
+	if (flags & VMEMMAP_SYNCHRONIZE_RCU)
+		m->stat.nr_synchronize_rcu++;
+	ret = vmemmap_restore_range(m, order, pfn, &w, true);
+	if (!ret)
+		m->hugetlb_optimize_vmemmap_key--;
+	return ret;
 }
 
 /* ================= shared-tail and generic ================= */
@@ -557,33 +573,17 @@ static int shared_optimize(struct machine *m, unsigned order, pfn_t pfn,
 	return ret;
 }
 
+/* shared-tail, generic: every tail PTE copies the shared tail it maps. */
 static int shared_restore(struct machine *m, unsigned order, pfn_t pfn,
 			  unsigned flags)
 {
-	const struct geometry *g = &m->geo;
-	vaddr_t vstart, vend;
-	struct vmemmap_list list;
 	struct vmemmap_walk w = {
 		.remap_pte = shared_restore_pte,
 		.vmemmap_tail = PFN_NONE,
-		.vmemmap_pages = &list,
 		.flags = flags,
 	};
-	int ret;
 
-	folio_range(m, pfn, order, &vstart, &vend);
-	w.nid = folio_nid(m, pfn);
-	vmemmap_list_init(&list);
-	ret = alloc_vmemmap_page_list(m, (vend - vstart) / g->page_size - 1, w.nid, &list);
-	if (ret) {
-		vmemmap_list_destroy(&list);
-		return ret;
-	}
-	ret = vmemmap_remap_range(m, vstart + g->page_size, vend, &w);
-	BUG_ON(ret || list.nr);
-	vmemmap_list_destroy(&list);
-	folio_set_vmemmap_optimized(m, pfn, false);
-	return 0;
+	return vmemmap_restore_range(m, order, pfn, &w, false);
 }
 
 /* ================= entry points ================= */

@@ -254,6 +254,13 @@ static bool huge_pages_in(struct machine *m, pfn_t start, pfn_t end)
 	return false;
 }
 
+/* Pages at the start of section @s that host its own memmap. */
+static uint64_t self_hosted_pages(const struct machine *m, uint64_t s)
+{
+	return (m->mem_section[s].flags & SECTION_MEMMAP_SELF_HOSTED)
+		       ? section_memmap_pages(&m->geo) : 0;
+}
+
 int remove_memory(struct machine *m, phys_t start, uint64_t size, char *err,
 		  size_t errlen)
 {
@@ -289,7 +296,7 @@ int remove_memory(struct machine *m, phys_t start, uint64_t size, char *err,
 	/* offline_pages(): every managed page must be free. */
 	for (uint64_t s = first; s < first + nsec; s++) {
 		pfn_t b = section_nr_to_pfn(g, s);
-		uint64_t self = (m->mem_section[s].flags & SECTION_MEMMAP_SELF_HOSTED) ? section_memmap_pages(g) : 0;
+		uint64_t self = self_hosted_pages(m, s);
 		if (!buddy_range_is_free(&z->buddy, b + self, b + g->pages_per_section)) {
 			snprintf(err, errlen, "hotplug: memory in [%#llx, %#llx) is in use",
 				 (unsigned long long)start, (unsigned long long)(start + size));
@@ -298,7 +305,7 @@ int remove_memory(struct machine *m, phys_t start, uint64_t size, char *err,
 	}
 	for (uint64_t s = first; s < first + nsec; s++) {
 		pfn_t b = section_nr_to_pfn(g, s);
-		uint64_t self = (m->mem_section[s].flags & SECTION_MEMMAP_SELF_HOSTED) ? section_memmap_pages(g) : 0;
+		uint64_t self = self_hosted_pages(m, s);
 		buddy_isolate_range(&z->buddy, b + self, b + g->pages_per_section);
 		z->managed_pages -= g->pages_per_section - self;
 		sparse_remove_section(m, s);
