@@ -313,7 +313,7 @@ static int legacy_restore_pte(struct machine *m, uint64_t *pte, vaddr_t addr,
 	BUG_ON(page == PFN_NONE);
 	copy_frame(m, page, w->reuse_page);
 	to = frame_contents(m, page);
-	if (!m->legacy_skip_reset) {
+	if (!(m->variant & VARIANT_SKIP_RESET)) {
 		unsigned r = NR_RESET_STRUCT_PAGE;
 		BUG_ON(2 * r > g->spp);
 		memcpy(to, to + r * g->struct_page_size, r * g->struct_page_size);

@@ -38,6 +38,36 @@ int design_parse(const char *s, enum hvo_design *out)
 	return -EINVAL;
 }
 
+static const struct {
+	const char *name;
+	enum hvo_design design;
+	unsigned variant;
+} design_variants[] = {
+	{ "legacy-6.12.115", DESIGN_LEGACY, VARIANT_SKIP_RESET },
+	{ "legacy-6.12.0", DESIGN_LEGACY, VARIANT_PRE_2026_FIXES },
+};
+
+int design_variant_parse(const char *s, enum hvo_design *out, unsigned *variant)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(design_variants); i++) {
+		if (!strcmp(s, design_variants[i].name)) {
+			*out = design_variants[i].design;
+			*variant = design_variants[i].variant;
+			return 0;
+		}
+	}
+	*variant = 0;
+	return design_parse(s, out);
+}
+
+const char *design_variant_name(enum hvo_design d, unsigned variant)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(design_variants); i++)
+		if (design_variants[i].design == d && design_variants[i].variant == variant)
+			return design_variants[i].name;
+	return design_name(d);
+}
+
 const char *zone_name(enum zone_type z)
 {
 	static const char *const names[MAX_NR_ZONES] = {
@@ -316,6 +346,8 @@ void machine_destroy(struct machine *m)
 			free(m->hstates[i].freelists[n].v);
 	free(m->bootmem_pages);
 	free(m->leaks);
+	for (unsigned i = 0; i < m->nr_dax; i++)
+		free(m->dax[i].pageblock_mt);
 	free(m->log.buf);
 	pthread_mutex_destroy(&m->lock);
 	free(m);
@@ -448,8 +480,15 @@ struct zone *page_zone(struct machine *m, pfn_t pfn)
 
 	if (!ms || !(ms->flags & SECTION_MARKED_PRESENT))
 		return NULL;
+	/*
+	 * ZONE_DEVICE by device range, not by span: a device can sit in a
+	 * hole of a RAM zone, and two devices can have RAM between them.
+	 */
+	for (unsigned i = 0; i < m->nr_dax; i++)
+		if (pfn >= m->dax[i].start && pfn < m->dax[i].start + m->dax[i].nr)
+			return &m->nodes[m->dax[i].nid].node_zones[ZONE_DEVICE];
 	pgdat = &m->nodes[ms->nid];
-	for (unsigned z = 0; z < MAX_NR_ZONES; z++) {
+	for (unsigned z = 0; z < ZONE_DEVICE; z++) {
 		struct zone *zone = &pgdat->node_zones[z];
 		if (zone->spanned_pages && zone_spans_pfn(zone, pfn))
 			return zone;
@@ -460,7 +499,7 @@ struct zone *page_zone(struct machine *m, pfn_t pfn)
 		if (nid == NUMA_NO_NODE || nid == ms->nid)
 			return NULL;
 		pgdat = &m->nodes[nid];
-		for (unsigned z = 0; z < MAX_NR_ZONES; z++) {
+		for (unsigned z = 0; z < ZONE_DEVICE; z++) {
 			struct zone *zone = &pgdat->node_zones[z];
 			if (zone->spanned_pages && zone_spans_pfn(zone, pfn))
 				return zone;

@@ -25,6 +25,20 @@ enum hvo_design {
 	NR_DESIGNS
 };
 
+/*
+ * Variants of a design: one kernel's behaviour where it differs.
+ *   legacy-6.12.115  restore copies the head page without resetting its
+ *                    first struct pages (Debian 6.12.115-117's backport of
+ *                    the vmemmap_walk refactor): freed pages leak;
+ *   legacy-6.12.0    6.12 before the 2026 fix series "mm: Fix vmemmap
+ *                    optimization accounting and initialization" reached
+ *                    it: its accounting and ZONE_DEVICE init bugs.
+ * Plain legacy is Linux 6.12.113 as the QEMU oracle measured it, with that
+ * series (its DAX accounting matches the fixed code).
+ */
+#define VARIANT_SKIP_RESET (1u << 0)
+#define VARIANT_PRE_2026_FIXES (1u << 1)
+
 enum layout_kind { LAYOUT_FLAT, LAYOUT_QEMU_PC };
 
 enum boot_phase {
@@ -101,8 +115,13 @@ struct dax_dev {
 	unsigned order;    /* compound order from the alignment (0: 4K) */
 	int nid;
 	bool altmap;       /* memmap on the device (map=dev) */
+	bool early;        /* in unused subsections of a boot section */
 	uint64_t altmap_pages;
+	uint8_t *pageblock_mt; /* migratetype of each pageblock */
 };
+
+#define MIGRATE_UNMOVABLE 0
+#define MIGRATE_MOVABLE 1
 
 #define MAX_DAX_DEVS 16
 
@@ -133,7 +152,7 @@ struct machine {
 	uint64_t kernel_reserved_pages;    /* memblock reserved for the kernel */
 	int64_t hugetlb_optimize_vmemmap_key; /* legacy static key (count) */
 	bool vmemmap_optimize_enabled;     /* hugetlb_free_vmemmap / sysctl */
-	bool legacy_skip_reset;            /* legacy-6.12.115: restore without reset */
+	unsigned variant;                  /* VARIANT_* of the design */
 	struct boot_params bp;             /* the kernel command line */
 	struct huge_bootmem_page *bootmem_pages; /* gigantic pages from memblock */
 	uint64_t nr_bootmem_pages;
@@ -174,6 +193,15 @@ static inline void mm_unlock(struct machine *m) { pthread_mutex_unlock(&m->lock)
 
 const char *design_name(enum hvo_design d);
 int design_parse(const char *s, enum hvo_design *out);
+/* A design name with its variant (legacy-6.12.115, legacy-6.12.0). */
+int design_variant_parse(const char *s, enum hvo_design *out, unsigned *variant);
+const char *design_variant_name(enum hvo_design d, unsigned variant);
+
+/* Does this kernel have the bugs the 2026 accounting fix series removed? */
+static inline bool kernel_pre_2026_fixes(const struct machine *m)
+{
+	return m->variant & VARIANT_PRE_2026_FIXES;
+}
 
 static inline struct mem_section *__pfn_to_section(struct machine *m, pfn_t pfn)
 {

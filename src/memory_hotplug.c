@@ -125,9 +125,9 @@ static int sparse_add_section(struct machine *m, uint64_t s, int nid,
 		 * Before "mm/sparse-vmemmap: fix vmemmap accounting underflow"
 		 * (2026), section_deactivate() subtracted the memmap of the
 		 * section whose population had just failed, though nothing
-		 * had been added: the legacy and shared-tail kernels drift.
+		 * had been added: 6.12 before that series drifts.
 		 */
-		if (m->design != DESIGN_GENERIC)
+		if (kernel_pre_2026_fixes(m))
 			m->stat.nr_memmap_pages -= (int64_t)pages;
 		return ret;
 	}

@@ -221,18 +221,9 @@ static int cmd_design(struct scenario *sc, int argc, char **argv, const char *re
 	(void)rest;
 	if (need_unbooted(sc, "design"))
 		return -EINVAL;
-	/*
-	 * legacy-6.12.115: Debian's 6.12.115 to 6.12.117 took the stable
-	 * refactor "mm/hugetlb: refactor code around vmemmap_walk", whose
-	 * restore copies the head page without resetting the first struct
-	 * pages; freeing such a page then fails free_tail_page_prepare()
-	 * ("corrupted mapping in tail page") and the kernel leaks it.
-	 */
-	sc->legacy_skip_reset = argc == 2 && !strcmp(argv[1], "legacy-6.12.115");
-	if (sc->legacy_skip_reset)
-		sc->design = DESIGN_LEGACY;
-	else if (argc != 2 || design_parse(argv[1], &sc->design))
-		return sc_error(sc, "design: expected legacy, legacy-6.12.115, shared-tail or generic");
+	/* Variants: see VARIANT_* in machine.h. */
+	if (argc != 2 || design_variant_parse(argv[1], &sc->design, &sc->variant))
+		return sc_error(sc, "design: expected legacy, legacy-6.12.115, legacy-6.12.0, shared-tail or generic");
 	return 0;
 }
 
@@ -255,7 +246,7 @@ static int cmd_boot(struct scenario *sc, int argc, char **argv, const char *rest
 	if (!sc->m)
 		return sc_error(sc, "impossible machine: %s", err);
 	sc->m->design = sc->design;
-	sc->m->legacy_skip_reset = sc->legacy_skip_reset;
+	sc->m->variant = sc->variant;
 	sc->m->fault = sc->fault;
 	/* Errors about the command line point at the cmdline line. */
 	if (hugetlb_apply_boot_params(sc->m, &sc->bp, err, sizeof(err))) {
@@ -918,8 +909,8 @@ void scenario_finish(struct scenario *sc)
 	if (sc->json) {
 		fprintf(sc->out, "{\"scenario\": \"");
 		json_string(sc->out, sc->file);
-		fprintf(sc->out, "\", \"design\": \"%s%s\", \"error\": %s, \"expects_passed\": %u, \"expects_failed\": %u, \"checks_failed\": %u, \"counters\": ",
-			design_name(sc->design), sc->legacy_skip_reset ? "-6.12.115" : "",
+		fprintf(sc->out, "\", \"design\": \"%s\", \"error\": %s, \"expects_passed\": %u, \"expects_failed\": %u, \"checks_failed\": %u, \"counters\": ",
+			design_variant_name(sc->design, sc->variant),
 			sc->error ? "true" : "false",
 			sc->nr_expect_ok, sc->nr_expect_fail, sc->nr_check_fail);
 		if (sc->m && sc->m->phase == PHASE_RUNNING)

@@ -5,7 +5,7 @@
  *           [arch=x86-64|arm64] [page_size=4K|16K|64K] [struct_page=56|64|72|80]
  *           [movablecore=SIZE] [kernel_reserve=SIZE]
  *   cmdline <kernel command line>
- *   design legacy|legacy-6.12.115|shared-tail|generic
+ *   design legacy|legacy-6.12.115|legacy-6.12.0|shared-tail|generic
  *   boot
  *   hugepages SIZE COUNT [node=N]
  *   hotplug add node=N size=S [addr=A] [memmap_on_memory] | hotplug remove addr=A size=S
@@ -47,7 +47,7 @@ struct scenario {
 	bool have_machine;
 	bool arch_given;
 	enum hvo_design design;
-	bool legacy_skip_reset; /* design legacy-6.12.115 */
+	unsigned variant;        /* VARIANT_* of the design */
 	struct boot_params bp;
 	unsigned cmdline_line;
 	struct machine *m;
