@@ -645,6 +645,71 @@ static void check_hugetlb(struct machine *m, struct check_report *r, uint8_t *sc
 			   (long long)m->hugetlb_optimize_vmemmap_key, P(optimized_folios));
 }
 
+/* ---- device DAX: compound_head() of every struct page ---- */
+
+/*
+ * Every struct page of every compound page of every device resolves to its
+ * head.  A vmemmap page whose slots are all alike (a pattern frame, a
+ * shared tail) needs its first and last slot checked only.
+ */
+static void check_dax(struct machine *m, struct check_report *r, uint8_t *scratch)
+{
+	const struct geometry *g = &m->geo;
+
+	if (!g->struct_page_pow2)
+		return;
+	for (unsigned i = 0; i < m->nr_dax; i++) {
+		const struct dax_dev *d = &m->dax[i];
+		uint64_t compound = 1ULL << d->order;
+
+		if (!d->order)
+			continue;
+		for (pfn_t p = d->start; p < d->start + d->nr; p += compound) {
+			vaddr_t head = pfn_to_page_va(g, p);
+			vaddr_t end = pfn_to_page_va(g, p + compound);
+
+			for (vaddr_t va = ALIGN_DOWN(head, g->page_size); va < end; va += g->page_size) {
+				struct pt_walk w;
+				const uint8_t *bytes;
+				bool alike;
+
+				if (vmemmap_walk_va(m, va, &w)) {
+					check_fail(r, "pfn %#llx: %s struct pages at va %#llx are unmapped",
+						   P(page_va_to_pfn(g, va)), d->name, P(va));
+					return;
+				}
+				/* lazy boot frames too: what memmap_init left there */
+				bytes = frame_bytes(&m->frames, w.pfn);
+				if (!bytes && !frame_read(m, w.pfn, 0, scratch, g->page_size))
+					bytes = scratch;
+				if (!bytes) {
+					check_fail(r, "pfn %#llx: %s struct pages at va %#llx hold nothing",
+						   P(page_va_to_pfn(g, va)), d->name, P(va));
+					return;
+				}
+				alike = frame_pattern(&m->frames, w.pfn) ||
+					frame_owner(&m->frames, w.pfn) == FO_SHARED_TAIL;
+				for (unsigned k = 0; k < g->spp; k++) {
+					vaddr_t pva = va + k * g->struct_page_size;
+					const uint8_t *sp = bytes + k * g->struct_page_size;
+					vaddr_t ch;
+
+					if (alike && k && k != g->spp - 1)
+						continue;
+					r->nr_struct_pages_checked++;
+					ch = head_from_bytes(m, pva, sp, k + 1 < g->spp ? sp + g->struct_page_size : NULL);
+					if (ch != head) {
+						check_fail(r, "pfn %#llx: %s compound_head() is %#llx, not its head %#llx (uninitialized struct page?)",
+							   P(page_va_to_pfn(g, pva)), d->name, P(ch), P(head));
+						goto next_device;
+					}
+				}
+			}
+		}
+next_device:;
+	}
+}
+
 /* ---- TLB ---- */
 
 static void check_tlb(struct machine *m, struct check_report *r)
@@ -686,6 +751,7 @@ uint64_t mm_check(struct machine *m, struct check_report *r)
 	check_buddy(m, r);
 	check_ownership(m, r, &lc.seen);
 	check_hugetlb(m, r, lc.scratch);
+	check_dax(m, r, lc.scratch);
 	check_tlb(m, r);
 	seen_destroy(&lc.seen);
 	free(lc.scratch);

@@ -17,7 +17,7 @@ static bool dax_optimized(const struct machine *m, const struct dax_dev *d)
 {
 	const struct geometry *g = &m->geo;
 
-	if (d->altmap || !d->order || !g->struct_page_pow2)
+	if (d->altmap || d->early || !d->order || !g->struct_page_pow2)
 		return false;
 	if (m->design == DESIGN_GENERIC)
 		return d->order >= vmemmap_tail_min_order(g) && d->order <= max_folio_order(g);
@@ -38,7 +38,14 @@ static uint64_t dax_section_memmap_pages(const struct machine *m,
 	const struct geometry *g = &m->geo;
 	uint64_t compound = 1ULL << d->order;
 
-	if (!dax_optimized(m, d))
+	if (d->early)
+		return 0; /* the boot section's memmap is reused */
+	/*
+	 * Before "mm/sparse-vmemmap: fix DAX vmemmap accounting with
+	 * optimization" (2026, Fixes 15995a352474) every section was counted
+	 * in full, optimized or not.
+	 */
+	if (!dax_optimized(m, d) || kernel_pre_2026_fixes(m))
 		return section_memmap_pages(g);
 	if (compound < g->pages_per_section)
 		return dax_private_pages(m) * (g->pages_per_section / compound);
@@ -104,14 +111,55 @@ static int populate_compound(struct machine *m, const struct dax_dev *d, pfn_t p
 	return 0;
 }
 
-/* memmap_init_zone_device(): the struct pages that exist to be written. */
-static void memmap_init_zone_device(struct machine *m, const struct dax_dev *d)
+/*
+ * Struct pages memmap_init_zone_device() writes per compound page: all of
+ * them, or, for an optimized vmemmap, those in the private pages only.
+ * 6.12 before "mm/mm_init: fix uninitialized struct pages for
+ * ZONE_DEVICE" (2026, Fixes 6fd3620b3428) took a device in unused
+ * subsections of a boot section for optimized too, although it reuses the
+ * boot memmap, and left all other tails uninitialized.
+ */
+static uint64_t struct_pages_to_init(const struct machine *m, const struct dax_dev *d)
 {
-	const struct geometry *g = &m->geo;
+	uint64_t compound = 1ULL << d->order;
+	uint64_t partial = MIN(compound, (uint64_t)m->geo.spp * dax_private_pages(m));
+	bool assumed = d->early && kernel_pre_2026_fixes(m) &&
+		       vmemmap_bytes_for_order(&m->geo, d->order) > 2 * m->geo.page_size;
+
+	if (dax_optimized(m, d) || assumed)
+		return partial;
+	return compound;
+}
+
+/*
+ * Pageblock migratetypes: every pageblock of a device is MOVABLE.  Before
+ * "mm/mm_init: fix pageblock migratetype for ZONE_DEVICE compound pages"
+ * (2026, Fixes c4386bd8ee3a) only pageblocks whose first struct page was
+ * initialized got it: with an optimized vmemmap, only the first pageblock
+ * of each compound page.
+ */
+static void init_device_pageblocks(struct machine *m, struct dax_dev *d,
+				   uint64_t init_per_compound)
+{
+	unsigned pb_order = MIN(9u, m->geo.max_order);
+	uint64_t nr_pb = d->nr >> pb_order, compound = 1ULL << d->order;
+
+	for (uint64_t i = 0; i < nr_pb; i++) {
+		uint64_t off = (i << pb_order) % MAX(compound, 1);
+		bool initialized = off < init_per_compound;
+		d->pageblock_mt[i] = !kernel_pre_2026_fixes(m) || initialized
+					     ? MIGRATE_MOVABLE : MIGRATE_UNMOVABLE;
+	}
+}
+
+/* memmap_init_zone_device(): the struct pages that exist to be written. */
+static void memmap_init_zone_device(struct machine *m, struct dax_dev *d)
+{
 	struct zone *z = &m->nodes[d->nid].node_zones[ZONE_DEVICE];
 	struct page_struct ps;
-	uint64_t compound = 1ULL << d->order;
+	uint64_t compound = 1ULL << d->order, init = struct_pages_to_init(m, d);
 
+	init_device_pageblocks(m, d, d->order ? init : compound);
 	if (!d->order) {
 		memset(&ps, 0, sizeof(ps));
 		ps.flags = page_flags_node_zone(z->nid, ZONE_DEVICE);
@@ -120,9 +168,6 @@ static void memmap_init_zone_device(struct machine *m, const struct dax_dev *d)
 		return;
 	}
 	for (pfn_t p = d->start; p < d->start + d->nr; p += compound) {
-		/* optimized: only the struct pages in private vmemmap pages */
-		uint64_t init = !dax_optimized(m, d) ? compound
-						     : MIN(compound, (uint64_t)g->spp * dax_private_pages(m));
 		BUG_ON(prep_compound_head(m, p, d->order, -1));
 		compound_tail_struct(m, p, d->order, &ps);
 		BUG_ON(write_struct_pages(m, p, 4, init, &ps));
@@ -134,6 +179,8 @@ static int dax_populate(struct machine *m, struct dax_dev *d)
 	const struct geometry *g = &m->geo;
 	struct zone *z = &m->nodes[d->nid].node_zones[ZONE_DEVICE];
 
+	if (d->early)
+		return 0; /* the boot section's memmap already maps it */
 	if (d->altmap) {
 		struct vmem_altmap alt = { d->start, d->altmap_pages, 0 };
 		return vmemmap_populate(m, d->start, d->nr, d->nid, SITE_HOTPLUG_MEMMAP, &alt);
@@ -175,6 +222,28 @@ static void device_zone_span(struct machine *m, int nid)
 	z->spanned_pages = s == PFN_NONE ? 0 : e - s;
 }
 
+/*
+ * A device in unused 2 MiB subsections of a boot section: the range lies in
+ * present early sections, in holes of their RAM, and no device uses it.
+ */
+static bool dax_fits_early_section(struct machine *m, phys_t addr, uint64_t size)
+{
+	const struct geometry *g = &m->geo;
+	pfn_t start = addr >> g->page_shift, end = (addr + size) >> g->page_shift;
+
+	if (!size || addr % (1ULL << SUBSECTION_SHIFT) || size % (1ULL << SUBSECTION_SHIFT))
+		return false;
+	for (uint64_t s = pfn_to_section_nr(g, start); s <= pfn_to_section_nr(g, end - 1); s++)
+		if (s >= m->nr_sections || !(m->mem_section[s].flags & SECTION_IS_EARLY))
+			return false;
+	if (memblock_type_pages_in(&m->memblock.memory, start, end))
+		return false;
+	for (unsigned i = 0; i < m->nr_dax; i++)
+		if (m->dax[i].start < end && m->dax[i].start + m->dax[i].nr > start)
+			return false;
+	return true;
+}
+
 int dax_create(struct machine *m, uint64_t size, uint64_t align, int nid,
 	       bool memmap_on_device, phys_t addr, char *name, size_t namelen,
 	       char *err, size_t errlen)
@@ -183,16 +252,12 @@ int dax_create(struct machine *m, uint64_t size, uint64_t align, int nid,
 	uint64_t section = 1ULL << g->section_shift;
 	struct dax_dev *d;
 	uint64_t first, nsec;
+	bool early;
 	int ret;
 
 	if (align != g->page_size && align != 2 * SZ_1M && align != SZ_1G) {
 		snprintf(err, errlen, "dax: align must be %lluK, 2M or 1G",
 			 (unsigned long long)(g->page_size >> 10));
-		return -EINVAL;
-	}
-	if (!size || size % section || size % align) {
-		snprintf(err, errlen, "dax: size must be a multiple of the %llu MiB section and of align",
-			 (unsigned long long)(section >> 20));
 		return -EINVAL;
 	}
 	if (nid < 0 || (unsigned)nid >= m->nr_nodes) {
@@ -205,13 +270,20 @@ int dax_create(struct machine *m, uint64_t size, uint64_t align, int nid,
 	}
 	if (addr == (phys_t)-1)
 		addr = hotplug_default_addr(m, MAX(align, SZ_1G));
-	if (addr % MAX(align, section)) {
-		snprintf(err, errlen, "dax: addr must be aligned to the section and to align");
+	early = dax_fits_early_section(m, addr, size);
+	if (!early && (!size || size % section || size % align || addr % MAX(align, section))) {
+		snprintf(err, errlen, "dax: size and addr must be multiples of the %llu MiB section and of align "
+			 "(or 2 MiB subsections in a hole of a boot section)",
+			 (unsigned long long)(section >> 20));
+		return -EINVAL;
+	}
+	if (early && (size % align || addr % align)) {
+		snprintf(err, errlen, "dax: size and addr must be multiples of align");
 		return -EINVAL;
 	}
 	first = pfn_to_section_nr(g, addr >> g->page_shift);
-	nsec = size / section;
-	for (uint64_t s = first; s < first + nsec; s++) {
+	nsec = DIV_ROUND_UP(size, section);
+	for (uint64_t s = first; !early && s < first + nsec; s++) {
 		if (s >= m->nr_sections || m->mem_section[s].flags) {
 			snprintf(err, errlen, "dax: [%#llx, %#llx) overlaps memory or lies beyond 64 TiB",
 				 (unsigned long long)addr, (unsigned long long)(addr + size));
@@ -225,9 +297,15 @@ int dax_create(struct machine *m, uint64_t size, uint64_t align, int nid,
 	d->nr = size >> g->page_shift;
 	d->order = ilog2_u64(align) - g->page_shift;
 	d->nid = nid;
-	d->altmap = memmap_on_device;
-	d->altmap_pages = memmap_on_device ? DIV_ROUND_UP(d->nr * g->struct_page_size, g->page_size) : 0;
-	for (uint64_t s = first; s < first + nsec; s++)
+	d->early = early;
+	d->altmap = memmap_on_device && !early;
+	d->altmap_pages = d->altmap ? DIV_ROUND_UP(d->nr * g->struct_page_size, g->page_size) : 0;
+	d->pageblock_mt = calloc(MAX(d->nr >> MIN(9u, g->max_order), 1), 1);
+	if (!d->pageblock_mt) {
+		snprintf(err, errlen, "host out of memory");
+		return -ENOMEM;
+	}
+	for (uint64_t s = first; !early && s < first + nsec; s++)
 		m->mem_section[s] = (struct mem_section){
 			.flags = SECTION_MARKED_PRESENT | SECTION_IS_DEVICE,
 			.nid = (int8_t)nid,
@@ -241,12 +319,13 @@ int dax_create(struct machine *m, uint64_t size, uint64_t align, int nid,
 		vmemmap_depopulate(m, d->start, d->nr);
 		for (uint64_t s = first; s < first + nsec; s++)
 			memset(&m->mem_section[s], 0, sizeof(m->mem_section[s]));
+		free(d->pageblock_mt);
 		m->nr_dax--;
 		device_zone_span(m, nid);
 		snprintf(err, errlen, "out of memory for the memmap: no device created");
 		return ret;
 	}
-	for (uint64_t s = first; s < first + nsec; s++) {
+	for (uint64_t s = first; !early && s < first + nsec; s++) {
 		struct mem_section *ms = &m->mem_section[s];
 		ms->flags |= SECTION_HAS_MEM_MAP;
 		ms->memmap_pages = (uint32_t)dax_section_memmap_pages(m, d, s);
@@ -270,12 +349,14 @@ int dax_destroy(struct machine *m, const char *name, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	first = pfn_to_section_nr(g, d->start);
-	vmemmap_depopulate(m, d->start, d->nr);
-	for (uint64_t s = first; s < first + (d->nr >> (g->section_shift - g->page_shift)); s++) {
+	if (!d->early)
+		vmemmap_depopulate(m, d->start, d->nr);
+	for (uint64_t s = first; !d->early && s < first + (d->nr >> (g->section_shift - g->page_shift)); s++) {
 		m->stat.nr_memmap_pages -= m->mem_section[s].memmap_pages;
 		memset(&m->mem_section[s], 0, sizeof(m->mem_section[s]));
 	}
 	nid = d->nid;
+	free(d->pageblock_mt);
 	*d = m->dax[--m->nr_dax];
 	device_zone_span(m, nid);
 	return 0;

@@ -64,6 +64,19 @@ static int64_t get_rcu(struct machine *m) { return (int64_t)m->stat.nr_synchroni
 static int64_t get_shared_tails(struct machine *m) { return (int64_t)m->stat.nr_shared_tail_pages; }
 static int64_t get_static_key(struct machine *m) { return m->hugetlb_optimize_vmemmap_key; }
 static int64_t get_hvo_enabled(struct machine *m) { return m->vmemmap_optimize_enabled; }
+static int64_t device_pageblocks(struct machine *m, bool movable_only)
+{
+	int64_t n = 0;
+	for (unsigned i = 0; i < m->nr_dax; i++) {
+		uint64_t nr = m->dax[i].nr >> MIN(9u, m->geo.max_order);
+		for (uint64_t k = 0; k < nr; k++)
+			n += !movable_only || m->dax[i].pageblock_mt[k] == MIGRATE_MOVABLE;
+	}
+	return n;
+}
+
+static int64_t get_dev_pb(struct machine *m) { return device_pageblocks(m, false); }
+static int64_t get_dev_pb_movable(struct machine *m) { return device_pageblocks(m, true); }
 static int64_t get_bad(struct machine *m) { return (int64_t)m->stat.nr_bad_pages; }
 static int64_t get_leaked(struct machine *m) { return (int64_t)m->stat.nr_leaked_pages; }
 static int64_t get_backed(struct machine *m) { return (int64_t)m->frames.host.nr_in_use; }
@@ -112,6 +125,8 @@ const struct counter_desc counter_table[] = {
 	{ "hugetlb_optimize_vmemmap_key", CG_HVO, "", get_static_key, "legacy static key count" },
 	{ "memmap_init_pages", CG_HVO, "", get_memmap_init, "struct pages memmap_init wrote" },
 	{ "mmu_faults", CG_HVO, "", get_faults, "RO writes, unmapped or stale accesses" },
+	{ "device_pageblocks", CG_HVO, "", get_dev_pb, "pageblocks of device DAX ranges" },
+	{ "device_pageblocks_movable", CG_HVO, "", get_dev_pb_movable, "of which MIGRATE_MOVABLE" },
 	{ "nr_bad_pages", CG_HVO, "", get_bad, "struct pages rejected by the free path (Bad page state)" },
 	{ "nr_leaked_pages", CG_HVO, "pages", get_leaked, "pages the kernel leaked because of them" },
 	{ "host_backed_frames", CG_HVO, "pages", get_backed, "frames with host bytes" },
