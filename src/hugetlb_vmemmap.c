@@ -314,7 +314,8 @@ static int legacy_restore_pte(struct machine *m, uint64_t *pte, vaddr_t addr,
 	copy_frame(m, page, w->reuse_page);
 	to = frame_contents(m, page);
 	if (!(m->variant & VARIANT_SKIP_RESET)) {
-		unsigned r = NR_RESET_STRUCT_PAGE;
+		/* 3 before 274fe92de2c4 moved the count to cover page[3] */
+		unsigned r = kernel_pre_2026_fixes(m) ? NR_RESET_STRUCT_PAGE - 1 : NR_RESET_STRUCT_PAGE;
 		BUG_ON(2 * r > g->spp);
 		memcpy(to, to + r * g->struct_page_size, r * g->struct_page_size);
 	}

@@ -30,9 +30,11 @@ enum hvo_design {
  *   legacy-6.12.115  restore copies the head page without resetting its
  *                    first struct pages (Debian 6.12.115-117's backport of
  *                    the vmemmap_walk refactor): freed pages leak;
- *   legacy-6.12.0    6.12 before the 2026 fix series "mm: Fix vmemmap
- *                    optimization accounting and initialization" reached
- *                    it: its accounting and ZONE_DEVICE init bugs.
+ *   legacy-6.12.0    6.12.0 as released: restore resets 3 struct pages,
+ *                    not 4 (274fe92de2c4 came later), and none of the
+ *                    2026 series "mm: Fix vmemmap optimization accounting
+ *                    and initialization": its accounting and ZONE_DEVICE
+ *                    init bugs.
  * Plain legacy is Linux 6.12.113 as the QEMU oracle measured it, with that
  * series (its DAX accounting matches the fixed code).
  */
