@@ -631,8 +631,8 @@ static void shrink_pool(struct machine *m, struct hstate *h, uint64_t count, int
 	free(list.v);
 }
 
-int hugetlb_set_nr(struct machine *m, uint64_t size, uint64_t count, int nid,
-		   char *err, size_t errlen)
+static int __hugetlb_set_nr(struct machine *m, uint64_t size, uint64_t count, int nid,
+			    char *err, size_t errlen)
 {
 	struct hstate *h = size_to_hstate(m, size);
 	uint64_t have;
@@ -655,6 +655,23 @@ int hugetlb_set_nr(struct machine *m, uint64_t size, uint64_t count, int nid,
 		shrink_pool(m, h, count, nid);
 	h->max_huge_pages = h->nr_huge_pages - h->surplus_huge_pages;
 	return 0;
+}
+
+/*
+ * Pool resizes may come from several threads (one per node, say); they
+ * are serialized by the machine's resize lock, as the kernel serializes
+ * resizes of one size with h->resize_lock.  (The kernel lets resizes of
+ * different sizes overlap; here they take turns too.)
+ */
+int hugetlb_set_nr(struct machine *m, uint64_t size, uint64_t count, int nid,
+		   char *err, size_t errlen)
+{
+	int ret;
+
+	pthread_mutex_lock(&m->resize_lock);
+	ret = __hugetlb_set_nr(m, size, count, nid, err, errlen);
+	pthread_mutex_unlock(&m->resize_lock);
+	return ret;
 }
 
 /* ---- boot ---- */

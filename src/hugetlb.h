@@ -48,6 +48,7 @@ int hugetlb_late_init(struct machine *m, char *err, size_t errlen);
  * Set the pool of @size to @count pages (on @nid only when not
  * NUMA_NO_NODE), like writing nr_hugepages.  Growing stops quietly when
  * memory runs out, as in the kernel; only bad arguments are errors.
+ * Thread-safe: concurrent calls are serialized by the resize lock.
  */
 int hugetlb_set_nr(struct machine *m, uint64_t size, uint64_t count, int nid,
 		   char *err, size_t errlen);

@@ -286,14 +286,17 @@ struct machine *machine_create(const struct machine_config *cfg, char *err,
 	}
 	m->cfg = *cfg;
 	pthread_mutex_init(&m->lock, NULL);
+	pthread_mutex_init(&m->resize_lock, NULL);
 	if (geometry_init(&m->geo, cfg->page_size, cfg->struct_page, cfg->arm64)) {
 		snprintf(err, errlen, "page_size must be 4K, 16K or 64K and struct_page 56, 64, 72 or 80");
 		pthread_mutex_destroy(&m->lock);
+		pthread_mutex_destroy(&m->resize_lock);
 		free(m);
 		return NULL;
 	}
 	if (validate_config(cfg, err, errlen)) {
 		pthread_mutex_destroy(&m->lock);
+		pthread_mutex_destroy(&m->resize_lock);
 		free(m);
 		return NULL;
 	}
@@ -350,6 +353,7 @@ void machine_destroy(struct machine *m)
 		free(m->dax[i].pageblock_mt);
 	free(m->log.buf);
 	pthread_mutex_destroy(&m->lock);
+	pthread_mutex_destroy(&m->resize_lock);
 	free(m);
 }
 

@@ -159,6 +159,7 @@ struct machine {
 	struct huge_bootmem_page *bootmem_pages; /* gigantic pages from memblock */
 	uint64_t nr_bootmem_pages;
 	pthread_mutex_t lock;              /* zone->lock: allocator, frame store */
+	pthread_mutex_t resize_lock;       /* serializes pool resizes (h->resize_lock) */
 	/* Test seam: called between a shared tail's allocation and its cmpxchg. */
 	void (*before_tail_publish)(struct machine *m, struct zone *z, unsigned order);
 	void *test_data;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "hugetlb.h"
 #include "hugetlb_vmemmap.h"
 #include "machine.h"
 
@@ -92,6 +93,74 @@ static int one_race(struct machine *m, struct zone *zone, unsigned order)
 	return 0;
 }
 
+struct pool_job {
+	struct machine *m;
+	uint64_t size;
+	int nid;
+	uint64_t counts[4];
+	int ret;
+};
+
+/* A node's pool grows and shrinks in steps, while other threads do the same. */
+static void *pool_worker(void *arg)
+{
+	struct pool_job *j = arg;
+	char err[128];
+
+	for (unsigned i = 0; i < ARRAY_SIZE(j->counts) && !j->ret; i++)
+		j->ret = hugetlb_set_nr(j->m, j->size, j->counts[i], j->nid, err, sizeof(err));
+	return NULL;
+}
+
+/*
+ * Pool operations on different nodes and sizes from separate threads: every
+ * design ends with the pools each thread asked for last, and every
+ * invariant holds.
+ */
+static int pool_threads(enum hvo_design d)
+{
+	struct machine_config cfg;
+	struct check_report *rep = malloc(sizeof(*rep));
+	struct boot_params bp;
+	char err[256];
+	struct machine *m;
+	pthread_t t[3];
+	struct pool_job j[3];
+	int bad = 0;
+
+	machine_config_default(&cfg);
+	cfg.mem_bytes = 8ULL << 30;
+	cfg.nr_nodes = 2;
+	m = machine_create(&cfg, err, sizeof(err));
+	boot_params_init(&bp);
+	bp.hugetlb_free_vmemmap = 1;
+	if (!m || hugetlb_apply_boot_params(m, &bp, err, sizeof(err)) ||
+	    machine_boot(m, err, sizeof(err)) || hugetlb_late_init(m, err, sizeof(err))) {
+		fprintf(stderr, "boot: %s\n", err);
+		exit(1);
+	}
+	m->design = d;
+	j[0] = (struct pool_job){ m, 2 * SZ_1M, 0, { 300, 100, 400, 250 }, 0 };
+	j[1] = (struct pool_job){ m, 2 * SZ_1M, 1, { 200, 500, 50, 120 }, 0 };
+	j[2] = (struct pool_job){ m, SZ_1G, 1, { 1, 0, 2, 1 }, 0 };
+	for (int i = 0; i < 3; i++)
+		pthread_create(&t[i], NULL, pool_worker, &j[i]);
+	for (int i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	for (int i = 0; i < 3; i++)
+		bad |= j[i].ret != 0;
+	bad |= size_to_hstate(m, 2 * SZ_1M)->nr_huge_pages_node[0] != 250;
+	bad |= size_to_hstate(m, 2 * SZ_1M)->nr_huge_pages_node[1] != 120;
+	bad |= size_to_hstate(m, SZ_1G)->nr_huge_pages_node[1] != 1;
+	if (mm_check(m, rep)) {
+		check_report_print(rep, stderr);
+		bad = 1;
+	}
+	free(rep);
+	machine_destroy(m);
+	return bad;
+}
+
 int main(void)
 {
 	unsigned passed = 0, failed = 0;
@@ -131,6 +200,12 @@ int main(void)
 	printf("%s %d - losers of the compare-and-swap freed their copies (%llu races lost)\n",
 	       lost ? "ok" : "not ok", NR_MACHINES + 1, (unsigned long long)lost);
 	lost ? passed++ : failed++;
+	for (int d = 0; d < NR_DESIGNS; d++) {
+		int bad = pool_threads((enum hvo_design)d);
+		printf("%s %d - pool operations on two nodes from three threads, %s\n",
+		       bad ? "not ok" : "ok", NR_MACHINES + 2 + d, design_name((enum hvo_design)d));
+		bad ? failed++ : passed++;
+	}
 	printf("%u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
