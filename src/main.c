@@ -8,11 +8,13 @@
 #include "fault.h"
 #include "scenario.h"
 #include "sweep.h"
+#include "vmstat.h"
 
 static const char usage[] =
 	"usage: hvo run [--json] [--check] [FILE | -]\n"
 	"       hvo sweep [--transient | --persistent] [--site NAME].. [--min-order K]\n"
 	"                 [--max-runs N] [-v] FILE\n"
+	"       hvo compare FILE\n"
 	"       hvo help\n"
 	"\n"
 	"Simulates Linux's HugeTLB Vmemmap Optimization (HVO) on a simulated\n"
@@ -46,6 +48,9 @@ static const char usage[] =
 	"options:\n"
 	"  --json    print one JSON object with every counter instead of text\n"
 	"  --check   run the invariant checker after every command\n"
+	"\n"
+	"hvo compare runs FILE once in each design (its own 'design' lines are\n"
+	"ignored) and prints the vmemmap counters side by side.\n"
 	"\n"
 	"hvo sweep runs FILE once to count allocations, then again failing\n"
 	"allocation N for every N (transient: only N; persistent: N and later;\n"
@@ -114,6 +119,59 @@ static int cmd_sweep(int argc, char **argv)
 	       (unsigned long long)res.injected, (unsigned long long)res.panics,
 	       (unsigned long long)res.violations);
 	return res.violations ? 1 : 0;
+}
+
+static const char *const compare_counters[] = {
+	"nr_memmap_boot_pages", "nr_memmap_pages", "vmemmap_pgtable_pages",
+	"nr_shared_tail_pages", "nr_vmemmap_optimized", "nr_free_pages", "MemTotal",
+	"HugePages_Total", "Hugetlb", "nr_synchronize_rcu", "nr_pte_writes",
+	"nr_tlb_flush_all", "memmap_init_pages", "mmu_faults",
+};
+
+static int cmd_compare(int argc, char **argv)
+{
+	const char *file = argc == 1 ? argv[0] : NULL;
+	int64_t val[NR_DESIGNS][ARRAY_SIZE(compare_counters)];
+	int status[NR_DESIGNS];
+	char *buf;
+	size_t len;
+	FILE *sink;
+
+	if (argc != 1 || argv[0][0] == '-' ) {
+		fprintf(stderr, "hvo compare: exactly one scenario FILE\n%s", usage);
+		return 2;
+	}
+	buf = load_scenario(&file, &len);
+	sink = fopen("/dev/null", "w");
+	if (!buf || !sink)
+		return 2;
+	for (int d = 0; d < NR_DESIGNS; d++) {
+		struct scenario sc;
+		scenario_init(&sc, file, sink, stderr);
+		sc.quiet = true;
+		sc.forced_design = d;
+		sc.design = (enum hvo_design)d;
+		status[d] = scenario_run_buffer(&sc, buf, len);
+		for (unsigned k = 0; k < ARRAY_SIZE(compare_counters); k++)
+			if (!sc.m || sc.m->phase != PHASE_RUNNING ||
+			    counter_get(sc.m, compare_counters[k], &val[d][k]))
+				val[d][k] = 0;
+		scenario_destroy(&sc);
+		if (status[d] == 2) {
+			free(buf);
+			fclose(sink);
+			return 2;
+		}
+	}
+	fclose(sink);
+	free(buf);
+	printf("%-24s %14s %14s %14s\n", "counter", "legacy", "shared-tail", "generic");
+	for (unsigned k = 0; k < ARRAY_SIZE(compare_counters); k++)
+		printf("%-24s %14lld %14lld %14lld\n", compare_counters[k], (long long)val[0][k],
+		       (long long)val[1][k], (long long)val[2][k]);
+	printf("%-24s %14s %14s %14s\n", "expects and checks", status[0] ? "FAILED" : "ok",
+	       status[1] ? "FAILED" : "ok", status[2] ? "FAILED" : "ok");
+	return status[0] || status[1] || status[2];
 }
 
 static char *read_all(FILE *f, size_t *len)
@@ -213,6 +271,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "sweep"))
 		return cmd_sweep(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "compare"))
+		return cmd_compare(argc - 2, argv + 2);
 	fprintf(stderr, "hvo: unknown command '%s'\n%s", argv[1], usage);
 	return 2;
 }

@@ -47,6 +47,7 @@ void scenario_init(struct scenario *sc, const char *file, FILE *out, FILE *err)
 	machine_config_default(&sc->cfg);
 	fault_attr_init(&sc->fault);
 	sc->design = DESIGN_GENERIC;
+	sc->forced_design = -1;
 	boot_params_init(&sc->bp);
 }
 
@@ -222,6 +223,8 @@ static int cmd_design(struct scenario *sc, int argc, char **argv, const char *re
 	if (need_unbooted(sc, "design"))
 		return -EINVAL;
 	/* Variants: see VARIANT_* in machine.h. */
+	if (sc->forced_design >= 0)
+		return 0;
 	if (argc != 2 || design_variant_parse(argv[1], &sc->design, &sc->variant))
 		return sc_error(sc, "design: expected legacy, legacy-6.12.115, legacy-6.12.0, shared-tail or generic");
 	return 0;

@@ -42,6 +42,7 @@ struct scenario {
 	bool quiet;             /* no summary line */
 	uint64_t max_mem_bytes; /* refuse larger machines (fuzzing); 0 = no cap */
 	bool sweeping;          /* fault sweep: failed expects are not failures */
+	int forced_design;      /* >= 0: ignore 'design' lines (hvo compare) */
 	struct fault_attr fault; /* given to the machine at boot (fault sweep) */
 	struct machine_config cfg;
 	bool have_machine;
