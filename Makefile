@@ -50,6 +50,10 @@ oracle: $(BUILD)/hvo
 oracle-quick: $(BUILD)/hvo
 	oracle/run-suite.sh --quick
 
+# The default scenario under valgrind (no sanitizers in this build).
+valgrind: $(BUILD)/hvo
+	valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=all $(BUILD)/hvo run >/dev/null
+
 run: $(BUILD)/hvo
 	$(BUILD)/hvo run
 
@@ -61,9 +65,10 @@ help:
 	@echo "make run      run the built-in default scenario and print its report"
 	@echo "make check    build with ASan+UBSan, run unit and scenario tests"
 	@echo "make bench    the benchmark table (BENCH_TIB=1 for a quick one)"
+	@echo "make valgrind the default scenario under valgrind"
 	@echo "make tsan     concurrency tests under ThreadSanitizer (use CC=clang)"
 	@echo "make oracle   compare with a real 6.12.113 kernel under QEMU (~2.5 min)"
 	@echo "make oracle-quick  the oracle's quick subset (~1 min)"
 	@echo "make clean    remove build/"
 
-.PHONY: all check tsan bench oracle oracle-quick run clean help
+.PHONY: all check tsan valgrind bench oracle oracle-quick run clean help
