@@ -25,6 +25,7 @@ static const char usage[] =
 	"          [struct_page=56|64|72|80] [movablecore=SIZE] [kernel_reserve=SIZE]\n"
 	"  cmdline LINUX KERNEL COMMAND LINE   hugepagesz= hugepages= default_hugepagesz=\n"
 	"                                     hugetlb_free_vmemmap= movablecore=\n"
+	"                                     memory_hotplug.memmap_on_memory=\n"
 	"  design legacy|shared-tail|generic  (default generic; variants:\n"
 	"                                     legacy-6.12.115 (restore without reset),\n"
 	"                                     legacy-6.12.0 (before the 2026 fixes))\n"
