@@ -190,14 +190,13 @@ static void row_pool(struct row *r, int design)
 /* 1 TiB of device DAX with its memmap in RAM: what each design keeps. */
 static void row_dax(struct row *r, int design, uint64_t align)
 {
-	char err[256], name[16], s[32];
+	char err[256], name[16];
 	struct machine *m = make_machine(40ULL << 30, "", (enum hvo_design)design, err, sizeof(err));
 	int64_t pgt0;
 	double t0;
 
 	snprintf(r->what, sizeof(r->what), "DAX 1 TiB, align %s",
 		 align == 4096 ? "4K" : align == SZ_1G ? "1G" : "2M");
-	(void)s;
 	if (!m || machine_boot(m, err, sizeof(err)) || hugetlb_late_init(m, err, sizeof(err))) {
 		snprintf(r->note, sizeof(r->note), "%s", err);
 		machine_destroy(m);

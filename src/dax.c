@@ -176,7 +176,6 @@ static void memmap_init_zone_device(struct machine *m, struct dax_dev *d)
 
 static int dax_populate(struct machine *m, struct dax_dev *d)
 {
-	const struct geometry *g = &m->geo;
 	struct zone *z = &m->nodes[d->nid].node_zones[ZONE_DEVICE];
 
 	if (d->early)
@@ -192,7 +191,6 @@ static int dax_populate(struct machine *m, struct dax_dev *d)
 		if (ret)
 			return ret;
 	}
-	(void)g;
 	return 0;
 }
 
