@@ -29,6 +29,24 @@ Kernel side, per command:
   hugepages SIZE N     -> /sys/kernel/mm/hugepages/hugepages-<kB>kB/nr_hugepages
   hugepages SIZE N node=K -> /sys/devices/system/node/nodeK/hugepages/.../nr_hugepages
   sysctl vm.X=V        -> /proc/sys/vm/X
+  hotplug add node=N size=S [addr=A]
+                       -> QMP object-add memory-backend-ram + device_add
+                          pc-dimm node=N [addr=A] (QEMU gets -m M,slots=,maxmem=
+                          and -qmp); the guest waits until the DIMM's memory
+                          blocks are online.  memmap_on_memory must be set on
+                          the cmdline (the kernel reads it at boot only)
+  hotplug remove addr=A size=S
+                       -> QMP device_del of the DIMM added there; the host
+                          waits for DEVICE_DELETED or a refusing ACPI _OST
+  dax create size=S align=4K|2M|1G addr=A [memmap=ram|device]
+                       -> QEMU -m MEM+S and memmap=S!A on the kernel cmdline
+                          (A must be the end of the simulator's RAM, one pmem
+                          range per scenario, single-node machines); before
+                          the first point the guest loads libnvdimm, nd_pmem,
+                          nd_e820, device_dax, dax_pmem and disables the raw
+                          namespace; then ndctl create-namespace -f -e NS
+                          -m devdax -a ALIGN --map=mem|dev
+  dax destroy NAME     -> ndctl disable-namespace NS
   design, check, show  -> simulator only, ignored on the kernel side
   fault, poke          -> refused: they have no kernel counterpart
 
@@ -49,8 +67,10 @@ import selectors
 import shlex
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -86,7 +106,12 @@ Comparison rules (kernel vs simulator, design forced to {design}):
           free memory.  The kernel also spends pages no counter shows: one
           PTE table per vmemmap PMD that HVO splits.  The simulator models
           those and reports them as vmemmap_pgtable_pages, so its free
-          memory already pays for them.
+          memory already pays for them.  {bhp} pages for a step that hot-adds
+          or hot-removes memory: the kernel also starts (and stops) kswapd
+          and kcompactd of a node that gets memory, allocates slab for the
+          memory block devices, and the reading awk's buffers grow with
+          /proc/zoneinfo (measured -121..+132).  {bdax} for a step that creates
+          or destroys a device DAX namespace (measured -44..0).
   shift   nr_memmap_pages and nr_memmap_boot_pages differ by opposite amounts,
           their sum is exact and MemTotal's delta differs by exactly 4 kB per
           boot page of the difference, and the difference appeared when pages
@@ -97,17 +122,24 @@ Comparison rules (kernel vs simulator, design forced to {design}):
           allocator returns varies from boot to boot on the real kernel (1 to
           19 of 512 in repeated runs), so this is reported, and counted as a
           pass unless --strict.
+  place   hot-add address: where QEMU put the DIMM (query-memory-devices)
+          must be the address the simulator used (addr=, or its default).
+  outcome a hotplug or dax command succeeds on both sides or fails on both
+          (the kernel refuses to eject memory that holds unmovable pages:
+          ACPI _OST status 0x82; the simulator: "is in use").
   kernel  the kernel must log no BUG, WARNING or Oops line after /init
           starts, except "BUG: Bad page state" exactly when the simulator's
           free path rejected struct pages too (nr_bad_pages > 0, design
           legacy-6.12.115); accept every write; and reach every point.
   info    absolute MemTotal, MemFree and free memory, the kernel's per-CPU
           list pages, the simulator's vmemmap_pgtable_pages: not judged.
-Exit status 1 if any exact, delta, bound or kernel rule fails."""
+Exit status 1 if any exact, delta, bound, place, outcome or kernel rule fails."""
 
 BOUND_2M = 32
 BOUND_FIRST = 48
 BOUND_1G = 64
+BOUND_HOTPLUG = 160
+BOUND_DAX = 64
 
 
 class ScenarioError(Exception):
@@ -129,6 +161,10 @@ def parse_size(text):
     if m.group(2):
         v <<= {"k": 10, "m": 20, "g": 30, "t": 40, "p": 50}[m.group(2)[0].lower()]
     return v
+
+
+def align_up(v, a):
+    return (v + a - 1) // a * a
 
 
 def tokenize(line):
@@ -178,6 +214,13 @@ class Plan:
         self.boot_line = None
         self.points = []
         self.notes = []
+        # memory hotplug: every DIMM ever plugged, the ones plugged now
+        self.dimms = []
+        self.present_dimms = {}
+        # pmem for device DAX: the one range (addr, size), and its live device
+        self.pmem = None
+        self.dax_seq = 0
+        self.live_dax = {}
         self._parse()
 
     def err(self, lineno, msg):
@@ -203,10 +246,15 @@ class Plan:
                     self.err(n, "boot before machine")
                 self.boot_line = n
                 last_point = self._new_point("boot", n, [], False)
-            elif cmd in ("hugepages", "sysctl"):
+            elif cmd in ("hugepages", "sysctl", "hotplug", "dax"):
                 if self.boot_line is None:
                     self.err(n, f"'{cmd}' before boot")
-                act = self._action(n, words)
+                if cmd == "hotplug":
+                    act = self._hotplug(n, words)
+                elif cmd == "dax":
+                    act = self._dax(n, words)
+                else:
+                    act = self._action(n, words)
                 pending.append(act)
                 if act["kind"] == "pool" and act["size"] >= 1 << 30:
                     big = True
@@ -325,6 +373,164 @@ class Plan:
                 "path": "/proc/sys/vm/" + name[3:], "value": value,
                 "text": " ".join(words)}
 
+    # -- memory hotplug and device DAX
+
+    def nr_nodes(self):
+        return len(self.node_sizes) if self.node_sizes else 1
+
+    def ram_below_4g(self):
+        """QEMU pc puts 3 GiB below 4 GiB when the guest has 3.5 GiB or more,
+        else all of it (src/machine.c qemu_pc_ranges does the same)."""
+        return 3 << 30 if self.mem >= 0xe0000000 else self.mem
+
+    def ram_end(self):
+        """The end of the simulator's RAM (its max_pfn): the top 128 KiB of
+        low RAM are SeaBIOS's when there is no RAM above 4 GiB."""
+        below = self.ram_below_4g()
+        if self.mem > below:
+            return (4 << 30) + self.mem - below
+        return below - (128 << 10)
+
+    def sim_default_addr(self):
+        """hotplug_default_addr() of src/memory_hotplug.c: the 1 GiB-aligned
+        end of the highest present section (RAM, hot-added memory, DAX)."""
+        end = self.ram_end()
+        for a, sz in list(self.present_dimms.values()) + [(d["addr"], d["size"]) for d in self.live_dax.values()]:
+            end = max(end, a + sz)
+        return align_up(end, 1 << 30)
+
+    def qemu_device_base(self):
+        """Where QEMU 7.2's pc machine starts its device memory region, the
+        home of pc-dimms: the 1 GiB-aligned end of RAM above 4 GiB (the pmem
+        range is RAM to QEMU)."""
+        above = max(0, self.qemu_mem() - self.ram_below_4g())
+        return align_up((4 << 30) + above, 1 << 30)
+
+    def qemu_mem(self):
+        return self.mem + (self.pmem[1] if self.pmem else 0)
+
+    def cmdline_mom(self):
+        m = None
+        for m in re.finditer(r"(?:^|\s)memory_hotplug\.memmap_on_memory=(\S+)", self.cmdline):
+            pass
+        if not m:
+            return False
+        return m.group(1).lower() in ("1", "y", "yes", "on", "true", "force")
+
+    def _hotplug(self, n, words):
+        usage = "hotplug: expected 'add node=N size=S [addr=A] [memmap_on_memory[=0|1]]' or 'remove addr=A size=S'"
+        if len(words) < 2 or words[1] not in ("add", "remove"):
+            self.err(n, usage)
+        add = words[1] == "add"
+        size = addr = None
+        node = 0
+        mom = None
+        for w in words[2:]:
+            k, eq, v = w.partition("=")
+            try:
+                if k == "size" and eq:
+                    size = parse_size(v)
+                elif k == "addr" and eq:
+                    addr = parse_size(v)
+                elif add and k == "node" and eq:
+                    node = int(v, 0)
+                elif add and k == "memmap_on_memory":
+                    mom = True if not eq else v.lower() in ("1", "y", "yes", "on", "true")
+                else:
+                    self.err(n, f"hotplug {words[1]}: bad argument '{w}'")
+            except ValueError:
+                self.err(n, f"hotplug {words[1]}: bad argument '{w}'")
+        if not size:
+            self.err(n, f"hotplug {words[1]}: size=S is required")
+        if size % (128 << 20):
+            self.err(n, "hotplug: QEMU plugs DIMMs of whole 128 MiB memory blocks: size must be a multiple of 128M")
+        text = " ".join(words)
+        if add:
+            if node >= self.nr_nodes():
+                self.err(n, f"hotplug add: node {node} does not exist")
+            if mom is not None and mom != self.cmdline_mom():
+                self.err(n, "hotplug add: the kernel reads memory_hotplug.memmap_on_memory once, at boot: "
+                            "set it with 'cmdline memory_hotplug.memmap_on_memory=0|1' instead of per add")
+            sim_addr = addr if addr is not None else self.sim_default_addr()
+            d = {"line": n, "kind": "hotplug-add", "size": size, "node": node, "addr": addr,
+                 "sim_addr": sim_addr, "dimm": f"dimm{n}", "backend": f"hpmem{n}", "text": text}
+            self.dimms.append(d)
+            self.present_dimms[d["dimm"]] = (sim_addr, size)
+            return d
+        if addr is None:
+            self.err(n, "hotplug remove: addr=A is required")
+        for dimm, (a, sz) in self.present_dimms.items():
+            if (a, sz) == (addr, size):
+                del self.present_dimms[dimm]
+                return {"line": n, "kind": "hotplug-remove", "size": size, "addr": addr,
+                        "dimm": dimm, "text": text}
+        self.err(n, "hotplug remove: QEMU unplugs whole DIMMs: addr= and size= must be those of a "
+                    "DIMM added earlier and still present")
+
+    def _dax(self, n, words):
+        text = " ".join(words)
+        if len(words) == 3 and words[1] == "destroy":
+            d = self.live_dax.pop(words[2], None)
+            if d is None:
+                self.err(n, f"dax destroy: no live device '{words[2]}' (devices are named dax0, dax1, ... "
+                            "in the order they are created)")
+            return {"line": n, "kind": "dax-destroy", "size": 0, "name": words[2],
+                    "addr": d["addr"], "text": text}
+        if len(words) < 2 or words[1] != "create":
+            self.err(n, "dax: expected 'create size=S align=4K|2M|1G [node=N] [memmap=ram|device] [addr=A]' "
+                        "or 'destroy NAME'")
+        size = align = addr = None
+        node = 0
+        onmem = "mem"
+        for w in words[2:]:
+            k, eq, v = w.partition("=")
+            try:
+                if k == "size" and eq:
+                    size = parse_size(v)
+                elif k == "align" and eq:
+                    align = parse_size(v)
+                elif k == "addr" and eq:
+                    addr = parse_size(v)
+                elif k == "node" and eq:
+                    node = int(v, 0)
+                elif w in ("memmap=ram", "memmap=device"):
+                    onmem = "mem" if w == "memmap=ram" else "dev"
+                else:
+                    self.err(n, f"dax create: bad argument '{w}'")
+            except ValueError:
+                self.err(n, f"dax create: bad argument '{w}'")
+        if not size or not align:
+            self.err(n, "dax create: size=S and align=A are required")
+        if align not in (4 << 10, 2 << 20, 1 << 30):
+            self.err(n, "dax create: align must be 4K, 2M or 1G")
+        if self.node_sizes:
+            self.err(n, "dax create: the pmem range is RAM of the last NUMA node to QEMU: "
+                        "the oracle runs dax scenarios on single-node machines only")
+        if node != 0:
+            self.err(n, "dax create: the pmem range belongs to node 0 on a single-node machine")
+        if addr is None:
+            self.err(n, "dax create: give addr=: the kernel's pmem range is fixed at boot (memmap=SIZE!ADDR)")
+        if self.mem < 0xe0000000:
+            self.err(n, "dax create: the oracle carves pmem out of RAM above 4 GiB: the machine needs mem >= 3.5G")
+        if self.pmem is None:
+            if addr != self.ram_end():
+                self.err(n, f"dax create: the pmem range must start where the simulator's RAM ends "
+                            f"({self.ram_end() >> 20}M), where QEMU's RAM goes on to back it")
+            if addr % (128 << 20) or size % (128 << 20):
+                self.err(n, "dax create: addr and size must be multiples of 128M (one memory section)")
+            self.pmem = (addr, size)
+        elif self.pmem != (addr, size):
+            self.err(n, "dax create: the oracle sets up one pmem range (memmap=SIZE!ADDR): every dax create "
+                        "must use the same addr= and size=")
+        if self.live_dax:
+            self.err(n, "dax create: the pmem range holds one device at a time: destroy the last one first")
+        name = f"dax{self.dax_seq}"
+        self.dax_seq += 1
+        d = {"line": n, "kind": "dax-create", "size": size, "align": align, "addr": addr,
+             "map": onmem, "name": name, "text": text}
+        self.live_dax[name] = d
+        return d
+
     def default_hugepage_size(self):
         m = re.search(r"(?:^|\s)default_hugepagesz=(\S+)", self.cmdline)
         try:
@@ -334,18 +540,34 @@ class Plan:
 
     # -- the kernel side
 
-    def qemu_args(self, kernel_image, initrd, smp):
-        mib = self.mem >> 20
+    def qemu_memory(self):
+        """The -m argument: RAM plus the pmem range (memmap=S!A turns the
+        top of it into pmem); with hotplug, DIMM slots and the room for them."""
+        m = f"{self.qemu_mem() >> 20}M"
+        if self.dimms:
+            base = self.qemu_device_base()
+            room = sum(d["size"] for d in self.dimms)
+            for d in self.dimms:
+                if d["addr"] is not None:
+                    room = max(room, d["addr"] + d["size"] - base)
+            m += f",slots={min(max(len(self.dimms), 1), 32)},maxmem={(self.qemu_mem() + align_up(room, 1 << 30)) >> 20}M"
+        return m
+
+    def qemu_args(self, kernel_image, initrd, smp, qmp=None):
         args = ["qemu-system-x86_64", "-accel", "tcg,thread=multi", "-cpu", "max",
-                "-smp", str(smp), "-m", f"{mib}M",
+                "-smp", str(smp), "-m", self.qemu_memory(),
                 "-display", "none", "-serial", "stdio", "-monitor", "none",
                 "-nic", "none", "-no-reboot",
                 "-kernel", kernel_image, "-initrd", initrd,
                 "-append", self.kernel_cmdline()]
+        if qmp:
+            args += ["-qmp", f"unix:{qmp},server=on,wait=off"]
         if self.node_sizes:
             for i, s in enumerate(self.node_sizes):
-                args += ["-object", f"memory-backend-ram,id=ram-node{i},size={s >> 20}M"]
-                node = f"node,nodeid={i},memdev=ram-node{i}"
+                node = f"node,nodeid={i}"
+                if s:               # a memoryless node has no backend
+                    args += ["-object", f"memory-backend-ram,id=ram-node{i},size={s >> 20}M"]
+                    node += f",memdev=ram-node{i}"
                 if i == 0:
                     node += f",cpus=0-{smp - 1}"
                 args += ["-numa", node]
@@ -357,13 +579,44 @@ class Plan:
             parts.append(self.cmdline)
         if self.movablecore and not re.search(r"(^|\s)movablecore=", self.cmdline):
             parts.append(f"movablecore={self.movablecore >> 20}M")
+        if self.pmem:
+            parts.append(f"memmap={self.pmem[1] >> 20}M!{self.pmem[0] >> 20}M")
         return " ".join(parts)
 
-    def guest_init(self):
-        out = [GUEST_PRELUDE.replace("@SCENARIO@", os.path.basename(self.path))]
+    def needs_host(self):
+        """Scenario commands the host carries out (QMP), answering the guest
+        on its console."""
+        return bool(self.dimms)
+
+    def action_by_line(self, line):
         for p in self.points:
             for a in p.actions:
-                out.append(f"act {a['line']} {shlex.quote(a['path'])} {shlex.quote(a['value'])}")
+                if a["line"] == line:
+                    return a
+        return None
+
+    def guest_init(self, modules=()):
+        out = [GUEST_PRELUDE.replace("@SCENARIO@", os.path.basename(self.path))]
+        if self.needs_host() or self.pmem:
+            out.append(GUEST_HOTPLUG_DAX)
+        if self.needs_host():
+            out.append("stty -echo 2>/dev/null    # the host's answers come in on the console")
+        if self.pmem:
+            out.append(f"pmem_setup {self.pmem[0]:#x} {shlex.quote(' '.join(modules))}")
+        for p in self.points:
+            for a in p.actions:
+                k = a["kind"]
+                if k == "hotplug-add":
+                    out.append(f"hp_add {a['line']} {a['size']}")
+                elif k == "hotplug-remove":
+                    out.append(f"hp_remove {a['line']} {a['addr']:#x} {a['size']}")
+                elif k == "dax-create":
+                    al = {4 << 10: "4K", 2 << 20: "2M", 1 << 30: "1G"}[a["align"]]
+                    out.append(f"dax_create {a['line']} {a['addr']:#x} {al} {a['map']}")
+                elif k == "dax-destroy":
+                    out.append(f"dax_destroy {a['line']} {a['addr']:#x}")
+                else:
+                    out.append(f"act {a['line']} {shlex.quote(a['path'])} {shlex.quote(a['value'])}")
             if p.idx == 0:
                 out.append("settle")
             out.append(f"point {p.idx}")
@@ -496,6 +749,115 @@ point() {
 }
 """
 
+# Shell functions for hotplug and DAX, added to /init when the scenario uses them.
+GUEST_HOTPLUG_DAX = r"""
+note() { echo "@@NOTE $*"; }
+memmap_now() { awk '$1 == "nr_memmap_pages" { print $2 }' /proc/vmstat; }
+
+# blocks ADDR SIZE online|gone SECS: wait until every memory block of the
+# range is online, or until none is left; status 1 on time out.
+blocks() {
+	read bs < /sys/devices/system/memory/block_size_bytes
+	bs=$((0x$bs)); first=$(($1 / bs)); n=$(($2 / bs)); i=0
+	while :; do
+		ok=1; j=0
+		while [ $j -lt $n ]; do
+			f=/sys/devices/system/memory/memory$((first + j))/state
+			if [ $3 = online ]; then
+				s=; [ -r $f ] && read s < $f
+				[ "$s" = online ] || { ok=0; break; }
+			elif [ -e $f ]; then
+				ok=0; break
+			fi
+			j=$((j + 1))
+		done
+		[ $ok = 1 ] && return 0
+		i=$((i + 1)); [ $i -gt $(($4 * 10)) ] && return 1
+		usleep 100000
+	done
+}
+
+# hp_add LINE SIZE: the host plugs a pc-dimm through QMP and answers
+# "ok ADDR"; the kernel adds and (auto-)onlines its blocks.
+hp_add() {
+	t0=$(up)
+	echo "@@HOST $1"
+	read -r ans addr rest
+	rc=1
+	if [ "$ans" = ok ] && blocks $addr $2 online 120; then rc=0; fi
+	t1=$(up)
+	sleep 1
+	echo "@@ACT $1 rc=$rc t0=$t0 t1=$t1 now=${addr:-?} host=$ans"
+}
+
+# hp_remove LINE ADDR SIZE: the host asks QEMU to unplug the DIMM and answers
+# "ok" once QEMU has deleted it, or "fail WHY" if the kernel refused the eject.
+hp_remove() {
+	t0=$(up)
+	echo "@@HOST $1"
+	read -r ans rest
+	rc=1
+	if [ "$ans" = ok ] && blocks $2 $3 gone 60; then rc=0; fi
+	t1=$(up)
+	sleep 1
+	echo "@@ACT $1 rc=$rc t0=$t0 t1=$t1 now=$ans host=$ans${rest:+:$rest}"
+}
+
+ndctl() { LD_LIBRARY_PATH=/lib/x86_64-linux-gnu /usr/bin/ndctl "$@"; }
+
+# ns_at ADDR: the namespace whose range starts at ADDR
+ns_at() {
+	for d in /sys/bus/nd/devices/namespace*; do
+		[ -r $d/resource ] || continue
+		read r < $d/resource
+		[ $((r)) = $(($1)) ] && { echo ${d##*/}; return 0; }
+	done
+	return 1
+}
+
+# pmem_setup ADDR MODULES: load libnvdimm and friends; the e820 pmem range
+# shows up as a raw namespace, which maps a memmap in RAM (nr_memmap_pages +
+# size/64); disable it, so the first point is the simulator's: no pmem.
+pmem_setup() {
+	for m in $2; do
+		insmod /lib/modules/$m.ko || note "insmod $m failed"
+	done
+	i=0
+	until ns=$(ns_at $1) && [ -e /sys/bus/nd/devices/$ns/driver ]; do
+		i=$((i + 1)); [ $i -gt 200 ] && { note "pmem no namespace at $1"; return 1; }
+		usleep 100000
+	done
+	note "pmem raw $ns memmap=$(memmap_now)"
+	ndctl disable-namespace $ns 2>&1 | sed 's/^/@@NDCTL /'
+	note "pmem disabled $ns memmap=$(memmap_now)"
+}
+
+# dax_create LINE ADDR ALIGN MAP: the namespace at ADDR becomes device DAX
+dax_create() {
+	t0=$(up)
+	ns=$(ns_at $2)
+	ndctl create-namespace -f -e $ns -m devdax -a $3 --map=$4 > /tmp/ndctl.out 2>&1
+	rc=$?
+	t1=$(up)
+	sed 's/^/@@NDCTL /' /tmp/ndctl.out
+	for f in /sys/bus/dax/devices/dax*/size /sys/bus/dax/devices/dax*/align; do
+		[ -r $f ] && note "$f=$(cat $f)"
+	done
+	echo "@@ACT $1 rc=$rc t0=$t0 t1=$t1 now=$ns"
+}
+
+# dax_destroy LINE ADDR: disable the namespace (and so its DAX device)
+dax_destroy() {
+	t0=$(up)
+	ns=$(ns_at $2)
+	ndctl disable-namespace $ns > /tmp/ndctl.out 2>&1
+	rc=$?
+	t1=$(up)
+	sed 's/^/@@NDCTL /' /tmp/ndctl.out
+	echo "@@ACT $1 rc=$rc t0=$t0 t1=$t1 now=$ns"
+}
+"""
+
 GUEST_EPILOGUE = r"""
 echo "@@BOOTLOG_BEGIN"
 dmesg | head -n "$kmsg_at_init" | grep -E 'Command line|Memory:|HugeTLB|hugetlb|vmemmap'
@@ -522,7 +884,62 @@ def kernel_image(version):
     return os.path.join(boot, images[0])
 
 
-def build_initrd(plan, workdir):
+# Kernel modules for the e820 pmem range and device DAX, loaded in this order
+# (dependencies first; `modinfo -F depends` decides, these are the targets).
+PMEM_MODULES = ["nd_e820", "nd_pmem", "device_dax", "dax_pmem"]
+
+
+def module_files(version):
+    """name -> .ko file of the unpacked kernel package."""
+    top = os.path.join(CACHE, f"kernel-{version}", "lib", "modules")
+    files = {}
+    for dirpath, _, names in os.walk(top):
+        for f in names:
+            m = re.fullmatch(r"(.+)\.ko(\.xz|\.zst|\.gz)?", f)
+            if m:
+                files[m.group(1).replace("-", "_")] = os.path.join(dirpath, f)
+    return files
+
+
+def add_pmem_tools(root, version):
+    """Put ndctl (oracle/cache/ndctl, from setup.sh) and the pmem and DAX
+    modules of this very kernel into the initramfs tree at @root.  Returns
+    the module names in load order."""
+    tree = os.path.join(CACHE, "ndctl")
+    if not os.path.exists(os.path.join(tree, "usr", "bin", "ndctl")):
+        raise HarnessError(f"no ndctl in {tree}: run oracle/setup.sh")
+    shutil.copytree(tree, root, symlinks=True, dirs_exist_ok=True)
+    files = module_files(version)
+    order = []
+
+    def visit(name, depth=0):
+        if name in order:
+            return
+        if name not in files or depth > 16:
+            raise HarnessError(f"kernel {version} has no module {name}")
+        r = subprocess.run(["modinfo", "-F", "depends", files[name]], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+        if r.returncode:
+            raise HarnessError(f"modinfo {files[name]}: {r.stderr.strip()}")
+        for dep in filter(None, r.stdout.strip().split(",")):
+            visit(dep.replace("-", "_"), depth + 1)
+        order.append(name)
+
+    for name in PMEM_MODULES:
+        visit(name)
+    mdir = os.path.join(root, "lib", "modules")
+    os.makedirs(mdir, exist_ok=True)
+    for name in order:
+        src = files[name]
+        unpack = {".xz": ["xz", "-dc"], ".zst": ["zstd", "-dcq"], ".gz": ["gzip", "-dc"]}.get(
+            os.path.splitext(src)[1], ["cat"])
+        with open(os.path.join(mdir, name + ".ko"), "wb") as out:
+            if subprocess.run(unpack + [src], stdout=out).returncode:
+                raise HarnessError(f"cannot unpack {src}")
+    return order
+
+
+def build_initrd(plan, workdir, version):
     root = os.path.join(workdir, "root")
     shutil.rmtree(root, ignore_errors=True)
     os.makedirs(os.path.join(root, "bin"))
@@ -530,7 +947,10 @@ def build_initrd(plan, workdir):
     if not os.path.exists(busybox):
         raise HarnessError("no busybox: run oracle/setup.sh (busybox-static)")
     shutil.copy(busybox, os.path.join(root, "bin", "busybox"))
-    init = plan.guest_init()
+    modules = []
+    if plan.pmem:
+        modules = add_pmem_tools(root, version)
+    init = plan.guest_init(modules)
     for name in (os.path.join(root, "init"), os.path.join(workdir, "init")):
         with open(name, "w") as f:
             f.write(init)
@@ -552,29 +972,167 @@ def build_initrd(plan, workdir):
     return initrd
 
 
+class QMP:
+    """A minimal QMP client on QEMU's unix socket: commands and events."""
+
+    def __init__(self, path, deadline, log, alive=lambda: True):
+        self.log = log
+        self.events = []
+        self.buf = b""
+        self.sock = None
+        while True:
+            try:
+                sk = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                sk.connect(path)
+                self.sock = sk
+                break
+            except OSError:
+                sk.close()
+                if time.monotonic() > deadline or not alive():
+                    raise HarnessError(f"cannot connect to QEMU's QMP socket {path}")
+                time.sleep(0.05)
+        self._read(deadline)                    # the greeting
+        self.cmd("qmp_capabilities", deadline=deadline)
+
+    def _read(self, deadline):
+        while b"\n" not in self.buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("QMP")
+            self.sock.settimeout(left)
+            try:
+                chunk = self.sock.recv(65536)
+            except socket.timeout:
+                raise TimeoutError("QMP")
+            if not chunk:
+                raise HarnessError("QEMU closed the QMP socket")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        self.log(f"qmp <- {line.decode(errors='replace').strip()}")
+        return json.loads(line)
+
+    def cmd(self, name, args=None, deadline=None):
+        msg = {"execute": name}
+        if args:
+            msg["arguments"] = args
+        self.log(f"qmp -> {json.dumps(msg)}")
+        self.sock.sendall(json.dumps(msg).encode() + b"\n")
+        while True:
+            r = self._read(deadline)
+            if "event" in r:
+                self.events.append(r)
+            elif "return" in r:
+                return r["return"]
+            elif "error" in r:
+                raise QMPError(r["error"].get("desc", str(r["error"])))
+
+    def wait_event(self, match, deadline):
+        """The first event (old or new) for which match(event) is true."""
+        while True:
+            for i, e in enumerate(self.events):
+                if match(e):
+                    return self.events.pop(i)
+            r = self._read(deadline)
+            if "event" in r:
+                self.events.append(r)
+
+    def close(self):
+        if self.sock:
+            self.sock.close()
+
+
+class QMPError(Exception):
+    pass
+
+
+def host_action(plan, qmp, line, res, deadline):
+    """Carry out the host side of scenario line @line; the answer goes back
+    to the guest as one line on its console."""
+    a = plan.action_by_line(line)
+    if a is None or qmp is None:
+        return "fail no-such-action"
+    rec = res["host"].setdefault(line, {})
+    try:
+        if a["kind"] == "hotplug-add":
+            qmp.cmd("object-add", {"qom-type": "memory-backend-ram", "id": a["backend"],
+                                   "size": a["size"]}, deadline=deadline)
+            dev = {"driver": "pc-dimm", "id": a["dimm"], "memdev": a["backend"], "node": a["node"]}
+            if a["addr"] is not None:
+                dev["addr"] = a["addr"]
+            qmp.cmd("device_add", dev, deadline=deadline)
+            addr = None
+            for m in qmp.cmd("query-memory-devices", deadline=deadline):
+                if m.get("data", {}).get("id") == a["dimm"]:
+                    addr = m["data"]["addr"]
+            if addr is None:
+                return "fail no-address"
+            rec["addr"] = addr
+            return f"ok {addr:#x}"
+        if a["kind"] == "hotplug-remove":
+            qmp.cmd("device_del", {"id": a["dimm"]}, deadline=deadline)
+            # DEVICE_DELETED once the guest ejected it; an _OST status other
+            # than success (0) or "eject in progress" (0x84) is a refusal.
+            ev = qmp.wait_event(
+                lambda e: (e["event"] == "DEVICE_DELETED" and e["data"].get("device") == a["dimm"]) or
+                          (e["event"] == "ACPI_DEVICE_OST" and
+                           e["data"]["info"].get("device") == a["dimm"] and
+                           e["data"]["info"].get("status") not in (0, 0x84)),
+                min(deadline, time.monotonic() + 180))
+            if ev["event"] == "DEVICE_DELETED":
+                rec["removed"] = True
+                try:
+                    qmp.cmd("object-del", {"id": a["dimm"].replace("dimm", "hpmem", 1)}, deadline=deadline)
+                except QMPError:
+                    pass
+                return "ok"
+            info = ev["data"]["info"]
+            rec["removed"] = False
+            rec["ost"] = info
+            return f"fail ost-source={info.get('source')}-status={info.get('status'):#x}"
+    except QMPError as e:
+        rec["error"] = str(e)
+        return "fail qmp:" + re.sub(r"\s+", "_", str(e))
+    except TimeoutError:
+        rec["error"] = "timeout"
+        return "fail timeout"
+    return "fail unknown-action"
+
+
 def run_kernel(plan, version, workdir, timeout, smp, say):
     """Boot the kernel, run the actions; returns the parsed console."""
     image = kernel_image(version)
     if not shutil.which("qemu-system-x86_64"):
         raise HarnessError("no qemu-system-x86_64: run oracle/setup.sh")
-    initrd = build_initrd(plan, workdir)
-    args = plan.qemu_args(image, initrd, smp)
+    initrd = build_initrd(plan, workdir, version)
+    sockdir = qmp_path = None
+    if plan.needs_host():
+        # a short path: unix socket names are limited to 107 bytes
+        sockdir = tempfile.mkdtemp(prefix="hvo-oracle-")
+        qmp_path = os.path.join(sockdir, "qmp.sock")
+    args = plan.qemu_args(image, initrd, smp, qmp_path)
     with open(os.path.join(workdir, "qemu.cmd"), "w") as f:
         f.write(" ".join(shlex.quote(a) for a in args) + "\n")
     res = {"points": {}, "actions": {}, "kmsg": [], "bootlog": [], "init_uptime": None,
            "done": False, "boot_seconds": None, "seconds": None, "qemu_rc": None,
-           "qemu_cmd": args}
+           "qemu_cmd": args, "requests": [], "host": {}, "notes": []}
     log = open(os.path.join(workdir, "console.log"), "w", errors="replace")
     t0 = time.monotonic()
-    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, start_new_session=True)
-    say(f"kernel {version}: QEMU pid {proc.pid}, -m {plan.mem >> 20}M, append: {plan.kernel_cmdline()}")
+    proc = subprocess.Popen(args, stdin=subprocess.PIPE if qmp_path else subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    say(f"kernel {version}: QEMU pid {proc.pid}, -m {plan.qemu_memory()}, append: {plan.kernel_cmdline()}")
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ)
     buf = b""
     section = None
     timed_out = False
+    qmp = None
+
+    def qlog(msg):
+        log.write(f"[{time.monotonic() - t0:8.3f}] @@QMP {msg}\n")
+
     try:
+        if qmp_path:
+            qmp = QMP(qmp_path, t0 + 30, qlog, lambda: proc.poll() is None)
         while True:
             left = t0 + timeout - time.monotonic()
             if left <= 0:
@@ -592,12 +1150,23 @@ def run_kernel(plan, version, workdir, timeout, smp, say):
                 now = time.monotonic() - t0
                 log.write(f"[{now:8.3f}] {line}\n")
                 section = parse_console(line, res, section, now, say)
+            while res["requests"]:
+                line = res["requests"].pop(0)
+                answer = host_action(plan, qmp, line, res, t0 + timeout)
+                qlog(f"answer to line {line}: {answer}")
+                say(f"  line {line}: host: {answer}")
+                proc.stdin.write(answer.encode() + b"\n")
+                proc.stdin.flush()
     finally:
+        if qmp:
+            qmp.close()
         if proc.poll() is None:
             proc.kill()             # only the QEMU this function started
         res["qemu_rc"] = proc.wait()
         sel.close()
         log.close()
+        if sockdir:
+            shutil.rmtree(sockdir, ignore_errors=True)
     res["seconds"] = time.monotonic() - t0
     if timed_out:
         raise HarnessError(f"kernel run timed out after {timeout} s (see {workdir}/console.log)")
@@ -624,6 +1193,10 @@ def parse_console(line, res, section, now, say):
             res["points"].setdefault(int(idx), {})[key] = int(val)
         except ValueError:
             res["points"].setdefault(int(idx), {})[key] = val
+    elif word == "@@HOST":
+        res["requests"].append(int(rest.split()[0]))
+    elif word == "@@NOTE":
+        res["notes"].append(rest)
     elif word == "@@ACT":
         lineno, *kv = rest.split()
         res["actions"][int(lineno)] = dict(x.split("=", 1) for x in kv)
@@ -694,6 +1267,9 @@ def run_simulator(plan, hvo, design, workdir):
                "checks_failed": full.get("checks_failed"), "stderr": errs.strip(),
                "design": full.get("design"),
                "bad_pages": (full.get("counters") or {}).get("nr_bad_pages", 0)}
+    # hotplug and dax failures are outcomes, reported on stderr: "FILE:N: hotplug add failed: ..."
+    summary["failed_lines"] = sorted({int(m.group(1)) for m in re.finditer(
+        r":(\d+): (?:hotplug \w+|dax create) failed", errs)})
     return points, summary
 
 
@@ -723,7 +1299,8 @@ def hp_keys(k, s):
     return keys
 
 
-def compare(plan, kpoints, spoints, strict):
+def compare(plan, kres, spoints, strict, sim_failed=()):
+    kpoints = kres["points"]
     rows_by_point = []
     fails = 0
     shifts = 0
@@ -794,6 +1371,10 @@ def compare(plan, kpoints, spoints, strict):
             sf = s["free"] - prev[1]["free"]
             if p.big_alloc:
                 bound = BOUND_1G
+            elif any(a["kind"].startswith("hotplug") for a in p.actions):
+                bound = BOUND_HOTPLUG
+            elif any(a["kind"].startswith("dax") for a in p.actions):
+                bound = BOUND_DAX
             elif p.idx == 1:
                 bound = BOUND_FIRST
             else:
@@ -806,6 +1387,15 @@ def compare(plan, kpoints, spoints, strict):
             kc = k["free"] - first[0]["free"]
             sc = s["free"] - first[1]["free"]
             rows.append((f"  free since {plan.points[0].labels[0]} (info)", kc, sc, kc - sc, "info", ""))
+        for a in p.actions:
+            if a["kind"] == "hotplug-add" and a["line"] not in sim_failed:
+                kaddr = kres["host"].get(a["line"], {}).get("addr")
+                ok = kaddr == a["sim_addr"]
+                if not ok:
+                    fails += 1
+                rows.append((f"hot-add address (line {a['line']})",
+                             f"{kaddr:#x}" if kaddr is not None else None, f"{a['sim_addr']:#x}",
+                             None, "place", "ok" if ok else "FAIL"))
         rows.append(("per-CPU list pages (kernel)", k.get("pcp_pages"), None, None, "info", ""))
         if "vmemmap_pgtable_pages" in s:
             rows.append(("vmemmap_pgtable_pages (sim)", None, s["vmemmap_pgtable_pages"], None, "info", ""))
@@ -828,16 +1418,36 @@ def fmt_diff(v):
     return f"{v:+d}" if v else "0"
 
 
-def render(plan, version, design, kres, rows_by_point, fails, shifts, kbad, sim_summary, legend):
+def action_desc(a, r):
+    """What the kernel side did for one scenario action."""
+    k = a["kind"]
+    if k == "hotplug-add":
+        return (f"QMP object-add memory-backend-ram {a['size'] >> 20}M + device_add pc-dimm node={a['node']}"
+                + (f" addr={a['addr']:#x}" if a["addr"] is not None else "")
+                + f", QEMU placed it at {r.get('now', '?')}, blocks online")
+    if k == "hotplug-remove":
+        return f"QMP device_del {a['dimm']}: {r.get('host', '?')}"
+    if k == "dax-create":
+        al = {4 << 10: "4K", 2 << 20: "2M", 1 << 30: "1G"}[a["align"]]
+        return f"ndctl create-namespace -f -e {r.get('now', '?')} -m devdax -a {al} --map={a['map']}"
+    if k == "dax-destroy":
+        return f"ndctl disable-namespace {r.get('now', '?')}"
+    return f"kernel wrote {a['value']} to {a['path']}, reads {r.get('now', '?')}"
+
+
+def render(plan, version, design, kres, rows_by_point, fails, shifts, kbad, sim_summary, legend,
+           sim_failed=()):
     out = []
     w = 36
     out.append(f"== {plan.path}: kernel {version} vs simulator (design {design})")
-    out.append(f"   QEMU -m {plan.mem >> 20}M" +
+    out.append(f"   QEMU -m {plan.qemu_memory()}" +
                (f", NUMA nodes {','.join(str(s >> 20) + 'M' for s in plan.node_sizes)}" if plan.node_sizes else "") +
                f"; append: {plan.kernel_cmdline()}")
     for n in plan.notes:
         out.append(f"   note: {n}")
     out.append(f"   boot to /init {kres['boot_seconds'] or 0:.1f} s, whole run {kres['seconds']:.1f} s (TCG)")
+    for n in kres.get("notes", []):
+        out.append(f"   kernel note: {n}")
     for p, rows in rows_by_point:
         out.append("")
         where = f"line {p.line}"
@@ -849,8 +1459,8 @@ def render(plan, version, design, kres, rows_by_point, fails, shifts, kbad, sim_
                 took = f", {float(r['t1']) - float(r['t0']):.2f} s"
             except (KeyError, ValueError):
                 pass
-            out.append(f"   line {a['line']}: {a['text']}: kernel wrote {a['value']} to {a['path']}"
-                       f" (rc {r.get('rc', '?')}, reads {r.get('now', '?')}{took})")
+            out.append(f"   line {a['line']}: {a['text']}: {action_desc(a, r)} (rc {r.get('rc', '?')}{took})"
+                       + ("; the simulator reports it failed" if a["line"] in sim_failed else ""))
         out.append(f"   {'counter':<{w}} {'kernel':>10} {'simulator':>10} {'diff':>8}  {'rule':<6} verdict")
         for key, kv, sv, diff, rule, verdict in rows:
             out.append(f"   {key:<{w}} {fmt(kv):>10} {fmt(sv):>10} {fmt_diff(diff):>8}  {rule:<6} {verdict}")
@@ -879,7 +1489,7 @@ def render(plan, version, design, kres, rows_by_point, fails, shifts, kbad, sim_
                 out.append("   " + line)
     if legend:
         out.append("")
-        out.append(RULES.format(b2m=BOUND_2M, b1g=BOUND_1G, bfirst=BOUND_FIRST, design=design))
+        out.append(RULES.format(b2m=BOUND_2M, b1g=BOUND_1G, bfirst=BOUND_FIRST, bhp=BOUND_HOTPLUG, bdax=BOUND_DAX, design=design))
     out.append("")
     verdict = "PASS" if not fails else "FAIL"
     out.append(f"ORACLE {verdict} {plan.path} kernel={version} design={design} "
@@ -921,7 +1531,7 @@ def main(argv):
     if a.design is None:
         a.design = default_design(a.kernel)
     if a.legend:
-        print(RULES.format(b2m=BOUND_2M, b1g=BOUND_1G, bfirst=BOUND_FIRST, design=a.design))
+        print(RULES.format(b2m=BOUND_2M, b1g=BOUND_1G, bfirst=BOUND_FIRST, bhp=BOUND_HOTPLUG, bdax=BOUND_DAX, design=a.design))
         return 0
     if not a.scenario:
         ap.error("a scenario file is required")
@@ -951,7 +1561,8 @@ def main(argv):
         return 3
 
     kbad = [l for l in kres["kmsg"] if KMSG_BAD.search(l)]
-    rows_by_point, fails, shifts = compare(plan, kres["points"], spoints, a.strict)
+    sim_failed = set(sim_summary.get("failed_lines", []))
+    rows_by_point, fails, shifts = compare(plan, kres, spoints, a.strict, sim_failed)
     # "Bad page state" is expected exactly when the simulator's free path
     # rejected struct pages too (design legacy-6.12.115); anything else fails.
     bad_page = [l for l in kbad if "Bad page state" in l]
@@ -960,12 +1571,29 @@ def main(argv):
         fails += 1
     if not kres["done"]:
         fails += 1
-    bad_writes = [n for n, r in kres["actions"].items() if r.get("rc") != "0"]
-    fails += len(bad_writes)
+    # A write the kernel refused fails, and so does a hotplug or dax action
+    # whose outcome (done or refused) differs between the two sides.
+    bad_writes = []
+    outcome = []
+    for p in plan.points:
+        for act in p.actions:
+            r = kres["actions"].get(act["line"])
+            if r is None:
+                continue
+            kok = r.get("rc") == "0"
+            if act["kind"] in ("pool", "sysctl"):
+                if not kok:
+                    bad_writes.append(act["line"])
+            elif kok == (act["line"] in sim_failed):
+                outcome.append((act["line"], kok))
+    fails += len(bad_writes) + len(outcome)
     text = render(plan, a.kernel, a.design, kres, rows_by_point, fails, shifts, kbad, sim_summary,
-                  not a.no_legend)
+                  not a.no_legend, sim_failed)
     for n in sorted(bad_writes):
         text += f"\n(line {n}: the kernel refused the write: rc {kres['actions'][n].get('rc')}; counted as a failure)"
+    for n, kok in outcome:
+        text += (f"\n(line {n}: " + ("the kernel did it but the simulator failed" if kok else
+                 "the kernel failed but the simulator did it") + "; counted as a failure)")
     if not kres["done"]:
         text += f"\n(the guest did not finish: QEMU exit {kres['qemu_rc']}; see {workdir}/console.log)"
     print(text)

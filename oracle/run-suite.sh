@@ -48,8 +48,11 @@ if [ ${#files[@]} -eq 0 ]; then
 	fi
 fi
 
-"$here/setup.sh" --kernel "$kernel" >/dev/null || {
-	echo "run-suite.sh: oracle/setup.sh --kernel $kernel failed" >&2
+# ndctl (for the dax scenarios, case g) only when a scenario needs it
+ndctl=--no-ndctl
+grep -qE '^[[:space:]]*dax[[:space:]]' "${files[@]}" 2>/dev/null && ndctl=--ndctl
+"$here/setup.sh" --kernel "$kernel" $ndctl >/dev/null || {
+	echo "run-suite.sh: oracle/setup.sh --kernel $kernel $ndctl failed" >&2
 	exit 3
 }
 if [ ! -x "$repo/build/hvo" ]; then
