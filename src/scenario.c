@@ -311,6 +311,30 @@ static int cmd_hugepages(struct scenario *sc, int argc, char **argv, const char 
 
 /* ---- hotplug ---- */
 
+/* Bytes of memory the machine has: boot RAM, hot-added memory, DAX ranges. */
+static uint64_t machine_mem_bytes(const struct machine *m)
+{
+	uint64_t pages = global_present_pages_memblock(m);
+
+	for (unsigned i = 0; i < m->nr_dax; i++)
+		pages += m->dax[i].nr;
+	return pages << m->geo.page_shift;
+}
+
+/*
+ * max_mem_bytes caps memory added after boot too: without it one line
+ * (hotplug add size=32T memmap_on_memory) takes minutes and tens of GiB.
+ */
+static int check_mem_cap(struct scenario *sc, const char *what, uint64_t size)
+{
+	if (sc->max_mem_bytes &&
+	    (size > sc->max_mem_bytes ||
+	     machine_mem_bytes(sc->m) > sc->max_mem_bytes - size))
+		return sc_error(sc, "%s: memory above this run's cap of %llu MiB", what,
+				(unsigned long long)(sc->max_mem_bytes >> 20));
+	return 0;
+}
+
 /*
  * hotplug add node=N size=S [addr=A] [memmap_on_memory[=0|1]]
  * hotplug remove addr=A size=S
@@ -360,6 +384,8 @@ static int cmd_hotplug(struct scenario *sc, int argc, char **argv, const char *r
 			mom = sc->m->bp.memmap_on_memory == 1;
 		if (nid >= sc->m->nr_nodes)
 			return sc_error(sc, "hotplug add: node %llu does not exist", (unsigned long long)nid);
+		if (check_mem_cap(sc, "hotplug add", size))
+			return -EINVAL;
 		ret = add_memory(sc->m, (int)nid, addr, size, mom, err, sizeof(err));
 	} else {
 		ret = remove_memory(sc->m, addr, size, err, sizeof(err));
@@ -414,6 +440,8 @@ static int cmd_dax(struct scenario *sc, int argc, char **argv, const char *rest)
 	}
 	if (!size || !align)
 		return sc_error(sc, "dax create: size=S and align=A are required");
+	if (check_mem_cap(sc, "dax create", size))
+		return -EINVAL;
 	ret = dax_create(sc->m, size, align, (int)nid, on_device, addr, name, sizeof(name),
 			 err, sizeof(err));
 	if (ret == -ENOMEM) {
