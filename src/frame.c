@@ -36,13 +36,24 @@ void frame_store_destroy(struct frame_store *fs)
 
 /* ---- interned patterns ---- */
 
+/*
+ * Hash of a struct page's bytes, a 64-bit word at a time (struct page sizes
+ * are multiples of 8; a remainder would be hashed bytewise).  Every pattern lookup and release hashes, so this is
+ * on the path of every remap of a vmemmap page.
+ */
 static uint32_t pattern_hash(const uint8_t *b, unsigned n)
 {
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
 
-	for (unsigned i = 0; i < n; i++)
-		h = (h ^ b[i]) * 1099511628211ULL;
-	return (uint32_t)(h ^ (h >> 32));
+	for (unsigned i = 0; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, b + i, sizeof(w));
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	for (unsigned i = n & ~7u; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	return (uint32_t)(h ^ (h >> 29));
 }
 
 static int pattern_grow_buckets(struct pattern_table *pt, unsigned n)
@@ -200,6 +211,23 @@ int frame_set_pattern(struct frame_store *fs, pfn_t pfn, const uint8_t *sp)
 	i = pattern_get(fs, sp);
 	if (i < 0)
 		return -ENOMEM;
+	drop_content(fs, slot);
+	*slot |= ((uint64_t)i << FRAME_PAYLOAD_SHIFT) | FRAME_PATTERN;
+	fs->nr_pattern++;
+	return 0;
+}
+
+int frame_share_pattern(struct frame_store *fs, pfn_t pfn, pfn_t src)
+{
+	uint64_t *slot = frame_slot(fs, pfn, false);
+	uint64_t e = frame_entry(fs, src);
+	uint32_t i;
+
+	BUG_ON(!slot || !*slot || !(e & FRAME_PATTERN));
+	if (slot == frame_slot(fs, src, false))
+		return 0;
+	i = (uint32_t)(e >> FRAME_PAYLOAD_SHIFT);
+	fs->patterns.v[i].ref++; /* before the drop: it may hold the last ref */
 	drop_content(fs, slot);
 	*slot |= ((uint64_t)i << FRAME_PAYLOAD_SHIFT) | FRAME_PATTERN;
 	fs->nr_pattern++;

@@ -138,6 +138,11 @@ void frame_set_owner(struct frame_store *fs, pfn_t pfn, enum frame_owner o);
  * long), dropping its bytes.  -ENOMEM if the host is out of memory.
  */
 int frame_set_pattern(struct frame_store *fs, pfn_t pfn, const uint8_t *sp);
+/*
+ * Make claimed frame @pfn repeat the pattern of pattern frame @src (no
+ * hashing: the cheap path for runs of alike vmemmap pages).  Returns 0.
+ */
+int frame_share_pattern(struct frame_store *fs, pfn_t pfn, pfn_t src);
 /* The repeated struct page of a pattern frame, or NULL. */
 const uint8_t *frame_pattern(const struct frame_store *fs, pfn_t pfn);
 /* Give a pattern frame real bytes (the pattern repeated); NULL if out. */

@@ -196,6 +196,7 @@ int write_struct_pages(struct machine *m, pfn_t pfn, uint64_t first, uint64_t la
 	vaddr_t va = pfn_to_page_va(g, pfn) + first * g->struct_page_size;
 	vaddr_t end = pfn_to_page_va(g, pfn) + last * g->struct_page_size;
 	uint8_t enc[MAX_STRUCT_PAGE];
+	pfn_t pattern_frame = PFN_NONE; /* a whole page already set to @enc */
 
 	page_struct_encode(g, tmpl, enc);
 	if (!g->struct_page_pow2) {
@@ -214,8 +215,11 @@ int write_struct_pages(struct machine *m, pfn_t pfn, uint64_t first, uint64_t la
 			return -EFAULT;
 		if (va == pstart && pend == pstart + g->page_size) {
 			/* the whole vmemmap page: one repeated struct page */
-			if (frame_set_pattern(&m->frames, frame, enc))
+			if (pattern_frame != PFN_NONE && frame_pattern(&m->frames, pattern_frame))
+				frame_share_pattern(&m->frames, frame, pattern_frame);
+			else if (frame_set_pattern(&m->frames, frame, enc))
 				return -EFAULT;
+			pattern_frame = frame;
 			va = pend;
 			continue;
 		}
