@@ -98,6 +98,37 @@ void free_frames(struct machine *m, pfn_t pfn, unsigned order)
 		__free_pages(&z->buddy, pfn, order);
 }
 
+/*
+ * Free the run [pfn, pfn + nr) zone by zone.  Freeing a contiguous run as
+ * its largest aligned blocks leaves the buddy allocator exactly as freeing
+ * it page by page in ascending order would (the same blocks, completed in
+ * the same order), at a fraction of the cost: a 1 GiB page's vmemmap is
+ * 4095 pages.  @reserved: the pages were memblock-reserved and become
+ * managed pages of their zone.
+ */
+static void free_run(struct machine *m, pfn_t pfn, uint64_t nr, bool reserved)
+{
+	pfn_t end = pfn + nr;
+
+	while (pfn < end) {
+		struct zone *z = page_zone(m, pfn);
+		pfn_t chunk_end;
+
+		BUG_ON(!z);
+		chunk_end = MIN(end, zone_end_pfn(z));
+		if (reserved)
+			z->managed_pages += chunk_end - pfn;
+		buddy_free_range(&z->buddy, pfn, chunk_end);
+		pfn = chunk_end;
+	}
+}
+
+void free_frames_run(struct machine *m, pfn_t pfn, uint64_t nr)
+{
+	BUG_ON(m->phase != PHASE_RUNNING);
+	free_run(m, pfn, nr, false);
+}
+
 void free_reserved_frames(struct machine *m, pfn_t pfn, uint64_t nr)
 {
 	if (m->phase == PHASE_EARLY) { /* still boot: back to memblock */
@@ -108,10 +139,5 @@ void free_reserved_frames(struct machine *m, pfn_t pfn, uint64_t nr)
 	 * After boot memblock is gone, as in the kernel: a reserved page
 	 * becomes a managed page of its zone (MemTotal grows) and is freed.
 	 */
-	for (uint64_t i = 0; i < nr; i++) {
-		struct zone *z = page_zone(m, pfn + i);
-		BUG_ON(!z);
-		z->managed_pages++;
-		__free_pages(&z->buddy, pfn + i, 0);
-	}
+	free_run(m, pfn, nr, true);
 }

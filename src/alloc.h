@@ -27,6 +27,8 @@ pfn_t alloc_frames(struct machine *m, const struct alloc_request *req);
 
 /* Return a block taken from the buddy allocator. */
 void free_frames(struct machine *m, pfn_t pfn, unsigned order);
+/* Return @nr contiguous single pages taken from the buddy allocator. */
+void free_frames_run(struct machine *m, pfn_t pfn, uint64_t nr);
 
 /*
  * Return memblock-reserved pages to the buddy allocator after boot

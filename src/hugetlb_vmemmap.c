@@ -65,28 +65,57 @@ static pfn_t vmemmap_list_pop(struct vmemmap_list *l)
 	return l->nr ? l->v[--l->nr] : PFN_NONE;
 }
 
-/* free_vmemmap_page(): each page goes back by its origin, with its counter. */
-static void free_vmemmap_page(struct machine *m, pfn_t pfn)
+/*
+ * free_vmemmap_page(): each page goes back by its origin, with its counter.
+ * The list is freed in order; consecutive pfns of one origin (a boot
+ * memmap's 2 MiB blocks, mostly) go back to the allocator as one run.
+ */
+static enum frame_origin release_vmemmap_page(struct machine *m, pfn_t pfn)
 {
 	enum frame_origin origin = frame_origin(&m->frames, pfn);
 
 	BUG_ON(frame_owner(&m->frames, pfn) != FO_VMEMMAP);
+	BUG_ON(origin != ORIGIN_MEMBLOCK && origin != ORIGIN_BUDDY);
 	frame_release(&m->frames, pfn);
 	m->stat.nr_vmemmap_free_pages++;
-	if (origin == ORIGIN_MEMBLOCK) {
+	if (origin == ORIGIN_MEMBLOCK)
 		m->stat.nr_memmap_boot_pages--;
-		free_reserved_frames(m, pfn, 1);
-	} else {
-		BUG_ON(origin != ORIGIN_BUDDY);
+	else
 		m->stat.nr_memmap_pages--;
-		free_frames(m, pfn, 0);
-	}
+	return origin;
+}
+
+static void free_vmemmap_run(struct machine *m, pfn_t pfn, uint64_t nr,
+			     enum frame_origin origin)
+{
+	if (origin == ORIGIN_MEMBLOCK)
+		free_reserved_frames(m, pfn, nr);
+	else
+		free_frames_run(m, pfn, nr);
 }
 
 void free_vmemmap_page_list(struct machine *m, struct vmemmap_list *l)
 {
-	for (uint64_t i = 0; i < l->nr; i++)
-		free_vmemmap_page(m, l->v[i]);
+	pfn_t start = PFN_NONE;
+	uint64_t nr = 0;
+	enum frame_origin run_origin = ORIGIN_MEMBLOCK;
+
+	for (uint64_t i = 0; i < l->nr; i++) {
+		pfn_t pfn = l->v[i];
+		enum frame_origin origin = release_vmemmap_page(m, pfn);
+
+		if (nr && (origin != run_origin || pfn != start + nr)) {
+			free_vmemmap_run(m, start, nr, run_origin);
+			nr = 0;
+		}
+		if (!nr) {
+			start = pfn;
+			run_origin = origin;
+		}
+		nr++;
+	}
+	if (nr)
+		free_vmemmap_run(m, start, nr, run_origin);
 	l->nr = 0;
 }
 
@@ -248,12 +277,11 @@ static int vmemmap_remap_range(struct machine *m, vaddr_t start, vaddr_t end,
 static void copy_frame(struct machine *m, pfn_t dst, pfn_t src)
 {
 	const uint8_t *pat = frame_pattern(&m->frames, src);
-	uint8_t sp[MAX_STRUCT_PAGE], *d;
+	uint8_t *d;
 
 	if (pat) {
-		memcpy(sp, pat, m->geo.struct_page_size);
-		if (!frame_set_pattern(&m->frames, dst, sp))
-			return;
+		frame_share_pattern(&m->frames, dst, src);
+		return;
 	}
 	d = frame_contents(m, dst);
 	if (!d || frame_read(m, src, 0, d, m->geo.page_size)) {
@@ -759,7 +787,11 @@ int vmemmap_populate_hvo(struct machine *m, pfn_t pfn, unsigned order,
 	set_pt_entry(m, pte, mk_pte(head, true));
 	m->stat.nr_memmap_boot_pages++;
 	for (vaddr_t va = vstart + g->page_size; va < vend; va += g->page_size) {
-		pte = vmemmap_pte_alloc(m, va, zone->nid);
+		/* walk once per PTE table; inside one, the next entry follows */
+		if (IS_ALIGNED(va, 1ULL << g->pmd_shift))
+			pte = vmemmap_pte_alloc(m, va, zone->nid);
+		else
+			pte++;
 		if (!pte) {
 			vmemmap_undo_hvo(m, vstart, va, head);
 			return -ENOMEM;
@@ -773,12 +805,19 @@ void vmemmap_wrprotect_hvo(struct machine *m, pfn_t pfn, unsigned order)
 {
 	const struct geometry *g = &m->geo;
 	vaddr_t vstart, vend;
+	uint64_t *pte = NULL;
 
 	folio_range(m, pfn, order, &vstart, &vend);
+
 	for (vaddr_t va = vstart + g->page_size; va < vend; va += g->page_size) {
-		struct pt_walk w;
-		BUG_ON(vmemmap_walk_va(m, va, &w) || w.leaf != PT_PTE);
-		set_pt_entry(m, w.pte, mk_pte(w.pfn, false));
+		/* walk once per PTE table; inside one, the next entry follows */
+		if (!pte || IS_ALIGNED(va, 1ULL << g->pmd_shift)) {
+			struct pt_walk w;
+			BUG_ON(vmemmap_walk_va(m, va, &w) || w.leaf != PT_PTE);
+			pte = w.pte;
+		} else
+			pte++;
+		set_pt_entry(m, pte, mk_pte(entry_pfn(*pte), false));
 	}
 	flush_tlb_kernel_range(m, vstart, vend);
 }

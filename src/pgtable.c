@@ -43,10 +43,11 @@ void set_pt_entry(struct machine *m, uint64_t *entry, uint64_t val)
 
 uint64_t *pt_table(struct machine *m, uint64_t entry)
 {
-	uint8_t *bytes = frame_bytes(&m->frames, entry_pfn(entry));
+	uint64_t fe = frame_entry(&m->frames, entry_pfn(entry));
 
-	BUG_ON(!bytes || frame_owner(&m->frames, entry_pfn(entry)) != FO_PGTABLE);
-	return (uint64_t *)bytes;
+	/* one frame store lookup: this is on every walk */
+	BUG_ON(!(fe & FRAME_DATA) || (fe & FRAME_OWNER_MASK) != FO_PGTABLE);
+	return (uint64_t *)(uintptr_t)(fe & ~((1ULL << FRAME_PAYLOAD_SHIFT) - 1));
 }
 
 int vmemmap_walk_va(struct machine *m, vaddr_t va, struct pt_walk *w)

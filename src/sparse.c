@@ -203,6 +203,39 @@ int sparse_init(struct machine *m, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Bytes of [va, end) mapped by the PTE table entries from *@pte to the end of
+ * that table onto private vmemmap frames; *@next is where the table's
+ * reach (or @end) stops.  Shared tails repeat one frame, so the owner of
+ * the last frame seen is remembered.
+ */
+static uint64_t table_private_bytes(struct machine *m, const uint64_t *pte,
+				    vaddr_t va, vaddr_t end, vaddr_t *next)
+{
+	const struct geometry *g = &m->geo;
+	vaddr_t stop = MIN(ALIGN_DOWN(va, 1ULL << g->pmd_shift) + (1ULL << g->pmd_shift), end);
+	pfn_t last = PFN_NONE;
+	bool last_private = false;
+	uint64_t bytes = 0;
+
+	for (; va < stop; pte++) {
+		vaddr_t pend = MIN(ALIGN_DOWN(va, g->page_size) + g->page_size, stop);
+		pfn_t pfn;
+
+		BUG_ON(!entry_present(*pte));
+		pfn = entry_pfn(*pte);
+		if (pfn != last) {
+			last = pfn;
+			last_private = frame_owner(&m->frames, pfn) == FO_VMEMMAP;
+		}
+		if (last_private)
+			bytes += pend - va;
+		va = pend;
+	}
+	*next = stop;
+	return bytes;
+}
+
 /* Struct pages whose bytes live in frame-backed (not shared) vmemmap pages. */
 static uint64_t section_private_struct_pages(struct machine *m, uint64_t s)
 {
@@ -217,12 +250,16 @@ static uint64_t section_private_struct_pages(struct machine *m, uint64_t s)
 
 		if (vmemmap_walk_va(m, va, &w))
 			BUG();
-		next = w.leaf == PT_PMD ? ALIGN_DOWN(va, 1ULL << g->pmd_shift) +
-						  (1ULL << g->pmd_shift)
-					: ALIGN_DOWN(va, g->page_size) + g->page_size;
-		next = MIN(next, end);
-		if (frame_owner(&m->frames, w.pfn) == FO_VMEMMAP)
-			bytes += next - va;
+		if (w.leaf == PT_PMD) {
+			next = MIN(ALIGN_DOWN(va, 1ULL << g->pmd_shift) +
+					   (1ULL << g->pmd_shift), end);
+			if (frame_owner(&m->frames, w.pfn) == FO_VMEMMAP)
+				bytes += next - va;
+			va = next;
+			continue;
+		}
+		/* The rest of this PTE table, entry by entry, without walking. */
+		bytes += table_private_bytes(m, w.pte, va, end, &next);
 		va = next;
 	}
 	return bytes / g->struct_page_size;
