@@ -10,8 +10,13 @@
  *    page allocations counted per folio.
  *
  * "backed" is the simulated metadata the run backs at its peak: vmemmap
- * pages, page-table pages and shared tails actually present (the kernel's
- * nr_memmap counters + vmemmap_pgtable_pages + shared tails), in bytes.
+ * pages, page-table pages and shared tails that exist at once (every frame
+ * with an entry in the frame store, its high-water mark), in bytes.  The
+ * peak is what host memory must cover: a batched optimize holds a folio's
+ * old and new vmemmap pages until the batch's TLB flush, as the kernel does.
+ *
+ * "cpu s" is the process CPU time (user + system) of the measured phase:
+ * unlike the wall time it does not grow when other work shares the host.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -32,6 +37,7 @@ struct row {
 	char what[64];
 	char design[16];
 	double seconds;      /* the measured phase */
+	double cpu_seconds;  /* its process CPU time */
 	double hvo_seconds;  /* of which vmemmap optimize / restore */
 	long rss_kb;         /* peak RSS of the child */
 	double backed_bytes; /* simulated metadata backed at the end */
@@ -46,11 +52,17 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static double cpu_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Simulated metadata at its peak: every frame the frame store ever held at once. */
 static double backed(struct machine *m)
 {
-	return (double)(m->stat.nr_memmap_pages + m->stat.nr_memmap_boot_pages +
-			(int64_t)m->stat.vmemmap_pgtable_pages +
-			(int64_t)m->stat.nr_shared_tail_pages) * (double)m->geo.page_size;
+	return (double)m->frames.nr_entries_peak * (double)m->geo.page_size;
 }
 
 static struct machine *make_machine(uint64_t mem, const char *cmdline,
@@ -85,7 +97,7 @@ static void row_boot(struct row *r, unsigned tib, int design, bool hvo)
 	uint64_t mem = (uint64_t)tib << 40;
 	unsigned long pages = (unsigned long)((mem >> 30) - (mem >> 36) - 8);
 	struct machine *m;
-	double t0;
+	double t0, c0;
 
 	snprintf(r->what, sizeof(r->what), "boot %u TiB, %lu x 1G", tib, pages);
 	snprintf(cmd, sizeof(cmd), "hugepagesz=1G hugepages=%lu hugetlb_free_vmemmap=%s",
@@ -96,12 +108,14 @@ static void row_boot(struct row *r, unsigned tib, int design, bool hvo)
 		return;
 	}
 	t0 = now();
+	c0 = cpu_now();
 	if (machine_boot(m, err, sizeof(err)) || hugetlb_late_init(m, err, sizeof(err))) {
 		snprintf(r->note, sizeof(r->note), "%s", err);
 		machine_destroy(m);
 		return;
 	}
 	r->seconds = now() - t0;
+	r->cpu_seconds = cpu_now() - c0;
 	r->backed_bytes = backed(m);
 	if (m->hstates[m->nr_hstates - 1].nr_huge_pages != pages)
 		snprintf(r->note, sizeof(r->note), "only %llu pages",
@@ -119,7 +133,7 @@ static void row_cycle(struct row *r, int design, bool restore)
 	struct hstate *h;
 	pfn_t *pfns;
 	uint64_t k = 0, pte0, fl0, al0;
-	double t0;
+	double t0, c0;
 
 	snprintf(r->what, sizeof(r->what), "%s 1 TiB of 2M pages",
 		 restore ? "restore" : "optimize");
@@ -141,16 +155,20 @@ static void row_cycle(struct row *r, int design, bool restore)
 	fl0 = m->mmu.nr_flush_all + m->mmu.nr_flush_range;
 	al0 = m->stat.nr_vmemmap_alloc_pages + m->stat.vmemmap_pgtable_pages;
 	t0 = now();
+	c0 = cpu_now();
 	hugetlb_vmemmap_optimize_folios(m, h->order, pfns, k);
 	r->seconds = r->hvo_seconds = now() - t0;
+	r->cpu_seconds = cpu_now() - c0;
 	if (restore) {
 		pte0 = m->stat.nr_pte_writes;
 		fl0 = m->mmu.nr_flush_all + m->mmu.nr_flush_range;
 		al0 = m->stat.nr_vmemmap_alloc_pages + m->stat.vmemmap_pgtable_pages;
 		t0 = now();
+	c0 = cpu_now();
 		if (hugetlb_vmemmap_restore_folios(m, h->order, pfns, k) != (int64_t)k)
 			snprintf(r->note, sizeof(r->note), "restore stopped early");
 		r->seconds = r->hvo_seconds = now() - t0;
+		r->cpu_seconds = cpu_now() - c0;
 	}
 	r->pte_per_folio = (double)(m->stat.nr_pte_writes - pte0) / (double)k;
 	r->flush_per_folio = (double)(m->mmu.nr_flush_all + m->mmu.nr_flush_range - fl0) / (double)k;
@@ -168,7 +186,7 @@ static void row_pool(struct row *r, int design)
 	char err[256];
 	struct machine *m = make_machine(1056ULL << 30, "hugetlb_free_vmemmap=on",
 					 (enum hvo_design)design, err, sizeof(err));
-	double t0;
+	double t0, c0;
 
 	snprintf(r->what, sizeof(r->what), "nr_hugepages 0->524288->0 (2M)");
 	if (!m || machine_boot(m, err, sizeof(err)) || hugetlb_late_init(m, err, sizeof(err))) {
@@ -177,11 +195,13 @@ static void row_pool(struct row *r, int design)
 		return;
 	}
 	t0 = now();
+	c0 = cpu_now();
 	hugetlb_set_nr(m, 2 * SZ_1M, 524288, NUMA_NO_NODE, err, sizeof(err));
 	r->hvo_seconds = now() - t0;
 	r->backed_bytes = backed(m);
 	hugetlb_set_nr(m, 2 * SZ_1M, 0, NUMA_NO_NODE, err, sizeof(err));
 	r->seconds = now() - t0;
+	r->cpu_seconds = cpu_now() - c0;
 	snprintf(r->note, sizeof(r->note), "allocate %.2f s (kernel, large VM: 4.8 s)", r->hvo_seconds);
 	r->hvo_seconds = 0;
 	machine_destroy(m);
@@ -193,7 +213,7 @@ static void row_dax(struct row *r, int design, uint64_t align)
 	char err[256], name[16];
 	struct machine *m = make_machine(40ULL << 30, "", (enum hvo_design)design, err, sizeof(err));
 	int64_t pgt0;
-	double t0;
+	double t0, c0;
 
 	snprintf(r->what, sizeof(r->what), "DAX 1 TiB, align %s",
 		 align == 4096 ? "4K" : align == SZ_1G ? "1G" : "2M");
@@ -204,6 +224,7 @@ static void row_dax(struct row *r, int design, uint64_t align)
 	}
 	pgt0 = (int64_t)m->stat.vmemmap_pgtable_pages;
 	t0 = now();
+	c0 = cpu_now();
 	if (dax_create(m, SZ_1T, align, 0, false, (phys_t)-1, name, sizeof(name), err, sizeof(err)))
 		snprintf(r->note, sizeof(r->note), "%s", err);
 	else
@@ -212,8 +233,8 @@ static void row_dax(struct row *r, int design, uint64_t align)
 			 (double)((int64_t)m->stat.vmemmap_pgtable_pages - pgt0) * m->geo.page_size / (1 << 20),
 			 (unsigned long long)m->stat.nr_shared_tail_pages);
 	r->seconds = now() - t0;
-	r->backed_bytes = (double)(m->stat.nr_memmap_pages + (int64_t)m->stat.vmemmap_pgtable_pages - pgt0 +
-				   (int64_t)m->stat.nr_shared_tail_pages) * (double)m->geo.page_size;
+	r->cpu_seconds = cpu_now() - c0;
+	r->backed_bytes = backed(m);
 	machine_destroy(m);
 }
 
@@ -244,8 +265,8 @@ static void run_row(void (*fn)(struct row *, int, bool), int design, bool flag,
 		snprintf(r.note, sizeof(r.note), "child failed");
 	close(fd[0]);
 	waitpid(pid, NULL, 0);
-	printf("%-34s %-12s %8.2f %8.2f %9.1f %9.1f %6.2f %6.1f %6.3f %6.3f  %s\n", r.what, dname,
-	       r.seconds, r.hvo_seconds, r.rss_kb / 1024.0, r.backed_bytes / (1 << 20),
+	printf("%-34s %-12s %8.2f %8.2f %8.2f %9.1f %9.1f %6.2f %6.1f %6.3f %6.3f  %s\n", r.what, dname,
+	       r.seconds, r.cpu_seconds, r.hvo_seconds, r.rss_kb / 1024.0, r.backed_bytes / (1 << 20),
 	       r.backed_bytes ? r.rss_kb * 1024.0 / r.backed_bytes : 0, r.pte_per_folio,
 	       r.flush_per_folio, r.alloc_per_folio, r.note);
 	fflush(stdout);
@@ -258,13 +279,40 @@ static void pool_row(struct row *r, int design, bool unused) { (void)unused; row
 static uint64_t dax_align;
 static void dax_row(struct row *r, int design, bool unused) { (void)unused; row_dax(r, design, dax_align); }
 
+/* Is group @name selected?  No names on the command line: every group. */
+static bool selected(int argc, char **argv, const char *name)
+{
+	bool any = false;
+
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], name))
+			return true;
+		any = true;
+	}
+	return !any;
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const names[] = { "legacy", "shared-tail", "generic" };
+	static const char *const groups[] = { "boot", "cycle", "pool", "dax" };
 	char host[256] = "?";
 	FILE *f = fopen("/proc/cpuinfo", "r");
 	unsigned max_tib = argc > 1 ? (unsigned)atoi(argv[1]) : 16;
 
+	for (int i = 2; i < argc; i++) {
+		bool known = false;
+		for (unsigned g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
+			known |= !strcmp(argv[i], groups[g]);
+		if (!known) {
+			fprintf(stderr, "usage: bench [MAX_TIB] [boot|cycle|pool|dax]...\n");
+			return 2;
+		}
+	}
+	if (argc > 1 && !max_tib) {
+		fprintf(stderr, "bench: MAX_TIB must be a number of TiB (1, 4, 16, ...)\n");
+		return 2;
+	}
 	while (f && fgets(host, sizeof(host), f))
 		if (!strncmp(host, "model name", 10))
 			break;
@@ -273,20 +321,20 @@ int main(int argc, char **argv)
 	host[strcspn(host, "\n")] = 0;
 	printf("host: %s, %ld CPUs\n", strchr(host, ':') ? strchr(host, ':') + 2 : host,
 	       sysconf(_SC_NPROCESSORS_ONLN));
-	printf("%-34s %-12s %8s %8s %9s %9s %6s %6s %6s %6s  %s\n", "what", "design",
-	       "wall s", "hvo s", "RSS MiB", "back MiB", "RSS/bk", "pte/f", "tlb/f", "alloc/f", "note");
-	for (boot_tib = 1; boot_tib <= max_tib; boot_tib *= 4) {
+	printf("%-34s %-12s %8s %8s %8s %9s %9s %6s %6s %6s %6s  %s\n", "what", "design",
+	       "wall s", "cpu s", "hvo s", "RSS MiB", "back MiB", "RSS/bk", "pte/f", "tlb/f", "alloc/f", "note");
+	for (boot_tib = 1; selected(argc, argv, "boot") && boot_tib <= max_tib; boot_tib *= 4) {
 		run_row(boot_row, DESIGN_LEGACY, false, "HVO off");
 		for (int d = 0; d < NR_DESIGNS; d++)
 			run_row(boot_row, d, true, names[d]);
 	}
-	for (int d = 0; d < NR_DESIGNS; d++) {
+	for (int d = 0; selected(argc, argv, "cycle") && d < NR_DESIGNS; d++) {
 		run_row(cycle_row, d, false, names[d]);
 		run_row(cycle_row, d, true, names[d]);
 	}
-	for (int d = 0; d < NR_DESIGNS; d++)
+	for (int d = 0; selected(argc, argv, "pool") && d < NR_DESIGNS; d++)
 		run_row(pool_row, d, false, names[d]);
-	for (unsigned a = 0; a < 3; a++) {
+	for (unsigned a = 0; selected(argc, argv, "dax") && a < 3; a++) {
 		static const uint64_t aligns[] = { 4096, 2 * SZ_1M, SZ_1G };
 		dax_align = aligns[a];
 		for (int d = 0; d < NR_DESIGNS; d++) {

@@ -155,6 +155,13 @@ static uint64_t *frame_slot(struct frame_store *fs, pfn_t pfn, bool create)
 	return &fs->dir[d][pfn & (per - 1)];
 }
 
+/* One more frame with an entry; remember the high-water mark. */
+static void frame_count_entry(struct frame_store *fs)
+{
+	if (++fs->nr_entries > fs->nr_entries_peak)
+		fs->nr_entries_peak = fs->nr_entries;
+}
+
 int frame_claim(struct frame_store *fs, pfn_t pfn, enum frame_owner owner,
 		enum frame_origin origin)
 {
@@ -169,7 +176,7 @@ int frame_claim(struct frame_store *fs, pfn_t pfn, enum frame_owner owner,
 		return -ENOMEM;
 	*slot = (uint64_t)(uintptr_t)bytes | FRAME_DATA |
 		((uint64_t)origin << FRAME_ORIGIN_SHIFT) | owner;
-	fs->nr_entries++;
+	frame_count_entry(fs);
 	return 0;
 }
 
@@ -183,8 +190,36 @@ int frame_claim_lazy(struct frame_store *fs, pfn_t pfn, enum frame_owner owner,
 	BUG_ON(*slot);
 	*slot = (vpage << FRAME_PAYLOAD_SHIFT) | FRAME_LAZY |
 		((uint64_t)origin << FRAME_ORIGIN_SHIFT) | owner;
-	fs->nr_entries++;
+	frame_count_entry(fs);
 	fs->nr_lazy++;
+	return 0;
+}
+
+int frame_claim_lazy_run(struct frame_store *fs, pfn_t pfn, uint64_t nr,
+			 enum frame_owner owner, enum frame_origin origin,
+			 uint64_t vpage)
+{
+	uint64_t per = 1ULL << fs->pfn_shift_per_dir;
+
+	while (nr) {
+		uint64_t *slot = frame_slot(fs, pfn, true);
+		uint64_t n = MIN(nr, per - (pfn & (per - 1)));
+		uint64_t flags = FRAME_LAZY | ((uint64_t)origin << FRAME_ORIGIN_SHIFT) | owner;
+
+		if (!slot)
+			return -ENOMEM;
+		for (uint64_t i = 0; i < n; i++) {
+			BUG_ON(slot[i]);
+			slot[i] = ((vpage + i) << FRAME_PAYLOAD_SHIFT) | flags;
+		}
+		fs->nr_entries += n;
+		if (fs->nr_entries > fs->nr_entries_peak)
+			fs->nr_entries_peak = fs->nr_entries;
+		fs->nr_lazy += n;
+		pfn += n;
+		vpage += n;
+		nr -= n;
+	}
 	return 0;
 }
 

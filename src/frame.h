@@ -81,6 +81,7 @@ struct frame_store {
 	struct pattern_table patterns;
 	unsigned pattern_bytes;     /* sizeof(struct page) */
 	uint64_t nr_entries;        /* frames with an entry */
+	uint64_t nr_entries_peak;   /* most frames with an entry at once */
 	uint64_t nr_pattern;        /* of which pattern frames */
 	uint64_t nr_lazy;           /* of which lazy */
 	uint64_t nr_dir_bytes;      /* host bytes used by the directory */
@@ -127,6 +128,14 @@ int frame_claim(struct frame_store *fs, pfn_t pfn, enum frame_owner owner,
 /* Claim @pfn for @owner with contents generated later from @vpage. */
 int frame_claim_lazy(struct frame_store *fs, pfn_t pfn, enum frame_owner owner,
 		     enum frame_origin origin, uint64_t vpage);
+/*
+ * frame_claim_lazy() for @nr consecutive frames from @pfn holding vmemmap
+ * pages @vpage, @vpage + 1, ... (a PMD block of the boot memmap).  On
+ * -ENOMEM the frames claimed so far stay claimed.
+ */
+int frame_claim_lazy_run(struct frame_store *fs, pfn_t pfn, uint64_t nr,
+			 enum frame_owner owner, enum frame_origin origin,
+			 uint64_t vpage);
 /* For a lazy frame: the vmemmap page index whose contents it holds. */
 uint64_t frame_lazy_vpage(const struct frame_store *fs, pfn_t pfn);
 /* Give a lazy frame its host bytes (zeroed); the caller fills them. */

@@ -46,6 +46,14 @@ static int hostmem_grow(struct hostmem *hm)
 		free(a);
 		return -ENOMEM;
 	}
+#ifdef MADV_HUGEPAGE
+	/*
+	 * Backed frames are touched all over an arena: transparent huge pages
+	 * turn hundreds of thousands of host page faults into a few thousand.
+	 * A hint only; the host may refuse it.
+	 */
+	madvise(base, hm->arena_bytes, MADV_HUGEPAGE);
+#endif
 	a->base = base;
 	a->bytes = hm->arena_bytes;
 	a->next = hm->arenas;

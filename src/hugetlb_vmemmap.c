@@ -212,6 +212,9 @@ struct vmemmap_walk {
 	/* legacy */
 	pfn_t reuse_page;
 	vaddr_t reuse_addr;
+	/* legacy restore: the struct page every restored tail page repeats */
+	bool restore_checked;
+	pfn_t restore_pattern;     /* a page already made of it, or PFN_NONE */
 	/* shared-tail, generic */
 	pfn_t vmemmap_head, vmemmap_tail;
 	struct vmemmap_list *vmemmap_pages;
@@ -323,6 +326,50 @@ static int legacy_remap_pte(struct machine *m, uint64_t *pte, vaddr_t addr,
 	return 0;
 }
 
+/* Struct pages restore resets: 3 before 274fe92de2c4 moved the count to cover page[3]. */
+static unsigned legacy_reset_struct_pages(const struct machine *m)
+{
+	if (m->variant & VARIANT_SKIP_RESET)
+		return 0;
+	return kernel_pre_2026_fixes(m) ? NR_RESET_STRUCT_PAGE - 1 : NR_RESET_STRUCT_PAGE;
+}
+
+/*
+ * The fast path of a restored tail page: when every struct page that the
+ * copy keeps (all but the reset ones, which become copies of the next
+ * ones) is alike, the page is that one struct page repeated, so it
+ * becomes a pattern frame without a copy, as frame_try_compact() would
+ * have left it.  Checked once per folio; false sends the caller to the
+ * copy.
+ */
+static bool legacy_restore_uniform(struct machine *m, pfn_t page,
+				   struct vmemmap_walk *w)
+{
+	const struct geometry *g = &m->geo;
+	size_t sp = g->struct_page_size;
+	unsigned r = legacy_reset_struct_pages(m);
+	const uint8_t *src;
+
+	if (!w->restore_checked) {
+		w->restore_checked = true;
+		w->restore_pattern = PFN_NONE;
+		src = frame_bytes(&m->frames, w->reuse_page);
+		if (!src || g->page_size % sp)
+			return false;
+		for (size_t off = (r + 1) * sp; off + sp <= g->page_size; off += sp)
+			if (memcmp(src + r * sp, src + off, sp))
+				return false;
+		if (frame_set_pattern(&m->frames, page, src + r * sp))
+			return false;
+		w->restore_pattern = page;
+		return true;
+	}
+	if (w->restore_pattern == PFN_NONE || !frame_pattern(&m->frames, w->restore_pattern))
+		return false;
+	frame_share_pattern(&m->frames, page, w->restore_pattern);
+	return true;
+}
+
 /* Restore: copy the head page, then turn its first struct pages into tails. */
 static int legacy_restore_pte(struct machine *m, uint64_t *pte, vaddr_t addr,
 			      struct vmemmap_walk *w)
@@ -339,11 +386,14 @@ static int legacy_restore_pte(struct machine *m, uint64_t *pte, vaddr_t addr,
 	BUG_ON(entry_pfn(*pte) != w->reuse_page);
 	page = vmemmap_list_pop(w->vmemmap_pages);
 	BUG_ON(page == PFN_NONE);
+	if (legacy_restore_uniform(m, page, w)) {
+		set_pt_entry(m, pte, mk_pte(page, true));
+		return 0;
+	}
 	copy_frame(m, page, w->reuse_page);
 	to = frame_contents(m, page);
 	if (!(m->variant & VARIANT_SKIP_RESET)) {
-		/* 3 before 274fe92de2c4 moved the count to cover page[3] */
-		unsigned r = kernel_pre_2026_fixes(m) ? NR_RESET_STRUCT_PAGE - 1 : NR_RESET_STRUCT_PAGE;
+		unsigned r = legacy_reset_struct_pages(m);
 		BUG_ON(2 * r > g->spp);
 		memcpy(to, to + r * g->struct_page_size, r * g->struct_page_size);
 	}

@@ -130,8 +130,11 @@ static int vmemmap_pmd_populate(struct machine *m, vaddr_t va, int nid,
 	block = vmemmap_alloc_block(m, g->pmd_shift - g->page_shift, nid, site, altmap);
 	if (block == PFN_NONE)
 		return 0; /* x86 falls back to base pages */
-	for (uint64_t i = 0; i < g->ptrs_per_table; i++)
-		claim_vmemmap_frame(m, block + i, va + (i << g->page_shift), altmap);
+	if (frame_claim_lazy_run(&m->frames, block, g->ptrs_per_table, FO_VMEMMAP,
+				 origin_for(m, altmap), va_to_vpage(g, va))) {
+		fprintf(stderr, "hvo: host out of memory\n");
+		abort();
+	}
 	set_pt_entry(m, pmd, mk_pmd_leaf(block, true));
 	return 1;
 }
