@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "fault.h"
+#include "parse.h"
+#include "report.h"
 #include "scenario.h"
 #include "sweep.h"
 #include "vmstat.h"
@@ -175,6 +177,109 @@ static int cmd_compare(int argc, char **argv)
 	return status[0] || status[1] || status[2];
 }
 
+/* Options and words of `hvo explain` and `hvo plot`. */
+struct look_args {
+	int design;          /* -1: the scenario's own */
+	unsigned variant;
+	const char *out;     /* plot: --out FILE */
+	const char *file;    /* NULL: the default scenario */
+	char **words;        /* what follows FILE: "pfn N", "strip ...", "chart" */
+	int nr_words;
+};
+
+/*
+ * Parse [--design D] [--out F] [FILE] WORD...; @first_words are the words
+ * that may start the command proper (so a FILE is anything before them).
+ * One line on stderr and -1 on bad input.
+ */
+static int parse_look_args(const char *cmd, int argc, char **argv, bool allow_out,
+			   const char *const *first_words, struct look_args *a)
+{
+	int i;
+
+	memset(a, 0, sizeof(*a));
+	a->design = -1;
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--design") && i + 1 < argc) {
+			enum hvo_design d;
+			if (design_variant_parse(argv[i + 1], &d, &a->variant)) {
+				fprintf(stderr, "hvo %s: unknown design '%s' (legacy, shared-tail, generic or a variant)\n",
+					cmd, argv[i + 1]);
+				return -1;
+			}
+			a->design = (int)d;
+			i++;
+		} else if (allow_out && !strcmp(argv[i], "--out") && i + 1 < argc) {
+			a->out = argv[++i];
+		} else if (argv[i][0] == '-' && argv[i][1] && argv[i][1] == '-') {
+			fprintf(stderr, "hvo %s: bad option '%s' (see 'hvo help')\n", cmd, argv[i]);
+			return -1;
+		} else
+			break;
+	}
+	if (i < argc) {
+		bool is_word = false;
+		for (const char *const *w = first_words; *w; w++)
+			is_word |= !strcmp(argv[i], *w);
+		if (!is_word)
+			a->file = argv[i++];
+	}
+	a->words = argv + i;
+	a->nr_words = argc - i;
+	for (int k = 0; k < a->nr_words; k++)
+		if (!strncmp(a->words[k], "--", 2)) {
+			fprintf(stderr, "hvo %s: options go before FILE: '%s'\n", cmd, a->words[k]);
+			return -1;
+		}
+	return 0;
+}
+
+/* Boot the scenario of @a quietly; NULL after a one-line error. */
+static struct machine *look_boot(const struct look_args *a, int *status)
+{
+	const char *file = a->file;
+	struct machine *m;
+	size_t len;
+	char *buf = load_scenario(&file, &len);
+
+	*status = 2;
+	if (!buf)
+		return NULL;
+	m = scenario_boot_quietly(file, buf, len, a->design, a->variant, stderr, status);
+	free(buf);
+	return m;
+}
+
+static int cmd_explain(int argc, char **argv)
+{
+	static const char *const words[] = { "pfn", NULL };
+	struct look_args a;
+	struct machine *m;
+	uint64_t pfn;
+	int status;
+
+	if (parse_look_args("explain", argc, argv, false, words, &a))
+		return 2;
+	if (a.nr_words != 2 || strcmp(a.words[0], "pfn")) {
+		fprintf(stderr, "hvo explain: expected [--design D] [FILE] pfn N\n");
+		return 2;
+	}
+	if (parse_u64(a.words[1], &pfn)) {
+		fprintf(stderr, "hvo explain: '%s' is not a pfn (decimal or 0x hex)\n", a.words[1]);
+		return 2;
+	}
+	m = look_boot(&a, &status);
+	if (!m)
+		return 2;
+	if (show_pfn(m, pfn, stdout)) {
+		fprintf(stderr, "hvo explain: pfn %#llx is beyond the end of memory (max pfn %#llx)\n",
+			(unsigned long long)pfn, (unsigned long long)m->max_pfn);
+		status = 2;
+	}
+	machine_destroy(m);
+	return status;
+}
+
 static char *read_all(FILE *f, size_t *len)
 {
 	size_t cap = 65536, n = 0;
@@ -274,6 +379,8 @@ int main(int argc, char **argv)
 		return cmd_sweep(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "compare"))
 		return cmd_compare(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "explain"))
+		return cmd_explain(argc - 2, argv + 2);
 	fprintf(stderr, "hvo: unknown command '%s'\n%s", argv[1], usage);
 	return 2;
 }
