@@ -7,6 +7,7 @@
 
 #include "fault.h"
 #include "parse.h"
+#include "plot.h"
 #include "report.h"
 #include "scenario.h"
 #include "sweep.h"
@@ -280,6 +281,88 @@ static int cmd_explain(int argc, char **argv)
 	return status;
 }
 
+/* Parse `pfn=START count=N` after `strip`; -1 after a one-line error. */
+static int parse_strip_words(char **w, int n, bool *have_pfn, uint64_t *pfn,
+			     bool *have_count, uint64_t *count)
+{
+	for (int i = 0; i < n; i++) {
+		if (!strncmp(w[i], "pfn=", 4) && !parse_u64(w[i] + 4, pfn))
+			*have_pfn = true;
+		else if (!strncmp(w[i], "count=", 6) && !parse_u64(w[i] + 6, count) && *count)
+			*have_count = true;
+		else {
+			fprintf(stderr, "hvo plot: strip: bad argument '%s' (expected pfn=START count=N)\n", w[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int cmd_plot(int argc, char **argv)
+{
+	static const char *const words[] = { "strip", "chart", NULL };
+	struct look_args a;
+	char err[256];
+	FILE *out;
+	int status = 0, ret;
+
+	if (parse_look_args("plot", argc, argv, true, words, &a))
+		return 2;
+	if (!a.nr_words || (strcmp(a.words[0], "strip") && strcmp(a.words[0], "chart"))) {
+		fprintf(stderr, "hvo plot: expected [--design D] [--out F.svg] [FILE] strip [pfn=START] [count=N] | chart\n");
+		return 2;
+	}
+	if (!strcmp(a.words[0], "chart") && (a.nr_words != 1 || a.file || a.design >= 0)) {
+		fprintf(stderr, "hvo plot: chart takes no FILE, --design or arguments: it measures every design itself\n");
+		return 2;
+	}
+	if (!strcmp(a.words[0], "strip")) {
+		bool have_pfn = false, have_count = false;
+		uint64_t pfn = 0, count = 0;
+		struct machine *m;
+		if (parse_strip_words(a.words + 1, a.nr_words - 1, &have_pfn, &pfn, &have_count, &count))
+			return 2;
+		m = look_boot(&a, &status);
+		if (!m)
+			return 2;
+		if (!have_pfn || !have_count) {
+			pfn_t p;
+			uint64_t c;
+			plot_strip_default_range(m, &p, &c);
+			if (!have_pfn)
+				pfn = p;
+			if (!have_count)
+				count = c;
+		}
+		out = a.out ? fopen(a.out, "w") : stdout;
+		if (!out) {
+			fprintf(stderr, "hvo plot: %s: %s\n", a.out, strerror(errno));
+			machine_destroy(m);
+			return 2;
+		}
+		ret = plot_strip(m, a.file ? a.file : "the default scenario", pfn, count, out, err, sizeof(err));
+		machine_destroy(m);
+	} else {
+		out = a.out ? fopen(a.out, "w") : stdout;
+		if (!out) {
+			fprintf(stderr, "hvo plot: %s: %s\n", a.out, strerror(errno));
+			return 2;
+		}
+		ret = plot_chart(out, err, sizeof(err));
+	}
+	if (out != stdout && fclose(out) && !ret) {
+		fprintf(stderr, "hvo plot: %s: %s\n", a.out, strerror(errno));
+		return 2;
+	}
+	if (ret) {
+		fprintf(stderr, "hvo plot: %s\n", err);
+		if (a.out)
+			remove(a.out);
+		return 2;
+	}
+	return status;
+}
+
 static char *read_all(FILE *f, size_t *len)
 {
 	size_t cap = 65536, n = 0;
@@ -381,6 +464,8 @@ int main(int argc, char **argv)
 		return cmd_compare(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "explain"))
 		return cmd_explain(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "plot"))
+		return cmd_plot(argc - 2, argv + 2);
 	fprintf(stderr, "hvo: unknown command '%s'\n%s", argv[1], usage);
 	return 2;
 }

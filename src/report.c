@@ -240,7 +240,7 @@ const char *vmemmap_use_name(enum vmemmap_use u)
 		[VU_SELF_HOSTED] = "self-hosted memmap (altmap)",
 		[VU_DAX] = "device DAX memmap",
 		[VU_HEAD] = "private head page",
-		[VU_LEGACY_COPY] = "copied head page (legacy tails)",
+		[VU_LEGACY_COPY] = "copied head page (legacy: head and tails map it)",
 		[VU_SHARED_TAIL] = "shared tail page (read-only)",
 		[VU_DAX_REUSED] = "DAX tail page reused by the compound",
 		[VU_OTHER] = "other (not a vmemmap page)",
