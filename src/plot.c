@@ -250,7 +250,7 @@ static void strip_axes(FILE *out, struct machine *m, const struct strip_layout *
 {
 	const struct geometry *g = &m->geo;
 	uint64_t pfns_per_box = g->page_size / g->struct_page_size;
-	double x0 = STRIP_LEFT, x1 = STRIP_LEFT + l->cols * (BOX_W + BOX_GAP) - BOX_GAP;
+	double x0 = STRIP_LEFT;
 	char psize[32];
 
 	bytes_label((double)g->page_size, psize, sizeof(psize));
@@ -262,7 +262,7 @@ static void strip_axes(FILE *out, struct machine *m, const struct strip_layout *
 		 "coloured by the frame behind it",
 		 design_variant_name(m->design, m->variant), g->arch, psize,
 		 (unsigned long long)pfns_per_box);
-	svg_text(out, (x0 + x1) / 2, STRIP_TOP - 24, 12, "middle", "",
+	svg_text(out, x0, STRIP_TOP - 24, 12, "start", "",
 		 "vmemmap page in the row (+0 .. +%u)", l->cols - 1);
 	for (unsigned c = 0; c < l->cols; c += 8)
 		svg_text(out, x0 + c * (BOX_W + BOX_GAP) + BOX_W / 2.0, STRIP_TOP - 8, 10, "middle",
@@ -278,7 +278,7 @@ static void strip_axes(FILE *out, struct machine *m, const struct strip_layout *
 }
 
 static void strip_legend(FILE *out, const struct strip_layout *l, const uint64_t *nr_use,
-			 bool any_ro, bool any_pmd)
+			 bool any_ro, bool any_pmd, bool any_folio)
 {
 	double y = l->legend_top, x;
 	unsigned n = 0;
@@ -309,6 +309,8 @@ static void strip_legend(FILE *out, const struct strip_layout *l, const uint64_t
 		svg_text(out, x + 26, y + 13, 12, "start", "", "bar below: inside a PMD block (not split)");
 		x += 320;
 	}
+	if (!any_folio)
+		return;
 	svg_line(out, x + 9, y - 2, x + 9, y + 18, "#000000", 2.5);
 	svg_text(out, x + 20, y + 13, 12, "start", "", "folio boundary, labelled with its head pfn");
 }
@@ -322,7 +324,7 @@ int plot_strip(struct machine *m, const char *title, pfn_t start, uint64_t count
 	struct vmemmap_page_info vi;
 	struct folio_info prev = { 0 };
 	uint64_t nr_use[NR_VMEMMAP_USES] = { 0 };
-	bool any_ro = false, any_pmd = false;
+	bool any_ro = false, any_pmd = false, any_folio = false;
 	double last_label_x = -1000;
 	unsigned last_label_row = ~0u, legend_rows = 0;
 	vaddr_t vstart, vend;
@@ -348,6 +350,7 @@ int plot_strip(struct machine *m, const char *title, pfn_t start, uint64_t count
 		nr_use[vi.use]++;
 		any_ro |= vi.mapped && !vi.w.writable;
 		any_pmd |= vi.mapped && vi.w.leaf == PT_PMD;
+		any_folio |= vi.folio.found;
 	}
 	for (unsigned u = 0; u < NR_VMEMMAP_USES; u++)
 		legend_rows += !!nr_use[u];
@@ -367,7 +370,7 @@ int plot_strip(struct machine *m, const char *title, pfn_t start, uint64_t count
 			strip_boundary(out, m, &l, i, &vi.folio, &last_label_x, &last_label_row);
 		prev = vi.folio;
 	}
-	strip_legend(out, &l, nr_use, any_ro, any_pmd);
+	strip_legend(out, &l, nr_use, any_ro, any_pmd, any_folio);
 	svg_end(out);
 	return 0;
 }
