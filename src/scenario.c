@@ -958,3 +958,37 @@ void scenario_finish(struct scenario *sc)
 			sc->file, sc->nr_commands, sc->nr_expect_ok, sc->nr_expect_fail,
 			sc->nr_check_fail);
 }
+
+struct machine *scenario_boot_quietly(const char *file, const char *buf, size_t len,
+				      int design, unsigned variant, FILE *err,
+				      int *status)
+{
+	struct scenario sc;
+	struct machine *m = NULL;
+	FILE *sink = fopen("/dev/null", "w");
+
+	*status = 2;
+	if (!sink) {
+		fprintf(err, "hvo: cannot open /dev/null\n");
+		return NULL;
+	}
+	scenario_init(&sc, file, sink, err);
+	sc.quiet = true;
+	if (design >= 0) {
+		sc.forced_design = design;
+		sc.design = (enum hvo_design)design;
+		sc.variant = variant;
+	}
+	*status = scenario_run_buffer(&sc, buf, len);
+	if (*status != 2 && (!sc.m || sc.m->phase != PHASE_RUNNING)) {
+		fprintf(err, "%s: the scenario boots no machine (put 'boot' in it)\n", file);
+		*status = 2;
+	}
+	if (*status != 2) {
+		m = sc.m;
+		sc.m = NULL;
+	}
+	scenario_destroy(&sc);
+	fclose(sink);
+	return m;
+}

@@ -66,6 +66,17 @@ int scenario_run_buffer(struct scenario *sc, const char *buf, size_t len);
 /* Print the final JSON object or summary line. */
 void scenario_finish(struct scenario *sc);
 
+/*
+ * Run @buf with its output discarded and hand back the machine it booted
+ * (the caller destroys it), for commands that look at the end state
+ * (`hvo explain`, `hvo plot`).  @design >= 0 forces a design and @variant,
+ * as `hvo compare` does.  *@status is what `hvo run` would exit with; NULL
+ * (status 2) after an error or when nothing was booted, with one line on @err.
+ */
+struct machine *scenario_boot_quietly(const char *file, const char *buf, size_t len,
+				      int design, unsigned variant, FILE *err,
+				      int *status);
+
 /* The scenario `make run` runs when no file is given. */
 extern const char default_scenario[];
 
