@@ -22,7 +22,7 @@ $(BUILD)/hvo: $(SRC) src/main.c $(HDR) | $(BUILD)
 
 # Tests: unit tests and scenario files, under ASan and UBSan.
 $(BUILD)/test_hvo: $(SRC) $(HDR) $(TEST_SRC) tests/harness.h tests/unit/testutil.h | $(BUILD)
-	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Isrc -Itests -Itests/unit -o $@ $(SRC) $(TEST_SRC) $(LDLIBS)
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -DHVO_BUILD_DIR='"$(BUILD)"' -Isrc -Itests -Itests/unit -o $@ $(SRC) $(TEST_SRC) $(LDLIBS)
 
 check: $(BUILD)/test_hvo $(BUILD)/hvo
 	$(BUILD)/test_hvo

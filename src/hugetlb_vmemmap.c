@@ -212,8 +212,9 @@ struct vmemmap_walk {
 	/* legacy */
 	pfn_t reuse_page;
 	vaddr_t reuse_addr;
-	/* legacy restore: the struct page every restored tail page repeats */
+	/* restore: the struct page every restored tail page repeats */
 	bool restore_checked;
+	pfn_t restore_src;         /* the page the check was made on */
 	pfn_t restore_pattern;     /* a page already made of it, or PFN_NONE */
 	/* shared-tail, generic */
 	pfn_t vmemmap_head, vmemmap_tail;
@@ -335,38 +336,38 @@ static unsigned legacy_reset_struct_pages(const struct machine *m)
 }
 
 /*
- * The fast path of a restored tail page: when every struct page that the
- * copy keeps (all but the reset ones, which become copies of the next
- * ones) is alike, the page is that one struct page repeated, so it
- * becomes a pattern frame without a copy, as frame_try_compact() would
- * have left it.  Checked once per folio; false sends the caller to the
- * copy.
+ * The fast path of a restored tail page: when every struct page of @src
+ * that the copy keeps (all but the first @reset, which the caller turns
+ * into copies of the next ones) is alike, the copy is that one struct page
+ * repeated, so @page becomes a pattern frame without a copy, exactly as
+ * copy + reset + frame_try_compact() would have left it.  @src is checked
+ * once per walk; false sends the caller to the copy.
  */
-static bool legacy_restore_uniform(struct machine *m, pfn_t page,
-				   struct vmemmap_walk *w)
+static bool restore_uniform_page(struct machine *m, pfn_t page, pfn_t src,
+				 unsigned reset, struct vmemmap_walk *w)
 {
 	const struct geometry *g = &m->geo;
 	size_t sp = g->struct_page_size;
-	unsigned r = legacy_reset_struct_pages(m);
-	const uint8_t *src;
+	const uint8_t *b;
 
-	if (!w->restore_checked) {
-		w->restore_checked = true;
-		w->restore_pattern = PFN_NONE;
-		src = frame_bytes(&m->frames, w->reuse_page);
-		if (!src || g->page_size % sp)
+	if (w->restore_checked && w->restore_src == src) {
+		if (w->restore_pattern == PFN_NONE || !frame_pattern(&m->frames, w->restore_pattern))
 			return false;
-		for (size_t off = (r + 1) * sp; off + sp <= g->page_size; off += sp)
-			if (memcmp(src + r * sp, src + off, sp))
-				return false;
-		if (frame_set_pattern(&m->frames, page, src + r * sp))
-			return false;
-		w->restore_pattern = page;
+		frame_share_pattern(&m->frames, page, w->restore_pattern);
 		return true;
 	}
-	if (w->restore_pattern == PFN_NONE || !frame_pattern(&m->frames, w->restore_pattern))
+	w->restore_checked = true;
+	w->restore_src = src;
+	w->restore_pattern = PFN_NONE;
+	b = frame_bytes(&m->frames, src);
+	if (!b || g->page_size % sp)
 		return false;
-	frame_share_pattern(&m->frames, page, w->restore_pattern);
+	for (size_t off = (reset + 1) * sp; off + sp <= g->page_size; off += sp)
+		if (memcmp(b + reset * sp, b + off, sp))
+			return false;
+	if (frame_set_pattern(&m->frames, page, b + reset * sp))
+		return false;
+	w->restore_pattern = page;
 	return true;
 }
 
@@ -386,7 +387,7 @@ static int legacy_restore_pte(struct machine *m, uint64_t *pte, vaddr_t addr,
 	BUG_ON(entry_pfn(*pte) != w->reuse_page);
 	page = vmemmap_list_pop(w->vmemmap_pages);
 	BUG_ON(page == PFN_NONE);
-	if (legacy_restore_uniform(m, page, w)) {
+	if (restore_uniform_page(m, page, w->reuse_page, legacy_reset_struct_pages(m), w)) {
 		set_pt_entry(m, pte, mk_pte(page, true));
 		return 0;
 	}
@@ -604,8 +605,10 @@ static int shared_restore_pte(struct machine *m, uint64_t *pte, vaddr_t addr,
 		return 0;
 	dst = vmemmap_list_pop(w->vmemmap_pages);
 	BUG_ON(dst == PFN_NONE);
-	copy_frame(m, dst, src);
-	frame_try_compact(&m->frames, dst);
+	if (!restore_uniform_page(m, dst, src, 0, w)) {
+		copy_frame(m, dst, src);
+		frame_try_compact(&m->frames, dst);
+	}
 	set_pt_entry(m, pte, mk_pte(dst, true));
 	return 0;
 }
