@@ -45,7 +45,9 @@ uint64_t *pt_table(struct machine *m, uint64_t entry)
 {
 	uint8_t *bytes = frame_bytes(&m->frames, entry_pfn(entry));
 
-	BUG_ON(!bytes || frame_owner(&m->frames, entry_pfn(entry)) != FO_PGTABLE);
+	enum frame_owner o = frame_owner(&m->frames, entry_pfn(entry));
+
+	BUG_ON(!bytes || (o != FO_PGTABLE && o != FO_SHARED_PTE));
 	return (uint64_t *)bytes;
 }
 
