@@ -9,6 +9,10 @@
  *    HVO work timed on its own and its page-table writes, TLB flushes and
  *    page allocations counted per folio.
  *
+ *  - hvo_share_pte: 1 TiB of 1 GiB pages booted with HVO off and on, with
+ *    the option off (the kernel's own saving) and on (shared PTE tables);
+ *    the note gives the net saving per TiB and the page tables per folio.
+ *
  * "backed" is the simulated metadata the run backs at its peak: vmemmap
  * pages, page-table pages and shared tails that exist at once (every frame
  * with an entry in the frame store, its high-water mark), in bytes.  The
@@ -238,6 +242,51 @@ static void row_dax(struct row *r, int design, uint64_t align)
 	machine_destroy(m);
 }
 
+/* Boot 1 TiB in 1 GiB pages; the metadata pages it keeps, and the folios. */
+static double share_pte_boot(int design, bool hvo, bool share, uint64_t *folios,
+			     double *pgtables, char *err, size_t errlen)
+{
+	char cmd[160];
+	struct machine *m;
+	double pages;
+
+	snprintf(cmd, sizeof(cmd), "hugepagesz=1G hugepages=1000 hugetlb_free_vmemmap=%s hvo_share_pte=%s",
+		 hvo ? "on" : "off", share ? "on" : "off");
+	m = make_machine(SZ_1T, cmd, (enum hvo_design)design, err, errlen);
+	if (!m || machine_boot(m, err, errlen) || hugetlb_late_init(m, err, errlen)) {
+		machine_destroy(m);
+		return -1;
+	}
+	*folios = m->hstates[m->nr_hstates - 1].nr_huge_pages;
+	*pgtables = (double)m->stat.vmemmap_pgtable_pages;
+	pages = backed(m) / (double)m->geo.page_size;
+	machine_destroy(m);
+	return pages;
+}
+
+/* hvo_share_pte: the net HVO saving for 1 TiB of 1 GiB pages. */
+static void row_share_pte(struct row *r, int design, bool share)
+{
+	char err[256];
+	uint64_t folios, f;
+	double pgt_off, pgt_on, off, on;
+	double t0 = now();
+
+	snprintf(r->what, sizeof(r->what), "1 TiB of 1G, hvo_share_pte=%s", share ? "on" : "off");
+	off = share_pte_boot(design, false, false, &f, &pgt_off, err, sizeof(err));
+	on = share_pte_boot(design, true, share, &folios, &pgt_on, err, sizeof(err));
+	r->seconds = now() - t0;
+	r->backed_bytes = on * 4096.0;
+	if (off < 0 || on < 0 || f != folios || !folios) {
+		snprintf(r->note, sizeof(r->note), "%s", err);
+		return;
+	}
+	snprintf(r->note, sizeof(r->note),
+		 "net saving %.2f MiB per TiB of 1G pages (%.2f pages/folio); page tables +%.3f/folio",
+		 (off - on) * 4096.0 / (1 << 20) * 1024.0 / (double)folios,
+		 (off - on) / (double)folios, (pgt_on - pgt_off) / (double)folios);
+}
+
 static void run_row(void (*fn)(struct row *, int, bool), int design, bool flag,
 		    const char *dname)
 {
@@ -276,6 +325,7 @@ static unsigned boot_tib;
 static void boot_row(struct row *r, int design, bool hvo) { row_boot(r, boot_tib, design, hvo); }
 static void cycle_row(struct row *r, int design, bool restore) { row_cycle(r, design, restore); }
 static void pool_row(struct row *r, int design, bool unused) { (void)unused; row_pool(r, design); }
+static void share_pte_row(struct row *r, int design, bool share) { row_share_pte(r, design, share); }
 static uint64_t dax_align;
 static void dax_row(struct row *r, int design, bool unused) { (void)unused; row_dax(r, design, dax_align); }
 
@@ -295,7 +345,7 @@ static bool selected(int argc, char **argv, const char *name)
 int main(int argc, char **argv)
 {
 	static const char *const names[] = { "legacy", "shared-tail", "generic" };
-	static const char *const groups[] = { "boot", "cycle", "pool", "dax" };
+	static const char *const groups[] = { "boot", "cycle", "pool", "share_pte", "dax" };
 	char host[256] = "?";
 	FILE *f = fopen("/proc/cpuinfo", "r");
 	unsigned max_tib = argc > 1 ? (unsigned)atoi(argv[1]) : 16;
@@ -305,7 +355,7 @@ int main(int argc, char **argv)
 		for (unsigned g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
 			known |= !strcmp(argv[i], groups[g]);
 		if (!known) {
-			fprintf(stderr, "usage: bench [MAX_TIB] [boot|cycle|pool|dax]...\n");
+			fprintf(stderr, "usage: bench [MAX_TIB] [boot|cycle|pool|share_pte|dax]...\n");
 			return 2;
 		}
 	}
@@ -334,6 +384,8 @@ int main(int argc, char **argv)
 	}
 	for (int d = 0; selected(argc, argv, "pool") && d < NR_DESIGNS; d++)
 		run_row(pool_row, d, false, names[d]);
+	for (int on = 0; selected(argc, argv, "share_pte") && on < 2; on++)
+		run_row(share_pte_row, DESIGN_GENERIC, on, names[DESIGN_GENERIC]);
 	for (unsigned a = 0; selected(argc, argv, "dax") && a < 3; a++) {
 		static const uint64_t aligns[] = { 4096, 2 * SZ_1M, SZ_1G };
 		dax_align = aligns[a];

@@ -11,7 +11,11 @@
  *  - the buddy allocator's free lists agree with its counters;
  *  - counters equal a recount (vmemmap pages by origin, page tables,
  *    managed pages);
- *  - the TLB holds no translation the page table no longer has.
+ *  - the TLB holds no translation the page table no longer has;
+ *  - hvo_share_pte: every shared PTE table maps only its zone's shared
+ *    tail, read-only, and the PMDs pointing at it are exactly the tails-only
+ *    PMDs of the optimized folios of its zone and order, as many as its
+ *    reference count says.
  */
 #include <stdarg.h>
 #include <string.h>
@@ -22,6 +26,7 @@
 #include "hugetlb_vmemmap.h"
 #include "page.h"
 #include "pgtable.h"
+#include "vmemmap_share_pte.h"
 
 void check_fail(struct check_report *r, const char *fmt, ...)
 {
@@ -295,11 +300,14 @@ static int check_frame(void *arg, pfn_t pfn, uint64_t e)
 		check_fail(c->r, "pfn %#llx: vmemmap frame is mapped nowhere (leaked)", P(pfn));
 	if (o == FO_SHARED_TAIL && !shared_tail_published(c->m, pfn))
 		check_fail(c->r, "pfn %#llx: shared tail frame is published in no zone (leaked)", P(pfn));
+	if (o == FO_SHARED_PTE && !shared_pte_refcount(c->m, pfn))
+		check_fail(c->r, "pfn %#llx: shared PTE table is published in no zone (leaked)", P(pfn));
 	switch (o) {
 	case FO_VMEMMAP:
 		c->nr_vmemmap[origin]++;
 		break;
 	case FO_PGTABLE:
+	case FO_SHARED_PTE: /* counted once, however many PMDs map it */
 		c->nr_pgtable++;
 		break;
 	case FO_SHARED_TAIL:
@@ -439,22 +447,37 @@ static void check_ownership(struct machine *m, struct check_report *r,
 	free(c.folios);
 }
 
+struct table_count {
+	struct machine *m;
+	uint64_t n;           /* private tables reached */
+	uint64_t shared_refs; /* visits of shared PTE tables (one per PMD) */
+};
+
 static int count_table(void *arg, pfn_t pfn, enum pt_level lvl)
 {
-	(void)pfn;
-	(void)lvl;
-	(*(uint64_t *)arg)++;
+	struct table_count *c = arg;
+
+	if (lvl == PT_PTE && frame_owner(&c->m->frames, pfn) == FO_SHARED_PTE)
+		c->shared_refs++;
+	else
+		c->n++;
 	return 0;
 }
 
+/* Shared PTE tables are published even when no PMD maps them: add them. */
 static void check_tables_reachable(struct machine *m, struct check_report *r)
 {
-	uint64_t n = 0;
+	struct table_count c = { .m = m };
+	uint64_t n;
 
-	vmemmap_for_each_table(m, count_table, &n);
+	vmemmap_for_each_table(m, count_table, &c);
+	n = c.n + m->stat.nr_shared_pte_tables;
 	if (n != m->stat.vmemmap_pgtable_pages)
-		check_fail(r, "page tables: %llu reachable from the PGD, %llu counted (a table leaked or was freed in use)",
-			   P(n), P(m->stat.vmemmap_pgtable_pages));
+		check_fail(r, "page tables: %llu reachable from the PGD (+ %llu shared PTE tables), %llu counted (a table leaked or was freed in use)",
+			   P(c.n), P(m->stat.nr_shared_pte_tables), P(m->stat.vmemmap_pgtable_pages));
+	if (c.shared_refs != nr_shared_pte_pmds(m))
+		check_fail(r, "shared PTE tables: %llu PMDs point at one, reference counts say %llu",
+			   P(c.shared_refs), P(nr_shared_pte_pmds(m)));
 }
 
 /* ---- buddy ---- */
@@ -710,6 +733,157 @@ next_device:;
 	}
 }
 
+/* ---- hvo_share_pte: shared PTE tables ---- */
+
+struct shared_pte_tally {
+	pfn_t table;
+	struct zone *zone;
+	unsigned order;
+	uint64_t walk_refs;  /* PMDs reached from the PGD that point at it */
+	uint64_t folio_refs; /* PMDs of optimized folios of its zone and order */
+};
+
+struct shared_pte_ctx {
+	struct machine *m;
+	struct check_report *r;
+	struct shared_pte_tally *v;
+	unsigned nr;
+};
+
+static struct shared_pte_tally *tally_find(struct shared_pte_ctx *c, pfn_t table)
+{
+	for (unsigned i = 0; i < c->nr; i++)
+		if (c->v[i].table == table)
+			return &c->v[i];
+	return NULL;
+}
+
+/* A published table is FO_SHARED_PTE and maps its zone's shared tail, RO. */
+static void check_shared_pte_table(struct shared_pte_ctx *c, struct zone *z,
+				   unsigned idx, pfn_t table)
+{
+	struct machine *m = c->m;
+	const uint64_t *pte = (const uint64_t *)frame_bytes(&m->frames, table);
+	pfn_t tail = atomic_load(&z->vmemmap_tails[idx]);
+	unsigned order = idx + vmemmap_tail_min_order(&m->geo);
+
+	c->v[c->nr++] = (struct shared_pte_tally){ table, z, order, 0, 0 };
+	if (frame_owner(&m->frames, table) != FO_SHARED_PTE || !pte) {
+		check_fail(c->r, "node %d zone %s order %u: shared PTE table %#llx is not an owned page table",
+			   z->nid, zone_name(z->idx), order, P(table));
+		return;
+	}
+	for (uint64_t i = 0; i < m->geo.ptrs_per_table; i++) {
+		if (!tail || pte[i] != mk_pte(tail, false)) {
+			check_fail(c->r, "node %d zone %s order %u: shared PTE table %#llx entry %llu is %#llx, not the shared tail %#llx read-only",
+				   z->nid, zone_name(z->idx), order, P(table), P(i), P(pte[i]), P(tail));
+			return;
+		}
+	}
+}
+
+static int tally_walk_ref(void *arg, pfn_t pfn, enum pt_level lvl)
+{
+	struct shared_pte_ctx *c = arg;
+	struct shared_pte_tally *t;
+
+	if (lvl != PT_PTE || frame_owner(&c->m->frames, pfn) != FO_SHARED_PTE)
+		return 0;
+	t = tally_find(c, pfn);
+	if (t)
+		t->walk_refs++;
+	else
+		check_fail(c->r, "a PMD points at shared PTE table %#llx, which no zone published", P(pfn));
+	return 0;
+}
+
+/*
+ * The tails-only PMDs of an optimized folio of a sharing order point at
+ * the shared table of its zone and order; an unoptimized folio's at none.
+ */
+static void tally_folio_refs(struct shared_pte_ctx *c, const struct hstate *h, pfn_t pfn)
+{
+	struct machine *m = c->m;
+	const struct geometry *g = &m->geo;
+	uint64_t pmd_size = 1ULL << g->pmd_shift;
+	vaddr_t vstart = pfn_to_page_va(g, pfn);
+	vaddr_t vend = vstart + vmemmap_bytes_for_order(g, h->order);
+	struct zone *z = page_zone(m, pfn);
+	bool optimized = folio_vmemmap_optimized(m, pfn);
+	pfn_t want = z ? atomic_load(&z->vmemmap_pte_tables[h->order - vmemmap_tail_min_order(g)]) : 0;
+
+	for (vaddr_t va = vstart; va < vend; va += pmd_size) {
+		struct pt_walk w;
+		bool shared;
+		struct shared_pte_tally *t;
+
+		if (vmemmap_walk_va(m, va, &w))
+			continue; /* check_folio reports it */
+		shared = pmd_shared_pte(m, *w.pmd);
+		if (!optimized || va == vstart) {
+			if (shared)
+				check_fail(c->r, "pfn %#llx: %s PMD at va %#llx maps a shared PTE table",
+					   P(pfn), va == vstart ? "the head's" : "an unoptimized folio's", P(va));
+			continue;
+		}
+		if (!shared || entry_pfn(*w.pmd) != want) {
+			check_fail(c->r, "pfn %#llx: optimized folio's PMD at va %#llx maps %s %#llx, not its zone's shared PTE table %#llx",
+				   P(pfn), P(va), shared ? "shared table" : "private table",
+				   P(entry_pfn(*w.pmd)), P(want));
+			continue;
+		}
+		t = tally_find(c, want);
+		if (t)
+			t->folio_refs++;
+	}
+}
+
+static void check_shared_pte(struct machine *m, struct check_report *r)
+{
+	struct shared_pte_ctx c = { .m = m, .r = r };
+
+	if (!m->vmemmap_share_pte && !m->stat.nr_shared_pte_tables)
+		return;
+	c.v = calloc((size_t)m->nr_nodes * MAX_NR_ZONES * NR_VMEMMAP_TAILS_MAX, sizeof(*c.v));
+	if (!c.v) {
+		fprintf(stderr, "hvo: host out of memory\n");
+		abort();
+	}
+	for (unsigned nid = 0; nid < m->nr_nodes; nid++)
+		for (unsigned zi = 0; zi < MAX_NR_ZONES; zi++) {
+			struct zone *z = &m->nodes[nid].node_zones[zi];
+			for (unsigned i = 0; i < NR_VMEMMAP_TAILS_MAX; i++) {
+				pfn_t t = atomic_load(&z->vmemmap_pte_tables[i]);
+				if (t)
+					check_shared_pte_table(&c, z, i, t);
+				else if (atomic_load(&z->vmemmap_pte_refs[i]))
+					check_fail(r, "node %u zone %s: %llu PMDs counted on an unpublished shared PTE table",
+						   nid, zone_name(z->idx), P(atomic_load(&z->vmemmap_pte_refs[i])));
+			}
+		}
+	if (c.nr != m->stat.nr_shared_pte_tables)
+		check_fail(r, "nr_shared_pte_tables is %llu, %u published",
+			   P(m->stat.nr_shared_pte_tables), c.nr);
+	vmemmap_for_each_table(m, tally_walk_ref, &c);
+	for (unsigned i = 0; i < m->nr_hstates; i++) {
+		const struct hstate *h = &m->hstates[i];
+		if (!vmemmap_share_pte_order(m, h->order))
+			continue;
+		for (unsigned nid = 0; nid < MAX_NUMNODES; nid++)
+			for (uint64_t k = 0; k < h->freelists[nid].nr; k++)
+				tally_folio_refs(&c, h, h->freelists[nid].v[k].pfn);
+	}
+	for (unsigned i = 0; i < c.nr; i++) {
+		const struct shared_pte_tally *t = &c.v[i];
+		uint64_t refs = *shared_pte_refcount(m, t->table);
+		if (t->walk_refs != refs || t->folio_refs != refs)
+			check_fail(r, "node %d zone %s order %u: shared PTE table %#llx has %llu references, %llu PMDs point at it, %llu of them in optimized folios of that zone and order",
+				   t->zone->nid, zone_name(t->zone->idx), t->order, P(t->table),
+				   P(refs), P(t->walk_refs), P(t->folio_refs));
+	}
+	free(c.v);
+}
+
 /* ---- TLB ---- */
 
 static void check_tlb(struct machine *m, struct check_report *r)
@@ -752,6 +926,7 @@ uint64_t mm_check(struct machine *m, struct check_report *r)
 	check_ownership(m, r, &lc.seen);
 	check_hugetlb(m, r, lc.scratch);
 	check_dax(m, r, lc.scratch);
+	check_shared_pte(m, r);
 	check_tlb(m, r);
 	seen_destroy(&lc.seen);
 	free(lc.scratch);

@@ -14,6 +14,7 @@ void boot_params_init(struct boot_params *bp)
 	memset(bp, 0, sizeof(*bp));
 	bp->hugetlb_free_vmemmap = -1;
 	bp->memmap_on_memory = -1;
+	bp->hvo_share_pte = -1;
 }
 
 /* "0:2,1:3" -> per-node counts. */
@@ -127,7 +128,7 @@ static int parse_param(struct boot_params *bp, char *tok, char *err,
 	}
 	if (!strcmp(key, "hugepagesz") || !strcmp(key, "hugepages") ||
 	    !strcmp(key, "default_hugepagesz") || !strcmp(key, "movablecore") ||
-	    !strcmp(key, "hugetlb_free_vmemmap") ||
+	    !strcmp(key, "hugetlb_free_vmemmap") || !strcmp(key, "hvo_share_pte") ||
 	    !strcmp(key, "memory_hotplug.memmap_on_memory")) {
 		if (!val || !*val) {
 			snprintf(err, errlen, "%s: expected %s=VALUE", key, key);
@@ -145,14 +146,16 @@ static int parse_param(struct boot_params *bp, char *tok, char *err,
 		}
 		return 0;
 	}
-	if (!strcmp(key, "hugetlb_free_vmemmap") ||
+	if (!strcmp(key, "hugetlb_free_vmemmap") || !strcmp(key, "hvo_share_pte") ||
 	    !strcmp(key, "memory_hotplug.memmap_on_memory")) {
 		if (parse_bool(val, &b)) {
 			snprintf(err, errlen, "%s=%s: expected on/off, y/n or 1/0", key, val);
 			return -EINVAL;
 		}
-		if (key[0] == 'h')
+		if (!strcmp(key, "hugetlb_free_vmemmap"))
 			bp->hugetlb_free_vmemmap = b;
+		else if (!strcmp(key, "hvo_share_pte"))
+			bp->hvo_share_pte = b;
 		else
 			bp->memmap_on_memory = b;
 		return 0;

@@ -12,6 +12,7 @@ static const char *const site_names[NR_ALLOC_SITES] = {
 	[SITE_VMEMMAP_HEAD] = "vmemmap_head",
 	[SITE_VMEMMAP_RESTORE] = "vmemmap_restore",
 	[SITE_SHARED_TAIL] = "shared_tail",
+	[SITE_SHARED_PTE] = "shared_pte",
 	[SITE_HUGETLB] = "hugetlb",
 	[SITE_HOTPLUG_MEMMAP] = "hotplug_memmap",
 	[SITE_KERNEL] = "kernel",

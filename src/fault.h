@@ -20,6 +20,7 @@ enum alloc_site {
 	SITE_VMEMMAP_HEAD,        /* HVO: new head vmemmap page */
 	SITE_VMEMMAP_RESTORE,     /* HVO: pages allocated back on restore */
 	SITE_SHARED_TAIL,         /* shared tail page (zone, order) */
+	SITE_SHARED_PTE,          /* shared PTE table (zone, order): hvo_share_pte */
 	SITE_HUGETLB,             /* huge page from buddy / contig / memblock */
 	SITE_HOTPLUG_MEMMAP,      /* hot-add vmemmap population */
 	SITE_KERNEL,              /* any other kernel allocation */

@@ -39,6 +39,7 @@ enum frame_owner {
 	FO_PGTABLE,     /* a PUD/PMD/PTE table under the vmemmap */
 	FO_SHARED_TAIL, /* a read-only shared tail page (zone, order) */
 	FO_KERNEL,      /* other kernel memory we track by frame */
+	FO_SHARED_PTE,  /* a read-only PTE table shared by gigantic folios */
 };
 
 enum frame_origin {

@@ -143,6 +143,11 @@ int hugetlb_apply_boot_params(struct machine *m, const struct boot_params *bp,
 		}
 	}
 	m->vmemmap_optimize_enabled = bp->hugetlb_free_vmemmap == 1;
+	if (bp->hvo_share_pte == 1 && m->design == DESIGN_LEGACY) {
+		snprintf(err, errlen, "hvo_share_pte=on: needs the shared-tail or generic design (legacy maps tails onto a copy of each folio's head page, so no two folios have a PTE table in common)");
+		return -EINVAL;
+	}
+	m->vmemmap_share_pte = bp->hvo_share_pte == 1;
 	return 0;
 }
 

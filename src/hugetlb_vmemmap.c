@@ -19,6 +19,7 @@
 #include "mmu.h"
 #include "page.h"
 #include "pgtable.h"
+#include "vmemmap_share_pte.h"
 
 /* ---- lists of vmemmap pages ---- */
 
@@ -33,7 +34,7 @@ void vmemmap_list_destroy(struct vmemmap_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-static void vmemmap_list_add(struct vmemmap_list *l, pfn_t pfn)
+void vmemmap_list_add(struct vmemmap_list *l, pfn_t pfn)
 {
 	if (l->nr == l->cap) {
 		uint64_t cap = l->cap ? l->cap * 2 : 16;
@@ -617,13 +618,14 @@ static int shared_optimize(struct machine *m, unsigned order, pfn_t pfn,
 			   struct vmemmap_list *list, unsigned flags)
 {
 	struct zone *zone = page_zone(m, pfn);
-	vaddr_t vstart, vend;
+	vaddr_t vstart, vend, walk_end;
 	struct pt_walk pw;
 	struct vmemmap_walk w = {
 		.remap_pte = shared_remap_pte,
 		.vmemmap_pages = list,
 		.flags = flags,
 	};
+	pfn_t shared_pte = PFN_NONE;
 	int ret;
 
 	folio_range(m, pfn, order, &vstart, &vend);
@@ -631,6 +633,14 @@ static int shared_optimize(struct machine *m, unsigned order, pfn_t pfn,
 	w.vmemmap_tail = vmemmap_shared_tail_page(m, order, zone);
 	if (w.vmemmap_tail == PFN_NONE)
 		return -ENOMEM;
+	/* hvo_share_pte: walk the head's PMD only, then share the others. */
+	walk_end = vend;
+	if (vmemmap_share_pte_order(m, order)) {
+		shared_pte = vmemmap_shared_pte_table(m, order, zone);
+		if (shared_pte == PFN_NONE)
+			return -ENOMEM;
+		walk_end = vstart + (1ULL << m->geo.pmd_shift);
+	}
 	folio_set_vmemmap_optimized(m, pfn, true);
 	w.vmemmap_head = alloc_vmemmap_page(m, SITE_VMEMMAP_HEAD, w.nid);
 	if (w.vmemmap_head == PFN_NONE) {
@@ -640,7 +650,10 @@ static int shared_optimize(struct machine *m, unsigned order, pfn_t pfn,
 	BUG_ON(vmemmap_walk_va(m, vstart, &pw));
 	copy_frame(m, w.vmemmap_head, pw.pfn);
 	vmemmap_list_add(list, w.vmemmap_head);
-	ret = vmemmap_remap_range(m, vstart, vend, &w);
+	ret = vmemmap_remap_range(m, vstart, walk_end, &w);
+	if (!ret && shared_pte != PFN_NONE)
+		vmemmap_share_pte_range(m, walk_end, vend, shared_pte, list,
+					flags & VMEMMAP_REMAP_NO_TLB_FLUSH);
 	if (ret && w.nr_walked) {
 		struct vmemmap_walk rb = {
 			.remap_pte = shared_restore_pte,
@@ -655,6 +668,37 @@ static int shared_optimize(struct machine *m, unsigned order, pfn_t pfn,
 	return ret;
 }
 
+/*
+ * hvo_share_pte: give the folio's shared PMDs private tables (all of them
+ * or none: the number unshared, or -ENOMEM), and share them again.
+ */
+static int vmemmap_unshare_folio(struct machine *m, unsigned order, pfn_t pfn)
+{
+	vaddr_t vstart, vend;
+
+	if (!vmemmap_share_pte_order(m, order))
+		return 0;
+	folio_range(m, pfn, order, &vstart, &vend);
+	return vmemmap_unshare_pte_range(m, vstart + (1ULL << m->geo.pmd_shift),
+					 vend, folio_nid(m, pfn));
+}
+
+static void vmemmap_reshare_folio(struct machine *m, unsigned order, pfn_t pfn)
+{
+	struct zone *zone = page_zone(m, pfn);
+	pfn_t table = vmemmap_shared_pte_table(m, order, zone); /* published */
+	struct vmemmap_list none;
+	vaddr_t vstart, vend;
+
+	BUG_ON(table == PFN_NONE);
+	folio_range(m, pfn, order, &vstart, &vend);
+	vmemmap_list_init(&none);
+	vmemmap_share_pte_range(m, vstart + (1ULL << m->geo.pmd_shift), vend,
+				table, &none, false);
+	BUG_ON(none.nr); /* the private copies mapped the shared tail only */
+	vmemmap_list_destroy(&none);
+}
+
 /* shared-tail, generic: every tail PTE copies the shared tail it maps. */
 static int shared_restore(struct machine *m, unsigned order, pfn_t pfn,
 			  unsigned flags)
@@ -664,8 +708,16 @@ static int shared_restore(struct machine *m, unsigned order, pfn_t pfn,
 		.vmemmap_tail = PFN_NONE,
 		.flags = flags,
 	};
+	int shared, ret;
 
-	return vmemmap_restore_range(m, order, pfn, &w, false);
+	/* hvo_share_pte: private copies of the shared tables first. */
+	shared = vmemmap_unshare_folio(m, order, pfn);
+	if (shared < 0)
+		return shared;
+	ret = vmemmap_restore_range(m, order, pfn, &w, false);
+	if (ret && shared)
+		vmemmap_reshare_folio(m, order, pfn);
+	return ret;
 }
 
 /* ================= entry points ================= */
@@ -714,6 +766,8 @@ static int hugetlb_vmemmap_split_folio(struct machine *m, unsigned order,
 	if (!vmemmap_should_optimize_folio(m, order, pfn))
 		return 0;
 	folio_range(m, pfn, order, &vstart, &vend);
+	if (vmemmap_share_pte_order(m, order)) /* the others get shared */
+		vend = vstart + (1ULL << m->geo.pmd_shift);
 	w.nid = folio_nid(m, pfn);
 	return vmemmap_remap_range(m, vstart, vend, &w);
 }
@@ -804,6 +858,11 @@ static void vmemmap_undo_hvo(struct machine *m, vaddr_t vstart, vaddr_t vend,
 		struct pt_walk w;
 		if (vmemmap_walk_va(m, va, &w))
 			continue;
+		if (pmd_shared_pte(m, *w.pmd)) { /* the table is not ours to clear */
+			vmemmap_unlink_shared_pte(m, w.pmd);
+			va = ALIGN_DOWN(va, 1ULL << g->pmd_shift) + (1ULL << g->pmd_shift) - g->page_size;
+			continue;
+		}
 		set_pt_entry(m, w.pte, 0);
 		if (w.pfn == head) {
 			frame_release(&m->frames, head);
@@ -814,6 +873,20 @@ static void vmemmap_undo_hvo(struct machine *m, vaddr_t vstart, vaddr_t vend,
 	flush_tlb_kernel_range(m, vstart, vend);
 }
 
+/* hvo_share_pte: map the tails-only PMD at @va with the shared table. */
+static int vmemmap_populate_shared_pte(struct machine *m, vaddr_t va,
+				       pfn_t table, int nid)
+{
+	uint64_t *pmd = vmemmap_pmd_alloc(m, va, nid);
+
+	if (!pmd)
+		return -ENOMEM;
+	BUG_ON(entry_present(*pmd));
+	vmemmap_share_pte_range(m, va, va + (1ULL << m->geo.pmd_shift), table,
+				NULL, true);
+	return 0;
+}
+
 int vmemmap_populate_hvo(struct machine *m, pfn_t pfn, unsigned order,
 			 struct zone *zone, bool ro)
 {
@@ -821,10 +894,19 @@ int vmemmap_populate_hvo(struct machine *m, pfn_t pfn, unsigned order,
 	vaddr_t vstart, vend;
 	struct alloc_request req = kernel_page_request(SITE_MEMBLOCK_MEMMAP, zone->nid);
 	pfn_t tail = vmemmap_shared_tail_page(m, order, zone), head;
+	pfn_t shared_pte = PFN_NONE;
 	uint64_t *pte;
 
 	if (tail == PFN_NONE)
 		return -ENOMEM;
+	/* hvo_share_pte: the table exists before any folio needs it. */
+	if (vmemmap_share_pte_order(m, order)) {
+		shared_pte = vmemmap_shared_pte_table(m, order, zone);
+		if (shared_pte == PFN_NONE)
+			return -ENOMEM;
+		if (!ro) /* shared-tail: shared at write-protect time */
+			shared_pte = PFN_NONE;
+	}
 	folio_range(m, pfn, order, &vstart, &vend);
 	pte = vmemmap_pte_alloc(m, vstart, zone->nid);
 	if (!pte)
@@ -840,6 +922,14 @@ int vmemmap_populate_hvo(struct machine *m, pfn_t pfn, unsigned order,
 	set_pt_entry(m, pte, mk_pte(head, true));
 	m->stat.nr_memmap_boot_pages++;
 	for (vaddr_t va = vstart + g->page_size; va < vend; va += g->page_size) {
+		if (shared_pte != PFN_NONE && IS_ALIGNED(va, 1ULL << g->pmd_shift)) {
+			if (vmemmap_populate_shared_pte(m, va, shared_pte, zone->nid)) {
+				vmemmap_undo_hvo(m, vstart, va, head);
+				return -ENOMEM;
+			}
+			va += (1ULL << g->pmd_shift) - g->page_size;
+			continue;
+		}
 		/* walk once per PTE table; inside one, the next entry follows */
 		if (IS_ALIGNED(va, 1ULL << g->pmd_shift))
 			pte = vmemmap_pte_alloc(m, va, zone->nid);
@@ -873,4 +963,6 @@ void vmemmap_wrprotect_hvo(struct machine *m, pfn_t pfn, unsigned order)
 		set_pt_entry(m, pte, mk_pte(entry_pfn(*pte), false));
 	}
 	flush_tlb_kernel_range(m, vstart, vend);
+	if (vmemmap_share_pte_order(m, order)) /* hvo_share_pte, shared-tail */
+		vmemmap_reshare_folio(m, order, pfn);
 }

@@ -31,6 +31,7 @@ struct vmemmap_list {
 
 void vmemmap_list_init(struct vmemmap_list *l);
 void vmemmap_list_destroy(struct vmemmap_list *l);
+void vmemmap_list_add(struct vmemmap_list *l, pfn_t pfn);
 /* Free every page of @l back to where it came from, and empty @l. */
 void free_vmemmap_page_list(struct machine *m, struct vmemmap_list *l);
 

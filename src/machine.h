@@ -73,6 +73,7 @@ struct vmstat {
 	uint64_t nr_synchronize_rcu;   /* legacy: RCU grace periods waited */
 	uint64_t nr_shared_tail_pages; /* shared tail pages published */
 	uint64_t nr_shared_tail_races_lost; /* copies freed after a lost cmpxchg */
+	uint64_t nr_shared_pte_tables; /* shared PTE tables published (hvo_share_pte) */
 	uint64_t nr_vmemmap_alloc_pages; /* pages allocated by HVO (head+restore) */
 	uint64_t nr_vmemmap_free_pages;  /* vmemmap pages HVO freed */
 	uint64_t nr_bad_pages;         /* struct pages the free path rejected */
@@ -154,6 +155,7 @@ struct machine {
 	uint64_t kernel_reserved_pages;    /* memblock reserved for the kernel */
 	int64_t hugetlb_optimize_vmemmap_key; /* legacy static key (count) */
 	bool vmemmap_optimize_enabled;     /* hugetlb_free_vmemmap / sysctl */
+	bool vmemmap_share_pte;            /* hvo_share_pte=on (not a kernel option) */
 	unsigned variant;                  /* VARIANT_* of the design */
 	struct boot_params bp;             /* the kernel command line */
 	struct huge_bootmem_page *bootmem_pages; /* gigantic pages from memblock */

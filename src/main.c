@@ -32,6 +32,10 @@ static const char usage[] =
 	"  cmdline LINUX KERNEL COMMAND LINE   hugepagesz= hugepages= default_hugepagesz=\n"
 	"                                     hugetlb_free_vmemmap= movablecore=\n"
 	"                                     memory_hotplug.memmap_on_memory=\n"
+	"                                     hvo_share_pte=on|off (not in any kernel:\n"
+	"                                     shared-tail and generic share one PTE\n"
+	"                                     table per zone and order among gigantic\n"
+	"                                     folios whose vmemmap spans 2+ PMDs)\n"
 	"  design legacy|shared-tail|generic  (default generic; variants:\n"
 	"                                     legacy-6.12.115 (restore without reset),\n"
 	"                                     legacy-6.12.0 (before the 2026 fixes))\n"
@@ -76,8 +80,8 @@ static const char usage[] =
 	"hvo sweep runs FILE once to count allocations, then again failing\n"
 	"allocation N for every N (transient: only N; persistent: N and later;\n"
 	"both by default) and checks every invariant after each run.  Sites:\n"
-	"memblock_memmap pgtable vmemmap_head vmemmap_restore shared_tail hugetlb\n"
-	"hotplug_memmap kernel.\n"
+	"memblock_memmap pgtable vmemmap_head vmemmap_restore shared_tail shared_pte\n"
+	"hugetlb hotplug_memmap kernel.\n"
 	"\n"
 	"exit status: 0 success, 1 an expect, check or sweep violation, 2 bad input\n";
 

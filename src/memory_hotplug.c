@@ -10,6 +10,7 @@
 #include "mmu.h"
 #include "pgtable.h"
 #include "sparse.h"
+#include "vmemmap_share_pte.h"
 
 phys_t hotplug_default_addr(const struct machine *m, uint64_t align)
 {
@@ -65,6 +66,12 @@ void vmemmap_depopulate(struct machine *m, pfn_t pfn, uint64_t nr)
 			continue;
 		}
 		if (!w.pmd || !entry_present(*w.pmd)) {
+			addr = next;
+			continue;
+		}
+		if (pmd_shared_pte(m, *w.pmd)) {
+			/* hvo_share_pte: other folios still map it; drop ours */
+			vmemmap_unlink_shared_pte(m, w.pmd);
 			addr = next;
 			continue;
 		}

@@ -42,6 +42,12 @@ struct zone {
 	struct buddy buddy;
 	/* Published shared tail pages, PFN_NONE-free: 0 means none yet. */
 	_Atomic pfn_t vmemmap_tails[NR_VMEMMAP_TAILS_MAX];
+	/*
+	 * hvo_share_pte=on: the published PTE table that maps nothing but the
+	 * shared tail of an order (0: none yet), and how many PMDs point at it.
+	 */
+	_Atomic pfn_t vmemmap_pte_tables[NR_VMEMMAP_TAILS_MAX];
+	_Atomic uint64_t vmemmap_pte_refs[NR_VMEMMAP_TAILS_MAX];
 };
 
 static inline pfn_t zone_end_pfn(const struct zone *z)

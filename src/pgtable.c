@@ -45,8 +45,10 @@ uint64_t *pt_table(struct machine *m, uint64_t entry)
 {
 	uint64_t fe = frame_entry(&m->frames, entry_pfn(entry));
 
+	uint64_t o = fe & FRAME_OWNER_MASK;
+
 	/* one frame store lookup: this is on every walk */
-	BUG_ON(!(fe & FRAME_DATA) || (fe & FRAME_OWNER_MASK) != FO_PGTABLE);
+	BUG_ON(!(fe & FRAME_DATA) || (o != FO_PGTABLE && o != FO_SHARED_PTE));
 	return (uint64_t *)(uintptr_t)(fe & ~((1ULL << FRAME_PAYLOAD_SHIFT) - 1));
 }
 

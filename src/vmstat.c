@@ -3,6 +3,7 @@
  */
 #include <string.h>
 
+#include "vmemmap_share_pte.h"
 #include "vmstat.h"
 
 static int64_t pages_to_kb(struct machine *m, uint64_t pages)
@@ -62,6 +63,8 @@ static int64_t get_faults(struct machine *m) { return (int64_t)m->mmu.nr_faults;
 static int64_t get_memmap_init(struct machine *m) { return (int64_t)m->stat.memmap_init_pages; }
 static int64_t get_rcu(struct machine *m) { return (int64_t)m->stat.nr_synchronize_rcu; }
 static int64_t get_shared_tails(struct machine *m) { return (int64_t)m->stat.nr_shared_tail_pages; }
+static int64_t get_shared_ptes(struct machine *m) { return (int64_t)m->stat.nr_shared_pte_tables; }
+static int64_t get_shared_pte_pmds(struct machine *m) { return (int64_t)nr_shared_pte_pmds(m); }
 static int64_t get_static_key(struct machine *m) { return m->hugetlb_optimize_vmemmap_key; }
 static int64_t get_hvo_enabled(struct machine *m) { return m->vmemmap_optimize_enabled; }
 static int64_t device_pageblocks(struct machine *m, bool movable_only)
@@ -120,6 +123,8 @@ const struct counter_desc counter_table[] = {
 	{ "nr_tlb_flush_range", CG_HVO, "", get_flush_range, NULL },
 	{ "nr_synchronize_rcu", CG_HVO, "", get_rcu, NULL },
 	{ "nr_shared_tail_pages", CG_HVO, "pages", get_shared_tails, NULL },
+	{ "nr_shared_pte_tables", CG_HVO, "pages", get_shared_ptes, "hvo_share_pte: shared PTE tables (in vmemmap_pgtable_pages)" },
+	{ "nr_shared_pte_pmds", CG_HVO, "", get_shared_pte_pmds, "hvo_share_pte: PMDs mapping one (PTE tables not allocated)" },
 	{ "nr_vmemmap_optimized", CG_HVO, "", get_optimized, "huge pages with optimized vmemmap" },
 	{ "hugetlb_optimize_vmemmap", CG_HVO, "", get_hvo_enabled, "vm.hugetlb_optimize_vmemmap" },
 	{ "hugetlb_optimize_vmemmap_key", CG_HVO, "", get_static_key, "legacy static key count" },
