@@ -3,6 +3,8 @@
  * TLB, struct pages, the checker.
  */
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "check.h"
@@ -271,5 +273,45 @@ TEST(impossible_machines_are_rejected)
 		}
 		free(r.err);
 	}
+	return 0;
+}
+
+/*
+ * A run that needs more host memory than the limit stops with one line
+ * saying so and status 2, instead of swapping or meeting the OOM killer.
+ */
+TEST(host_memory_limit_stops_with_a_message)
+{
+	static const char text[] =
+		"machine mem=4G\n"
+		"cmdline hugetlb_free_vmemmap=on\n"
+		"boot\n"
+		"hugepages 2M 512\n";
+	char buf[1024] = "";
+	int fd[2], status;
+	ssize_t n, len = 0;
+	pid_t pid;
+
+	ASSERT_EQ(pipe(fd), 0);
+	pid = fork();
+	ASSERT_TRUE(pid >= 0);
+	if (pid == 0) {
+		struct scenario_result r;
+		dup2(fd[1], 2);
+		close(fd[0]);
+		setenv("HVO_HOST_MEM", "1M", 1);
+		run_scenario_text("limit", text, &r);
+		_exit(0); /* not reached: 512 head pages need 2 MiB */
+	}
+	close(fd[1]);
+	while ((n = read(fd[0], buf + len, sizeof(buf) - 1 - (size_t)len)) > 0)
+		len += n;
+	buf[len] = '\0';
+	close(fd[0]);
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(WEXITSTATUS(status), 2);
+	ASSERT_TRUE(strstr(buf, "hvo: host memory exhausted (limit 1 MiB, HVO_HOST_MEM)") != NULL);
+	ASSERT_EQ((int)(strchr(buf, '\n') - buf), (int)strlen(buf) - 1); /* one line */
 	return 0;
 }

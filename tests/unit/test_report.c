@@ -587,3 +587,18 @@ TEST(cli_errors_are_one_line_exit_2)
 	}
 	return 0;
 }
+
+/* hvo compare: a design that refuses the scenario shows "-", the others run. */
+TEST(cli_compare_with_a_refusing_design)
+{
+	struct cli_result r;
+
+	ASSERT_EQ(run_cli("compare tests/scenarios/share_pte_1g_generic.hvo", &r), 0);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_TRUE(has(r.out, "refused"));
+	ASSERT_TRUE(has(r.out, "vmemmap_pgtable_pages                 -             28             28"));
+	ASSERT_TRUE(has(r.err, "hvo_share_pte=on: needs the shared-tail or generic design"));
+	ASSERT_EQ(run_cli("compare tests/scenarios/errors/unknown_command.hvo", &r), 0);
+	ASSERT_EQ(r.status, 2); /* every design refuses it */
+	return 0;
+}
