@@ -85,6 +85,7 @@ static void free_vmemmap_page(struct machine *m, pfn_t pfn)
 
 void free_vmemmap_page_list(struct machine *m, struct vmemmap_list *l)
 {
+	tlb_check_before_free(m, l->v, l->nr);
 	for (uint64_t i = 0; i < l->nr; i++)
 		free_vmemmap_page(m, l->v[i]);
 	l->nr = 0;
@@ -718,19 +719,22 @@ static void vmemmap_undo_hvo(struct machine *m, vaddr_t vstart, vaddr_t vend,
 			     pfn_t head)
 {
 	const struct geometry *g = &m->geo;
+	bool head_mapped = false;
 
 	for (vaddr_t va = vstart; va < vend; va += g->page_size) {
 		struct pt_walk w;
 		if (vmemmap_walk_va(m, va, &w))
 			continue;
 		set_pt_entry(m, w.pte, 0);
-		if (w.pfn == head) {
-			frame_release(&m->frames, head);
-			free_reserved_frames(m, head, 1);
-			m->stat.nr_memmap_boot_pages--;
-		}
+		head_mapped |= w.pfn == head;
 	}
+	/* flush before the head page can be reused */
 	flush_tlb_kernel_range(m, vstart, vend);
+	if (head_mapped) {
+		frame_release(&m->frames, head);
+		free_reserved_frames(m, head, 1);
+		m->stat.nr_memmap_boot_pages--;
+	}
 }
 
 int vmemmap_populate_hvo(struct machine *m, pfn_t pfn, unsigned order,

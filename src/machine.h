@@ -93,6 +93,8 @@ struct mmu {
 	uint64_t nr_flush_all, nr_flush_range;
 	uint64_t nr_faults;           /* RO writes, unmapped or stale accesses */
 	char last_fault[192];
+	uint64_t nr_freed_while_cached; /* frames freed with a TLB entry left */
+	char first_freed_while_cached[192];
 };
 
 struct klog {
