@@ -372,7 +372,7 @@ static int legacy_optimize(struct machine *m, unsigned order, pfn_t pfn,
 
 	folio_range(m, pfn, order, &vstart, &vend);
 	m->hugetlb_optimize_vmemmap_key++;
-	if (flags & VMEMMAP_SYNCHRONIZE_RCU)
+	if ((flags & VMEMMAP_SYNCHRONIZE_RCU) && !kernel_pre_speculative_fix(m))
 		m->stat.nr_synchronize_rcu++;
 	/* Set the flag first: stale TLB writers see the same head either way. */
 	folio_set_vmemmap_optimized(m, pfn, true);
@@ -426,7 +426,7 @@ static int legacy_restore(struct machine *m, unsigned order, pfn_t pfn,
 	};
 	int ret;
 
-	if (flags & VMEMMAP_SYNCHRONIZE_RCU)
+	if ((flags & VMEMMAP_SYNCHRONIZE_RCU) && !kernel_pre_speculative_fix(m))
 		m->stat.nr_synchronize_rcu++;
 	ret = vmemmap_restore_range(m, order, pfn, &w, true);
 	if (!ret)

@@ -331,3 +331,36 @@ TEST(restore_rebuilds_plain_tails)
 	}
 	return 0;
 }
+
+/*
+ * bd225530a4c7: with a folio in use (refcount 1), a speculative
+ * get_page_unless_zero() on a fake head (pfn head + 64) must not write the
+ * read-only tail.  6.12 skips fake heads; legacy-6.10 writes and faults.
+ * The real head takes a reference either way; a plain tail has none.
+ */
+TEST(speculative_get_skips_fake_heads)
+{
+	static const char *const designs[] = { "legacy", "legacy-6.10" };
+
+	for (unsigned d = 0; d < 2; d++) {
+		struct machine *m = boot_design(designs[d], "hugetlb_free_vmemmap=on hugepages=1");
+		uint64_t faults;
+		pfn_t pfn;
+
+		ASSERT_TRUE(m);
+		pfn = first_folio(m, 2 * SZ_1M);
+		ASSERT_TRUE(folio_vmemmap_optimized(m, pfn));
+		ASSERT_EQ(set_page_count(m, pfn, 1), 0);
+		faults = m->mmu.nr_faults;
+		ASSERT_FALSE(get_page_unless_zero(m, pfn + 64));
+		ASSERT_EQ(m->mmu.nr_faults, faults + d);
+		ASSERT_FALSE(get_page_unless_zero(m, pfn + 65));
+		ASSERT_TRUE(get_page_unless_zero(m, pfn));
+		put_page(m, pfn);
+		ASSERT_EQ(m->mmu.nr_faults, faults + d);
+		ASSERT_EQ(set_page_count(m, pfn, 0), 0);
+		ASSERT_EQ(check_machine(m), 0);
+		machine_destroy(m);
+	}
+	return 0;
+}
