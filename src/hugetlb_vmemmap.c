@@ -515,7 +515,9 @@ static int shared_remap_pte(struct machine *m, uint64_t *pte, vaddr_t addr,
 /*
  * Restore one PTE from whatever it maps.  During a rollback only PTEs that
  * map the shared tail are restored (@vmemmap_tail set), so the head keeps
- * its new copy (the 2026 rollback fix, F7).
+ * its new copy (the 2026 rollback fix, F7).  Before F7 the head's page was
+ * rebuilt from the tail template as well: its head and folio struct pages
+ * became plain tails.
  */
 static int shared_restore_pte(struct machine *m, uint64_t *pte, vaddr_t addr,
 			      struct vmemmap_walk *w)
@@ -523,8 +525,13 @@ static int shared_restore_pte(struct machine *m, uint64_t *pte, vaddr_t addr,
 	pfn_t src = entry_pfn(*pte), dst;
 
 	(void)addr;
-	if (w->vmemmap_tail != PFN_NONE && src != w->vmemmap_tail)
+	if (w->vmemmap_tail != PFN_NONE && src != w->vmemmap_tail) {
+		if (m->variant & VARIANT_ROLLBACK_OVERWRITES_HEAD) {
+			copy_frame(m, src, w->vmemmap_tail);
+			frame_try_compact(&m->frames, src);
+		}
 		return 0;
+	}
 	dst = vmemmap_list_pop(w->vmemmap_pages);
 	BUG_ON(dst == PFN_NONE);
 	copy_frame(m, dst, src);

@@ -42,12 +42,19 @@ enum hvo_design {
  *                    skip fake heads, so a speculative get_page_unless_zero()
  *                    on a tail pfn can write a read-only tail.  Otherwise
  *                    as plain legacy (the later bugs did not exist yet).
+ *   shared-tail-622026e87c40
+ *                    the fake-head removal as merged, before "fix incorrect
+ *                    vmemmap restore in rollback" (hvo-spec.md F7, 2026-05):
+ *                    a rollback after a walk that failed midway rebuilds the
+ *                    head's vmemmap page from the tail template too, and the
+ *                    head struct page and folio fields are lost.
  * Plain legacy is Linux 6.12.113 as the QEMU oracle measured it, with that
  * series (its DAX accounting matches the fixed code).
  */
 #define VARIANT_SKIP_RESET (1u << 0)
 #define VARIANT_PRE_2026_FIXES (1u << 1)
 #define VARIANT_PRE_SPECULATIVE_FIX (1u << 2)
+#define VARIANT_ROLLBACK_OVERWRITES_HEAD (1u << 3)
 
 enum layout_kind { LAYOUT_FLAT, LAYOUT_QEMU_PC };
 

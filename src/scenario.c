@@ -227,7 +227,7 @@ static int cmd_design(struct scenario *sc, int argc, char **argv, const char *re
 	if (sc->forced_design >= 0)
 		return 0;
 	if (argc != 2 || design_variant_parse(argv[1], &sc->design, &sc->variant))
-		return sc_error(sc, "design: expected legacy, legacy-6.12.115, legacy-6.12.0, legacy-6.10, shared-tail or generic");
+		return sc_error(sc, "design: expected legacy, legacy-6.12.115, legacy-6.12.0, legacy-6.10, shared-tail, shared-tail-622026e87c40 or generic");
 	return 0;
 }
 
