@@ -668,7 +668,8 @@ void hugetlb_vmemmap_optimize_folios(struct machine *m, unsigned order,
 		 * flush) and retry this folio once.
 		 */
 		if (ret == -ENOMEM && list.nr) {
-			flush_tlb_all(m);
+			if (!m->test_skip_enomem_flush)
+				flush_tlb_all(m);
 			free_vmemmap_page_list(m, &list);
 			__hugetlb_vmemmap_optimize_folio(m, order, pfns[i], &list, flags);
 		}

@@ -181,6 +181,12 @@ struct machine {
 	/* Test seam: called between a shared tail's allocation and its cmpxchg. */
 	void (*before_tail_publish)(struct machine *m, struct zone *z, unsigned order);
 	void *test_data;
+	/*
+	 * Test seam: a batch optimize that runs out of memory frees what it
+	 * collected without flushing the TLB first (the bug f13b83fdd996
+	 * guards against), so tests can show the checker catches it.
+	 */
+	bool test_skip_enomem_flush;
 	/* speculative PFN walkers yet to call get_page_unless_zero() */
 	pfn_t pfn_walkers[MAX_PFN_WALKERS];
 	unsigned nr_pfn_walkers;
