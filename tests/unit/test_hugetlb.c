@@ -404,3 +404,25 @@ TEST(batch_enomem_flushes_before_freeing)
 	}
 	return 0;
 }
+
+/*
+ * d8f5f7e445f0 (anchors.md A3): a folio whose vmemmap is optimized is a
+ * hugetlb folio.  Clearing the page type of an optimized pool folio (what
+ * setting the flag only after optimizing allowed) is a violation.
+ */
+TEST(check_optimized_folio_is_hugetlb)
+{
+	struct machine *m = boot_design("generic", "hugetlb_free_vmemmap=on hugepages=1");
+	int32_t none = -1;
+	pfn_t pfn;
+
+	ASSERT_TRUE(m);
+	pfn = first_folio(m, 2 * SZ_1M);
+	ASSERT_TRUE(folio_vmemmap_optimized(m, pfn));
+	ASSERT_EQ(check_machine(m), 0);
+	ASSERT_EQ(vmemmap_write(m, pfn_to_page_va(&m->geo, pfn) + PAGE_OFF_MAPCOUNT,
+				&none, sizeof(none)), 0);
+	ASSERT_EQ(check_machine(m), 1);
+	machine_destroy(m);
+	return 0;
+}
