@@ -11,7 +11,12 @@
  *  - the buddy allocator's free lists agree with its counters;
  *  - counters equal a recount (vmemmap pages by origin, page tables,
  *    managed pages);
- *  - the TLB holds no translation the page table no longer has;
+ *  - huge pages: every pool folio is marked hugetlb (so an optimized
+ *    vmemmap implies the hugetlb flag, d8f5f7e445f0), maps its tails
+ *    read-only onto the right page, and compound_head() of each of its
+ *    struct pages is its head;
+ *  - the TLB holds no translation the page table no longer has, and no
+ *    vmemmap frame was ever freed while the TLB still mapped it;
  *  - hvo_share_pte: every shared PTE table maps only its zone's shared
  *    tail, read-only, and the PMDs pointing at it are exactly the tails-only
  *    PMDs of the optimized folios of its zone and order, as many as its
@@ -569,6 +574,11 @@ static void check_folio(struct machine *m, struct check_report *r,
 	optimized = head.private_ & (1ULL << HPG_vmemmap_optimized);
 	if (!test_flag(head.flags, PG_head))
 		check_fail(r, "pfn %#llx: huge page head lacks PG_head", P(pfn));
+	/* d8f5f7e445f0: a folio whose vmemmap is optimized is a hugetlb folio */
+	if (head.mapcount != PAGE_TYPE_HUGETLB)
+		check_fail(r, "pfn %#llx: pool folio is not marked hugetlb (page type %#x)%s",
+			   P(pfn), (unsigned)head.mapcount,
+			   optimized ? ", yet its vmemmap is optimized" : "");
 	if (optimized && !w.writable)
 		check_fail(r, "pfn %#llx: optimized head vmemmap page is read-only", P(pfn));
 	if (optimized) {
@@ -902,6 +912,11 @@ static void check_tlb(struct machine *m, struct check_report *r)
 				   P(va), P(t->pfn), t->writable ? " rw" : " ro", P(w.pfn),
 				   w.writable ? " rw" : " ro");
 	}
+	if (m->mmu.nr_freed_while_cached)
+		check_fail(r, "%llu vmemmap frame%s freed before the TLB was flushed; first: %s",
+			   P(m->mmu.nr_freed_while_cached),
+			   m->mmu.nr_freed_while_cached == 1 ? "" : "s",
+			   m->mmu.first_freed_while_cached);
 }
 
 uint64_t mm_check(struct machine *m, struct check_report *r)

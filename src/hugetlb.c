@@ -499,8 +499,12 @@ static pfn_t alloc_fresh_hugetlb_folio(struct machine *m, struct hstate *h,
 	struct alloc_request req = { SITE_HUGETLB, h->order, nid, true, ZONE_MOVABLE };
 	pfn_t pfn = alloc_frames(m, &req);
 
-	if (pfn != PFN_NONE)
-		prep_new_hugetlb_folio(m, h, pfn);
+	if (pfn == PFN_NONE)
+		return pfn;
+	prep_new_hugetlb_folio(m, h, pfn);
+	/* Before bd225530a4c7 the allocation reference was not frozen to 0. */
+	if (kernel_pre_speculative_fix(m))
+		BUG_ON(set_page_count(m, pfn, 1));
 	return pfn;
 }
 
@@ -547,8 +551,19 @@ static void prep_and_add_allocated_folios(struct machine *m, struct hstate *h,
 					  const struct pfn_vec *batch, bool bootmem)
 {
 	hugetlb_vmemmap_optimize_folios(m, h->order, batch->v, batch->nr);
-	for (uint64_t i = 0; i < batch->nr; i++)
+	for (uint64_t i = 0; i < batch->nr; i++) {
+		/*
+		 * The race window of bd225530a4c7: the vmemmap is remapped,
+		 * the folio is not in the pool yet.  A speculative walker that
+		 * sampled one of its pfns before may call get_page_unless_zero()
+		 * now.  Then the allocation reference (pre-fix kernels only)
+		 * goes as the folio is enqueued.
+		 */
+		pfn_walkers_run(m, batch->v[i], pages_per_huge_page(h));
+		if (kernel_pre_speculative_fix(m) && !bootmem)
+			BUG_ON(set_page_count(m, batch->v[i], 0));
 		enqueue_hugetlb_folio(m, h, batch->v[i], false, bootmem);
+	}
 }
 
 /* Pages not counted as surplus, on @nid or everywhere. */

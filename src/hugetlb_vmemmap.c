@@ -97,6 +97,7 @@ static void free_vmemmap_run(struct machine *m, pfn_t pfn, uint64_t nr,
 
 void free_vmemmap_page_list(struct machine *m, struct vmemmap_list *l)
 {
+	tlb_check_before_free(m, l->v, l->nr);
 	pfn_t start = PFN_NONE;
 	uint64_t nr = 0;
 	enum frame_origin run_origin = ORIGIN_MEMBLOCK;
@@ -451,7 +452,7 @@ static int legacy_optimize(struct machine *m, unsigned order, pfn_t pfn,
 
 	folio_range(m, pfn, order, &vstart, &vend);
 	m->hugetlb_optimize_vmemmap_key++;
-	if (flags & VMEMMAP_SYNCHRONIZE_RCU)
+	if ((flags & VMEMMAP_SYNCHRONIZE_RCU) && !kernel_pre_speculative_fix(m))
 		m->stat.nr_synchronize_rcu++;
 	/* Set the flag first: stale TLB writers see the same head either way. */
 	folio_set_vmemmap_optimized(m, pfn, true);
@@ -505,7 +506,7 @@ static int legacy_restore(struct machine *m, unsigned order, pfn_t pfn,
 	};
 	int ret;
 
-	if (flags & VMEMMAP_SYNCHRONIZE_RCU)
+	if ((flags & VMEMMAP_SYNCHRONIZE_RCU) && !kernel_pre_speculative_fix(m))
 		m->stat.nr_synchronize_rcu++;
 	ret = vmemmap_restore_range(m, order, pfn, &w, true);
 	if (!ret)
@@ -594,7 +595,9 @@ static int shared_remap_pte(struct machine *m, uint64_t *pte, vaddr_t addr,
 /*
  * Restore one PTE from whatever it maps.  During a rollback only PTEs that
  * map the shared tail are restored (@vmemmap_tail set), so the head keeps
- * its new copy (the 2026 rollback fix, F7).
+ * its new copy (the 2026 rollback fix, F7).  Before F7 the head's page was
+ * rebuilt from the tail template as well: its head and folio struct pages
+ * became plain tails.
  */
 static int shared_restore_pte(struct machine *m, uint64_t *pte, vaddr_t addr,
 			      struct vmemmap_walk *w)
@@ -602,8 +605,13 @@ static int shared_restore_pte(struct machine *m, uint64_t *pte, vaddr_t addr,
 	pfn_t src = entry_pfn(*pte), dst;
 
 	(void)addr;
-	if (w->vmemmap_tail != PFN_NONE && src != w->vmemmap_tail)
+	if (w->vmemmap_tail != PFN_NONE && src != w->vmemmap_tail) {
+		if (m->variant & VARIANT_ROLLBACK_OVERWRITES_HEAD) {
+			copy_frame(m, src, w->vmemmap_tail);
+			frame_try_compact(&m->frames, src);
+		}
 		return 0;
+	}
 	dst = vmemmap_list_pop(w->vmemmap_pages);
 	BUG_ON(dst == PFN_NONE);
 	if (!restore_uniform_page(m, dst, src, 0, w)) {
@@ -795,7 +803,8 @@ void hugetlb_vmemmap_optimize_folios(struct machine *m, unsigned order,
 		 * flush) and retry this folio once.
 		 */
 		if (ret == -ENOMEM && list.nr) {
-			flush_tlb_all(m);
+			if (!m->test_skip_enomem_flush)
+				flush_tlb_all(m);
 			free_vmemmap_page_list(m, &list);
 			__hugetlb_vmemmap_optimize_folio(m, order, pfns[i], &list, flags);
 		}
@@ -853,6 +862,7 @@ static void vmemmap_undo_hvo(struct machine *m, vaddr_t vstart, vaddr_t vend,
 			     pfn_t head)
 {
 	const struct geometry *g = &m->geo;
+	bool head_mapped = false;
 
 	for (vaddr_t va = vstart; va < vend; va += g->page_size) {
 		struct pt_walk w;
@@ -864,13 +874,15 @@ static void vmemmap_undo_hvo(struct machine *m, vaddr_t vstart, vaddr_t vend,
 			continue;
 		}
 		set_pt_entry(m, w.pte, 0);
-		if (w.pfn == head) {
-			frame_release(&m->frames, head);
-			free_reserved_frames(m, head, 1);
-			m->stat.nr_memmap_boot_pages--;
-		}
+		head_mapped |= w.pfn == head;
 	}
+	/* flush before the head page can be reused */
 	flush_tlb_kernel_range(m, vstart, vend);
+	if (head_mapped) {
+		frame_release(&m->frames, head);
+		free_reserved_frames(m, head, 1);
+		m->stat.nr_memmap_boot_pages--;
+	}
 }
 
 /* hvo_share_pte: map the tails-only PMD at @va with the shared table. */

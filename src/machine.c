@@ -45,6 +45,8 @@ static const struct {
 } design_variants[] = {
 	{ "legacy-6.12.115", DESIGN_LEGACY, VARIANT_SKIP_RESET },
 	{ "legacy-6.12.0", DESIGN_LEGACY, VARIANT_PRE_2026_FIXES },
+	{ "legacy-6.10", DESIGN_LEGACY, VARIANT_PRE_SPECULATIVE_FIX },
+	{ "shared-tail-622026e87c40", DESIGN_SHARED_TAIL, VARIANT_ROLLBACK_OVERWRITES_HEAD },
 };
 
 int design_variant_parse(const char *s, enum hvo_design *out, unsigned *variant)

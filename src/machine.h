@@ -35,11 +35,26 @@ enum hvo_design {
  *                    2026 series "mm: Fix vmemmap optimization accounting
  *                    and initialization": its accounting and ZONE_DEVICE
  *                    init bugs.
+ *   legacy-6.10      before bd225530a4c7 "fix race with speculative PFN
+ *                    walkers" (v6.11): a fresh folio keeps its allocation
+ *                    reference while HVO remaps it, no synchronize_rcu()
+ *                    around the remap, and page_ref_add_unless() does not
+ *                    skip fake heads, so a speculative get_page_unless_zero()
+ *                    on a tail pfn can write a read-only tail.  Otherwise
+ *                    as plain legacy (the later bugs did not exist yet).
+ *   shared-tail-622026e87c40
+ *                    the fake-head removal as merged, before "fix incorrect
+ *                    vmemmap restore in rollback" (hvo-spec.md F7, 2026-05):
+ *                    a rollback after a walk that failed midway rebuilds the
+ *                    head's vmemmap page from the tail template too, and the
+ *                    head struct page and folio fields are lost.
  * Plain legacy is Linux 6.12.113 as the QEMU oracle measured it, with that
  * series (its DAX accounting matches the fixed code).
  */
 #define VARIANT_SKIP_RESET (1u << 0)
 #define VARIANT_PRE_2026_FIXES (1u << 1)
+#define VARIANT_PRE_SPECULATIVE_FIX (1u << 2)
+#define VARIANT_ROLLBACK_OVERWRITES_HEAD (1u << 3)
 
 enum layout_kind { LAYOUT_FLAT, LAYOUT_QEMU_PC };
 
@@ -94,6 +109,8 @@ struct mmu {
 	uint64_t nr_flush_all, nr_flush_range;
 	uint64_t nr_faults;           /* RO writes, unmapped or stale accesses */
 	char last_fault[192];
+	uint64_t nr_freed_while_cached; /* frames freed with a TLB entry left */
+	char first_freed_while_cached[192];
 };
 
 struct klog {
@@ -127,6 +144,7 @@ struct dax_dev {
 #define MIGRATE_MOVABLE 1
 
 #define MAX_DAX_DEVS 16
+#define MAX_PFN_WALKERS 16
 
 /* Pages the kernel leaked on purpose ("Bad page state": never freed). */
 struct page_leak {
@@ -165,6 +183,15 @@ struct machine {
 	/* Test seam: called between a shared tail's allocation and its cmpxchg. */
 	void (*before_tail_publish)(struct machine *m, struct zone *z, unsigned order);
 	void *test_data;
+	/*
+	 * Test seam: a batch optimize that runs out of memory frees what it
+	 * collected without flushing the TLB first (the bug f13b83fdd996
+	 * guards against), so tests can show the checker catches it.
+	 */
+	bool test_skip_enomem_flush;
+	/* speculative PFN walkers yet to call get_page_unless_zero() */
+	pfn_t pfn_walkers[MAX_PFN_WALKERS];
+	unsigned nr_pfn_walkers;
 	struct dax_dev dax[MAX_DAX_DEVS];  /* device-DAX ranges */
 	unsigned nr_dax;
 	unsigned dax_seq;                  /* for names dax0, dax1, ... */
@@ -206,6 +233,12 @@ const char *design_variant_name(enum hvo_design d, unsigned variant);
 static inline bool kernel_pre_2026_fixes(const struct machine *m)
 {
 	return m->variant & VARIANT_PRE_2026_FIXES;
+}
+
+/* Does this kernel predate bd225530a4c7 (speculative PFN walkers)? */
+static inline bool kernel_pre_speculative_fix(const struct machine *m)
+{
+	return m->variant & VARIANT_PRE_SPECULATIVE_FIX;
 }
 
 static inline struct mem_section *__pfn_to_section(struct machine *m, pfn_t pfn)

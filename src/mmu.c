@@ -159,6 +159,41 @@ int vmemmap_write(struct machine *m, vaddr_t va, const void *buf, size_t len)
 	return vmemmap_access(m, va, (void *)buf, len, true);
 }
 
+static int cmp_pfn(const void *a, const void *b)
+{
+	pfn_t x = *(const pfn_t *)a, y = *(const pfn_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+void tlb_check_before_free(struct machine *m, const pfn_t *pfns, uint64_t n)
+{
+	pfn_t *sorted;
+
+	if (!n)
+		return;
+	sorted = malloc(n * sizeof(*sorted));
+	if (!sorted) {
+		fprintf(stderr, "hvo: host out of memory\n");
+		abort();
+	}
+	memcpy(sorted, pfns, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), cmp_pfn);
+	for (unsigned i = 0; i < TLB_ENTRIES; i++) {
+		const struct tlb_entry *t = &m->mmu.tlb[i];
+
+		if (t->vpage == TLB_INVALID ||
+		    !bsearch(&t->pfn, sorted, n, sizeof(*sorted), cmp_pfn))
+			continue;
+		mmu_fault(m, "frame %#llx freed while the TLB still maps va %#llx to it (missing TLB flush)",
+			  (unsigned long long)t->pfn,
+			  (unsigned long long)(t->vpage << m->geo.page_shift));
+		if (!m->mmu.nr_freed_while_cached++)
+			memcpy(m->mmu.first_freed_while_cached, m->mmu.last_fault,
+			       sizeof(m->mmu.last_fault));
+	}
+	free(sorted);
+}
+
 void flush_tlb_all(struct machine *m)
 {
 	for (unsigned i = 0; i < TLB_ENTRIES; i++)

@@ -32,6 +32,13 @@ uint8_t *frame_contents(struct machine *m, pfn_t pfn);
 int frame_read(struct machine *m, pfn_t pfn, size_t off, void *buf, size_t len);
 
 void flush_tlb_all(struct machine *m);
+/*
+ * Frames @pfns[0..@n) are about to be freed: any TLB entry that still
+ * translates to one of them is a missing flush (a CPU could write freed
+ * memory).  Each is a fault and counted in nr_freed_while_cached, which
+ * the invariant checker reports.
+ */
+void tlb_check_before_free(struct machine *m, const pfn_t *pfns, uint64_t n);
 void flush_tlb_kernel_range(struct machine *m, vaddr_t start, vaddr_t end);
 
 /* Record a fault: counted, message kept (printf format). */

@@ -1,6 +1,7 @@
 /*
  * struct page bytes, accessors through the MMU, compound_head() for both
- * encodings, and the canonical contents memmap_init gives a struct page.
+ * encodings, the canonical contents memmap_init gives a struct page, and
+ * the references speculative PFN walkers take (get_page_unless_zero()).
  */
 #include <string.h>
 
@@ -258,4 +259,81 @@ int prep_compound_head(struct machine *m, pfn_t pfn, unsigned order, int32_t pag
 			return -EFAULT;
 	}
 	return 0;
+}
+
+/* ---- references from speculative PFN walkers ---- */
+
+/* page_is_fake_head(): PG_head at a vmemmap page start that is not the head. */
+static bool page_is_fake_head(struct machine *m, vaddr_t page)
+{
+	uint64_t flags;
+	vaddr_t head;
+
+	if (compound_info_has_mask(m) || page_read_u64(m, page, PAGE_OFF_FLAGS, &flags) ||
+	    !test_flag(flags, PG_head))
+		return false;
+	return !compound_head(m, page, &head) && head != page;
+}
+
+bool get_page_unless_zero(struct machine *m, pfn_t pfn)
+{
+	vaddr_t va = pfn_to_page_va(&m->geo, pfn);
+	int32_t ref;
+
+	if (!kernel_pre_speculative_fix(m) && page_is_fake_head(m, va))
+		return false;
+	if (vmemmap_read(m, va + PAGE_OFF_REFCOUNT, &ref, sizeof(ref)) || !ref)
+		return false;
+	ref++;
+	return !vmemmap_write(m, va + PAGE_OFF_REFCOUNT, &ref, sizeof(ref));
+}
+
+void put_page(struct machine *m, pfn_t pfn)
+{
+	vaddr_t va = pfn_to_page_va(&m->geo, pfn);
+	int32_t ref;
+
+	BUG_ON(vmemmap_read(m, va + PAGE_OFF_REFCOUNT, &ref, sizeof(ref)) || ref < 1);
+	ref--;
+	BUG_ON(vmemmap_write(m, va + PAGE_OFF_REFCOUNT, &ref, sizeof(ref)));
+}
+
+int set_page_count(struct machine *m, pfn_t pfn, int32_t count)
+{
+	return vmemmap_write(m, pfn_to_page_va(&m->geo, pfn) + PAGE_OFF_REFCOUNT,
+			     &count, sizeof(count));
+}
+
+int pfn_walker_add(struct machine *m, pfn_t pfn)
+{
+	if (m->nr_pfn_walkers == MAX_PFN_WALKERS)
+		return -ENOSPC;
+	m->pfn_walkers[m->nr_pfn_walkers++] = pfn;
+	return 0;
+}
+
+/* One walker's get_page_unless_zero(), an oops if it writes a read-only tail. */
+static void pfn_walker_get(struct machine *m, pfn_t pfn)
+{
+	uint64_t faults = m->mmu.nr_faults;
+
+	if (get_page_unless_zero(m, pfn))
+		put_page(m, pfn);
+	if (m->mmu.nr_faults != faults)
+		klog(m, "BUG: unable to handle page fault in get_page_unless_zero() of pfn %#llx: %s",
+		     (unsigned long long)pfn, m->mmu.last_fault);
+}
+
+void pfn_walkers_run(struct machine *m, pfn_t start, uint64_t nr)
+{
+	unsigned kept = 0;
+
+	for (unsigned i = 0; i < m->nr_pfn_walkers; i++) {
+		pfn_t pfn = m->pfn_walkers[i];
+		if (pfn >= start && pfn - start < nr)
+			pfn_walker_get(m, pfn);
+		else
+			m->pfn_walkers[kept++] = pfn;
+	}
+	m->nr_pfn_walkers = kept;
 }

@@ -140,6 +140,31 @@ int write_struct_pages(struct machine *m, pfn_t pfn, uint64_t first, uint64_t la
 /* The head (with @page_type in its mapcount word) and folio pages 1..3. */
 int prep_compound_head(struct machine *m, pfn_t pfn, unsigned order, int32_t page_type);
 
+/*
+ * get_page_unless_zero() on the struct page of @pfn, as a speculative PFN
+ * walker (compaction, memory failure) calls it without knowing what the
+ * page has become: read the refcount and, unless it is 0, write it + 1
+ * through the MMU.  Since bd225530a4c7 a legacy fake head is skipped
+ * first (page_count_writable() under rcu_read_lock()).  True if a
+ * reference was taken; a write to a read-only tail faults and takes none.
+ */
+bool get_page_unless_zero(struct machine *m, pfn_t pfn);
+/* Drop a reference taken by get_page_unless_zero(). */
+void put_page(struct machine *m, pfn_t pfn);
+/* set_page_count(): the refcount word of @pfn's struct page.  0 or -EFAULT. */
+int set_page_count(struct machine *m, pfn_t pfn, int32_t count);
+
+/*
+ * Speculative PFN walkers: pfn_walker_add() records a walker that has
+ * sampled @pfn (an LRU page, say) and will call get_page_unless_zero() on
+ * it later; pfn_walkers_run() lets the walkers whose pfn lies in
+ * [@start, @start + @nr) do it now (and drop what they took).  A write
+ * fault is logged as the oops it is in the kernel.  -ENOSPC when
+ * MAX_PFN_WALKERS are waiting already.
+ */
+int pfn_walker_add(struct machine *m, pfn_t pfn);
+void pfn_walkers_run(struct machine *m, pfn_t start, uint64_t nr);
+
 /* The struct page memmap_init writes for @pfn (canonical boot contents). */
 void init_single_page(struct machine *m, pfn_t pfn, struct page_struct *p);
 

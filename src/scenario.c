@@ -11,6 +11,7 @@
 #include "dax.h"
 #include "memory_hotplug.h"
 #include "mmu.h"
+#include "page.h"
 #include "parse.h"
 #include "report.h"
 #include "scenario.h"
@@ -226,7 +227,7 @@ static int cmd_design(struct scenario *sc, int argc, char **argv, const char *re
 	if (sc->forced_design >= 0)
 		return 0;
 	if (argc != 2 || design_variant_parse(argv[1], &sc->design, &sc->variant))
-		return sc_error(sc, "design: expected legacy, legacy-6.12.115, legacy-6.12.0, shared-tail or generic");
+		return sc_error(sc, "design: expected legacy, legacy-6.12.115, legacy-6.12.0, legacy-6.10, shared-tail, shared-tail-622026e87c40 or generic");
 	return 0;
 }
 
@@ -762,6 +763,37 @@ static int cmd_poke(struct scenario *sc, int argc, char **argv, const char *rest
 	return 0;
 }
 
+/* ---- speculative_get: a PFN walker's get_page_unless_zero() ---- */
+
+/*
+ * `speculative_get pfn N` calls get_page_unless_zero() on pfn N now, as a
+ * speculative PFN walker (compaction) does on a pfn it saw in passing, and
+ * drops the reference it took.  `speculative_get pfn N later` has the
+ * walker sample pfn N now and call it during the next command: right after
+ * a pool growth remaps the vmemmap of the folio that takes pfn N, before
+ * that folio enters the pool (the race of bd225530a4c7), or at the end of
+ * the command if no folio takes it.  A write to a read-only tail faults
+ * (mmu_faults) and is logged as the kernel's oops.
+ */
+static int cmd_speculative_get(struct scenario *sc, int argc, char **argv, const char *rest)
+{
+	uint64_t pfn;
+	(void)rest;
+
+	if (need_booted(sc, "speculative_get"))
+		return -EINVAL;
+	if ((argc != 3 && argc != 4) || strcmp(argv[1], "pfn") || parse_u64(argv[2], &pfn) ||
+	    (argc == 4 && strcmp(argv[3], "later")))
+		return sc_error(sc, "speculative_get: expected 'speculative_get pfn N [later]'");
+	if (pfn >= sc->m->max_pfn || !pfn_present(sc->m, pfn))
+		return sc_error(sc, "speculative_get pfn %s: not present memory", argv[2]);
+	if (pfn_walker_add(sc->m, pfn))
+		return sc_error(sc, "speculative_get: more than %d walkers waiting", MAX_PFN_WALKERS);
+	if (argc == 3)
+		pfn_walkers_run(sc->m, pfn, 1);
+	return 0;
+}
+
 /* ---- fault injection ---- */
 
 static int cmd_fault(struct scenario *sc, int argc, char **argv, const char *rest)
@@ -820,6 +852,7 @@ static const struct command commands[] = {
 	{ "expect", cmd_expect },
 	{ "fault", cmd_fault },
 	{ "poke", cmd_poke },
+	{ "speculative_get", cmd_speculative_get },
 	{ "hotplug", cmd_hotplug },
 	{ "dax", cmd_dax },
 };
@@ -883,13 +916,17 @@ static int run_line(struct scenario *sc, char *line)
 			int ret;
 			sc->nr_commands++;
 			ret = commands[i].fn(sc, argc, argv, rest);
+			/* walkers told to wait for this command run by its end */
+			if (!ret && sc->m && sc->m->phase == PHASE_RUNNING &&
+			    commands[i].fn != cmd_speculative_get)
+				pfn_walkers_run(sc->m, 0, UINT64_MAX);
 			if (!ret && sc->check_each && sc->m && sc->m->phase == PHASE_RUNNING &&
 			    strcmp(argv[0], "check"))
 				run_check(sc, "check after command");
 			return ret;
 		}
 	}
-	return sc_error(sc, "unknown command '%s' (expected machine, cmdline, design, boot, sysctl, hugepages, hotplug, dax, show, check, snapshot, expect, fault or poke)",
+	return sc_error(sc, "unknown command '%s' (expected machine, cmdline, design, boot, sysctl, hugepages, hotplug, dax, show, check, snapshot, expect, fault, poke or speculative_get)",
 			argv[0]);
 }
 

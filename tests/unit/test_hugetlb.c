@@ -331,3 +331,98 @@ TEST(restore_rebuilds_plain_tails)
 	}
 	return 0;
 }
+
+/*
+ * bd225530a4c7: with a folio in use (refcount 1), a speculative
+ * get_page_unless_zero() on a fake head (pfn head + 64) must not write the
+ * read-only tail.  6.12 skips fake heads; legacy-6.10 writes and faults.
+ * The real head takes a reference either way; a plain tail has none.
+ */
+TEST(speculative_get_skips_fake_heads)
+{
+	static const char *const designs[] = { "legacy", "legacy-6.10" };
+
+	for (unsigned d = 0; d < 2; d++) {
+		struct machine *m = boot_design(designs[d], "hugetlb_free_vmemmap=on hugepages=1");
+		uint64_t faults;
+		pfn_t pfn;
+
+		ASSERT_TRUE(m);
+		pfn = first_folio(m, 2 * SZ_1M);
+		ASSERT_TRUE(folio_vmemmap_optimized(m, pfn));
+		ASSERT_EQ(set_page_count(m, pfn, 1), 0);
+		faults = m->mmu.nr_faults;
+		ASSERT_FALSE(get_page_unless_zero(m, pfn + 64));
+		ASSERT_EQ(m->mmu.nr_faults, faults + d);
+		ASSERT_FALSE(get_page_unless_zero(m, pfn + 65));
+		ASSERT_TRUE(get_page_unless_zero(m, pfn));
+		put_page(m, pfn);
+		ASSERT_EQ(m->mmu.nr_faults, faults + d);
+		ASSERT_EQ(set_page_count(m, pfn, 0), 0);
+		ASSERT_EQ(check_machine(m), 0);
+		machine_destroy(m);
+	}
+	return 0;
+}
+
+/*
+ * f13b83fdd996 (anchors.md A6): a batch optimize that runs out of memory
+ * at its 3rd folio must flush the TLB before it frees the vmemmap pages of
+ * folios 1 and 2, which the TLB may still map (their heads were written
+ * through it).  The real path flushes and is clean; the test seam that
+ * skips the flush is caught: freeing frames the TLB still maps is a fault,
+ * and the checker reports it even after the batch's final flush.
+ */
+TEST(batch_enomem_flushes_before_freeing)
+{
+	static const char *const designs[] = { "shared-tail", "generic" };
+
+	for (unsigned d = 0; d < 2; d++) {
+		for (unsigned skip = 0; skip < 2; skip++) {
+			struct machine *m = boot_design(designs[d], "hugetlb_free_vmemmap=on");
+			uint64_t flushes;
+			char err[128];
+
+			ASSERT_TRUE(m);
+			m->test_skip_enomem_flush = skip;
+			flushes = m->mmu.nr_flush_all;
+			inject(m, SITE_VMEMMAP_HEAD, 3, false);
+			ASSERT_EQ(hugetlb_set_nr(m, 2 * SZ_1M, 8, NUMA_NO_NODE, err, sizeof(err)), 0);
+			ASSERT_EQ(m->fault.nr_injected, 1);
+			/* the 3rd folio is retried after the free and optimizes */
+			ASSERT_EQ(counter(m, "nr_vmemmap_optimized"), 8);
+			ASSERT_EQ(m->mmu.nr_flush_all, flushes + 3 - skip);
+			if (skip) {
+				ASSERT_EQ(m->mmu.nr_freed_while_cached, 2);
+				ASSERT_TRUE(check_machine(m) > 0);
+			} else {
+				ASSERT_EQ(m->mmu.nr_freed_while_cached, 0);
+				ASSERT_EQ(check_machine(m), 0);
+			}
+			machine_destroy(m);
+		}
+	}
+	return 0;
+}
+
+/*
+ * d8f5f7e445f0 (anchors.md A3): a folio whose vmemmap is optimized is a
+ * hugetlb folio.  Clearing the page type of an optimized pool folio (what
+ * setting the flag only after optimizing allowed) is a violation.
+ */
+TEST(check_optimized_folio_is_hugetlb)
+{
+	struct machine *m = boot_design("generic", "hugetlb_free_vmemmap=on hugepages=1");
+	int32_t none = -1;
+	pfn_t pfn;
+
+	ASSERT_TRUE(m);
+	pfn = first_folio(m, 2 * SZ_1M);
+	ASSERT_TRUE(folio_vmemmap_optimized(m, pfn));
+	ASSERT_EQ(check_machine(m), 0);
+	ASSERT_EQ(vmemmap_write(m, pfn_to_page_va(&m->geo, pfn) + PAGE_OFF_MAPCOUNT,
+				&none, sizeof(none)), 0);
+	ASSERT_EQ(check_machine(m), 1);
+	machine_destroy(m);
+	return 0;
+}
