@@ -121,9 +121,22 @@ static void row_boot(struct row *r, unsigned tib, int design, bool hvo)
 	r->seconds = now() - t0;
 	r->cpu_seconds = cpu_now() - c0;
 	r->backed_bytes = backed(m);
-	if (m->hstates[m->nr_hstates - 1].nr_huge_pages != pages)
+	if (m->hstates[m->nr_hstates - 1].nr_huge_pages != pages) {
 		snprintf(r->note, sizeof(r->note), "only %llu pages",
 			 (unsigned long long)m->hstates[m->nr_hstates - 1].nr_huge_pages);
+	} else {
+		/* Say where the host, not the simulator, is the limit. */
+		double memmap = (double)(m->stat.nr_memmap_boot_pages + m->stat.nr_memmap_pages) *
+				(double)m->geo.page_size;
+		double host = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
+		if (memmap > host)
+			snprintf(r->note, sizeof(r->note),
+				 "memmap %.0f GiB > this host's %.0f GiB: held lazily, generated on touch",
+				 memmap / (1 << 30), host / (1 << 30));
+		else
+			snprintf(r->note, sizeof(r->note), "memmap %.2f GiB, %llu frames host-backed",
+				 memmap / (1 << 30), (unsigned long long)m->frames.host.nr_in_use);
+	}
 	machine_destroy(m);
 }
 

@@ -898,6 +898,8 @@ static void check_shared_pte(struct machine *m, struct check_report *r)
 
 static void check_tlb(struct machine *m, struct check_report *r)
 {
+	unsigned valid = 0;
+
 	for (unsigned i = 0; i < TLB_ENTRIES; i++) {
 		const struct tlb_entry *t = &m->mmu.tlb[i];
 		vaddr_t va = t->vpage << m->geo.page_shift;
@@ -905,6 +907,7 @@ static void check_tlb(struct machine *m, struct check_report *r)
 
 		if (t->vpage == ~0ULL)
 			continue;
+		valid++;
 		if (vmemmap_walk_va(m, va, &w))
 			check_fail(r, "stale TLB: va %#llx cached but no longer mapped", P(va));
 		else if (w.pfn != t->pfn || w.writable != t->writable)
@@ -912,6 +915,8 @@ static void check_tlb(struct machine *m, struct check_report *r)
 				   P(va), P(t->pfn), t->writable ? " rw" : " ro", P(w.pfn),
 				   w.writable ? " rw" : " ro");
 	}
+	if (valid != m->mmu.nr_valid)
+		check_fail(r, "TLB: %u valid entries, its count says %u", valid, m->mmu.nr_valid);
 	if (m->mmu.nr_freed_while_cached)
 		check_fail(r, "%llu vmemmap frame%s freed before the TLB was flushed; first: %s",
 			   P(m->mmu.nr_freed_while_cached),

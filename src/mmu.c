@@ -59,6 +59,8 @@ int mmu_translate(struct machine *m, vaddr_t va, bool write, pfn_t *pfn)
 			  (unsigned long long)va);
 		return -EFAULT;
 	}
+	if (t->vpage == TLB_INVALID)
+		m->mmu.nr_valid++;
 	t->vpage = vpage;
 	t->pfn = w.pfn;
 	t->writable = w.writable;
@@ -159,45 +161,58 @@ int vmemmap_write(struct machine *m, vaddr_t va, const void *buf, size_t len)
 	return vmemmap_access(m, va, (void *)buf, len, true);
 }
 
-static int cmp_pfn(const void *a, const void *b)
+static int cmp_tlb_pfn(const void *a, const void *b)
 {
-	pfn_t x = *(const pfn_t *)a, y = *(const pfn_t *)b;
+	pfn_t x = ((const struct tlb_entry *)a)->pfn, y = ((const struct tlb_entry *)b)->pfn;
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * Every frame of @pfns is about to be freed: any TLB entry still mapping
+ * one is a missing flush.  The TLB's valid entries (none, after the flush
+ * that normally comes first) are sorted and each freed pfn looked up, so
+ * the check costs O(n log k) for k valid entries.
+ */
 void tlb_check_before_free(struct machine *m, const pfn_t *pfns, uint64_t n)
 {
-	pfn_t *sorted;
+	struct tlb_entry *valid;
+	unsigned k = 0;
 
-	if (!n)
+	if (!n || !m->mmu.nr_valid)
 		return;
-	sorted = malloc(n * sizeof(*sorted));
-	if (!sorted) {
+	valid = malloc(m->mmu.nr_valid * sizeof(*valid));
+	if (!valid) {
 		fprintf(stderr, "hvo: host out of memory\n");
 		abort();
 	}
-	memcpy(sorted, pfns, n * sizeof(*sorted));
-	qsort(sorted, n, sizeof(*sorted), cmp_pfn);
-	for (unsigned i = 0; i < TLB_ENTRIES; i++) {
-		const struct tlb_entry *t = &m->mmu.tlb[i];
+	for (unsigned i = 0; i < TLB_ENTRIES && k < m->mmu.nr_valid; i++)
+		if (m->mmu.tlb[i].vpage != TLB_INVALID)
+			valid[k++] = m->mmu.tlb[i];
+	qsort(valid, k, sizeof(*valid), cmp_tlb_pfn);
+	for (uint64_t i = 0; i < n; i++) {
+		struct tlb_entry key = { .pfn = pfns[i] };
+		const struct tlb_entry *t = bsearch(&key, valid, k, sizeof(*valid), cmp_tlb_pfn);
 
-		if (t->vpage == TLB_INVALID ||
-		    !bsearch(&t->pfn, sorted, n, sizeof(*sorted), cmp_pfn))
-			continue;
-		mmu_fault(m, "frame %#llx freed while the TLB still maps va %#llx to it (missing TLB flush)",
-			  (unsigned long long)t->pfn,
-			  (unsigned long long)(t->vpage << m->geo.page_shift));
-		if (!m->mmu.nr_freed_while_cached++)
-			memcpy(m->mmu.first_freed_while_cached, m->mmu.last_fault,
-			       sizeof(m->mmu.last_fault));
+		/* every entry of that pfn, not just the one bsearch found */
+		while (t && t > valid && t[-1].pfn == pfns[i])
+			t--;
+		for (; t && t < valid + k && t->pfn == pfns[i]; t++) {
+			mmu_fault(m, "frame %#llx freed while the TLB still maps va %#llx to it (missing TLB flush)",
+				  (unsigned long long)t->pfn,
+				  (unsigned long long)(t->vpage << m->geo.page_shift));
+			if (!m->mmu.nr_freed_while_cached++)
+				memcpy(m->mmu.first_freed_while_cached, m->mmu.last_fault,
+				       sizeof(m->mmu.last_fault));
+		}
 	}
-	free(sorted);
+	free(valid);
 }
 
 void flush_tlb_all(struct machine *m)
 {
 	for (unsigned i = 0; i < TLB_ENTRIES; i++)
 		m->mmu.tlb[i].vpage = TLB_INVALID;
+	m->mmu.nr_valid = 0;
 	m->mmu.nr_flush_all++;
 }
 
@@ -210,11 +225,14 @@ void flush_tlb_kernel_range(struct machine *m, vaddr_t start, vaddr_t end)
 	if (last - first >= TLB_ENTRIES) {
 		for (unsigned i = 0; i < TLB_ENTRIES; i++)
 			m->mmu.tlb[i].vpage = TLB_INVALID;
+		m->mmu.nr_valid = 0;
 		return;
 	}
-	for (uint64_t v = first; v <= last; v++) {
+	for (uint64_t v = first; v <= last && m->mmu.nr_valid; v++) {
 		struct tlb_entry *t = &m->mmu.tlb[v & (TLB_ENTRIES - 1)];
-		if (t->vpage == v)
+		if (t->vpage == v) {
 			t->vpage = TLB_INVALID;
+			m->mmu.nr_valid--;
+		}
 	}
 }
