@@ -89,6 +89,7 @@ struct vmstat {
 	uint64_t nr_shared_tail_pages; /* shared tail pages published */
 	uint64_t nr_shared_tail_races_lost; /* copies freed after a lost cmpxchg */
 	uint64_t nr_shared_pte_tables; /* shared PTE tables published (hvo_share_pte) */
+	uint64_t nr_shared_pte_races_lost; /* tables freed after a lost cmpxchg */
 	uint64_t nr_vmemmap_alloc_pages; /* pages allocated by HVO (head+restore) */
 	uint64_t nr_vmemmap_free_pages;  /* vmemmap pages HVO freed */
 	uint64_t nr_bad_pages;         /* struct pages the free path rejected */
@@ -181,7 +182,10 @@ struct machine {
 	uint64_t nr_bootmem_pages;
 	pthread_mutex_t lock;              /* zone->lock: allocator, frame store */
 	pthread_mutex_t resize_lock;       /* serializes pool resizes (h->resize_lock) */
-	/* Test seam: called between a shared tail's allocation and its cmpxchg. */
+	/*
+	 * Test seam: called between the allocation of a shared tail page (or
+	 * a shared PTE table) and the compare-and-swap that publishes it.
+	 */
 	void (*before_tail_publish)(struct machine *m, struct zone *z, unsigned order);
 	void *test_data;
 	/*

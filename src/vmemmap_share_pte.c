@@ -64,9 +64,12 @@ pfn_t vmemmap_shared_pte_table(struct machine *m, unsigned order,
 	if (t == PFN_NONE)
 		return PFN_NONE;
 	init_shared_pte_table(m, t, tail);
+	if (m->before_tail_publish) /* test seam: widen the race window */
+		m->before_tail_publish(m, zone, order);
 	/* Publish; the compare-and-swap orders the entries before it. */
 	if (!atomic_compare_exchange_strong(&zone->vmemmap_pte_tables[idx], &expected, t)) {
 		BUG_ON(m->phase == PHASE_EARLY); /* races happen at run time only */
+		__atomic_fetch_add(&m->stat.nr_shared_pte_races_lost, 1, __ATOMIC_RELAXED);
 		mm_lock(m);
 		frame_release(&m->frames, t);
 		free_frames(m, t, 0);

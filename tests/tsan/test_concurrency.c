@@ -15,6 +15,7 @@
 #include "hugetlb.h"
 #include "hugetlb_vmemmap.h"
 #include "machine.h"
+#include "vmemmap_share_pte.h"
 
 #define NR_THREADS 4
 #define NR_MACHINES 12
@@ -42,6 +43,81 @@ static void *racer(void *arg)
 	pthread_barrier_wait(r->start);
 	r->got = vmemmap_shared_tail_page(r->m, r->order, r->zone);
 	return NULL;
+}
+
+static void *pte_racer(void *arg)
+{
+	struct race *r = arg;
+
+	pthread_barrier_wait(r->start);
+	r->got = vmemmap_shared_pte_table(r->m, r->order, r->zone);
+	return NULL;
+}
+
+/*
+ * hvo_share_pte: threads race to publish one (zone, order)'s shared PTE
+ * table, held at the compare-and-swap like the tail racers.  One wins, the
+ * others free their tables, all return the winner's, and it counts once.
+ */
+static int pte_race(enum hvo_design d)
+{
+	struct machine_config cfg;
+	struct check_report *rep = malloc(sizeof(*rep));
+	pthread_t t[NR_THREADS];
+	struct race r[NR_THREADS];
+	pthread_barrier_t start, publish;
+	char err[256];
+	struct machine *m;
+	struct zone *zone;
+	uint64_t pgt;
+	unsigned order = 18; /* 1 GiB: 8 PMDs of vmemmap */
+	int bad = 0;
+
+	machine_config_default(&cfg);
+	cfg.mem_bytes = 6ULL << 30;
+	m = machine_create(&cfg, err, sizeof(err));
+	if (!m || !rep || machine_boot(m, err, sizeof(err))) {
+		fprintf(stderr, "boot: %s\n", err);
+		free(rep);
+		return 1;
+	}
+	m->design = d;
+	m->vmemmap_share_pte = true;
+	zone = &m->nodes[0].node_zones[ZONE_NORMAL];
+	if (vmemmap_shared_tail_page(m, order, zone) == PFN_NONE) /* tail first: no seam there */
+		bad = 1;
+	pgt = m->stat.vmemmap_pgtable_pages;
+	pthread_barrier_init(&start, NULL, NR_THREADS);
+	pthread_barrier_init(&publish, NULL, NR_THREADS);
+	m->test_data = &publish;
+	m->before_tail_publish = wait_for_all;
+	for (int i = 0; i < NR_THREADS; i++) {
+		r[i] = (struct race){ m, zone, order, &start, PFN_NONE };
+		pthread_create(&t[i], NULL, pte_racer, &r[i]);
+	}
+	for (int i = 0; i < NR_THREADS; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&start);
+	pthread_barrier_destroy(&publish);
+	m->before_tail_publish = NULL;
+	for (int i = 0; i < NR_THREADS; i++)
+		if (r[i].got == PFN_NONE || r[i].got != r[0].got)
+			bad = 1;
+	if (m->stat.nr_shared_pte_tables != 1 || m->stat.vmemmap_pgtable_pages != pgt + 1 ||
+	    m->stat.nr_shared_pte_races_lost != NR_THREADS - 1) {
+		fprintf(stderr, "%s: %llu tables, +%llu page tables, %llu races lost\n", design_name(d),
+			(unsigned long long)m->stat.nr_shared_pte_tables,
+			(unsigned long long)(m->stat.vmemmap_pgtable_pages - pgt),
+			(unsigned long long)m->stat.nr_shared_pte_races_lost);
+		bad = 1;
+	}
+	if (mm_check(m, rep)) {
+		check_report_print(rep, stderr);
+		bad = 1;
+	}
+	free(rep);
+	machine_destroy(m);
+	return bad;
 }
 
 static int one_race(struct machine *m, struct zone *zone, unsigned order)
@@ -204,6 +280,12 @@ int main(void)
 		int bad = pool_threads((enum hvo_design)d);
 		printf("%s %d - pool operations on two nodes from three threads, %s\n",
 		       bad ? "not ok" : "ok", NR_MACHINES + 2 + d, design_name((enum hvo_design)d));
+		bad ? failed++ : passed++;
+	}
+	for (int d = DESIGN_SHARED_TAIL; d < NR_DESIGNS; d++) {
+		int bad = pte_race((enum hvo_design)d);
+		printf("%s %d - shared PTE table publication race, %s\n", bad ? "not ok" : "ok",
+		       NR_MACHINES + 2 + NR_DESIGNS + d - DESIGN_SHARED_TAIL, design_name((enum hvo_design)d));
 		bad ? failed++ : passed++;
 	}
 	printf("%u passed, %u failed\n", passed, failed);
