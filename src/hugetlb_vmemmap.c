@@ -34,11 +34,12 @@ void vmemmap_list_destroy(struct vmemmap_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-void vmemmap_list_add(struct vmemmap_list *l, pfn_t pfn)
+static void vmemmap_list_insert_run(struct vmemmap_list *l, uint64_t at,
+				    pfn_t start, uint64_t nr)
 {
-	if (l->nr == l->cap) {
+	if (l->nr_runs == l->cap) {
 		uint64_t cap = l->cap ? l->cap * 2 : 16;
-		pfn_t *v = realloc(l->v, cap * sizeof(*v));
+		struct pfn_run *v = realloc(l->v, cap * sizeof(*v));
 		if (!v) {
 			fprintf(stderr, "hvo: host out of memory\n");
 			abort();
@@ -46,24 +47,64 @@ void vmemmap_list_add(struct vmemmap_list *l, pfn_t pfn)
 		l->v = v;
 		l->cap = cap;
 	}
-	l->v[l->nr++] = pfn;
+	memmove(&l->v[at + 1], &l->v[at], (l->nr_runs - at) * sizeof(*l->v));
+	l->v[at].start = start;
+	l->v[at].nr = nr;
+	l->nr_runs++;
 }
 
+void vmemmap_list_add(struct vmemmap_list *l, pfn_t pfn)
+{
+	struct pfn_run *last = l->nr_runs ? &l->v[l->nr_runs - 1] : NULL;
+
+	if (last && last->start + last->nr == pfn)
+		last->nr++;
+	else
+		vmemmap_list_insert_run(l, l->nr_runs, pfn, 1);
+	l->nr++;
+}
+
+/* Take @pfn off the list (the latest runs first); false if it is not on it. */
 static bool vmemmap_list_del(struct vmemmap_list *l, pfn_t pfn)
 {
-	for (uint64_t i = l->nr; i-- > 0;) {
-		if (l->v[i] == pfn) {
-			memmove(&l->v[i], &l->v[i + 1], (l->nr - i - 1) * sizeof(pfn_t));
-			l->nr--;
-			return true;
+	for (uint64_t i = l->nr_runs; i-- > 0;) {
+		struct pfn_run *r = &l->v[i];
+
+		if (pfn < r->start || pfn >= r->start + r->nr)
+			continue;
+		if (r->nr == 1) {
+			memmove(r, r + 1, (l->nr_runs - i - 1) * sizeof(*r));
+			l->nr_runs--;
+		} else if (pfn == r->start) {
+			r->start++, r->nr--;
+		} else if (pfn == r->start + r->nr - 1) {
+			r->nr--;
+		} else {
+			uint64_t head = pfn - r->start;
+			pfn_t rest = pfn + 1;
+			uint64_t rest_nr = r->nr - head - 1;
+			r->nr = head;
+			vmemmap_list_insert_run(l, i + 1, rest, rest_nr);
 		}
+		l->nr--;
+		return true;
 	}
 	return false;
 }
 
-static pfn_t vmemmap_list_pop(struct vmemmap_list *l)
+pfn_t vmemmap_list_pop(struct vmemmap_list *l)
 {
-	return l->nr ? l->v[--l->nr] : PFN_NONE;
+	struct pfn_run *last;
+
+	if (!l->nr)
+		return PFN_NONE;
+	last = &l->v[l->nr_runs - 1];
+	l->nr--;
+	if (!--last->nr) {
+		l->nr_runs--;
+		return last->start;
+	}
+	return last->start + last->nr;
 }
 
 /*
@@ -97,28 +138,31 @@ static void free_vmemmap_run(struct machine *m, pfn_t pfn, uint64_t nr,
 
 void free_vmemmap_page_list(struct machine *m, struct vmemmap_list *l)
 {
-	tlb_check_before_free(m, l->v, l->nr);
-	pfn_t start = PFN_NONE;
-	uint64_t nr = 0;
-	enum frame_origin run_origin = ORIGIN_MEMBLOCK;
+	tlb_check_before_free(m, l->v, l->nr_runs);
+	for (uint64_t r = 0; r < l->nr_runs; r++) {
+		pfn_t start = l->v[r].start;
+		uint64_t nr = 0;
+		enum frame_origin run_origin = ORIGIN_MEMBLOCK;
 
-	for (uint64_t i = 0; i < l->nr; i++) {
-		pfn_t pfn = l->v[i];
-		enum frame_origin origin = release_vmemmap_page(m, pfn);
+		/* a run of pfns may still mix origins: free it by origin */
+		for (uint64_t i = 0; i < l->v[r].nr; i++) {
+			pfn_t pfn = l->v[r].start + i;
+			enum frame_origin origin = release_vmemmap_page(m, pfn);
 
-		if (nr && (origin != run_origin || pfn != start + nr)) {
+			if (nr && origin != run_origin) {
+				free_vmemmap_run(m, start, nr, run_origin);
+				nr = 0;
+			}
+			if (!nr) {
+				start = pfn;
+				run_origin = origin;
+			}
+			nr++;
+		}
+		if (nr)
 			free_vmemmap_run(m, start, nr, run_origin);
-			nr = 0;
-		}
-		if (!nr) {
-			start = pfn;
-			run_origin = origin;
-		}
-		nr++;
 	}
-	if (nr)
-		free_vmemmap_run(m, start, nr, run_origin);
-	l->nr = 0;
+	l->nr = l->nr_runs = 0;
 }
 
 /* One new vmemmap page from the buddy allocator, counted. */

@@ -23,15 +23,23 @@
 #define VMEMMAP_REMAP_NO_TLB_FLUSH (1u << 1)
 #define VMEMMAP_SYNCHRONIZE_RCU (1u << 2)
 
-/* A list of vmemmap pages (pfns) waiting to be freed or used. */
+/*
+ * A list of vmemmap pages (pfns) waiting to be freed or used, in the order
+ * added, kept as runs of consecutive pfns: a batch that frees the boot
+ * memmap of thousands of gigantic folios costs a few bytes per folio, not
+ * 8 per page (the kernel threads its list through the struct pages).
+ */
 struct vmemmap_list {
-	pfn_t *v;
-	uint64_t nr, cap;
+	struct pfn_run *v;
+	uint64_t nr_runs, cap;
+	uint64_t nr;               /* pages on the list */
 };
 
 void vmemmap_list_init(struct vmemmap_list *l);
 void vmemmap_list_destroy(struct vmemmap_list *l);
 void vmemmap_list_add(struct vmemmap_list *l, pfn_t pfn);
+/* The page added last, taken off the list; PFN_NONE if empty. */
+pfn_t vmemmap_list_pop(struct vmemmap_list *l);
 /* Free every page of @l back to where it came from, and empty @l. */
 void free_vmemmap_page_list(struct machine *m, struct vmemmap_list *l);
 

@@ -1,6 +1,7 @@
 /*
  * MMU and TLB model for the vmemmap (see mmu.h).
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -111,6 +112,39 @@ int frame_read(struct machine *m, pfn_t pfn, size_t off, void *buf, size_t len)
 	return -EFAULT;
 }
 
+int mmu_translate_block(struct machine *m, vaddr_t va, uint64_t n, bool write,
+			pfn_t *pfn)
+{
+	const struct geometry *g = &m->geo;
+	uint64_t vpage = va >> g->page_shift;
+	struct pt_walk w;
+
+	if (!n || n > TLB_ENTRIES || !IS_ALIGNED(va, 1ULL << g->pmd_shift) ||
+	    n > g->ptrs_per_table)
+		return -EAGAIN;
+	for (uint64_t i = 0; i < n; i++)
+		if (m->mmu.tlb[(vpage + i) & (TLB_ENTRIES - 1)].vpage == vpage + i)
+			return -EAGAIN;
+	if (vmemmap_walk_va(m, va, &w) || w.leaf != PT_PMD)
+		return -EAGAIN; /* page by page: the same walk, fault included */
+	if (write && !w.writable)
+		return -EAGAIN;
+	for (uint64_t i = 0; i < n; i++) {
+		struct tlb_entry *t = &m->mmu.tlb[(vpage + i) & (TLB_ENTRIES - 1)];
+		if (frame_owner(&m->frames, w.pfn + i) == FO_NONE)
+			return -EAGAIN; /* mmu_translate() reports this one */
+		if (t->vpage == TLB_INVALID)
+			m->mmu.nr_valid++;
+		t->vpage = vpage + i;
+		t->pfn = w.pfn + i;
+		t->writable = w.writable;
+	}
+	m->mmu.nr_tlb_misses += n;
+	m->mmu.nr_tlb_hits += n;
+	*pfn = w.pfn;
+	return 0;
+}
+
 /* The frame @va maps now (for a message). */
 static pfn_t pfn_of_last_fault(struct machine *m, vaddr_t va)
 {
@@ -168,17 +202,18 @@ static int cmp_tlb_pfn(const void *a, const void *b)
 }
 
 /*
- * Every frame of @pfns is about to be freed: any TLB entry still mapping
+ * Every frame of @runs is about to be freed: any TLB entry still mapping
  * one is a missing flush.  The TLB's valid entries (none, after the flush
- * that normally comes first) are sorted and each freed pfn looked up, so
- * the check costs O(n log k) for k valid entries.
+ * that normally comes first) are sorted by frame and each run looked up,
+ * so the check costs O(runs log k) for k valid entries.
  */
-void tlb_check_before_free(struct machine *m, const pfn_t *pfns, uint64_t n)
+void tlb_check_before_free(struct machine *m, const struct pfn_run *runs,
+			   uint64_t nr_runs)
 {
 	struct tlb_entry *valid;
 	unsigned k = 0;
 
-	if (!n || !m->mmu.nr_valid)
+	if (!nr_runs || !m->mmu.nr_valid)
 		return;
 	valid = malloc(m->mmu.nr_valid * sizeof(*valid));
 	if (!valid) {
@@ -189,14 +224,18 @@ void tlb_check_before_free(struct machine *m, const pfn_t *pfns, uint64_t n)
 		if (m->mmu.tlb[i].vpage != TLB_INVALID)
 			valid[k++] = m->mmu.tlb[i];
 	qsort(valid, k, sizeof(*valid), cmp_tlb_pfn);
-	for (uint64_t i = 0; i < n; i++) {
-		struct tlb_entry key = { .pfn = pfns[i] };
-		const struct tlb_entry *t = bsearch(&key, valid, k, sizeof(*valid), cmp_tlb_pfn);
+	for (uint64_t r = 0; r < nr_runs; r++) {
+		unsigned lo = 0, hi = k; /* first entry with pfn >= start */
 
-		/* every entry of that pfn, not just the one bsearch found */
-		while (t && t > valid && t[-1].pfn == pfns[i])
-			t--;
-		for (; t && t < valid + k && t->pfn == pfns[i]; t++) {
+		while (lo < hi) {
+			unsigned mid = (lo + hi) / 2;
+			if (valid[mid].pfn < runs[r].start)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < k && valid[lo].pfn < runs[r].start + runs[r].nr; lo++) {
+			const struct tlb_entry *t = &valid[lo];
 			mmu_fault(m, "frame %#llx freed while the TLB still maps va %#llx to it (missing TLB flush)",
 				  (unsigned long long)t->pfn,
 				  (unsigned long long)(t->vpage << m->geo.page_shift));

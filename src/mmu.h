@@ -19,6 +19,16 @@ void mmu_init(struct machine *m);
 /* Translate @va for reading or writing; -EFAULT records a fault. */
 int mmu_translate(struct machine *m, vaddr_t va, bool write, pfn_t *pfn);
 
+/*
+ * Translate the @n pages from @va at once, when one PMD leaf maps them all
+ * and the TLB holds none of them: the same TLB fills and counters as @n
+ * calls of mmu_translate(), one page-table walk.  *@pfn is the frame of
+ * the first page, the others follow.  -EAGAIN when the shortcut does not
+ * apply (translate page by page), -EFAULT as mmu_translate().
+ */
+int mmu_translate_block(struct machine *m, vaddr_t va, uint64_t n, bool write,
+			pfn_t *pfn);
+
 /* Copy bytes out of / into the vmemmap; -EFAULT on any fault. */
 int vmemmap_read(struct machine *m, vaddr_t va, void *buf, size_t len);
 int vmemmap_write(struct machine *m, vaddr_t va, const void *buf, size_t len);
@@ -33,12 +43,13 @@ int frame_read(struct machine *m, pfn_t pfn, size_t off, void *buf, size_t len);
 
 void flush_tlb_all(struct machine *m);
 /*
- * Frames @pfns[0..@n) are about to be freed: any TLB entry that still
- * translates to one of them is a missing flush (a CPU could write freed
- * memory).  Each is a fault and counted in nr_freed_while_cached, which
+ * The frames of @runs[0..@nr_runs) are about to be freed: any TLB entry
+ * that still translates to one of them is a missing flush (a CPU could
+ * write freed memory).  Each is a fault and counted in nr_freed_while_cached, which
  * the invariant checker reports.
  */
-void tlb_check_before_free(struct machine *m, const pfn_t *pfns, uint64_t n);
+void tlb_check_before_free(struct machine *m, const struct pfn_run *runs,
+			   uint64_t nr_runs);
 void flush_tlb_kernel_range(struct machine *m, vaddr_t start, vaddr_t end);
 
 /* Record a fault: counted, message kept (printf format). */

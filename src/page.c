@@ -212,6 +212,20 @@ int write_struct_pages(struct machine *m, pfn_t pfn, uint64_t first, uint64_t la
 		uint8_t *bytes;
 		pfn_t frame;
 
+		/* A whole PMD block of the boot memmap: translate it at once. */
+		if (IS_ALIGNED(va, 1ULL << g->pmd_shift) &&
+		    end - va >= g->ptrs_per_table * g->page_size &&
+		    !mmu_translate_block(m, va, g->ptrs_per_table, true, &frame)) {
+			for (uint64_t i = 0; i < g->ptrs_per_table; i++) {
+				if (pattern_frame != PFN_NONE && frame_pattern(&m->frames, pattern_frame))
+					frame_share_pattern(&m->frames, frame + i, pattern_frame);
+				else if (frame_set_pattern(&m->frames, frame + i, enc))
+					return -EFAULT;
+				pattern_frame = frame + i;
+			}
+			va += g->ptrs_per_table * g->page_size;
+			continue;
+		}
 		if (mmu_translate(m, va, true, &frame))
 			return -EFAULT;
 		if (va == pstart && pend == pstart + g->page_size) {

@@ -60,6 +60,12 @@ void hvo_warn(const char *file, int line, const char *func, const char *cond);
 #define WARN_ON(c) \
 	((c) ? (hvo_warn(__FILE__, __LINE__, __func__, #c), 1) : 0)
 
+/* @nr consecutive frames from @start. */
+struct pfn_run {
+	pfn_t start;
+	uint64_t nr;
+};
+
 static inline unsigned ilog2_u64(uint64_t v)
 {
 	unsigned r = 0;

@@ -166,8 +166,8 @@ int vmemmap_unshare_pte_range(struct machine *m, vaddr_t start, vaddr_t end,
 	for (uint64_t i = 0; i < nr; i++) {
 		pfn_t t = pgtable_alloc_frame(m, nid);
 		if (t == PFN_NONE) {
-			for (uint64_t k = 0; k < tables.nr; k++)
-				pgtable_free_frame(m, tables.v[k]);
+			while (tables.nr)
+				pgtable_free_frame(m, vmemmap_list_pop(&tables));
 			vmemmap_list_destroy(&tables);
 			return -ENOMEM;
 		}
@@ -180,7 +180,7 @@ int vmemmap_unshare_pte_range(struct machine *m, vaddr_t start, vaddr_t end,
 
 		if (vmemmap_walk_va(m, addr, &w) || !pmd_shared_pte(m, *w.pmd))
 			continue;
-		t = tables.v[--tables.nr];
+		t = vmemmap_list_pop(&tables);
 		shared = pt_table(m, *w.pmd);
 		copy = (uint64_t *)frame_bytes(&m->frames, t);
 		for (uint64_t i = 0; i < g->ptrs_per_table; i++)
