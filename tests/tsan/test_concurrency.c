@@ -55,6 +55,41 @@ static void *pte_racer(void *arg)
 }
 
 /*
+ * Run NR_THREADS copies of @fn on (@m, @zone, @order), all released at once
+ * and held at the compare-and-swap until every one has its own copy.  1
+ * unless every thread got the same page.
+ */
+static int run_racers(struct machine *m, struct zone *zone, unsigned order,
+		      void *(*fn)(void *))
+{
+	pthread_t t[NR_THREADS];
+	struct race r[NR_THREADS];
+	pthread_barrier_t start, publish;
+
+	pthread_barrier_init(&start, NULL, NR_THREADS);
+	pthread_barrier_init(&publish, NULL, NR_THREADS);
+	m->test_data = &publish;
+	m->before_tail_publish = wait_for_all;
+	for (int i = 0; i < NR_THREADS; i++) {
+		r[i] = (struct race){ m, zone, order, &start, PFN_NONE };
+		pthread_create(&t[i], NULL, fn, &r[i]);
+	}
+	for (int i = 0; i < NR_THREADS; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&start);
+	pthread_barrier_destroy(&publish);
+	m->before_tail_publish = NULL;
+	for (int i = 0; i < NR_THREADS; i++) {
+		if (r[i].got == PFN_NONE || r[i].got != r[0].got) {
+			fprintf(stderr, "order %u: thread %d got %#llx, thread 0 got %#llx\n",
+				order, i, (unsigned long long)r[i].got, (unsigned long long)r[0].got);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
  * hvo_share_pte: threads race to publish one (zone, order)'s shared PTE
  * table, held at the compare-and-swap like the tail racers.  One wins, the
  * others free their tables, all return the winner's, and it counts once.
@@ -63,9 +98,6 @@ static int pte_race(enum hvo_design d)
 {
 	struct machine_config cfg;
 	struct check_report *rep = malloc(sizeof(*rep));
-	pthread_t t[NR_THREADS];
-	struct race r[NR_THREADS];
-	pthread_barrier_t start, publish;
 	char err[256];
 	struct machine *m;
 	struct zone *zone;
@@ -87,22 +119,7 @@ static int pte_race(enum hvo_design d)
 	if (vmemmap_shared_tail_page(m, order, zone) == PFN_NONE) /* tail first: no seam there */
 		bad = 1;
 	pgt = m->stat.vmemmap_pgtable_pages;
-	pthread_barrier_init(&start, NULL, NR_THREADS);
-	pthread_barrier_init(&publish, NULL, NR_THREADS);
-	m->test_data = &publish;
-	m->before_tail_publish = wait_for_all;
-	for (int i = 0; i < NR_THREADS; i++) {
-		r[i] = (struct race){ m, zone, order, &start, PFN_NONE };
-		pthread_create(&t[i], NULL, pte_racer, &r[i]);
-	}
-	for (int i = 0; i < NR_THREADS; i++)
-		pthread_join(t[i], NULL);
-	pthread_barrier_destroy(&start);
-	pthread_barrier_destroy(&publish);
-	m->before_tail_publish = NULL;
-	for (int i = 0; i < NR_THREADS; i++)
-		if (r[i].got == PFN_NONE || r[i].got != r[0].got)
-			bad = 1;
+	bad |= run_racers(m, zone, order, pte_racer);
 	if (m->stat.nr_shared_pte_tables != 1 || m->stat.vmemmap_pgtable_pages != pgt + 1 ||
 	    m->stat.nr_shared_pte_races_lost != NR_THREADS - 1) {
 		fprintf(stderr, "%s: %llu tables, +%llu page tables, %llu races lost\n", design_name(d),
@@ -122,33 +139,12 @@ static int pte_race(enum hvo_design d)
 
 static int one_race(struct machine *m, struct zone *zone, unsigned order)
 {
-	pthread_t t[NR_THREADS];
-	struct race r[NR_THREADS];
-	pthread_barrier_t start, publish;
 	uint64_t before = m->stat.nr_shared_tail_pages;
 	uint64_t free_before = zone->buddy.nr_free_pages;
 	uint64_t lost_before = m->stat.nr_shared_tail_races_lost;
 
-	pthread_barrier_init(&start, NULL, NR_THREADS);
-	pthread_barrier_init(&publish, NULL, NR_THREADS);
-	m->test_data = &publish;
-	m->before_tail_publish = wait_for_all;
-	for (int i = 0; i < NR_THREADS; i++) {
-		r[i] = (struct race){ m, zone, order, &start, PFN_NONE };
-		pthread_create(&t[i], NULL, racer, &r[i]);
-	}
-	for (int i = 0; i < NR_THREADS; i++)
-		pthread_join(t[i], NULL);
-	pthread_barrier_destroy(&start);
-	pthread_barrier_destroy(&publish);
-	m->before_tail_publish = NULL;
-	for (int i = 0; i < NR_THREADS; i++) {
-		if (r[i].got == PFN_NONE || r[i].got != r[0].got) {
-			fprintf(stderr, "order %u: thread %d got %#llx, thread 0 got %#llx\n",
-				order, i, (unsigned long long)r[i].got, (unsigned long long)r[0].got);
-			return 1;
-		}
-	}
+	if (run_racers(m, zone, order, racer))
+		return 1;
 	if (m->stat.nr_shared_tail_pages != before + 1) {
 		fprintf(stderr, "order %u: %llu tails published\n", order,
 			(unsigned long long)(m->stat.nr_shared_tail_pages - before));
