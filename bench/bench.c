@@ -283,12 +283,13 @@ static void row_share_pte(struct row *r, int design, bool share)
 	char err[256];
 	uint64_t folios, f;
 	double pgt_off, pgt_on, off, on;
-	double t0 = now();
+	double t0 = now(), c0 = cpu_now();
 
 	snprintf(r->what, sizeof(r->what), "1 TiB of 1G, hvo_share_pte=%s", share ? "on" : "off");
 	off = share_pte_boot(design, false, false, &f, &pgt_off, err, sizeof(err));
 	on = share_pte_boot(design, true, share, &folios, &pgt_on, err, sizeof(err));
 	r->seconds = now() - t0;
+	r->cpu_seconds = cpu_now() - c0;
 	r->backed_bytes = on * 4096.0;
 	if (off < 0 || on < 0 || f != folios || !folios) {
 		snprintf(r->note, sizeof(r->note), "%s", err);
