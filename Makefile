@@ -20,9 +20,17 @@ $(BUILD):
 $(BUILD)/hvo: $(SRC) src/main.c $(HDR) | $(BUILD)
 	$(CC) $(CSTD) $(WARN) $(CFLAGS) -o $@ $(SRC) src/main.c $(LDLIBS)
 
-# Tests: unit tests and scenario files, under ASan and UBSan.
-$(BUILD)/test_hvo: $(SRC) $(HDR) $(TEST_SRC) tests/harness.h tests/unit/testutil.h | $(BUILD)
-	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -DHVO_BUILD_DIR='"$(BUILD)"' -Isrc -Itests -Itests/unit -o $@ $(SRC) $(TEST_SRC) $(LDLIBS)
+# Tests: unit tests, scenario files and the fuzz corpora, under ASan and
+# UBSan.  The test runner links both fuzz targets, their entry points
+# renamed fuzz_TARGET_one, and replays each corpus file as one test.
+FUZZ_TARGETS := scenario cmdline
+CHECK_FUZZ_OBJ := $(patsubst %,$(BUILD)/check_fuzz_%.o,$(FUZZ_TARGETS))
+
+$(BUILD)/check_fuzz_%.o: fuzz/fuzz_%.c $(HDR) | $(BUILD)
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Isrc -DLLVMFuzzerTestOneInput=fuzz_$*_one -c -o $@ $<
+
+$(BUILD)/test_hvo: $(SRC) $(HDR) $(TEST_SRC) tests/harness.h tests/unit/testutil.h fuzz/replay.c fuzz/replay.h $(CHECK_FUZZ_OBJ) | $(BUILD)
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -DHVO_BUILD_DIR='"$(BUILD)"' -Isrc -Itests -Itests/unit -Ifuzz -o $@ $(SRC) $(TEST_SRC) fuzz/replay.c $(CHECK_FUZZ_OBJ) $(LDLIBS)
 
 check: $(BUILD)/test_hvo $(BUILD)/hvo
 	$(BUILD)/test_hvo
@@ -50,6 +58,48 @@ oracle: $(BUILD)/hvo
 oracle-quick: $(BUILD)/hvo
 	oracle/run-suite.sh --quick
 
+# Fuzzing with libFuzzer (clang only): FUZZ_TARGET names the targets to
+# run, each for FUZZ_SECONDS.  The tree's corpus under fuzz/corpus seeds a
+# run; what libFuzzer finds goes to build/fuzz/corpus/TARGET (build/ is
+# git-ignored) and crashing inputs to build/fuzz/artifacts/.
+FUZZ_CC ?= clang
+FUZZ_TARGET ?= $(FUZZ_TARGETS)
+FUZZ_SECONDS ?= 60
+FUZZ_TIMEOUT ?= 30
+FUZZ_RSS_MB ?= 2048
+FUZZ_FLAGS ?=
+FUZZ_SAN := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+$(BUILD)/fuzz_%: fuzz/fuzz_%.c $(SRC) $(HDR) | $(BUILD)
+	$(FUZZ_CC) $(CSTD) $(WARN) -O1 -g $(FUZZ_SAN) -Isrc -o $@ $< $(SRC) $(LDLIBS)
+
+# Standalone replayers (any CC, ASan+UBSan): `build/replay_scenario DIR|FILE`
+# runs a corpus or a crash artifact without libFuzzer.
+$(BUILD)/replay_%: fuzz/fuzz_%.c fuzz/replay_main.c fuzz/replay.c fuzz/replay.h $(SRC) $(HDR) | $(BUILD)
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Isrc -Ifuzz -o $@ $< fuzz/replay_main.c fuzz/replay.c $(SRC) $(LDLIBS)
+
+# What `make fuzz` found, replayed under $(CC).
+fuzz-replay: $(addprefix $(BUILD)/replay_,$(FUZZ_TARGET))
+	@for t in $(FUZZ_TARGET); do \
+		dirs=fuzz/corpus/$$t; \
+		[ -d $(BUILD)/fuzz/corpus/$$t ] && dirs="$$dirs $(BUILD)/fuzz/corpus/$$t"; \
+		echo "replay_$$t $$dirs (log: $(BUILD)/replay_$$t.log)"; \
+		$(BUILD)/replay_$$t $$dirs > $(BUILD)/replay_$$t.log; s=$$?; \
+		grep FAILED $(BUILD)/replay_$$t.log; tail -1 $(BUILD)/replay_$$t.log; \
+		[ $$s = 0 ] || exit 1; \
+	done
+
+fuzz: $(addprefix $(BUILD)/fuzz_,$(FUZZ_TARGET))
+	@for t in $(FUZZ_TARGET); do \
+		mkdir -p $(BUILD)/fuzz/corpus/$$t $(BUILD)/fuzz/artifacts && \
+		echo "fuzz_$$t: $(FUZZ_SECONDS) s" && \
+		$(BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+			-timeout=$(FUZZ_TIMEOUT) -rss_limit_mb=$(FUZZ_RSS_MB) \
+			-dict=fuzz/$$t.dict -print_final_stats=1 \
+			-artifact_prefix=$(BUILD)/fuzz/artifacts/$$t- $(FUZZ_FLAGS) \
+			$(BUILD)/fuzz/corpus/$$t fuzz/corpus/$$t || exit 1; \
+	done
+
 # The default scenario under valgrind (no sanitizers in this build).
 valgrind: $(BUILD)/hvo
 	valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=all $(BUILD)/hvo run >/dev/null
@@ -63,12 +113,16 @@ clean:
 help:
 	@echo "make          build build/hvo"
 	@echo "make run      run the built-in default scenario and print its report"
-	@echo "make check    build with ASan+UBSan, run unit and scenario tests"
+	@echo "make check    build with ASan+UBSan, run unit and scenario tests and"
+	@echo "              replay the fuzz corpora"
 	@echo "make bench    the benchmark table (BENCH_TIB=1 for a quick one)"
 	@echo "make valgrind the default scenario under valgrind"
 	@echo "make tsan     concurrency tests under ThreadSanitizer (use CC=clang)"
 	@echo "make oracle   compare with a real 6.12.113 kernel under QEMU (~2.5 min)"
 	@echo "make oracle-quick  the oracle's quick subset (~1 min)"
+	@echo "make fuzz     libFuzzer on the scenario and cmdline parsers (clang;"
+	@echo "              FUZZ_SECONDS=60 per target, FUZZ_TARGET=\"scenario cmdline\")"
+	@echo "make fuzz-replay  replay the tree's and build/fuzz's corpora under CC"
 	@echo "make clean    remove build/"
 
-.PHONY: all check tsan valgrind bench oracle oracle-quick run clean help
+.PHONY: all check tsan valgrind bench fuzz fuzz-replay oracle oracle-quick run clean help

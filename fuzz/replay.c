@@ -1,16 +1,13 @@
 /*
- * Corpus replayer: runs every file of the directories (or files) given on
- * the command line through LLVMFuzzerTestOneInput, without libFuzzer, so
- * a plain gcc build with ASan and UBSan can replay a corpus in CI.  Link
- * it with one fuzz target.  Each file runs in a child process: a crash, a
- * sanitizer report (leaks included) or a run longer than REPLAY_TIMEOUT
- * seconds fails that file, and the replay goes on.  One line per file, then
- * "N passed, N failed"; the exit status is 1 when any file failed.
+ * Corpus replay: reads one input file, runs it through a fuzz target's
+ * entry point in a forked child with an alarm set, and tells from the
+ * child's exit status whether it passed.  ASan and UBSan built with
+ * -fno-sanitize-recover make any report a non-zero exit; LeakSanitizer
+ * checks at the child's exit(0).
  */
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,14 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Seconds one input may run before it counts as a hang. */
-#ifndef REPLAY_TIMEOUT
-#define REPLAY_TIMEOUT 60
-#endif
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static unsigned nr_passed, nr_failed;
+#include "replay.h"
 
 static int read_file(const char *path, uint8_t **data, size_t *size)
 {
@@ -63,56 +53,52 @@ static int read_file(const char *path, uint8_t **data, size_t *size)
 	return 0;
 }
 
-/* Each file runs in a child: a crash, a leak or a hang fails that file only. */
-static void run_file(const char *path)
+static int wait_child(pid_t pid, char *why, size_t len)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			snprintf(why, len, "waitpid: %s", strerror(errno));
+			return 1;
+		}
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
+		snprintf(why, len, "still running after %d s", REPLAY_TIMEOUT);
+	else if (WIFSIGNALED(status))
+		snprintf(why, len, "signal %d", WTERMSIG(status));
+	else
+		snprintf(why, len, "exit status %d", WEXITSTATUS(status));
+	return 1;
+}
+
+int replay_file(const char *path, fuzz_one_fn one, char *why, size_t len)
 {
 	uint8_t *data;
 	size_t size;
 	pid_t pid;
-	int status;
 
 	if (read_file(path, &data, &size)) {
-		printf("%s: FAILED: cannot read\n", path);
-		nr_failed++;
-		return;
+		snprintf(why, len, "cannot read");
+		return 1;
 	}
-	printf("%s (%zu bytes): ", path, size);
-	fflush(stdout);
+	fflush(NULL); /* the child's exit must not write the parent's buffers */
 	pid = fork();
 	if (pid < 0) {
-		printf("FAILED: fork\n");
-		nr_failed++;
+		snprintf(why, len, "fork: %s", strerror(errno));
 		free(data);
-		return;
+		return 1;
 	}
 	if (pid == 0) {
 		alarm(REPLAY_TIMEOUT);
-		LLVMFuzzerTestOneInput(data, size);
+		one(data, size);
 		free(data);
 		exit(0); /* LeakSanitizer checks here */
 	}
 	free(data);
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			printf("FAILED: waitpid\n");
-			nr_failed++;
-			return;
-		}
-	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		printf("ok\n");
-		nr_passed++;
-	} else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM) {
-		printf("FAILED: still running after %d s\n", REPLAY_TIMEOUT);
-		nr_failed++;
-	} else if (WIFSIGNALED(status)) {
-		printf("FAILED: signal %d\n", WTERMSIG(status));
-		nr_failed++;
-	} else {
-		printf("FAILED: exit status %d\n", WEXITSTATUS(status));
-		nr_failed++;
-	}
-	fflush(stdout);
+	return wait_child(pid, why, len);
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -120,22 +106,31 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void run_dir(const char *dir)
+char **replay_list_dir(const char *dir, size_t *nr)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	char **names = NULL;
-	size_t nr = 0, cap = 0;
+	size_t cap = 0;
 
-	if (!d) {
-		printf("%s: FAILED: cannot open\n", dir);
-		nr_failed++;
-		return;
-	}
+	*nr = 0;
+	if (!d)
+		return NULL;
 	while ((e = readdir(d))) {
+		struct stat st;
+		char *path;
+
 		if (e->d_name[0] == '.')
 			continue;
-		if (nr == cap) {
+		path = malloc(strlen(dir) + strlen(e->d_name) + 2);
+		if (!path)
+			abort();
+		sprintf(path, "%s/%s", dir, e->d_name);
+		if (stat(path, &st) || !S_ISREG(st.st_mode)) {
+			free(path);
+			continue;
+		}
+		if (*nr == cap) {
 			char **nn;
 			cap = cap ? cap * 2 : 64;
 			nn = realloc(names, cap * sizeof(*names));
@@ -143,37 +138,17 @@ static void run_dir(const char *dir)
 				abort();
 			names = nn;
 		}
-		names[nr] = malloc(strlen(dir) + strlen(e->d_name) + 2);
-		if (!names[nr])
-			abort();
-		sprintf(names[nr], "%s/%s", dir, e->d_name);
-		nr++;
+		names[(*nr)++] = path;
 	}
 	closedir(d);
-	if (nr)
-		qsort(names, nr, sizeof(*names), cmp_names);
-	for (size_t i = 0; i < nr; i++) {
-		struct stat st;
-		if (!stat(names[i], &st) && S_ISREG(st.st_mode))
-			run_file(names[i]);
-		free(names[i]);
-	}
-	free(names);
+	if (*nr)
+		qsort(names, *nr, sizeof(*names), cmp_names);
+	return names ? names : calloc(1, sizeof(*names));
 }
 
-int main(int argc, char **argv)
+void replay_free_list(char **names, size_t nr)
 {
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s DIR|FILE...\n", argv[0]);
-		return 2;
-	}
-	for (int i = 1; i < argc; i++) {
-		struct stat st;
-		if (!stat(argv[i], &st) && S_ISDIR(st.st_mode))
-			run_dir(argv[i]);
-		else
-			run_file(argv[i]);
-	}
-	printf("%u passed, %u failed\n", nr_passed, nr_failed);
-	return nr_failed ? 1 : 0;
+	for (size_t i = 0; i < nr; i++)
+		free(names[i]);
+	free(names);
 }

@@ -1,7 +1,9 @@
 /*
  * Test runner: every TEST() of tests/unit, then every scenario file of
  * tests/scenarios (must succeed) and tests/scenarios/errors (must fail
- * with the message named in its first line, "# error: TEXT").
+ * with the message named in its first line, "# error: TEXT"), then every
+ * file of the fuzz corpora fuzz/corpus/{scenario,cmdline}, each through its
+ * fuzz target in a child process (fuzz/replay.c).
  *
  *   test_hvo [-l] [-t NAME] [-v]
  * Ends with "N passed, N failed".
@@ -10,8 +12,21 @@
 #include <stdlib.h>
 
 #include "harness.h"
+#include "replay.h"
 #include "scenario.h"
 #include "testutil.h"
+
+/* The fuzz targets' entry points, renamed by the Makefile for this binary. */
+int fuzz_scenario_one(const uint8_t *data, size_t size);
+int fuzz_cmdline_one(const uint8_t *data, size_t size);
+
+static const struct {
+	const char *dir;
+	fuzz_one_fn one;
+} corpora[] = {
+	{ "fuzz/corpus/scenario", fuzz_scenario_one },
+	{ "fuzz/corpus/cmdline", fuzz_cmdline_one },
+};
 
 static struct test_case *tests, **tail = &tests;
 
@@ -49,6 +64,17 @@ static char **list_scenarios(const char *dir, unsigned *n)
 	if (v)
 		qsort(v, *n, sizeof(*v), cmp_str);
 	return v;
+}
+
+/* A corpus file: its fuzz target must return without a report or a hang. */
+static int run_corpus_file(const char *path, fuzz_one_fn one)
+{
+	char why[128];
+
+	if (!replay_file(path, one, why, sizeof(why)))
+		return 0;
+	fprintf(stderr, "    %s: %s\n", path, why);
+	return 1;
 }
 
 /* A scenario that must pass: exit status 0. */
@@ -138,6 +164,25 @@ int main(int argc, char **argv)
 			free(files[i]);
 		}
 		free(files);
+	}
+	for (size_t c = 0; c < sizeof(corpora) / sizeof(corpora[0]); c++) {
+		size_t k;
+		char **files = replay_list_dir(corpora[c].dir, &k);
+		if (!files) {
+			printf("not ok %u - %s: cannot open\n", ++n, corpora[c].dir);
+			failed++;
+			continue;
+		}
+		for (size_t i = 0; i < k; i++) {
+			int r;
+			if (only && !strstr(files[i], only))
+				continue;
+			r = run_corpus_file(files[i], corpora[c].one);
+			printf("%s %u - %s\n", r ? "not ok" : "ok", ++n, files[i]);
+			fflush(stdout);
+			r ? failed++ : passed++;
+		}
+		replay_free_list(files, k);
 	}
 	printf("%u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;
