@@ -42,6 +42,10 @@ static int parse_node_counts(struct hp_request *hp, const char *val,
 			snprintf(err, errlen, "hugepages=%s: expected NODE:COUNT with NODE < %d", val, MAX_NUMNODES);
 			return -EINVAL;
 		}
+		if (hp->count + cnt < hp->count) { /* no silent wrap of the total */
+			snprintf(err, errlen, "hugepages=%s: the counts add up to more than 2^64", val);
+			return -EINVAL;
+		}
 		hp->node_count[nid] += cnt;
 		hp->count += cnt;
 	}

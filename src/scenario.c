@@ -64,14 +64,31 @@ void scenario_destroy(struct scenario *sc)
 static int sc_error(struct scenario *sc, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * One line, whatever the input held: control bytes (a stray escape
+ * sequence, a NUL, a newline inside a quoted token) are shown as \xNN.
+ */
+static void put_printable(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+}
+
 static int sc_error(struct scenario *sc, const char *fmt, ...)
 {
+	char msg[512];
 	va_list ap;
 
-	fprintf(sc->err, "%s:%u: ", sc->file, sc->line);
 	va_start(ap, fmt);
-	vfprintf(sc->err, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	fprintf(sc->err, "%s:%u: ", sc->file, sc->line);
+	put_printable(sc->err, msg);
 	fputc('\n', sc->err);
 	sc->error = true;
 	return -EINVAL;
