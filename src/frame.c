@@ -269,6 +269,31 @@ int frame_share_pattern(struct frame_store *fs, pfn_t pfn, pfn_t src)
 	return 0;
 }
 
+void frame_share_pattern_run(struct frame_store *fs, pfn_t pfn, uint64_t nr,
+			     pfn_t src)
+{
+	uint64_t per = 1ULL << fs->pfn_shift_per_dir;
+	uint64_t e = frame_entry(fs, src);
+	uint32_t idx = (uint32_t)(e >> FRAME_PAYLOAD_SHIFT);
+
+	BUG_ON(!(e & FRAME_PATTERN) || (src >= pfn && src < pfn + nr));
+	while (nr) {
+		uint64_t *slot = frame_slot(fs, pfn, false);
+		uint64_t n = MIN(nr, per - (pfn & (per - 1)));
+
+		BUG_ON(!slot);
+		fs->patterns.v[idx].ref += (uint32_t)n; /* before any drop */
+		for (uint64_t i = 0; i < n; i++, slot++) {
+			BUG_ON(!*slot);
+			drop_content(fs, slot);
+			*slot |= ((uint64_t)idx << FRAME_PAYLOAD_SHIFT) | FRAME_PATTERN;
+		}
+		fs->nr_pattern += n;
+		pfn += n;
+		nr -= n;
+	}
+}
+
 const uint8_t *frame_pattern(const struct frame_store *fs, pfn_t pfn)
 {
 	uint64_t e = frame_entry(fs, pfn);
@@ -348,6 +373,31 @@ void frame_release(struct frame_store *fs, pfn_t pfn)
 	drop_content(fs, slot);
 	*slot = 0;
 	fs->nr_entries--;
+}
+
+uint64_t frame_release_run(struct frame_store *fs, pfn_t pfn, uint64_t nr,
+			   enum frame_owner owner, enum frame_origin *origin)
+{
+	uint64_t per = 1ULL << fs->pfn_shift_per_dir, done = 0;
+	uint64_t first = frame_entry(fs, pfn) & FRAME_ORIGIN_MASK;
+
+	*origin = (enum frame_origin)(first >> FRAME_ORIGIN_SHIFT);
+	while (done < nr) {
+		uint64_t *slot = frame_slot(fs, pfn + done, false);
+		uint64_t n = MIN(nr - done, per - ((pfn + done) & (per - 1)));
+
+		BUG_ON(!slot);
+		for (uint64_t i = 0; i < n; i++, slot++) {
+			BUG_ON((*slot & FRAME_OWNER_MASK) != owner);
+			if ((*slot & FRAME_ORIGIN_MASK) != first)
+				return done;
+			drop_content(fs, slot);
+			*slot = 0;
+			fs->nr_entries--;
+			done++;
+		}
+	}
+	return done;
 }
 
 int frame_for_each(const struct frame_store *fs,

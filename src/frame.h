@@ -153,6 +153,9 @@ int frame_set_pattern(struct frame_store *fs, pfn_t pfn, const uint8_t *sp);
  * hashing: the cheap path for runs of alike vmemmap pages).  Returns 0.
  */
 int frame_share_pattern(struct frame_store *fs, pfn_t pfn, pfn_t src);
+/* frame_share_pattern() for @nr consecutive frames from @pfn (not @src). */
+void frame_share_pattern_run(struct frame_store *fs, pfn_t pfn, uint64_t nr,
+			     pfn_t src);
 /* The repeated struct page of a pattern frame, or NULL. */
 const uint8_t *frame_pattern(const struct frame_store *fs, pfn_t pfn);
 /* Give a pattern frame real bytes (the pattern repeated); NULL if out. */
@@ -162,6 +165,13 @@ void frame_try_compact(struct frame_store *fs, pfn_t pfn);
 
 /* Drop @pfn's entry and its host bytes. */
 void frame_release(struct frame_store *fs, pfn_t pfn);
+/*
+ * frame_release() from @pfn on, for up to @nr frames owned by @owner, as
+ * long as they have the origin of the first (returned in *@origin).
+ * Returns how many were released.
+ */
+uint64_t frame_release_run(struct frame_store *fs, pfn_t pfn, uint64_t nr,
+			   enum frame_owner owner, enum frame_origin *origin);
 
 /* Visit every frame with an entry, in pfn order.  Stops on non-zero return. */
 int frame_for_each(const struct frame_store *fs,

@@ -112,21 +112,6 @@ pfn_t vmemmap_list_pop(struct vmemmap_list *l)
  * The list is freed in order; consecutive pfns of one origin (a boot
  * memmap's 2 MiB blocks, mostly) go back to the allocator as one run.
  */
-static enum frame_origin release_vmemmap_page(struct machine *m, pfn_t pfn)
-{
-	enum frame_origin origin = frame_origin(&m->frames, pfn);
-
-	BUG_ON(frame_owner(&m->frames, pfn) != FO_VMEMMAP);
-	BUG_ON(origin != ORIGIN_MEMBLOCK && origin != ORIGIN_BUDDY);
-	frame_release(&m->frames, pfn);
-	m->stat.nr_vmemmap_free_pages++;
-	if (origin == ORIGIN_MEMBLOCK)
-		m->stat.nr_memmap_boot_pages--;
-	else
-		m->stat.nr_memmap_pages--;
-	return origin;
-}
-
 static void free_vmemmap_run(struct machine *m, pfn_t pfn, uint64_t nr,
 			     enum frame_origin origin)
 {
@@ -140,27 +125,24 @@ void free_vmemmap_page_list(struct machine *m, struct vmemmap_list *l)
 {
 	tlb_check_before_free(m, l->v, l->nr_runs);
 	for (uint64_t r = 0; r < l->nr_runs; r++) {
-		pfn_t start = l->v[r].start;
-		uint64_t nr = 0;
-		enum frame_origin run_origin = ORIGIN_MEMBLOCK;
+		pfn_t pfn = l->v[r].start;
+		uint64_t left = l->v[r].nr;
 
 		/* a run of pfns may still mix origins: free it by origin */
-		for (uint64_t i = 0; i < l->v[r].nr; i++) {
-			pfn_t pfn = l->v[r].start + i;
-			enum frame_origin origin = release_vmemmap_page(m, pfn);
+		while (left) {
+			enum frame_origin origin;
+			uint64_t n = frame_release_run(&m->frames, pfn, left, FO_VMEMMAP, &origin);
 
-			if (nr && origin != run_origin) {
-				free_vmemmap_run(m, start, nr, run_origin);
-				nr = 0;
-			}
-			if (!nr) {
-				start = pfn;
-				run_origin = origin;
-			}
-			nr++;
+			BUG_ON(!n || (origin != ORIGIN_MEMBLOCK && origin != ORIGIN_BUDDY));
+			m->stat.nr_vmemmap_free_pages += n;
+			if (origin == ORIGIN_MEMBLOCK)
+				m->stat.nr_memmap_boot_pages -= (int64_t)n;
+			else
+				m->stat.nr_memmap_pages -= (int64_t)n;
+			free_vmemmap_run(m, pfn, n, origin);
+			pfn += n;
+			left -= n;
 		}
-		if (nr)
-			free_vmemmap_run(m, start, nr, run_origin);
 	}
 	l->nr = l->nr_runs = 0;
 }

@@ -216,13 +216,17 @@ int write_struct_pages(struct machine *m, pfn_t pfn, uint64_t first, uint64_t la
 		if (IS_ALIGNED(va, 1ULL << g->pmd_shift) &&
 		    end - va >= g->ptrs_per_table * g->page_size &&
 		    !mmu_translate_block(m, va, g->ptrs_per_table, true, &frame)) {
-			for (uint64_t i = 0; i < g->ptrs_per_table; i++) {
-				if (pattern_frame != PFN_NONE && frame_pattern(&m->frames, pattern_frame))
-					frame_share_pattern(&m->frames, frame + i, pattern_frame);
-				else if (frame_set_pattern(&m->frames, frame + i, enc))
+			uint64_t done = 0;
+
+			if (pattern_frame == PFN_NONE || !frame_pattern(&m->frames, pattern_frame)) {
+				if (frame_set_pattern(&m->frames, frame, enc))
 					return -EFAULT;
-				pattern_frame = frame + i;
+				pattern_frame = frame;
+				done = 1;
 			}
+			frame_share_pattern_run(&m->frames, frame + done,
+						g->ptrs_per_table - done, pattern_frame);
+			pattern_frame = frame + g->ptrs_per_table - 1;
 			va += g->ptrs_per_table * g->page_size;
 			continue;
 		}
