@@ -42,11 +42,17 @@ static int parse_node_counts(struct hp_request *hp, const char *val,
 			snprintf(err, errlen, "hugepages=%s: expected NODE:COUNT with NODE < %d", val, MAX_NUMNODES);
 			return -EINVAL;
 		}
-		if (hp->count + cnt < hp->count) { /* no silent wrap of the total */
+		/*
+		 * As hugepages_setup() does: a node named twice keeps its last
+		 * count while the total adds both, so "0:1,0:2" asks for 3 and
+		 * allocates 2 ("Only allocated 2 hugepages").  The kernel lets
+		 * the total wrap; we refuse that rather than show a wrong number.
+		 */
+		if (hp->count + cnt < hp->count) {
 			snprintf(err, errlen, "hugepages=%s: the counts add up to more than 2^64", val);
 			return -EINVAL;
 		}
-		hp->node_count[nid] += cnt;
+		hp->node_count[nid] = cnt;
 		hp->count += cnt;
 	}
 	return 0;
