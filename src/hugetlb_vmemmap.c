@@ -561,7 +561,7 @@ pfn_t vmemmap_shared_tail_page(struct machine *m, unsigned order,
 	const struct geometry *g = &m->geo;
 	unsigned idx = order - vmemmap_tail_min_order(g);
 	struct alloc_request req = kernel_page_request(SITE_SHARED_TAIL, zone->nid);
-	pfn_t t, expected = 0;
+	pfn_t t, won;
 	uint8_t *bytes;
 
 	if (order < vmemmap_tail_min_order(g) || idx >= NR_VMEMMAP_TAILS_MAX ||
@@ -586,20 +586,31 @@ pfn_t vmemmap_shared_tail_page(struct machine *m, unsigned order,
 	for (unsigned i = 0; i < g->spp; i++)
 		init_compound_tail_page(m, order, zone->nid, zone->idx,
 					bytes + i * g->struct_page_size);
+	won = vmemmap_publish_shared(m, &zone->vmemmap_tails[idx], t,
+				     &m->stat.nr_shared_tail_races_lost, zone, order);
+	if (won != t)
+		return won;
+	__atomic_fetch_add(&m->stat.nr_shared_tail_pages, 1, __ATOMIC_RELAXED);
+	return t;
+}
+
+pfn_t vmemmap_publish_shared(struct machine *m, _Atomic pfn_t *slot, pfn_t t,
+			     uint64_t *races_lost, struct zone *zone, unsigned order)
+{
+	pfn_t expected = 0;
+
 	if (m->before_tail_publish) /* test seam: widen the race window */
 		m->before_tail_publish(m, zone, order);
 	/* Publish; the compare-and-swap orders the initialization before it. */
-	if (!atomic_compare_exchange_strong(&zone->vmemmap_tails[idx], &expected, t)) {
-		BUG_ON(m->phase == PHASE_EARLY); /* races happen at run time only */
-		__atomic_fetch_add(&m->stat.nr_shared_tail_races_lost, 1, __ATOMIC_RELAXED);
-		mm_lock(m);
-		frame_release(&m->frames, t);
-		free_frames(m, t, 0);
-		mm_unlock(m);
-		return expected;
-	}
-	__atomic_fetch_add(&m->stat.nr_shared_tail_pages, 1, __ATOMIC_RELAXED);
-	return t;
+	if (atomic_compare_exchange_strong(slot, &expected, t))
+		return t;
+	BUG_ON(m->phase == PHASE_EARLY); /* races happen at run time only */
+	__atomic_fetch_add(races_lost, 1, __ATOMIC_RELAXED);
+	mm_lock(m);
+	frame_release(&m->frames, t);
+	free_frames(m, t, 0);
+	mm_unlock(m);
+	return expected;
 }
 
 static int shared_remap_pte(struct machine *m, uint64_t *pte, vaddr_t addr,

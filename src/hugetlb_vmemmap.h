@@ -63,6 +63,16 @@ uint64_t hugetlb_vmemmap_optimizable_size(const struct machine *m,
 pfn_t vmemmap_shared_tail_page(struct machine *m, unsigned order,
 			       struct zone *zone);
 
+/*
+ * Publish @t, a frame just claimed and filled, in *@slot unless another
+ * thread got there first: the compare-and-swap orders the filling before
+ * the publication, and a loser frees its frame (counting *@races_lost).
+ * Returns the published frame (@t if it won).  The shared tail pages and
+ * shared PTE tables are published this way.
+ */
+pfn_t vmemmap_publish_shared(struct machine *m, _Atomic pfn_t *slot, pfn_t t,
+			     uint64_t *races_lost, struct zone *zone, unsigned order);
+
 /* Optimize one folio / a batch.  0, -ENOMEM or -ENOTSUPP. */
 int hugetlb_vmemmap_optimize_folio(struct machine *m, unsigned order,
 				   pfn_t pfn);

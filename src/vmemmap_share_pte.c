@@ -45,7 +45,7 @@ pfn_t vmemmap_shared_pte_table(struct machine *m, unsigned order,
 	struct alloc_request req = kernel_page_request(SITE_SHARED_PTE, zone->nid);
 	enum frame_origin origin =
 		m->phase == PHASE_EARLY ? ORIGIN_MEMBLOCK : ORIGIN_BUDDY;
-	pfn_t t, tail, expected = 0;
+	pfn_t t, tail, won;
 
 	BUG_ON(!vmemmap_share_pte_order(m, order) || idx >= NR_VMEMMAP_TAILS_MAX);
 	t = atomic_load(&zone->vmemmap_pte_tables[idx]);
@@ -64,18 +64,10 @@ pfn_t vmemmap_shared_pte_table(struct machine *m, unsigned order,
 	if (t == PFN_NONE)
 		return PFN_NONE;
 	init_shared_pte_table(m, t, tail);
-	if (m->before_tail_publish) /* test seam: widen the race window */
-		m->before_tail_publish(m, zone, order);
-	/* Publish; the compare-and-swap orders the entries before it. */
-	if (!atomic_compare_exchange_strong(&zone->vmemmap_pte_tables[idx], &expected, t)) {
-		BUG_ON(m->phase == PHASE_EARLY); /* races happen at run time only */
-		__atomic_fetch_add(&m->stat.nr_shared_pte_races_lost, 1, __ATOMIC_RELAXED);
-		mm_lock(m);
-		frame_release(&m->frames, t);
-		free_frames(m, t, 0);
-		mm_unlock(m);
-		return expected;
-	}
+	won = vmemmap_publish_shared(m, &zone->vmemmap_pte_tables[idx], t,
+				     &m->stat.nr_shared_pte_races_lost, zone, order);
+	if (won != t)
+		return won;
 	__atomic_fetch_add(&m->stat.vmemmap_pgtable_pages, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&m->stat.nr_shared_pte_tables, 1, __ATOMIC_RELAXED);
 	return t;
