@@ -129,10 +129,11 @@ int mmu_translate_block(struct machine *m, vaddr_t va, uint64_t n, bool write,
 		return -EAGAIN; /* page by page: the same walk, fault included */
 	if (write && !w.writable)
 		return -EAGAIN;
-	for (uint64_t i = 0; i < n; i++) {
-		struct tlb_entry *t = &m->mmu.tlb[(vpage + i) & (TLB_ENTRIES - 1)];
+	for (uint64_t i = 0; i < n; i++)
 		if (frame_owner(&m->frames, w.pfn + i) == FO_NONE)
 			return -EAGAIN; /* mmu_translate() reports this one */
+	for (uint64_t i = 0; i < n; i++) {
+		struct tlb_entry *t = &m->mmu.tlb[(vpage + i) & (TLB_ENTRIES - 1)];
 		if (t->vpage == TLB_INVALID)
 			m->mmu.nr_valid++;
 		t->vpage = vpage + i;

@@ -2,6 +2,7 @@
  * Unit tests of the booted machine: layout, counters, page table, MMU and
  * TLB, struct pages, the checker.
  */
+#include <errno.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -313,5 +314,39 @@ TEST(host_memory_limit_stops_with_a_message)
 	ASSERT_EQ(WEXITSTATUS(status), 2);
 	ASSERT_TRUE(strstr(buf, "hvo: host memory exhausted (limit 1 MiB, HVO_HOST_MEM)") != NULL);
 	ASSERT_EQ((int)(strchr(buf, '\n') - buf), (int)strlen(buf) - 1); /* one line */
+	return 0;
+}
+
+/*
+ * mmu_translate_block() leaves the TLB and its counters exactly as a
+ * translation page by page would: two machines, one translated each way.
+ */
+TEST(translate_block_equals_page_by_page)
+{
+	struct machine *a = boot_scenario("machine mem=4G\nboot\n");
+	struct machine *b = boot_scenario("machine mem=4G\nboot\n");
+	const struct geometry *g;
+	vaddr_t va;
+	pfn_t first, pfn;
+
+	ASSERT_TRUE(a && b);
+	g = &a->geo;
+	va = pfn_to_page_va(g, 32768); /* section 1: one PMD block of memmap */
+	ASSERT_EQ(va & ((1ULL << g->pmd_shift) - 1), 0);
+	ASSERT_EQ(mmu_translate_block(a, va, g->ptrs_per_table, true, &first), 0);
+	for (uint64_t i = 0; i < g->ptrs_per_table; i++) {
+		ASSERT_EQ(mmu_translate(b, va + i * g->page_size, true, &pfn), 0);
+		ASSERT_EQ(pfn, first + i);
+	}
+	ASSERT_EQ(a->mmu.nr_valid, b->mmu.nr_valid);
+	ASSERT_EQ(a->mmu.nr_tlb_hits, b->mmu.nr_tlb_hits);
+	ASSERT_EQ(a->mmu.nr_tlb_misses, b->mmu.nr_tlb_misses);
+	ASSERT_TRUE(!memcmp(a->mmu.tlb, b->mmu.tlb, sizeof(a->mmu.tlb)));
+	/* A page already cached: the shortcut declines and nothing changes. */
+	ASSERT_EQ(mmu_translate_block(a, va, g->ptrs_per_table, true, &first), -EAGAIN);
+	ASSERT_EQ(a->mmu.nr_tlb_hits, b->mmu.nr_tlb_hits);
+	ASSERT_EQ(check_machine(a), 0);
+	machine_destroy(a);
+	machine_destroy(b);
 	return 0;
 }
