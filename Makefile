@@ -118,7 +118,7 @@ help:
 	@echo "make bench    the benchmark table (BENCH_TIB=1 for a quick one)"
 	@echo "make valgrind the default scenario under valgrind"
 	@echo "make tsan     concurrency tests under ThreadSanitizer (use CC=clang)"
-	@echo "make oracle   compare with a real 6.12.113 kernel under QEMU (~2.5 min)"
+	@echo "make oracle   compare with a real 6.12.113 kernel under QEMU (3-4 min, 17 scenarios)"
 	@echo "make oracle-quick  the oracle's quick subset (~1 min)"
 	@echo "make fuzz     libFuzzer on the scenario and cmdline parsers (clang;"
 	@echo "              FUZZ_SECONDS=60 per target, FUZZ_TARGET=\"scenario cmdline\")"
