@@ -38,8 +38,8 @@ void frame_store_destroy(struct frame_store *fs)
 
 /*
  * Hash of a struct page's bytes, a 64-bit word at a time (struct page sizes
- * are multiples of 8; a remainder would be hashed bytewise).  Every pattern lookup and release hashes, so this is
- * on the path of every remap of a vmemmap page.
+ * are multiples of 8; a remainder would be hashed bytewise).  Every pattern
+ * lookup and release hashes, so this is on the path of many remaps.
  */
 static uint32_t pattern_hash(const uint8_t *b, unsigned n)
 {
@@ -155,10 +155,11 @@ static uint64_t *frame_slot(struct frame_store *fs, pfn_t pfn, bool create)
 	return &fs->dir[d][pfn & (per - 1)];
 }
 
-/* One more frame with an entry; remember the high-water mark. */
-static void frame_count_entry(struct frame_store *fs)
+/* @n more frames with an entry; remember the high-water mark. */
+static void frame_count_entries(struct frame_store *fs, uint64_t n)
 {
-	if (++fs->nr_entries > fs->nr_entries_peak)
+	fs->nr_entries += n;
+	if (fs->nr_entries > fs->nr_entries_peak)
 		fs->nr_entries_peak = fs->nr_entries;
 }
 
@@ -176,23 +177,14 @@ int frame_claim(struct frame_store *fs, pfn_t pfn, enum frame_owner owner,
 		return -ENOMEM;
 	*slot = (uint64_t)(uintptr_t)bytes | FRAME_DATA |
 		((uint64_t)origin << FRAME_ORIGIN_SHIFT) | owner;
-	frame_count_entry(fs);
+	frame_count_entries(fs, 1);
 	return 0;
 }
 
 int frame_claim_lazy(struct frame_store *fs, pfn_t pfn, enum frame_owner owner,
 		     enum frame_origin origin, uint64_t vpage)
 {
-	uint64_t *slot = frame_slot(fs, pfn, true);
-
-	if (!slot)
-		return -ENOMEM;
-	BUG_ON(*slot);
-	*slot = (vpage << FRAME_PAYLOAD_SHIFT) | FRAME_LAZY |
-		((uint64_t)origin << FRAME_ORIGIN_SHIFT) | owner;
-	frame_count_entry(fs);
-	fs->nr_lazy++;
-	return 0;
+	return frame_claim_lazy_run(fs, pfn, 1, owner, origin, vpage);
 }
 
 int frame_claim_lazy_run(struct frame_store *fs, pfn_t pfn, uint64_t nr,
@@ -212,9 +204,7 @@ int frame_claim_lazy_run(struct frame_store *fs, pfn_t pfn, uint64_t nr,
 			BUG_ON(slot[i]);
 			slot[i] = ((vpage + i) << FRAME_PAYLOAD_SHIFT) | flags;
 		}
-		fs->nr_entries += n;
-		if (fs->nr_entries > fs->nr_entries_peak)
-			fs->nr_entries_peak = fs->nr_entries;
+		frame_count_entries(fs, n);
 		fs->nr_lazy += n;
 		pfn += n;
 		vpage += n;
@@ -254,18 +244,8 @@ int frame_set_pattern(struct frame_store *fs, pfn_t pfn, const uint8_t *sp)
 
 int frame_share_pattern(struct frame_store *fs, pfn_t pfn, pfn_t src)
 {
-	uint64_t *slot = frame_slot(fs, pfn, false);
-	uint64_t e = frame_entry(fs, src);
-	uint32_t i;
-
-	BUG_ON(!slot || !*slot || !(e & FRAME_PATTERN));
-	if (slot == frame_slot(fs, src, false))
-		return 0;
-	i = (uint32_t)(e >> FRAME_PAYLOAD_SHIFT);
-	fs->patterns.v[i].ref++; /* before the drop: it may hold the last ref */
-	drop_content(fs, slot);
-	*slot |= ((uint64_t)i << FRAME_PAYLOAD_SHIFT) | FRAME_PATTERN;
-	fs->nr_pattern++;
+	if (pfn != src)
+		frame_share_pattern_run(fs, pfn, 1, src);
 	return 0;
 }
 

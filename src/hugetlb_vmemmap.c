@@ -406,6 +406,7 @@ static int legacy_restore_pte(struct machine *m, uint64_t *pte, vaddr_t addr,
 	const struct geometry *g = &m->geo;
 	pfn_t page;
 	uint8_t *to;
+	unsigned r;
 
 	(void)addr;
 	if (w->reuse_page == PFN_NONE) {
@@ -421,11 +422,9 @@ static int legacy_restore_pte(struct machine *m, uint64_t *pte, vaddr_t addr,
 	}
 	copy_frame(m, page, w->reuse_page);
 	to = frame_contents(m, page);
-	if (!(m->variant & VARIANT_SKIP_RESET)) {
-		unsigned r = legacy_reset_struct_pages(m);
-		BUG_ON(2 * r > g->spp);
-		memcpy(to, to + r * g->struct_page_size, r * g->struct_page_size);
-	}
+	r = legacy_reset_struct_pages(m); /* 0 in legacy-6.12.115 */
+	BUG_ON(2 * r > g->spp);
+	memcpy(to, to + r * g->struct_page_size, r * g->struct_page_size);
 	frame_try_compact(&m->frames, page); /* plain tails: all alike */
 	set_pt_entry(m, pte, mk_pte(page, true));
 	return 0;

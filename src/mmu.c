@@ -46,6 +46,17 @@ static int tlb_hit(struct machine *m, struct tlb_entry *t, vaddr_t va,
 	return 0;
 }
 
+/* Cache a translation in entry @t (counted in nr_valid if it was empty). */
+static void tlb_fill(struct machine *m, struct tlb_entry *t, uint64_t vpage,
+		     pfn_t pfn, bool writable)
+{
+	if (t->vpage == TLB_INVALID)
+		m->mmu.nr_valid++;
+	t->vpage = vpage;
+	t->pfn = pfn;
+	t->writable = writable;
+}
+
 int mmu_translate(struct machine *m, vaddr_t va, bool write, pfn_t *pfn)
 {
 	uint64_t vpage = va >> m->geo.page_shift;
@@ -60,11 +71,7 @@ int mmu_translate(struct machine *m, vaddr_t va, bool write, pfn_t *pfn)
 			  (unsigned long long)va);
 		return -EFAULT;
 	}
-	if (t->vpage == TLB_INVALID)
-		m->mmu.nr_valid++;
-	t->vpage = vpage;
-	t->pfn = w.pfn;
-	t->writable = w.writable;
+	tlb_fill(m, t, vpage, w.pfn, w.writable);
 	return tlb_hit(m, t, va, write, pfn);
 }
 
@@ -132,14 +139,9 @@ int mmu_translate_block(struct machine *m, vaddr_t va, uint64_t n, bool write,
 	for (uint64_t i = 0; i < n; i++)
 		if (frame_owner(&m->frames, w.pfn + i) == FO_NONE)
 			return -EAGAIN; /* mmu_translate() reports this one */
-	for (uint64_t i = 0; i < n; i++) {
-		struct tlb_entry *t = &m->mmu.tlb[(vpage + i) & (TLB_ENTRIES - 1)];
-		if (t->vpage == TLB_INVALID)
-			m->mmu.nr_valid++;
-		t->vpage = vpage + i;
-		t->pfn = w.pfn + i;
-		t->writable = w.writable;
-	}
+	for (uint64_t i = 0; i < n; i++)
+		tlb_fill(m, &m->mmu.tlb[(vpage + i) & (TLB_ENTRIES - 1)], vpage + i,
+			 w.pfn + i, w.writable);
 	m->mmu.nr_tlb_misses += n;
 	m->mmu.nr_tlb_hits += n;
 	*pfn = w.pfn;

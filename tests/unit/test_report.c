@@ -546,7 +546,7 @@ TEST(cli_explain_and_plot)
 	ASSERT_EQ(r.status, 0);
 	ASSERT_FALSE(xml_check(r.out));
 	ASSERT_TRUE(has(r.out, "design shared-tail"));
-	ASSERT_EQ(run_cli("plot --out build/chart-test.svg chart", &r), 0);
+	ASSERT_EQ(run_cli("plot --out " HVO_BUILD_DIR "/chart-test.svg chart", &r), 0);
 	ASSERT_EQ(r.status, 0);
 	return 0;
 }
