@@ -11,6 +11,7 @@ int frame_store_init(struct frame_store *fs, uint64_t max_pfn,
 {
 	memset(fs, 0, sizeof(*fs));
 	fs->pattern_bytes = pattern_bytes;
+	BUG_ON(pfns_per_dir_shift < FRAME_BLOCK_SHIFT);
 	fs->pfn_shift_per_dir = pfns_per_dir_shift;
 	fs->nr_dirs = (max_pfn >> pfns_per_dir_shift) + 1;
 	fs->dir = calloc(fs->nr_dirs, sizeof(*fs->dir));
@@ -24,8 +25,14 @@ int frame_store_init(struct frame_store *fs, uint64_t max_pfn,
 void frame_store_destroy(struct frame_store *fs)
 {
 	if (fs->dir) {
-		for (uint64_t i = 0; i < fs->nr_dirs; i++)
+		for (uint64_t i = 0; i < fs->nr_dirs; i++) {
+			uint64_t nb = 1ULL << (fs->pfn_shift_per_dir - FRAME_BLOCK_SHIFT);
+
+			for (uint64_t b = 0; fs->dir[i] && b < nb; b++)
+				if (!(fs->dir[i][b] & FRAME_OWNER_MASK)) /* a leaf, or 0 */
+					free((void *)(uintptr_t)fs->dir[i][b]);
 			free(fs->dir[i]);
+		}
 		free(fs->dir);
 	}
 	hostmem_destroy(&fs->host);
@@ -119,14 +126,16 @@ static int64_t pattern_get(struct frame_store *fs, const uint8_t *sp)
 	return i;
 }
 
-static void pattern_put(struct frame_store *fs, uint32_t i)
+/* Drop @n references to pattern @i. */
+static void pattern_put(struct frame_store *fs, uint32_t i, uint64_t n)
 {
 	struct pattern_table *pt = &fs->patterns;
 	struct pattern *p = &pt->v[i];
 	uint32_t h, *link;
 
-	BUG_ON(!p->ref);
-	if (--p->ref)
+	BUG_ON(p->ref < n);
+	p->ref -= (uint32_t)n;
+	if (p->ref)
 		return;
 	h = pattern_hash(p->bytes, fs->pattern_bytes) & (pt->nbuckets - 1);
 	for (link = &pt->buckets[h]; *link != i + 1; link = &pt->v[*link - 1].hash_next)
@@ -137,22 +146,110 @@ static void pattern_put(struct frame_store *fs, uint32_t i)
 	pt->nr_live--;
 }
 
-static uint64_t *frame_slot(struct frame_store *fs, pfn_t pfn, bool create)
+/* ---- blocks: leaves and extents ---- */
+
+static bool block_is_extent(uint64_t b)
+{
+	return b & FRAME_OWNER_MASK;
+}
+
+static uint64_t *block_leaf_of(uint64_t b)
+{
+	return (uint64_t *)(uintptr_t)b;
+}
+
+static uint64_t blocks_per_dir(const struct frame_store *fs)
+{
+	return 1ULL << (fs->pfn_shift_per_dir - FRAME_BLOCK_SHIFT);
+}
+
+/* The word of @pfn's block; with @create, its section's words are made. */
+static uint64_t *block_word(struct frame_store *fs, pfn_t pfn, bool create)
 {
 	uint64_t d = pfn >> fs->pfn_shift_per_dir;
-	uint64_t per = 1ULL << fs->pfn_shift_per_dir;
+	uint64_t nb = blocks_per_dir(fs);
 
 	if (d >= fs->nr_dirs)
 		return NULL;
 	if (!fs->dir[d]) {
 		if (!create)
 			return NULL;
-		fs->dir[d] = calloc(per, sizeof(uint64_t));
+		fs->dir[d] = calloc(nb, sizeof(uint64_t));
 		if (!fs->dir[d])
 			return NULL;
-		fs->nr_dir_bytes += per * sizeof(uint64_t);
+		fs->nr_dir_bytes += nb * sizeof(uint64_t);
 	}
-	return &fs->dir[d][pfn & (per - 1)];
+	return &fs->dir[d][(pfn & ((1ULL << fs->pfn_shift_per_dir) - 1)) >> FRAME_BLOCK_SHIFT];
+}
+
+/* The leaf of block word @bw, made (from its extent, if it is one). */
+static uint64_t *block_leaf(struct frame_store *fs, uint64_t *bw)
+{
+	uint64_t *leaf;
+
+	if (*bw && !block_is_extent(*bw))
+		return block_leaf_of(*bw);
+	leaf = malloc(FRAME_BLOCK * sizeof(uint64_t));
+	if (!leaf)
+		return NULL;
+	for (uint64_t i = 0; i < FRAME_BLOCK; i++)
+		leaf[i] = *bw ? frame_extent_entry(*bw, i) : 0;
+	if (*bw)
+		fs->nr_extents--;
+	*bw = (uint64_t)(uintptr_t)leaf;
+	fs->nr_dir_bytes += FRAME_BLOCK * sizeof(uint64_t);
+	return leaf;
+}
+
+/* Drop block word @bw's leaf; its entries were all cleared. */
+static void block_free_leaf(struct frame_store *fs, uint64_t *bw)
+{
+	free(block_leaf_of(*bw));
+	*bw = 0;
+	fs->nr_dir_bytes -= FRAME_BLOCK * sizeof(uint64_t);
+}
+
+/*
+ * If leaf block @bw holds alike frames (one owner and origin; lazy with
+ * consecutive vmemmap pages, or one pattern), make it an extent.
+ */
+static void block_try_extent(struct frame_store *fs, uint64_t *bw)
+{
+	uint64_t *leaf, first;
+
+	if (!*bw || block_is_extent(*bw))
+		return;
+	leaf = block_leaf_of(*bw);
+	first = leaf[0];
+	if (!(first & (FRAME_LAZY | FRAME_PATTERN)))
+		return;
+	for (uint64_t i = 1; i < FRAME_BLOCK; i++)
+		if (leaf[i] != frame_extent_entry(first, i))
+			return;
+	block_free_leaf(fs, bw);
+	*bw = first;
+	fs->nr_extents++;
+}
+
+/*
+ * The entry of @pfn, to be changed: a block being changed one frame at a
+ * time gets a leaf.  NULL if there is no entry and !@create, or the host
+ * is out of memory.
+ */
+static uint64_t *frame_slot(struct frame_store *fs, pfn_t pfn, bool create)
+{
+	uint64_t *bw = block_word(fs, pfn, create), *leaf;
+
+	if (!bw || (!*bw && !create))
+		return NULL;
+	leaf = block_leaf(fs, bw);
+	return leaf ? &leaf[pfn & (FRAME_BLOCK - 1)] : NULL;
+}
+
+/* Is [@pfn, @pfn + @nr) a whole block? */
+static bool whole_block(pfn_t pfn, uint64_t nr)
+{
+	return IS_ALIGNED(pfn, FRAME_BLOCK) && nr >= FRAME_BLOCK;
 }
 
 /* @n more frames with an entry; remember the high-water mark. */
@@ -191,18 +288,26 @@ int frame_claim_lazy_run(struct frame_store *fs, pfn_t pfn, uint64_t nr,
 			 enum frame_owner owner, enum frame_origin origin,
 			 uint64_t vpage)
 {
-	uint64_t per = 1ULL << fs->pfn_shift_per_dir;
+	uint64_t flags = FRAME_LAZY | ((uint64_t)origin << FRAME_ORIGIN_SHIFT) | owner;
 
 	while (nr) {
-		uint64_t *slot = frame_slot(fs, pfn, true);
-		uint64_t n = MIN(nr, per - (pfn & (per - 1)));
-		uint64_t flags = FRAME_LAZY | ((uint64_t)origin << FRAME_ORIGIN_SHIFT) | owner;
+		uint64_t *bw = block_word(fs, pfn, true), *leaf;
+		uint64_t n = MIN(nr, FRAME_BLOCK - (pfn & (FRAME_BLOCK - 1)));
 
-		if (!slot)
+		if (!bw)
 			return -ENOMEM;
-		for (uint64_t i = 0; i < n; i++) {
-			BUG_ON(slot[i]);
-			slot[i] = ((vpage + i) << FRAME_PAYLOAD_SHIFT) | flags;
+		if (whole_block(pfn, nr) && !*bw) {
+			*bw = (vpage << FRAME_PAYLOAD_SHIFT) | flags; /* one extent */
+			fs->nr_extents++;
+		} else {
+			leaf = block_leaf(fs, bw);
+			if (!leaf)
+				return -ENOMEM;
+			leaf += pfn & (FRAME_BLOCK - 1);
+			for (uint64_t i = 0; i < n; i++) {
+				BUG_ON(leaf[i]);
+				leaf[i] = ((vpage + i) << FRAME_PAYLOAD_SHIFT) | flags;
+			}
 		}
 		frame_count_entries(fs, n);
 		fs->nr_lazy += n;
@@ -221,10 +326,22 @@ static void drop_content(struct frame_store *fs, uint64_t *slot)
 	else if (*slot & FRAME_LAZY)
 		fs->nr_lazy--;
 	else if (*slot & FRAME_PATTERN) {
-		pattern_put(fs, (uint32_t)(*slot >> FRAME_PAYLOAD_SHIFT));
+		pattern_put(fs, (uint32_t)(*slot >> FRAME_PAYLOAD_SHIFT), 1);
 		fs->nr_pattern--;
 	}
 	*slot &= FRAME_ORIGIN_MASK | FRAME_OWNER_MASK;
+}
+
+/* drop_content() for every frame of extent block @bw, which stays set. */
+static void drop_extent_content(struct frame_store *fs, uint64_t *bw)
+{
+	if (*bw & FRAME_LAZY) {
+		fs->nr_lazy -= FRAME_BLOCK;
+	} else {
+		BUG_ON(!(*bw & FRAME_PATTERN));
+		pattern_put(fs, (uint32_t)(*bw >> FRAME_PAYLOAD_SHIFT), FRAME_BLOCK);
+		fs->nr_pattern -= FRAME_BLOCK;
+	}
 }
 
 int frame_set_pattern(struct frame_store *fs, pfn_t pfn, const uint8_t *sp)
@@ -252,23 +369,36 @@ int frame_share_pattern(struct frame_store *fs, pfn_t pfn, pfn_t src)
 void frame_share_pattern_run(struct frame_store *fs, pfn_t pfn, uint64_t nr,
 			     pfn_t src)
 {
-	uint64_t per = 1ULL << fs->pfn_shift_per_dir;
 	uint64_t e = frame_entry(fs, src);
+	uint64_t payload = (e >> FRAME_PAYLOAD_SHIFT) << FRAME_PAYLOAD_SHIFT;
 	uint32_t idx = (uint32_t)(e >> FRAME_PAYLOAD_SHIFT);
 
 	BUG_ON(!(e & FRAME_PATTERN) || (src >= pfn && src < pfn + nr));
 	while (nr) {
-		uint64_t *slot = frame_slot(fs, pfn, false);
-		uint64_t n = MIN(nr, per - (pfn & (per - 1)));
+		uint64_t *bw = block_word(fs, pfn, false), *slot;
+		uint64_t n = MIN(nr, FRAME_BLOCK - (pfn & (FRAME_BLOCK - 1)));
 
-		BUG_ON(!slot);
+		BUG_ON(!bw || !*bw);
 		fs->patterns.v[idx].ref += (uint32_t)n; /* before any drop */
-		for (uint64_t i = 0; i < n; i++, slot++) {
-			BUG_ON(!*slot);
-			drop_content(fs, slot);
-			*slot |= ((uint64_t)idx << FRAME_PAYLOAD_SHIFT) | FRAME_PATTERN;
-		}
 		fs->nr_pattern += n;
+		if (whole_block(pfn, nr) && block_is_extent(*bw)) {
+			drop_extent_content(fs, bw);
+			*bw = (*bw & (FRAME_ORIGIN_MASK | FRAME_OWNER_MASK)) | payload | FRAME_PATTERN;
+		} else {
+			slot = block_leaf(fs, bw);
+			if (!slot) {
+				fprintf(stderr, "hvo: host out of memory\n");
+				abort();
+			}
+			slot += pfn & (FRAME_BLOCK - 1);
+			for (uint64_t i = 0; i < n; i++, slot++) {
+				BUG_ON(!*slot);
+				drop_content(fs, slot);
+				*slot |= payload | FRAME_PATTERN;
+			}
+			if (n == FRAME_BLOCK)
+				block_try_extent(fs, bw);
+		}
 		pfn += n;
 		nr -= n;
 	}
@@ -358,15 +488,33 @@ void frame_release(struct frame_store *fs, pfn_t pfn)
 uint64_t frame_release_run(struct frame_store *fs, pfn_t pfn, uint64_t nr,
 			   enum frame_owner owner, enum frame_origin *origin)
 {
-	uint64_t per = 1ULL << fs->pfn_shift_per_dir, done = 0;
+	uint64_t done = 0;
 	uint64_t first = frame_entry(fs, pfn) & FRAME_ORIGIN_MASK;
 
 	*origin = (enum frame_origin)(first >> FRAME_ORIGIN_SHIFT);
 	while (done < nr) {
-		uint64_t *slot = frame_slot(fs, pfn + done, false);
-		uint64_t n = MIN(nr - done, per - ((pfn + done) & (per - 1)));
+		pfn_t p = pfn + done;
+		uint64_t *bw = block_word(fs, p, false), *slot;
+		uint64_t n = MIN(nr - done, FRAME_BLOCK - (p & (FRAME_BLOCK - 1)));
 
-		BUG_ON(!slot);
+		BUG_ON(!bw || !*bw);
+		if (whole_block(p, nr - done) && block_is_extent(*bw)) {
+			BUG_ON((*bw & FRAME_OWNER_MASK) != owner);
+			if ((*bw & FRAME_ORIGIN_MASK) != first)
+				return done;
+			drop_extent_content(fs, bw);
+			*bw = 0;
+			fs->nr_extents--;
+			fs->nr_entries -= FRAME_BLOCK;
+			done += FRAME_BLOCK;
+			continue;
+		}
+		slot = block_leaf(fs, bw);
+		if (!slot) {
+			fprintf(stderr, "hvo: host out of memory\n");
+			abort();
+		}
+		slot += p & (FRAME_BLOCK - 1);
 		for (uint64_t i = 0; i < n; i++, slot++) {
 			BUG_ON((*slot & FRAME_OWNER_MASK) != owner);
 			if ((*slot & FRAME_ORIGIN_MASK) != first)
@@ -376,26 +524,60 @@ uint64_t frame_release_run(struct frame_store *fs, pfn_t pfn, uint64_t nr,
 			fs->nr_entries--;
 			done++;
 		}
+		if (n == FRAME_BLOCK)
+			block_free_leaf(fs, bw);
 	}
 	return done;
+}
+
+bool frame_run_claimed(const struct frame_store *fs, pfn_t pfn, uint64_t nr)
+{
+	while (nr) {
+		uint64_t d = pfn >> fs->pfn_shift_per_dir, w;
+		uint64_t n = MIN(nr, FRAME_BLOCK - (pfn & (FRAME_BLOCK - 1)));
+
+		if (d >= fs->nr_dirs || !fs->dir[d])
+			return false;
+		w = fs->dir[d][(pfn & ((1ULL << fs->pfn_shift_per_dir) - 1)) >> FRAME_BLOCK_SHIFT];
+		if (!w)
+			return false;
+		if (!block_is_extent(w)) {
+			const uint64_t *leaf = block_leaf_of(w) + (pfn & (FRAME_BLOCK - 1));
+			for (uint64_t i = 0; i < n; i++)
+				if (!leaf[i])
+					return false;
+		}
+		pfn += n;
+		nr -= n;
+	}
+	return true;
 }
 
 int frame_for_each(const struct frame_store *fs,
 		   int (*fn)(void *arg, pfn_t pfn, uint64_t entry), void *arg)
 {
-	uint64_t per = 1ULL << fs->pfn_shift_per_dir;
+	uint64_t nb = blocks_per_dir(fs);
 
 	for (uint64_t d = 0; d < fs->nr_dirs; d++) {
 		if (!fs->dir[d])
 			continue;
-		for (uint64_t i = 0; i < per; i++) {
-			int ret;
-			if (!fs->dir[d][i])
+		for (uint64_t b = 0; b < nb; b++) {
+			uint64_t w = fs->dir[d][b];
+			pfn_t base = (d << fs->pfn_shift_per_dir) | (b << FRAME_BLOCK_SHIFT);
+
+			if (!w)
 				continue;
-			ret = fn(arg, (d << fs->pfn_shift_per_dir) | i,
-				 fs->dir[d][i]);
-			if (ret)
-				return ret;
+			for (uint64_t i = 0; i < FRAME_BLOCK; i++) {
+				uint64_t e = block_is_extent(w) ? frame_extent_entry(w, i)
+							       : block_leaf_of(w)[i];
+				int ret;
+
+				if (!e)
+					continue;
+				ret = fn(arg, base | i, e);
+				if (ret)
+					return ret;
+			}
 		}
 	}
 	return 0;

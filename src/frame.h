@@ -16,9 +16,17 @@
  * frame real bytes.  This keeps host memory proportional to the distinct
  * contents, not to the terabytes simulated.
  *
- * Entries live in a two-level table indexed by section, allocated only for
- * sections that hold such frames, so a 16 TiB machine costs nothing for the
- * frames that carry no metadata.
+ * Entries live in a table indexed by section, allocated only for sections
+ * that hold such frames, so a 16 TiB machine costs nothing for the frames
+ * that carry no metadata.  A section holds one word per block of
+ * FRAME_BLOCK frames: 0 (no entries), a leaf array of FRAME_BLOCK entries,
+ * or an "extent", one word standing for a whole block of alike frames: the
+ * entry of its first frame, for a lazy block whose frames hold consecutive
+ * vmemmap pages (a PMD block of the boot memmap) or a pattern block whose
+ * frames all repeat one struct page (the tails of a gigantic folio).  Runs
+ * of frames are claimed, shared and released a block at a time; changing
+ * one frame of an extent first gives its block a leaf.  An extent has owner
+ * bits set; a leaf pointer is 8-byte aligned, so never has.
  *
  * Entry encoding (64 bits):
  *   bits 0-2  owner (enum frame_owner, 0 = no entry)
@@ -57,6 +65,8 @@ enum frame_origin {
 #define FRAME_CONTENT_MASK (FRAME_LAZY | FRAME_DATA | FRAME_PATTERN)
 #define MAX_PATTERN_BYTES 80
 #define FRAME_PAYLOAD_SHIFT 12
+#define FRAME_BLOCK_SHIFT 9
+#define FRAME_BLOCK (1ULL << FRAME_BLOCK_SHIFT)
 
 /* Interned struct page contents, reference counted. */
 struct pattern {
@@ -77,7 +87,7 @@ struct pattern_table {
 struct frame_store {
 	unsigned pfn_shift_per_dir; /* log2(pfns per directory entry) */
 	uint64_t nr_dirs;
-	uint64_t **dir;             /* dir[i] = entries for one section or NULL */
+	uint64_t **dir;             /* dir[i] = block words of a section or NULL */
 	struct hostmem host;
 	struct pattern_table patterns;
 	unsigned pattern_bytes;     /* sizeof(struct page) */
@@ -85,6 +95,7 @@ struct frame_store {
 	uint64_t nr_entries_peak;   /* most frames with an entry at once */
 	uint64_t nr_pattern;        /* of which pattern frames */
 	uint64_t nr_lazy;           /* of which lazy */
+	uint64_t nr_extents;        /* blocks held as one word */
 	uint64_t nr_dir_bytes;      /* host bytes used by the directory */
 };
 
@@ -93,12 +104,22 @@ int frame_store_init(struct frame_store *fs, uint64_t max_pfn,
 		     unsigned pattern_bytes);
 void frame_store_destroy(struct frame_store *fs);
 
+/* The entry of frame @i of the block whose word is @b (an extent). */
+static inline uint64_t frame_extent_entry(uint64_t b, uint64_t i)
+{
+	return (b & FRAME_LAZY) ? b + (i << FRAME_PAYLOAD_SHIFT) : b;
+}
+
 static inline uint64_t frame_entry(const struct frame_store *fs, pfn_t pfn)
 {
-	uint64_t d = pfn >> fs->pfn_shift_per_dir;
+	uint64_t d = pfn >> fs->pfn_shift_per_dir, b;
+
 	if (d >= fs->nr_dirs || !fs->dir[d])
 		return 0;
-	return fs->dir[d][pfn & ((1ULL << fs->pfn_shift_per_dir) - 1)];
+	b = fs->dir[d][(pfn & ((1ULL << fs->pfn_shift_per_dir) - 1)) >> FRAME_BLOCK_SHIFT];
+	if (b & FRAME_OWNER_MASK)
+		return frame_extent_entry(b, pfn & (FRAME_BLOCK - 1));
+	return b ? ((const uint64_t *)(uintptr_t)b)[pfn & (FRAME_BLOCK - 1)] : 0;
 }
 
 static inline enum frame_owner frame_owner(const struct frame_store *fs,
@@ -172,6 +193,9 @@ void frame_release(struct frame_store *fs, pfn_t pfn);
  */
 uint64_t frame_release_run(struct frame_store *fs, pfn_t pfn, uint64_t nr,
 			   enum frame_owner owner, enum frame_origin *origin);
+
+/* Has every frame of [@pfn, @pfn + @nr) an entry? */
+bool frame_run_claimed(const struct frame_store *fs, pfn_t pfn, uint64_t nr);
 
 /* Visit every frame with an entry, in pfn order.  Stops on non-zero return. */
 int frame_for_each(const struct frame_store *fs,

@@ -1,7 +1,9 @@
 /*
- * Unit tests of the lower layers: parsers, geometry, memblock, buddy.
+ * Unit tests of the lower layers: parsers, geometry, memblock, buddy, the
+ * frame store.
  */
 #include "cmdline.h"
+#include "frame.h"
 #include "geometry.h"
 #include "harness.h"
 #include "memblock.h"
@@ -246,5 +248,244 @@ TEST(buddy_churn_no_double_alloc)
 	}
 	ASSERT_EQ(b.area[10].nr_free, 4);
 	buddy_destroy(&b);
+	return 0;
+}
+
+/* ---- the frame store against a flat model ---- */
+
+#define FS_FRAMES 4096 /* 8 blocks over 4 directories of 2 blocks */
+#define FS_SP 64
+
+struct fs_model {
+	uint8_t owner[FS_FRAMES], origin[FS_FRAMES];
+	char kind[FS_FRAMES]; /* 0 none, 'l' lazy, 'p' pattern, 'd' data */
+	uint64_t vpage[FS_FRAMES];
+	uint8_t pat[FS_FRAMES]; /* pattern number: struct pages filled with it */
+};
+
+static unsigned fs_rand(uint64_t *seed) /* xorshift64: every bit random */
+{
+	*seed ^= *seed << 13;
+	*seed ^= *seed >> 7;
+	*seed ^= *seed << 17;
+	return (unsigned)(*seed >> 32);
+}
+
+/* Every frame, the counters and the iteration agree with the model. */
+static int fs_compare(const struct frame_store *fs, const struct fs_model *md)
+{
+	uint64_t entries = 0, lazy = 0, pattern = 0, refs;
+
+	for (pfn_t p = 0; p < FS_FRAMES; p++) {
+		uint64_t e = frame_entry(fs, p);
+
+		ASSERT_EQ(frame_owner(fs, p), md->owner[p]);
+		if (!md->kind[p]) {
+			ASSERT_EQ(e, 0);
+			continue;
+		}
+		entries++;
+		ASSERT_EQ(frame_origin(fs, p), md->origin[p]);
+		ASSERT_EQ(!!(e & FRAME_LAZY), md->kind[p] == 'l');
+		ASSERT_EQ(!!(e & FRAME_PATTERN), md->kind[p] == 'p');
+		ASSERT_EQ(frame_bytes(fs, p) != NULL, md->kind[p] == 'd');
+		if (md->kind[p] == 'l') {
+			ASSERT_EQ(frame_lazy_vpage(fs, p), md->vpage[p]);
+			lazy++;
+		}
+		if (md->kind[p] == 'p') {
+			const uint8_t *b = frame_pattern(fs, p);
+			ASSERT_TRUE(b);
+			ASSERT_EQ(b[0], md->pat[p]);
+			ASSERT_EQ(b[FS_SP - 1], md->pat[p]);
+			pattern++;
+		}
+	}
+	ASSERT_EQ(fs->nr_entries, entries);
+	ASSERT_EQ(fs->nr_lazy, lazy);
+	ASSERT_EQ(fs->nr_pattern, pattern);
+	refs = 0; /* each pattern frame holds one reference to its pattern */
+	for (uint32_t i = 0; i < fs->patterns.nr; i++)
+		refs += fs->patterns.v[i].ref;
+	ASSERT_EQ(refs, pattern);
+	return 0;
+}
+
+static int fs_count_visit(void *arg, pfn_t pfn, uint64_t entry)
+{
+	(void)pfn;
+	(void)entry;
+	++*(uint64_t *)arg;
+	return 0;
+}
+
+/* Is every frame of [p, p + n) in the model claimed? */
+static bool fs_model_claimed(const struct fs_model *md, pfn_t p, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++)
+		if (!md->kind[p + i])
+			return false;
+	return true;
+}
+
+/* How many frames from @p, up to @n, are free (@claimed false) or claimed by @owner. */
+static uint64_t fs_model_prefix(const struct fs_model *md, pfn_t p, uint64_t n,
+				bool claimed, int owner)
+{
+	uint64_t k = 0;
+
+	while (k < n && (claimed ? md->kind[p + k] && (!owner || md->owner[p + k] == owner)
+				 : !md->kind[p + k]))
+		k++;
+	return k;
+}
+
+/*
+ * Random claims, pattern shares, materializations and releases, single and
+ * by runs aligned or not, keep the store (extents, leaves, counters,
+ * pattern references) identical to a flat array of entries.
+ */
+TEST(frame_store_extents_match_a_flat_model)
+{
+	static struct fs_model md;
+	struct frame_store fs;
+	uint64_t seed = 2026, extents_seen = 0;
+
+	memset(&md, 0, sizeof(md));
+	ASSERT_EQ(frame_store_init(&fs, FS_FRAMES - 1, 10, 4096, FS_SP), 0);
+	{
+		/* Two extents of two origins: a run release stops between them. */
+		enum frame_origin o;
+
+		ASSERT_EQ(frame_claim_lazy_run(&fs, 0, FRAME_BLOCK, FO_VMEMMAP, ORIGIN_MEMBLOCK, 7), 0);
+		ASSERT_EQ(frame_claim_lazy_run(&fs, FRAME_BLOCK, FRAME_BLOCK, FO_VMEMMAP, ORIGIN_BUDDY, 9), 0);
+		ASSERT_EQ(fs.nr_extents, 2);
+		ASSERT_EQ(frame_lazy_vpage(&fs, FRAME_BLOCK + 3), 12);
+		ASSERT_EQ(frame_release_run(&fs, 0, 2 * FRAME_BLOCK, FO_VMEMMAP, &o), FRAME_BLOCK);
+		ASSERT_EQ(o, ORIGIN_MEMBLOCK);
+		ASSERT_EQ(frame_release_run(&fs, FRAME_BLOCK, FRAME_BLOCK, FO_VMEMMAP, &o), FRAME_BLOCK);
+		ASSERT_EQ(o, ORIGIN_BUDDY);
+		ASSERT_EQ(fs.nr_extents + fs.nr_entries + fs.nr_lazy, 0);
+	}
+	for (int step = 0; step < 15000; step++) {
+		unsigned r = fs_rand(&seed);
+		pfn_t p = fs_rand(&seed) % FS_FRAMES;
+		uint64_t n = (r & 1) ? FRAME_BLOCK * (1 + fs_rand(&seed) % 3) : 1 + fs_rand(&seed) % 700;
+		int owner = (fs_rand(&seed) % 16) ? FO_VMEMMAP : FO_PGTABLE;
+		int origin = (fs_rand(&seed) % 2) ? ORIGIN_MEMBLOCK : ORIGIN_BUDDY;
+
+		if (step % 150 == 149) { /* start over: release everything, by runs */
+			for (pfn_t q = 0; q < FS_FRAMES; q++) {
+				enum frame_origin o;
+				uint64_t k = fs_model_prefix(&md, q, FS_FRAMES - q, true, md.owner[q]);
+				if (!k)
+					continue;
+				k = frame_release_run(&fs, q, k, md.owner[q], &o);
+				ASSERT_TRUE(k > 0);
+				memset(&md.kind[q], 0, k);
+				memset(&md.owner[q], 0, k);
+				q += k - 1;
+			}
+		}
+		if (fs_rand(&seed) % 2)
+			p = ALIGN_DOWN(p, FRAME_BLOCK);
+		n = MIN(n, FS_FRAMES - p);
+		/* runs are claimed, shared and released more often than single frames */
+		static const int ops[] = { 0, 0, 0, 3, 3, 3, 4, 4, 1, 2, 2, 5, 6, 7 };
+		switch (ops[(r >> 1) % (sizeof(ops) / sizeof(ops[0]))]) {
+		case 0: { /* a run of lazy boot memmap frames, on free frames */
+			uint64_t vp = fs_rand(&seed) % 100000;
+			n = fs_model_prefix(&md, p, n, false, 0);
+			if (!n)
+				break;
+			ASSERT_EQ(frame_claim_lazy_run(&fs, p, n, owner, origin, vp), 0);
+			for (uint64_t i = 0; i < n; i++) {
+				md.kind[p + i] = 'l', md.vpage[p + i] = vp + i;
+				md.owner[p + i] = (uint8_t)owner, md.origin[p + i] = (uint8_t)origin;
+			}
+			break;
+		}
+		case 1: /* one data frame */
+			if (md.kind[p])
+				break;
+			ASSERT_EQ(frame_claim(&fs, p, owner, origin), 0);
+			md.kind[p] = 'd', md.owner[p] = (uint8_t)owner, md.origin[p] = (uint8_t)origin;
+			break;
+		case 2: { /* one frame set to a pattern */
+			uint8_t sp[FS_SP];
+			if (!md.kind[p])
+				break;
+			memset(sp, 1 + fs_rand(&seed) % 3, sizeof(sp));
+			ASSERT_EQ(frame_set_pattern(&fs, p, sp), 0);
+			md.kind[p] = 'p', md.pat[p] = sp[0];
+			break;
+		}
+		case 3: { /* a run shares the pattern of a frame outside it */
+			pfn_t src = fs_rand(&seed) % FS_FRAMES;
+			for (uint64_t i = 0; i < FS_FRAMES && md.kind[src] != 'p'; i++)
+				src = (src + 1) % FS_FRAMES; /* the next pattern frame */
+			if (md.kind[src] != 'p')
+				break;
+			n = fs_model_prefix(&md, p, src > p ? MIN(n, src - p) : n, true, 0);
+			if (!n || (src >= p && src < p + n))
+				break;
+			frame_share_pattern_run(&fs, p, n, src);
+			for (uint64_t i = 0; i < n; i++)
+				md.kind[p + i] = 'p', md.pat[p + i] = md.pat[src];
+			break;
+		}
+		case 4: { /* release a run of one owner, up to an origin change */
+			enum frame_origin o;
+			uint64_t done;
+			n = fs_model_prefix(&md, p, n, true, md.owner[p]);
+			if (!n)
+				break;
+			done = frame_release_run(&fs, p, n, md.owner[p], &o);
+			ASSERT_EQ(o, md.origin[p]);
+			for (uint64_t i = 0; i < n; i++) {
+				if (md.origin[p + i] != o) {
+					ASSERT_EQ(done, i);
+					break;
+				}
+				md.kind[p + i] = 0, md.owner[p + i] = 0;
+				if (i + 1 == n)
+					ASSERT_EQ(done, n);
+			}
+			break;
+		}
+		case 5: /* release one frame */
+			if (!md.kind[p])
+				break;
+			frame_release(&fs, p);
+			md.kind[p] = 0, md.owner[p] = 0;
+			break;
+		case 6: /* give a lazy or pattern frame its bytes */
+			if (md.kind[p] == 'l')
+				ASSERT_TRUE(frame_materialize(&fs, p));
+			else if (md.kind[p] == 'p')
+				ASSERT_TRUE(frame_materialize_pattern(&fs, p));
+			else
+				break;
+			md.kind[p] = 'd';
+			break;
+		case 7: /* a new owner for one frame */
+			if (!md.kind[p])
+				break;
+			frame_set_owner(&fs, p, owner);
+			md.owner[p] = (uint8_t)owner;
+			break;
+		}
+		if (fs_compare(&fs, &md))
+			return 1;
+		extents_seen += fs.nr_extents;
+		{
+			uint64_t visits = 0;
+			frame_for_each(&fs, fs_count_visit, &visits);
+			ASSERT_EQ(visits, fs.nr_entries);
+			ASSERT_EQ(frame_run_claimed(&fs, p, n), fs_model_claimed(&md, p, n));
+		}
+	}
+	ASSERT_TRUE(extents_seen > 0); /* the runs did make extents */
+	frame_store_destroy(&fs);
 	return 0;
 }
