@@ -126,9 +126,9 @@ int mmu_translate_block(struct machine *m, vaddr_t va, uint64_t n, bool write,
 	uint64_t vpage = va >> g->page_shift;
 	struct pt_walk w;
 
-	if (!n || n > TLB_ENTRIES || !IS_ALIGNED(va, 1ULL << g->pmd_shift) ||
-	    n > g->ptrs_per_table)
-		return -EAGAIN;
+	if (!n || n > TLB_ENTRIES || !IS_ALIGNED(va, g->page_size) ||
+	    pt_index(g, va, PT_PTE) + n > g->ptrs_per_table)
+		return -EAGAIN; /* not within one PMD */
 	for (uint64_t i = 0; i < n; i++)
 		if (m->mmu.tlb[(vpage + i) & (TLB_ENTRIES - 1)].vpage == vpage + i)
 			return -EAGAIN;
@@ -136,9 +136,8 @@ int mmu_translate_block(struct machine *m, vaddr_t va, uint64_t n, bool write,
 		return -EAGAIN; /* page by page: the same walk, fault included */
 	if (write && !w.writable)
 		return -EAGAIN;
-	for (uint64_t i = 0; i < n; i++)
-		if (frame_owner(&m->frames, w.pfn + i) == FO_NONE)
-			return -EAGAIN; /* mmu_translate() reports this one */
+	if (!frame_run_claimed(&m->frames, w.pfn, n))
+		return -EAGAIN; /* mmu_translate() reports the freed frame */
 	for (uint64_t i = 0; i < n; i++)
 		tlb_fill(m, &m->mmu.tlb[(vpage + i) & (TLB_ENTRIES - 1)], vpage + i,
 			 w.pfn + i, w.writable);

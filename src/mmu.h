@@ -20,8 +20,8 @@ void mmu_init(struct machine *m);
 int mmu_translate(struct machine *m, vaddr_t va, bool write, pfn_t *pfn);
 
 /*
- * Translate the @n pages from @va at once, when one PMD leaf maps them all
- * and the TLB holds none of them: the same TLB fills and counters as @n
+ * Translate the @n pages from page-aligned @va at once, when one PMD leaf
+ * maps them all and the TLB holds none of them: the same TLB fills and counters as @n
  * calls of mmu_translate(), one page-table walk.  *@pfn is the frame of
  * the first page, the others follow.  -EAGAIN when the shortcut does not
  * apply (translate page by page), -EFAULT as mmu_translate().

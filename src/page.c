@@ -198,6 +198,8 @@ int write_struct_pages(struct machine *m, pfn_t pfn, uint64_t first, uint64_t la
 	vaddr_t end = pfn_to_page_va(g, pfn) + last * g->struct_page_size;
 	uint8_t enc[MAX_STRUCT_PAGE];
 	pfn_t pattern_frame = PFN_NONE; /* a whole page already set to @enc */
+	vaddr_t whole_end = ALIGN_DOWN(end, g->page_size); /* of the whole pages */
+	uint64_t pmd_size = 1ULL << g->pmd_shift;
 
 	page_struct_encode(g, tmpl, enc);
 	if (!g->struct_page_pow2) {
@@ -210,12 +212,16 @@ int write_struct_pages(struct machine *m, pfn_t pfn, uint64_t first, uint64_t la
 		vaddr_t pstart = ALIGN_DOWN(va, g->page_size);
 		vaddr_t pend = MIN(pstart + g->page_size, end);
 		uint8_t *bytes;
+		uint64_t nr;
 		pfn_t frame;
 
-		/* A whole PMD block of the boot memmap: translate it at once. */
-		if (IS_ALIGNED(va, 1ULL << g->pmd_shift) &&
-		    end - va >= g->ptrs_per_table * g->page_size &&
-		    !mmu_translate_block(m, va, g->ptrs_per_table, true, &frame)) {
+		/*
+		 * Whole vmemmap pages up to the end of a PMD leaf (a block of
+		 * the boot memmap): translate them at once.
+		 */
+		nr = va < whole_end ? (MIN(ALIGN_DOWN(va, pmd_size) + pmd_size, whole_end) - va) >>
+					      g->page_shift : 0;
+		if (va == pstart && nr > 1 && !mmu_translate_block(m, va, nr, true, &frame)) {
 			uint64_t done = 0;
 
 			if (pattern_frame == PFN_NONE || !frame_pattern(&m->frames, pattern_frame)) {
@@ -224,10 +230,9 @@ int write_struct_pages(struct machine *m, pfn_t pfn, uint64_t first, uint64_t la
 				pattern_frame = frame;
 				done = 1;
 			}
-			frame_share_pattern_run(&m->frames, frame + done,
-						g->ptrs_per_table - done, pattern_frame);
-			pattern_frame = frame + g->ptrs_per_table - 1;
-			va += g->ptrs_per_table * g->page_size;
+			frame_share_pattern_run(&m->frames, frame + done, nr - done, pattern_frame);
+			pattern_frame = frame + nr - 1;
+			va += nr * g->page_size;
 			continue;
 		}
 		if (mmu_translate(m, va, true, &frame))
