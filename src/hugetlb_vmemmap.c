@@ -53,15 +53,21 @@ static void vmemmap_list_insert_run(struct vmemmap_list *l, uint64_t at,
 	l->nr_runs++;
 }
 
-void vmemmap_list_add(struct vmemmap_list *l, pfn_t pfn)
+/* Add @nr pages from @pfn at the end of the list. */
+static void vmemmap_list_add_run(struct vmemmap_list *l, pfn_t pfn, uint64_t nr)
 {
 	struct pfn_run *last = l->nr_runs ? &l->v[l->nr_runs - 1] : NULL;
 
 	if (last && last->start + last->nr == pfn)
-		last->nr++;
+		last->nr += nr;
 	else
-		vmemmap_list_insert_run(l, l->nr_runs, pfn, 1);
-	l->nr++;
+		vmemmap_list_insert_run(l, l->nr_runs, pfn, nr);
+	l->nr += nr;
+}
+
+void vmemmap_list_add(struct vmemmap_list *l, pfn_t pfn)
+{
+	vmemmap_list_add_run(l, pfn, 1);
 }
 
 /* Take @pfn off the list (the latest runs first); false if it is not on it. */
@@ -236,6 +242,12 @@ void folio_set_vmemmap_optimized(struct machine *m, pfn_t pfn, bool on)
 struct vmemmap_walk {
 	int (*remap_pte)(struct machine *m, uint64_t *pte, vaddr_t addr,
 			 struct vmemmap_walk *w);
+	/*
+	 * Optional: remap_pte() for the @n PTEs of one table from @pte, which
+	 * cannot fail; the walk uses it instead of remap_pte() when set.
+	 */
+	void (*remap_ptes)(struct machine *m, uint64_t *pte, vaddr_t addr,
+			   uint64_t n, struct vmemmap_walk *w);
 	uint64_t nr_walked;
 	/* legacy */
 	pfn_t reuse_page;
@@ -289,7 +301,12 @@ static int vmemmap_remap_range(struct machine *m, vaddr_t start, vaddr_t end,
 			if (ret)
 				return ret;
 		}
-		if (w->remap_pte) {
+		if (w->remap_ptes) {
+			uint64_t n = (next - addr) >> g->page_shift;
+
+			w->remap_ptes(m, &pt_table(m, *pmd)[pt_index(g, addr, PT_PTE)], addr, n, w);
+			w->nr_walked += n;
+		} else if (w->remap_pte) {
 			uint64_t *pte = pt_table(m, *pmd);
 			for (vaddr_t a = addr; a < next; a += g->page_size) {
 				int ret = w->remap_pte(m, &pte[pt_index(g, a, PT_PTE)], a, w);
@@ -300,7 +317,7 @@ static int vmemmap_remap_range(struct machine *m, vaddr_t start, vaddr_t end,
 		}
 		addr = next;
 	}
-	if (w->remap_pte && !(w->flags & VMEMMAP_REMAP_NO_TLB_FLUSH))
+	if ((w->remap_pte || w->remap_ptes) && !(w->flags & VMEMMAP_REMAP_NO_TLB_FLUSH))
 		flush_tlb_kernel_range(m, start, end);
 	return 0;
 }
@@ -353,6 +370,33 @@ static int legacy_remap_pte(struct machine *m, uint64_t *pte, vaddr_t addr,
 	vmemmap_list_add(w->vmemmap_pages, old);
 	set_pt_entry(m, pte, mk_pte(w->reuse_page, rw));
 	return 0;
+}
+
+/*
+ * legacy_remap_pte() for a table's worth of PTEs: past the reuse PTE every
+ * one maps the reuse page read-only, and the pages they mapped, mostly
+ * consecutive, go on the list a run at a time.
+ */
+static void legacy_remap_ptes(struct machine *m, uint64_t *pte, vaddr_t addr,
+			      uint64_t n, struct vmemmap_walk *w)
+{
+	uint64_t i = 0, ro;
+
+	for (; i < n && (w->reuse_page == PFN_NONE || addr == w->reuse_addr); i++) {
+		legacy_remap_pte(m, &pte[i], addr, w);
+		addr += m->geo.page_size;
+	}
+	ro = mk_pte(w->reuse_page, false);
+	while (i < n) {
+		pfn_t start = entry_pfn(pte[i]);
+		uint64_t k = 1;
+
+		while (i + k < n && entry_pfn(pte[i + k]) == start + k)
+			k++;
+		vmemmap_list_add_run(w->vmemmap_pages, start, k);
+		set_pt_entries(m, &pte[i], k, ro, 0);
+		i += k;
+	}
 }
 
 /* Struct pages restore resets: 3 before 274fe92de2c4 moved the count to cover page[3]. */
@@ -436,6 +480,7 @@ static int legacy_remap_free(struct machine *m, vaddr_t start, vaddr_t end,
 {
 	struct vmemmap_walk w = {
 		.remap_pte = legacy_remap_pte,
+		.remap_ptes = legacy_remap_ptes,
 		.reuse_addr = reuse,
 		.reuse_page = PFN_NONE,
 		.vmemmap_pages = list,

@@ -41,6 +41,14 @@ void set_pt_entry(struct machine *m, uint64_t *entry, uint64_t val)
 	m->stat.nr_pte_writes++;
 }
 
+void set_pt_entries(struct machine *m, uint64_t *entry, uint64_t n, uint64_t val,
+		    uint64_t step)
+{
+	for (uint64_t i = 0; i < n; i++, val += step)
+		entry[i] = val;
+	m->stat.nr_pte_writes += n;
+}
+
 uint64_t *pt_table(struct machine *m, uint64_t entry)
 {
 	uint64_t fe = frame_entry(&m->frames, entry_pfn(entry));
@@ -154,8 +162,8 @@ int vmemmap_split_pmd(struct machine *m, uint64_t *pmd, vaddr_t va, int nid,
 	if (table == PFN_NONE)
 		return -ENOMEM;
 	pte = (uint64_t *)frame_bytes(&m->frames, table);
-	for (uint64_t i = 0; i < g->ptrs_per_table; i++)
-		set_pt_entry(m, &pte[i], mk_pte(block + i, writable));
+	set_pt_entries(m, pte, g->ptrs_per_table, mk_pte(block, writable),
+		       1ULL << PTE_PFN_SHIFT); /* block + 1, block + 2, ... */
 	/*
 	 * The kernel also split_page()s a buddy-allocated block here so its
 	 * pages can be freed one by one; our buddy allocator frees any

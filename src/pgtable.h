@@ -73,6 +73,9 @@ int vmemmap_walk_va(struct machine *m, vaddr_t va, struct pt_walk *w);
 
 /* Store a page-table entry (counted in vmstat.nr_pte_writes). */
 void set_pt_entry(struct machine *m, uint64_t *entry, uint64_t val);
+/* set_pt_entry() of @n entries from @entry: @val, @val + @step, ... */
+void set_pt_entries(struct machine *m, uint64_t *entry, uint64_t n, uint64_t val,
+		    uint64_t step);
 
 /* The table that a present non-leaf entry points to. */
 uint64_t *pt_table(struct machine *m, uint64_t entry);
