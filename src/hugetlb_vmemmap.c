@@ -158,8 +158,10 @@ static pfn_t alloc_vmemmap_page(struct machine *m, enum alloc_site site,
 				int nid)
 {
 	struct alloc_request req = kernel_page_request(site, nid);
-	pfn_t pfn = alloc_frames(m, &req);
+	pfn_t pfn;
 
+	req.this_node = kernel_vmemmap_thisnode(m); /* __GFP_THISNODE before v6.6 */
+	pfn = alloc_frames(m, &req);
 	if (pfn == PFN_NONE)
 		return PFN_NONE;
 	if (frame_claim(&m->frames, pfn, FO_VMEMMAP, ORIGIN_BUDDY)) {

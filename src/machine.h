@@ -42,6 +42,14 @@ enum hvo_design {
  *                    skip fake heads, so a speculative get_page_unless_zero()
  *                    on a tail pfn can write a read-only tail.  Otherwise
  *                    as plain legacy (the later bugs did not exist yet).
+ *   legacy-6.5       as legacy-6.10, and before 2eaa6c2abb9d (v6.6) and
+ *                    6a898c2757af (v6.7): the vmemmap pages a restore
+ *                    allocates, and the new head page of an optimize, come
+ *                    from the folio's node only (__GFP_THISNODE).  GFP_KERNEL
+ *                    cannot use ZONE_MOVABLE, so on a node with only movable
+ *                    memory every restore fails and the pool cannot shrink
+ *                    (the folios stay as surplus pages); optimize keeps the
+ *                    old head page.
  *   shared-tail-622026e87c40
  *                    the fake-head removal as merged, before "fix incorrect
  *                    vmemmap restore in rollback" (hvo-spec.md F7, 2026-05):
@@ -55,6 +63,7 @@ enum hvo_design {
 #define VARIANT_PRE_2026_FIXES (1u << 1)
 #define VARIANT_PRE_SPECULATIVE_FIX (1u << 2)
 #define VARIANT_ROLLBACK_OVERWRITES_HEAD (1u << 3)
+#define VARIANT_VMEMMAP_THISNODE (1u << 4)
 
 enum layout_kind { LAYOUT_FLAT, LAYOUT_QEMU_PC };
 
@@ -244,6 +253,12 @@ static inline bool kernel_pre_2026_fixes(const struct machine *m)
 static inline bool kernel_pre_speculative_fix(const struct machine *m)
 {
 	return m->variant & VARIANT_PRE_SPECULATIVE_FIX;
+}
+
+/* Are vmemmap pages allocated on the folio's node only (before 2eaa6c2abb9d)? */
+static inline bool kernel_vmemmap_thisnode(const struct machine *m)
+{
+	return m->variant & VARIANT_VMEMMAP_THISNODE;
 }
 
 static inline struct mem_section *__pfn_to_section(struct machine *m, pfn_t pfn)

@@ -157,14 +157,43 @@ static void sparse_remove_section(struct machine *m, uint64_t s)
 	memset(&m->mem_section[s], 0, sizeof(m->mem_section[s]));
 }
 
-/* Grow @nid's Normal zone (and the node) to span [start, end). */
-static int resize_zone_for(struct machine *m, int nid, pfn_t start, pfn_t end)
+/* [start, end) widened to take in zone @z's span, if it has one. */
+static void zone_span_with(const struct zone *z, pfn_t *start, pfn_t *end)
+{
+	if (!z->spanned_pages)
+		return;
+	*start = MIN(z->zone_start_pfn, *start);
+	*end = MAX(zone_end_pfn(z), *end);
+}
+
+/*
+ * Would zone @zt of @nid, grown to take in [start, end), overlap another
+ * zone of the node?  The kernel allows it (a page's zone is in its flags);
+ * here a pfn's zone is found by span, so such an add is refused.
+ */
+static const char *zone_grow_overlaps(struct machine *m, int nid, enum zone_type zt,
+				      pfn_t start, pfn_t end)
+{
+	zone_span_with(&m->nodes[nid].node_zones[zt], &start, &end);
+	for (unsigned z = 0; z < ZONE_DEVICE; z++) {
+		const struct zone *o = &m->nodes[nid].node_zones[z];
+		if (z != zt && o->spanned_pages && o->zone_start_pfn < end &&
+		    zone_end_pfn(o) > start)
+			return zone_name((enum zone_type)z);
+	}
+	return NULL;
+}
+
+/* Grow @nid's zone @zt (and the node) to span [start, end). */
+static int resize_zone_for(struct machine *m, int nid, enum zone_type zt, pfn_t start,
+			   pfn_t end)
 {
 	struct pglist_data *pgdat = &m->nodes[nid];
-	struct zone *z = &pgdat->node_zones[ZONE_NORMAL];
-	pfn_t zs = z->spanned_pages ? MIN(z->zone_start_pfn, start) : start;
-	pfn_t ze = z->spanned_pages ? MAX(zone_end_pfn(z), end) : end;
+	struct zone *z = &pgdat->node_zones[zt];
+	pfn_t zs = start, ze = end;
 	int ret;
+
+	zone_span_with(z, &zs, &ze);
 
 	ret = z->initialized ? buddy_resize(&z->buddy, zs, ze)
 			     : buddy_init(&z->buddy, zs, ze, m->geo.max_order);
@@ -172,7 +201,7 @@ static int resize_zone_for(struct machine *m, int nid, pfn_t start, pfn_t end)
 		return ret;
 	z->initialized = true;
 	z->nid = nid;
-	z->idx = ZONE_NORMAL;
+	z->idx = zt;
 	z->zone_start_pfn = zs;
 	z->spanned_pages = ze - zs;
 	if (!pgdat->node_spanned_pages) {
@@ -189,8 +218,9 @@ static int resize_zone_for(struct machine *m, int nid, pfn_t start, pfn_t end)
 }
 
 int add_memory(struct machine *m, int nid, phys_t start, uint64_t size,
-	       bool memmap_on_memory, char *err, size_t errlen)
+	       bool memmap_on_memory, enum zone_type zt, char *err, size_t errlen)
 {
+	const char *overlap;
 	const struct geometry *g = &m->geo;
 	uint64_t block = 1ULL << g->section_shift;
 	pfn_t pfn = start >> g->page_shift;
@@ -218,6 +248,14 @@ int add_memory(struct machine *m, int nid, phys_t start, uint64_t size,
 		snprintf(err, errlen, "hotplug: memmap_on_memory needs 4K pages and a 64-byte struct page here");
 		return -EINVAL;
 	}
+	BUG_ON(zt != ZONE_NORMAL && zt != ZONE_MOVABLE);
+	overlap = zone_grow_overlaps(m, nid, zt, pfn, pfn + nr);
+	if (overlap) {
+		snprintf(err, errlen, "hotplug: [%#llx, %#llx) in %s would make it overlap %s of node %d; add it %s",
+			 (unsigned long long)start, (unsigned long long)(start + size), zone_name(zt),
+			 overlap, nid, zt == ZONE_MOVABLE ? "above the node's other memory" : "movable");
+		return -EINVAL;
+	}
 	for (; done < nsec; done++) {
 		ret = sparse_add_section(m, first + done, nid, memmap_on_memory);
 		if (ret)
@@ -229,12 +267,12 @@ int add_memory(struct machine *m, int nid, phys_t start, uint64_t size,
 		snprintf(err, errlen, "out of memory for the memmap: nothing was added");
 		return -ENOMEM;
 	}
-	if (memblock_add_node(&m->memblock, pfn, nr, nid) || resize_zone_for(m, nid, pfn, pfn + nr)) {
+	if (memblock_add_node(&m->memblock, pfn, nr, nid) || resize_zone_for(m, nid, zt, pfn, pfn + nr)) {
 		snprintf(err, errlen, "host out of memory");
 		return -ENOMEM;
 	}
 	/* online_pages(): everything but the self-hosted memmap is managed. */
-	z = &m->nodes[nid].node_zones[ZONE_NORMAL];
+	z = &m->nodes[nid].node_zones[zt];
 	if (memmap_on_memory)
 		altmap_pages = section_memmap_pages(g);
 	for (uint64_t s = 0; s < nsec; s++) {
@@ -294,7 +332,8 @@ int remove_memory(struct machine *m, phys_t start, uint64_t size, char *err,
 		}
 	}
 	nid = m->mem_section[first].nid;
-	z = &m->nodes[nid].node_zones[ZONE_NORMAL];
+	z = page_zone(m, pfn); /* one zone: an add never makes spans overlap */
+	BUG_ON(!z || (z->idx != ZONE_NORMAL && z->idx != ZONE_MOVABLE));
 	if (huge_pages_in(m, pfn, pfn + nr)) {
 		snprintf(err, errlen, "hotplug: huge pages live in [%#llx, %#llx): free them first",
 			 (unsigned long long)start, (unsigned long long)(start + size));

@@ -2,7 +2,8 @@
  * Memory hotplug of normal RAM, by memory block (one section, 128 MiB on
  * x86-64): add_memory() populates each block's memmap (from the buddy
  * allocator, or self-hosted at the start of the block with
- * memmap_on_memory) and onlines the block into ZONE_NORMAL of its node;
+ * memmap_on_memory) and onlines the block into ZONE_NORMAL of its node, or
+ * ZONE_MOVABLE (online_movable: the way a node gets only movable memory);
  * remove_memory() offlines and depopulates.  A hot-add that fails part-way
  * rolls back exactly; in the legacy and shared-tail designs it keeps the
  * accounting imbalance the 2026 fix series removed (section_deactivate()
@@ -17,7 +18,7 @@
 phys_t hotplug_default_addr(const struct machine *m, uint64_t align);
 
 int add_memory(struct machine *m, int nid, phys_t start, uint64_t size,
-	       bool memmap_on_memory, char *err, size_t errlen);
+	       bool memmap_on_memory, enum zone_type zt, char *err, size_t errlen);
 int remove_memory(struct machine *m, phys_t start, uint64_t size, char *err,
 		  size_t errlen);
 

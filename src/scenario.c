@@ -244,7 +244,7 @@ static int cmd_design(struct scenario *sc, int argc, char **argv, const char *re
 	if (sc->forced_design >= 0)
 		return 0;
 	if (argc != 2 || design_variant_parse(argv[1], &sc->design, &sc->variant))
-		return sc_error(sc, "design: expected legacy, legacy-6.12.115, legacy-6.12.0, legacy-6.10, shared-tail, shared-tail-622026e87c40 or generic");
+		return sc_error(sc, "design: expected legacy, legacy-6.12.115, legacy-6.12.0, legacy-6.10, legacy-6.5, shared-tail, shared-tail-622026e87c40 or generic");
 	return 0;
 }
 
@@ -354,8 +354,9 @@ static int check_mem_cap(struct scenario *sc, const char *what, uint64_t size)
 }
 
 /*
- * hotplug add node=N size=S [addr=A] [memmap_on_memory[=0|1]]
+ * hotplug add node=N size=S [addr=A] [memmap_on_memory[=0|1]] [movable]
  * hotplug remove addr=A size=S
+ * movable onlines the memory into ZONE_MOVABLE, as online_movable does.
  * A failed add (no memory for the memmap) is an outcome, not an error: it
  * is reported and the run goes on, with nothing added.
  */
@@ -363,7 +364,7 @@ static int cmd_hotplug(struct scenario *sc, int argc, char **argv, const char *r
 {
 	uint64_t size = 0, addr = (uint64_t)-1, nid = 0;
 	int mom = -1;
-	bool add;
+	bool add, movable = false;
 	char err[256];
 	int ret;
 	(void)rest;
@@ -371,7 +372,7 @@ static int cmd_hotplug(struct scenario *sc, int argc, char **argv, const char *r
 	if (need_booted(sc, "hotplug"))
 		return -EINVAL;
 	if (argc < 2 || (strcmp(argv[1], "add") && strcmp(argv[1], "remove")))
-		return sc_error(sc, "hotplug: expected 'add node=N size=S [addr=A] [memmap_on_memory]' or 'remove addr=A size=S'");
+		return sc_error(sc, "hotplug: expected 'add node=N size=S [addr=A] [memmap_on_memory] [movable]' or 'remove addr=A size=S'");
 	add = !strcmp(argv[1], "add");
 	for (int i = 2; i < argc; i++) {
 		bool b;
@@ -389,6 +390,10 @@ static int cmd_hotplug(struct scenario *sc, int argc, char **argv, const char *r
 			mom = b;
 			continue;
 		}
+		if (add && !strcmp(argv[i], "movable")) {
+			movable = true;
+			continue;
+		}
 		return sc_error(sc, "hotplug %s: bad argument '%s'", argv[1], argv[i]);
 	}
 	if (!size)
@@ -404,7 +409,8 @@ static int cmd_hotplug(struct scenario *sc, int argc, char **argv, const char *r
 			return sc_error(sc, "hotplug add: node %llu does not exist", (unsigned long long)nid);
 		if (check_mem_cap(sc, "hotplug add", size))
 			return -EINVAL;
-		ret = add_memory(sc->m, (int)nid, addr, size, mom, err, sizeof(err));
+		ret = add_memory(sc->m, (int)nid, addr, size, mom,
+				 movable ? ZONE_MOVABLE : ZONE_NORMAL, err, sizeof(err));
 	} else {
 		ret = remove_memory(sc->m, addr, size, err, sizeof(err));
 	}
