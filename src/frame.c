@@ -246,6 +246,21 @@ static uint64_t *frame_slot(struct frame_store *fs, pfn_t pfn, bool create)
 	return leaf ? &leaf[pfn & (FRAME_BLOCK - 1)] : NULL;
 }
 
+/*
+ * The entry of @pfn in block word @bw's leaf, made if need be, for paths
+ * that cannot fail (a share, a release): no host memory is fatal there.
+ */
+static uint64_t *block_slots(struct frame_store *fs, uint64_t *bw, pfn_t pfn)
+{
+	uint64_t *leaf = block_leaf(fs, bw);
+
+	if (!leaf) {
+		fprintf(stderr, "hvo: host out of memory\n");
+		abort();
+	}
+	return leaf + (pfn & (FRAME_BLOCK - 1));
+}
+
 /* Is [@pfn, @pfn + @nr) a whole block? */
 static bool whole_block(pfn_t pfn, uint64_t nr)
 {
@@ -385,12 +400,7 @@ void frame_share_pattern_run(struct frame_store *fs, pfn_t pfn, uint64_t nr,
 			drop_extent_content(fs, bw);
 			*bw = (*bw & (FRAME_ORIGIN_MASK | FRAME_OWNER_MASK)) | payload | FRAME_PATTERN;
 		} else {
-			slot = block_leaf(fs, bw);
-			if (!slot) {
-				fprintf(stderr, "hvo: host out of memory\n");
-				abort();
-			}
-			slot += pfn & (FRAME_BLOCK - 1);
+			slot = block_slots(fs, bw, pfn);
 			for (uint64_t i = 0; i < n; i++, slot++) {
 				BUG_ON(!*slot);
 				drop_content(fs, slot);
@@ -509,12 +519,7 @@ uint64_t frame_release_run(struct frame_store *fs, pfn_t pfn, uint64_t nr,
 			done += FRAME_BLOCK;
 			continue;
 		}
-		slot = block_leaf(fs, bw);
-		if (!slot) {
-			fprintf(stderr, "hvo: host out of memory\n");
-			abort();
-		}
-		slot += p & (FRAME_BLOCK - 1);
+		slot = block_slots(fs, bw, p);
 		for (uint64_t i = 0; i < n; i++, slot++) {
 			BUG_ON((*slot & FRAME_OWNER_MASK) != owner);
 			if ((*slot & FRAME_ORIGIN_MASK) != first)
