@@ -119,7 +119,7 @@ help:
 	@echo "              prints each row's fastest of 3 runs, for a noisy host)"
 	@echo "make valgrind the default scenario under valgrind"
 	@echo "make tsan     concurrency tests under ThreadSanitizer (use CC=clang)"
-	@echo "make oracle   compare with a real 6.12.113 kernel under QEMU (3-4 min, 17 scenarios)"
+	@echo "make oracle   compare with a real 6.12.113 kernel under QEMU (3-4 min, 18 scenarios)"
 	@echo "make oracle-quick  the oracle's quick subset (~1 min)"
 	@echo "make fuzz     libFuzzer on the scenario and cmdline parsers (clang;"
 	@echo "              FUZZ_SECONDS=60 per target, FUZZ_TARGET=\"scenario cmdline\")"

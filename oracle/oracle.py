@@ -419,14 +419,21 @@ class Plan:
             return False
         return m.group(1).lower() in ("1", "y", "yes", "on", "true", "force")
 
+    def cmdline_movable(self):
+        m = None
+        for m in re.finditer(r"(?:^|\s)memhp_default_state=(\S+)", self.cmdline):
+            pass
+        return bool(m) and m.group(1) == "online_movable"
+
     def _hotplug(self, n, words):
-        usage = "hotplug: expected 'add node=N size=S [addr=A] [memmap_on_memory[=0|1]]' or 'remove addr=A size=S'"
+        usage = ("hotplug: expected 'add node=N size=S [addr=A] [memmap_on_memory[=0|1]] "
+                 "[movable|kernel]' or 'remove addr=A size=S'")
         if len(words) < 2 or words[1] not in ("add", "remove"):
             self.err(n, usage)
         add = words[1] == "add"
         size = addr = None
         node = 0
-        mom = None
+        mom = movable = None
         for w in words[2:]:
             k, eq, v = w.partition("=")
             try:
@@ -438,6 +445,8 @@ class Plan:
                     node = int(v, 0)
                 elif add and k == "memmap_on_memory":
                     mom = True if not eq else v.lower() in ("1", "y", "yes", "on", "true")
+                elif add and k in ("movable", "kernel") and not eq:
+                    movable = k == "movable"
                 else:
                     self.err(n, f"hotplug {words[1]}: bad argument '{w}'")
             except ValueError:
@@ -453,6 +462,10 @@ class Plan:
             if mom is not None and mom != self.cmdline_mom():
                 self.err(n, "hotplug add: the kernel reads memory_hotplug.memmap_on_memory once, at boot: "
                             "set it with 'cmdline memory_hotplug.memmap_on_memory=0|1' instead of per add")
+            if movable is not None and movable != self.cmdline_movable():
+                self.err(n, "hotplug add: the guest lets the kernel online each DIMM as "
+                            "memhp_default_state= says: set 'cmdline memhp_default_state=online_movable' "
+                            "(or leave it out) instead of movable/kernel per add")
             sim_addr = addr if addr is not None else self.sim_default_addr()
             d = {"line": n, "kind": "hotplug-add", "size": size, "node": node, "addr": addr,
                  "sim_addr": sim_addr, "dimm": f"dimm{n}", "backend": f"hpmem{n}", "text": text}

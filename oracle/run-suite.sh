@@ -8,6 +8,8 @@
 #   oracle/run-suite.sh --strict           'shift' verdicts count as failures
 #   oracle/run-suite.sh FILE.hvo...        just these scenarios
 #
+# A scenario with a line "# oracle-kernels: V..." runs only on those
+# kernels; on others it is listed as SKIP with the line after it as reason.
 # Runs oracle/setup.sh first (a no-op when everything is there).  Each
 # scenario's full table goes to oracle/work/suite-<kernel>/<name>.txt.
 # Exit status: 0 all passed, 1 a scenario failed a rule, 3 a scenario could
@@ -62,12 +64,19 @@ fi
 out=$here/work/suite-$kernel
 mkdir -p "$out"
 start=$SECONDS
-npass=0 nfail=0 nerr=0
+npass=0 nfail=0 nerr=0 nskip=0
 summary=()
 printf '%-22s %-7s %8s %6s %6s %8s\n' scenario verdict failures shifts bugs seconds
 for f in "${files[@]}"; do
 	name=$(basename "$f" .hvo)
 	t0=$SECONDS
+	only=$(sed -n 's/^# oracle-kernels: *//p' "$f" | head -1)
+	if [ -n "$only" ] && ! grep -qw -- "$kernel" <<<"$only"; then
+		printf '%-22s %-7s  (runs on %s only: %s)\n' "$name" SKIP "$only" \
+			"$(grep -A1 '^# oracle-kernels:' "$f" | sed -n '2s/^# *//p')"
+		nskip=$((nskip + 1))
+		continue
+	fi
 	python3 "$here/oracle.py" "$f" --kernel "$kernel" --quiet --no-legend "${pass_args[@]}" \
 		>"$out/$name.txt" 2>"$out/$name.err"
 	rc=$?
@@ -92,7 +101,8 @@ for f in "${files[@]}"; do
 	fi
 done
 echo
-echo "kernel $kernel: $npass passed, $nfail failed, $nerr not run; $((SECONDS - start)) s wall time" \
+echo "kernel $kernel: $npass passed, $nfail failed, $nerr not run, $nskip skipped;" \
+	"$((SECONDS - start)) s wall time" \
 	"(tables in ${out#$repo/}/)"
 python3 "$here/oracle.py" --legend | sed 's/^/  /'
 [ $nerr = 0 ] || exit 3

@@ -17,6 +17,31 @@ void boot_params_init(struct boot_params *bp)
 	bp->hvo_share_pte = -1;
 }
 
+/*
+ * memhp_default_state=: how hot-added memory goes online.  On x86-64 with
+ * the default online policy (contig-zones) plain "online" and
+ * "online_kernel" give ZONE_NORMAL here.  "offline" is refused: every
+ * hot-add in this simulator onlines its memory.
+ */
+static int param_memhp_default_state(struct boot_params *bp, const char *val, char *err,
+				     size_t errlen)
+{
+	if (!strcmp(val, "online") || !strcmp(val, "online_kernel")) {
+		bp->memhp_online_movable = false;
+		return 0;
+	}
+	if (!strcmp(val, "online_movable")) {
+		bp->memhp_online_movable = true;
+		return 0;
+	}
+	if (!strcmp(val, "offline")) {
+		snprintf(err, errlen, "memhp_default_state=offline: not modelled (hot-added memory is always onlined)");
+		return -EINVAL;
+	}
+	snprintf(err, errlen, "memhp_default_state=%s: expected online, online_kernel or online_movable", val);
+	return -EINVAL;
+}
+
 /* "0:2,1:3" -> per-node counts. */
 static int parse_node_counts(struct hp_request *hp, const char *val,
 			     char *err, size_t errlen)
@@ -139,7 +164,7 @@ static int parse_param(struct boot_params *bp, char *tok, char *err,
 	if (!strcmp(key, "hugepagesz") || !strcmp(key, "hugepages") ||
 	    !strcmp(key, "default_hugepagesz") || !strcmp(key, "movablecore") ||
 	    !strcmp(key, "hugetlb_free_vmemmap") || !strcmp(key, "hvo_share_pte") ||
-	    !strcmp(key, "memory_hotplug.memmap_on_memory")) {
+	    !strcmp(key, "memory_hotplug.memmap_on_memory") || !strcmp(key, "memhp_default_state")) {
 		if (!val || !*val) {
 			snprintf(err, errlen, "%s: expected %s=VALUE", key, key);
 			return -EINVAL;
@@ -170,6 +195,8 @@ static int parse_param(struct boot_params *bp, char *tok, char *err,
 			bp->memmap_on_memory = b;
 		return 0;
 	}
+	if (!strcmp(key, "memhp_default_state"))
+		return param_memhp_default_state(bp, val, err, errlen);
 	if (!strcmp(key, "movablecore")) {
 		if (parse_size(val, &bp->movablecore)) {
 			snprintf(err, errlen, "movablecore=%s: expected a size such as 1G", val);

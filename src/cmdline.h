@@ -2,7 +2,8 @@
  * The Linux kernel command line, as far as the simulated kernel cares:
  * hugepagesz=, hugepages= (also per node: hugepages=0:2,1:3),
  * default_hugepagesz=, hugetlb_free_vmemmap=, movablecore=,
- * memory_hotplug.memmap_on_memory=, and hvo_share_pte=, which no kernel has
+ * memory_hotplug.memmap_on_memory=, memhp_default_state= (the zone that
+ * hot-added memory goes online into), and hvo_share_pte=, which no kernel has
  * (see vmemmap_share_pte.h).  Every other well-formed parameter is
  * accepted and listed as ignored; malformed ones are errors.
  */
@@ -31,6 +32,7 @@ struct boot_params {
 	bool movablecore_set;
 	uint64_t movablecore;
 	int memmap_on_memory;           /* -1 unset */
+	bool memhp_online_movable;      /* memhp_default_state=online_movable */
 	int hvo_share_pte;              /* -1 unset, else 0/1 (simulator only) */
 	char ignored[1024];             /* space-separated ignored params */
 };

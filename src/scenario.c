@@ -354,17 +354,18 @@ static int check_mem_cap(struct scenario *sc, const char *what, uint64_t size)
 }
 
 /*
- * hotplug add node=N size=S [addr=A] [memmap_on_memory[=0|1]] [movable]
+ * hotplug add node=N size=S [addr=A] [memmap_on_memory[=0|1]] [movable|kernel]
  * hotplug remove addr=A size=S
- * movable onlines the memory into ZONE_MOVABLE, as online_movable does.
+ * movable onlines the memory into ZONE_MOVABLE, as online_movable does,
+ * kernel into ZONE_NORMAL; the default is memhp_default_state=.
  * A failed add (no memory for the memmap) is an outcome, not an error: it
  * is reported and the run goes on, with nothing added.
  */
 static int cmd_hotplug(struct scenario *sc, int argc, char **argv, const char *rest)
 {
 	uint64_t size = 0, addr = (uint64_t)-1, nid = 0;
-	int mom = -1;
-	bool add, movable = false;
+	int mom = -1, movable = -1;
+	bool add;
 	char err[256];
 	int ret;
 	(void)rest;
@@ -372,7 +373,7 @@ static int cmd_hotplug(struct scenario *sc, int argc, char **argv, const char *r
 	if (need_booted(sc, "hotplug"))
 		return -EINVAL;
 	if (argc < 2 || (strcmp(argv[1], "add") && strcmp(argv[1], "remove")))
-		return sc_error(sc, "hotplug: expected 'add node=N size=S [addr=A] [memmap_on_memory] [movable]' or 'remove addr=A size=S'");
+		return sc_error(sc, "hotplug: expected 'add node=N size=S [addr=A] [memmap_on_memory] [movable|kernel]' or 'remove addr=A size=S'");
 	add = !strcmp(argv[1], "add");
 	for (int i = 2; i < argc; i++) {
 		bool b;
@@ -391,7 +392,11 @@ static int cmd_hotplug(struct scenario *sc, int argc, char **argv, const char *r
 			continue;
 		}
 		if (add && !strcmp(argv[i], "movable")) {
-			movable = true;
+			movable = 1;
+			continue;
+		}
+		if (add && !strcmp(argv[i], "kernel")) {
+			movable = 0;
 			continue;
 		}
 		return sc_error(sc, "hotplug %s: bad argument '%s'", argv[1], argv[i]);
@@ -405,6 +410,8 @@ static int cmd_hotplug(struct scenario *sc, int argc, char **argv, const char *r
 			addr = hotplug_default_addr(sc->m, SZ_1G);
 		if (mom < 0)
 			mom = sc->m->bp.memmap_on_memory == 1;
+		if (movable < 0)
+			movable = sc->m->bp.memhp_online_movable;
 		if (nid >= sc->m->nr_nodes)
 			return sc_error(sc, "hotplug add: node %llu does not exist", (unsigned long long)nid);
 		if (check_mem_cap(sc, "hotplug add", size))

@@ -1,6 +1,8 @@
 /*
  * Test runner: every TEST() of tests/unit, then every scenario file of
- * tests/scenarios (must succeed) and tests/scenarios/errors (must fail
+ * tests/scenarios and tests/oracle (the kernel oracle's scenarios, whose
+ * expects hold for the simulator alone; they must succeed) and
+ * tests/scenarios/errors (must fail
  * with the message named in its first line, "# error: TEXT"), then every
  * file of the fuzz corpora fuzz/corpus/{scenario,cmdline}, each through its
  * fuzz target in a child process (fuzz/replay.c).
@@ -149,14 +151,17 @@ int main(int argc, char **argv)
 	}
 	if (list)
 		return 0;
-	for (int pass = 0; pass < 2; pass++) {
-		const char *dir = pass ? "tests/scenarios/errors" : "tests/scenarios";
+	for (int pass = 0; pass < 3; pass++) {
+		static const char *const dirs[] = { "tests/scenarios", "tests/oracle",
+						    "tests/scenarios/errors" };
+		const char *dir = dirs[pass];
 		unsigned k;
 		char **files = list_scenarios(dir, &k);
 		for (unsigned i = 0; i < k; i++) {
 			int r = 0;
 			if (!only || strstr(files[i], only)) {
-				r = pass ? run_bad_scenario(files[i]) : run_good_scenario(files[i], verbose);
+				r = pass == 2 ? run_bad_scenario(files[i])
+					      : run_good_scenario(files[i], verbose);
 				printf("%s %u - %s\n", r ? "not ok" : "ok", ++n, files[i]);
 				fflush(stdout);
 				r ? failed++ : passed++;
