@@ -411,19 +411,19 @@ class Plan:
     def qemu_mem(self):
         return self.mem + (self.pmem[1] if self.pmem else 0)
 
-    def cmdline_mom(self):
+    def cmdline_value(self, name):
+        """The value of the last name= on the kernel command line, or None."""
         m = None
-        for m in re.finditer(r"(?:^|\s)memory_hotplug\.memmap_on_memory=(\S+)", self.cmdline):
+        for m in re.finditer(r"(?:^|\s)" + re.escape(name) + r"=(\S+)", self.cmdline):
             pass
-        if not m:
-            return False
-        return m.group(1).lower() in ("1", "y", "yes", "on", "true", "force")
+        return m.group(1) if m else None
+
+    def cmdline_mom(self):
+        v = self.cmdline_value("memory_hotplug.memmap_on_memory")
+        return v is not None and v.lower() in ("1", "y", "yes", "on", "true", "force")
 
     def cmdline_movable(self):
-        m = None
-        for m in re.finditer(r"(?:^|\s)memhp_default_state=(\S+)", self.cmdline):
-            pass
-        return bool(m) and m.group(1) == "online_movable"
+        return self.cmdline_value("memhp_default_state") == "online_movable"
 
     def _hotplug(self, n, words):
         usage = ("hotplug: expected 'add node=N size=S [addr=A] [memmap_on_memory[=0|1]] "

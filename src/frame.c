@@ -22,25 +22,6 @@ int frame_store_init(struct frame_store *fs, uint64_t max_pfn,
 	return 0;
 }
 
-void frame_store_destroy(struct frame_store *fs)
-{
-	if (fs->dir) {
-		for (uint64_t i = 0; i < fs->nr_dirs; i++) {
-			uint64_t nb = 1ULL << (fs->pfn_shift_per_dir - FRAME_BLOCK_SHIFT);
-
-			for (uint64_t b = 0; fs->dir[i] && b < nb; b++)
-				if (!(fs->dir[i][b] & FRAME_OWNER_MASK)) /* a leaf, or 0 */
-					free((void *)(uintptr_t)fs->dir[i][b]);
-			free(fs->dir[i]);
-		}
-		free(fs->dir);
-	}
-	hostmem_destroy(&fs->host);
-	free(fs->patterns.v);
-	free(fs->patterns.buckets);
-	memset(fs, 0, sizeof(*fs));
-}
-
 /* ---- interned patterns ---- */
 
 /*
@@ -161,6 +142,23 @@ static uint64_t *block_leaf_of(uint64_t b)
 static uint64_t blocks_per_dir(const struct frame_store *fs)
 {
 	return 1ULL << (fs->pfn_shift_per_dir - FRAME_BLOCK_SHIFT);
+}
+
+void frame_store_destroy(struct frame_store *fs)
+{
+	if (fs->dir) {
+		for (uint64_t i = 0; i < fs->nr_dirs; i++) {
+			for (uint64_t b = 0; fs->dir[i] && b < blocks_per_dir(fs); b++)
+				if (fs->dir[i][b] && !block_is_extent(fs->dir[i][b]))
+					free(block_leaf_of(fs->dir[i][b]));
+			free(fs->dir[i]);
+		}
+		free(fs->dir);
+	}
+	hostmem_destroy(&fs->host);
+	free(fs->patterns.v);
+	free(fs->patterns.buckets);
+	memset(fs, 0, sizeof(*fs));
 }
 
 /* The word of @pfn's block; with @create, its section's words are made. */
@@ -538,12 +536,9 @@ uint64_t frame_release_run(struct frame_store *fs, pfn_t pfn, uint64_t nr,
 bool frame_run_claimed(const struct frame_store *fs, pfn_t pfn, uint64_t nr)
 {
 	while (nr) {
-		uint64_t d = pfn >> fs->pfn_shift_per_dir, w;
+		uint64_t w = frame_block_word(fs, pfn);
 		uint64_t n = MIN(nr, FRAME_BLOCK - (pfn & (FRAME_BLOCK - 1)));
 
-		if (d >= fs->nr_dirs || !fs->dir[d])
-			return false;
-		w = fs->dir[d][(pfn & ((1ULL << fs->pfn_shift_per_dir) - 1)) >> FRAME_BLOCK_SHIFT];
 		if (!w)
 			return false;
 		if (!block_is_extent(w)) {

@@ -110,13 +110,20 @@ static inline uint64_t frame_extent_entry(uint64_t b, uint64_t i)
 	return (b & FRAME_LAZY) ? b + (i << FRAME_PAYLOAD_SHIFT) : b;
 }
 
-static inline uint64_t frame_entry(const struct frame_store *fs, pfn_t pfn)
+/* The word of @pfn's block: 0 (no entries), an extent or a leaf. */
+static inline uint64_t frame_block_word(const struct frame_store *fs, pfn_t pfn)
 {
-	uint64_t d = pfn >> fs->pfn_shift_per_dir, b;
+	uint64_t d = pfn >> fs->pfn_shift_per_dir;
 
 	if (d >= fs->nr_dirs || !fs->dir[d])
 		return 0;
-	b = fs->dir[d][(pfn & ((1ULL << fs->pfn_shift_per_dir) - 1)) >> FRAME_BLOCK_SHIFT];
+	return fs->dir[d][(pfn & ((1ULL << fs->pfn_shift_per_dir) - 1)) >> FRAME_BLOCK_SHIFT];
+}
+
+static inline uint64_t frame_entry(const struct frame_store *fs, pfn_t pfn)
+{
+	uint64_t b = frame_block_word(fs, pfn);
+
 	if (b & FRAME_OWNER_MASK)
 		return frame_extent_entry(b, pfn & (FRAME_BLOCK - 1));
 	return b ? ((const uint64_t *)(uintptr_t)b)[pfn & (FRAME_BLOCK - 1)] : 0;

@@ -28,6 +28,15 @@ struct race {
 	pfn_t got;
 };
 
+/* 1 if the invariant checker finds a violation in @m (printed), else 0. */
+static int checker_finds_violations(struct machine *m, struct check_report *rep)
+{
+	if (!mm_check(m, rep))
+		return 0;
+	check_report_print(rep, stderr);
+	return 1;
+}
+
 /* Hold every racer at the compare-and-swap until all have their copy. */
 static void wait_for_all(struct machine *m, struct zone *z, unsigned order)
 {
@@ -128,10 +137,7 @@ static int pte_race(enum hvo_design d)
 			(unsigned long long)m->stat.nr_shared_pte_races_lost);
 		bad = 1;
 	}
-	if (mm_check(m, rep)) {
-		check_report_print(rep, stderr);
-		bad = 1;
-	}
+	bad |= checker_finds_violations(m, rep);
 	free(rep);
 	machine_destroy(m);
 	return bad;
@@ -224,10 +230,7 @@ static int pool_threads(enum hvo_design d)
 	bad |= size_to_hstate(m, 2 * SZ_1M)->nr_huge_pages_node[0] != 250;
 	bad |= size_to_hstate(m, 2 * SZ_1M)->nr_huge_pages_node[1] != 120;
 	bad |= size_to_hstate(m, SZ_1G)->nr_huge_pages_node[1] != 1;
-	if (mm_check(m, rep)) {
-		check_report_print(rep, stderr);
-		bad = 1;
-	}
+	bad |= checker_finds_violations(m, rep);
 	free(rep);
 	machine_destroy(m);
 	return bad;
@@ -257,10 +260,7 @@ int main(void)
 		for (unsigned order = vmemmap_tail_min_order(&m->geo);
 		     order <= max_folio_order(&m->geo); order++)
 			bad |= one_race(m, zone, order);
-		if (mm_check(m, rep)) {
-			check_report_print(rep, stderr);
-			bad = 1;
-		}
+		bad |= checker_finds_violations(m, rep);
 		printf("%s %d - shared tail publication race, machine %d\n",
 		       bad ? "not ok" : "ok", k + 1, k);
 		bad ? failed++ : passed++;
