@@ -6,8 +6,11 @@ CFLAGS ?= -O2 -g
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDLIBS := -lpthread
 
-SRC := $(filter-out src/main.c,$(wildcard src/*.c))
-HDR := $(wildcard src/*.h)
+# The layers, lowest first (src/README.md): each may call only those before it.
+LAYERS := lib hw arch mm sim cli
+SRC := $(filter-out src/cli/main.c,$(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c)))
+HDR := $(wildcard src/include/*.h) $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.h))
+INC := -Isrc -Isrc/include
 TEST_SRC := $(wildcard tests/unit/*.c)
 
 BUILD := build
@@ -17,8 +20,8 @@ all: $(BUILD)/hvo
 $(BUILD):
 	mkdir -p $(BUILD)
 
-$(BUILD)/hvo: $(SRC) src/main.c $(HDR) | $(BUILD)
-	$(CC) $(CSTD) $(WARN) $(CFLAGS) -o $@ $(SRC) src/main.c $(LDLIBS)
+$(BUILD)/hvo: $(SRC) src/cli/main.c $(HDR) | $(BUILD)
+	$(CC) $(CSTD) $(WARN) $(CFLAGS) $(INC) -o $@ $(SRC) src/cli/main.c $(LDLIBS)
 
 # Tests: unit tests, scenario files and the fuzz corpora, under ASan and
 # UBSan.  The test runner links both fuzz targets, their entry points
@@ -27,23 +30,23 @@ FUZZ_TARGETS := scenario cmdline
 CHECK_FUZZ_OBJ := $(patsubst %,$(BUILD)/check_fuzz_%.o,$(FUZZ_TARGETS))
 
 $(BUILD)/check_fuzz_%.o: fuzz/fuzz_%.c $(HDR) | $(BUILD)
-	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Isrc -DLLVMFuzzerTestOneInput=fuzz_$*_one -c -o $@ $<
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(INC) -DLLVMFuzzerTestOneInput=fuzz_$*_one -c -o $@ $<
 
 $(BUILD)/test_hvo: $(SRC) $(HDR) $(TEST_SRC) tests/harness.h tests/unit/testutil.h fuzz/replay.c fuzz/replay.h $(CHECK_FUZZ_OBJ) | $(BUILD)
-	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -DHVO_BUILD_DIR='"$(BUILD)"' -Isrc -Itests -Itests/unit -Ifuzz -o $@ $(SRC) $(TEST_SRC) fuzz/replay.c $(CHECK_FUZZ_OBJ) $(LDLIBS)
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -DHVO_BUILD_DIR='"$(BUILD)"' $(INC) -Itests -Itests/unit -Ifuzz -o $@ $(SRC) $(TEST_SRC) fuzz/replay.c $(CHECK_FUZZ_OBJ) $(LDLIBS)
 
 check: $(BUILD)/test_hvo $(BUILD)/hvo
 	$(BUILD)/test_hvo
 
 # Concurrency tests under ThreadSanitizer.
 $(BUILD)/test_tsan: $(SRC) $(HDR) tests/tsan/test_concurrency.c | $(BUILD)
-	$(CC) $(CSTD) $(WARN) -O1 -g -fsanitize=thread -Isrc -o $@ $(SRC) tests/tsan/test_concurrency.c $(LDLIBS)
+	$(CC) $(CSTD) $(WARN) -O1 -g -fsanitize=thread $(INC) -o $@ $(SRC) tests/tsan/test_concurrency.c $(LDLIBS)
 
 tsan: $(BUILD)/test_tsan
 	$(BUILD)/test_tsan
 
 $(BUILD)/bench: $(SRC) $(HDR) bench/bench.c | $(BUILD)
-	$(CC) $(CSTD) $(WARN) -O2 -g -Isrc -o $@ $(SRC) bench/bench.c $(LDLIBS)
+	$(CC) $(CSTD) $(WARN) -O2 -g $(INC) -o $@ $(SRC) bench/bench.c $(LDLIBS)
 
 # Benchmark (not a test): BENCH_TIB caps the largest booted machine.
 BENCH_TIB ?= 16
@@ -71,12 +74,12 @@ FUZZ_FLAGS ?=
 FUZZ_SAN := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 $(BUILD)/fuzz_%: fuzz/fuzz_%.c $(SRC) $(HDR) | $(BUILD)
-	$(FUZZ_CC) $(CSTD) $(WARN) -O1 -g $(FUZZ_SAN) -Isrc -o $@ $< $(SRC) $(LDLIBS)
+	$(FUZZ_CC) $(CSTD) $(WARN) -O1 -g $(FUZZ_SAN) $(INC) -o $@ $< $(SRC) $(LDLIBS)
 
 # Standalone replayers (any CC, ASan+UBSan): `build/replay_scenario DIR|FILE`
 # runs a corpus or a crash artifact without libFuzzer.
 $(BUILD)/replay_%: fuzz/fuzz_%.c fuzz/replay_main.c fuzz/replay.c fuzz/replay.h $(SRC) $(HDR) | $(BUILD)
-	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -Isrc -Ifuzz -o $@ $< fuzz/replay_main.c fuzz/replay.c $(SRC) $(LDLIBS)
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(INC) -Ifuzz -o $@ $< fuzz/replay_main.c fuzz/replay.c $(SRC) $(LDLIBS)
 
 # What `make fuzz` found, replayed under $(CC).
 fuzz-replay: $(addprefix $(BUILD)/replay_,$(FUZZ_TARGET))

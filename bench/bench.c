@@ -33,11 +33,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dax.h"
-#include "hugetlb.h"
-#include "hugetlb_vmemmap.h"
+#include "mm/dax.h"
+#include "mm/hugetlb.h"
+#include "mm/hugetlb_vmemmap.h"
 #include "machine.h"
-#include "vmstat.h"
+#include "mm/vmstat.h"
 
 struct row {
 	char what[64];

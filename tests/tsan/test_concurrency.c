@@ -11,11 +11,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "check.h"
-#include "hugetlb.h"
-#include "hugetlb_vmemmap.h"
+#include "sim/check.h"
+#include "mm/hugetlb.h"
+#include "mm/hugetlb_vmemmap.h"
 #include "machine.h"
-#include "vmemmap_share_pte.h"
+#include "mm/vmemmap_share_pte.h"
 
 #define NR_THREADS 4
 #define NR_MACHINES 12

@@ -15,7 +15,7 @@
 
 #include "harness.h"
 #include "replay.h"
-#include "scenario.h"
+#include "cli/scenario.h"
 #include "testutil.h"
 
 /* The fuzz targets' entry points, renamed by the Makefile for this binary. */

@@ -2,13 +2,13 @@
  * Unit tests of the lower layers: parsers, geometry, memblock, buddy, the
  * frame store.
  */
-#include "cmdline.h"
-#include "frame.h"
-#include "geometry.h"
+#include "mm/cmdline.h"
+#include "hw/frame.h"
+#include "hw/geometry.h"
 #include "harness.h"
-#include "memblock.h"
-#include "page_alloc.h"
-#include "parse.h"
+#include "mm/memblock.h"
+#include "mm/page_alloc.h"
+#include "lib/parse.h"
 
 TEST(parse_size_suffixes)
 {

@@ -2,15 +2,15 @@
  * Unit tests of HugeTLB vmemmap optimization: the designs' mappings and
  * struct pages, and what every failure leaves behind.
  */
-#include "alloc.h"
+#include "mm/alloc.h"
 #include "harness.h"
-#include "hugetlb.h"
-#include "hugetlb_vmemmap.h"
-#include "mmu.h"
-#include "page.h"
-#include "pgtable.h"
+#include "mm/hugetlb.h"
+#include "mm/hugetlb_vmemmap.h"
+#include "arch/mmu.h"
+#include "mm/page.h"
+#include "arch/pgtable.h"
 #include "testutil.h"
-#include "vmstat.h"
+#include "mm/vmstat.h"
 
 static int64_t counter(struct machine *m, const char *name)
 {

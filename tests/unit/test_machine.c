@@ -7,14 +7,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "alloc.h"
-#include "check.h"
+#include "mm/alloc.h"
+#include "sim/check.h"
 #include "harness.h"
-#include "mmu.h"
-#include "page.h"
-#include "pgtable.h"
+#include "arch/mmu.h"
+#include "mm/page.h"
+#include "arch/pgtable.h"
 #include "testutil.h"
-#include "vmstat.h"
+#include "mm/vmstat.h"
 
 static int64_t counter(struct machine *m, const char *name)
 {

@@ -8,14 +8,14 @@
 #include <sys/wait.h>
 
 #include "harness.h"
-#include "hugetlb.h"
-#include "hugetlb_vmemmap.h"
-#include "mmu.h"
-#include "page.h"
-#include "plot.h"
-#include "report.h"
+#include "mm/hugetlb.h"
+#include "mm/hugetlb_vmemmap.h"
+#include "arch/mmu.h"
+#include "mm/page.h"
+#include "cli/plot.h"
+#include "cli/report.h"
 #include "testutil.h"
-#include "vmstat.h"
+#include "mm/vmstat.h"
 
 static const char *const designs[] = { "legacy", "shared-tail", "generic" };
 

@@ -3,15 +3,15 @@
  * option, what every allocation failure on its new paths leaves behind,
  * and that the checker notices a damaged shared table.
  */
-#include "alloc.h"
+#include "mm/alloc.h"
 #include "harness.h"
-#include "hugetlb.h"
-#include "hugetlb_vmemmap.h"
-#include "pgtable.h"
-#include "sweep.h"
+#include "mm/hugetlb.h"
+#include "mm/hugetlb_vmemmap.h"
+#include "arch/pgtable.h"
+#include "cli/sweep.h"
 #include "testutil.h"
-#include "vmemmap_share_pte.h"
-#include "vmstat.h"
+#include "mm/vmemmap_share_pte.h"
+#include "mm/vmstat.h"
 
 static int64_t counter(struct machine *m, const char *name)
 {

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "sweep.h"
+#include "cli/sweep.h"
 
 static int sweep_text(const char *text, struct sweep_result *res, uint64_t max_runs)
 {

@@ -3,9 +3,9 @@
  */
 #include <string.h>
 
-#include "check.h"
+#include "sim/check.h"
 #include "harness.h"
-#include "scenario.h"
+#include "cli/scenario.h"
 #include "testutil.h"
 
 int run_scenario_text(const char *name, const char *text, struct scenario_result *r)

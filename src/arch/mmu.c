@@ -1,0 +1,279 @@
+/*
+ * MMU and TLB model for the vmemmap (see mmu.h).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "arch/mmu.h"
+#include "arch/pgtable.h"
+#include "mm/sparse.h"
+
+#define TLB_INVALID (~0ULL)
+
+void mmu_init(struct machine *m)
+{
+	memset(&m->mmu, 0, sizeof(m->mmu));
+	for (unsigned i = 0; i < TLB_ENTRIES; i++)
+		m->mmu.tlb[i].vpage = TLB_INVALID;
+}
+
+void mmu_fault(struct machine *m, const char *fmt, ...)
+{
+	va_list ap;
+
+	m->mmu.nr_faults++;
+	va_start(ap, fmt);
+	vsnprintf(m->mmu.last_fault, sizeof(m->mmu.last_fault), fmt, ap);
+	va_end(ap);
+}
+
+static int tlb_hit(struct machine *m, struct tlb_entry *t, vaddr_t va,
+		   bool write, pfn_t *pfn)
+{
+	m->mmu.nr_tlb_hits++;
+	if (frame_owner(&m->frames, t->pfn) == FO_NONE) {
+		mmu_fault(m, "stale TLB entry: va %#llx still maps frame %#llx, which was freed",
+			  (unsigned long long)va, (unsigned long long)t->pfn);
+		return -EFAULT;
+	}
+	if (write && !t->writable) {
+		mmu_fault(m, "write to read-only vmemmap at va %#llx (frame %#llx)",
+			  (unsigned long long)va, (unsigned long long)t->pfn);
+		return -EFAULT;
+	}
+	*pfn = t->pfn;
+	return 0;
+}
+
+/* Cache a translation in entry @t (counted in nr_valid if it was empty). */
+static void tlb_fill(struct machine *m, struct tlb_entry *t, uint64_t vpage,
+		     pfn_t pfn, bool writable)
+{
+	if (t->vpage == TLB_INVALID)
+		m->mmu.nr_valid++;
+	t->vpage = vpage;
+	t->pfn = pfn;
+	t->writable = writable;
+}
+
+int mmu_translate(struct machine *m, vaddr_t va, bool write, pfn_t *pfn)
+{
+	uint64_t vpage = va >> m->geo.page_shift;
+	struct tlb_entry *t = &m->mmu.tlb[vpage & (TLB_ENTRIES - 1)];
+	struct pt_walk w;
+
+	if (t->vpage == vpage)
+		return tlb_hit(m, t, va, write, pfn);
+	m->mmu.nr_tlb_misses++;
+	if (vmemmap_walk_va(m, va, &w)) {
+		mmu_fault(m, "unmapped vmemmap access at va %#llx",
+			  (unsigned long long)va);
+		return -EFAULT;
+	}
+	tlb_fill(m, t, vpage, w.pfn, w.writable);
+	return tlb_hit(m, t, va, write, pfn);
+}
+
+uint8_t *frame_contents(struct machine *m, pfn_t pfn)
+{
+	uint8_t *bytes = frame_bytes(&m->frames, pfn);
+	uint64_t e;
+
+	if (bytes)
+		return bytes;
+	e = frame_entry(&m->frames, pfn);
+	if (e & FRAME_LAZY)
+		return memmap_materialize(m, pfn);
+	if (e & FRAME_PATTERN)
+		return frame_materialize_pattern(&m->frames, pfn);
+	return NULL;
+}
+
+int frame_read(struct machine *m, pfn_t pfn, size_t off, void *buf, size_t len)
+{
+	const uint8_t *bytes = frame_bytes(&m->frames, pfn);
+	const uint8_t *pat;
+	uint64_t e = frame_entry(&m->frames, pfn);
+	size_t sp = m->geo.struct_page_size;
+
+	if (bytes) {
+		memcpy(buf, bytes + off, len);
+		return 0;
+	}
+	if ((pat = frame_pattern(&m->frames, pfn))) {
+		uint8_t *out = buf;
+		while (len) {
+			size_t in = off % sp, n = MIN(len, sp - in);
+			memcpy(out, pat + in, n);
+			out += n;
+			off += n;
+			len -= n;
+		}
+		return 0;
+	}
+	if (e & FRAME_LAZY) {
+		memmap_generate(m, frame_lazy_vpage(&m->frames, pfn), off, buf, len);
+		return 0;
+	}
+	return -EFAULT;
+}
+
+int mmu_translate_block(struct machine *m, vaddr_t va, uint64_t n, bool write,
+			pfn_t *pfn)
+{
+	const struct geometry *g = &m->geo;
+	uint64_t vpage = va >> g->page_shift;
+	struct pt_walk w;
+
+	if (!n || n > TLB_ENTRIES || !IS_ALIGNED(va, g->page_size) ||
+	    pt_index(g, va, PT_PTE) + n > g->ptrs_per_table)
+		return -EAGAIN; /* not within one PMD */
+	for (uint64_t i = 0; i < n; i++)
+		if (m->mmu.tlb[(vpage + i) & (TLB_ENTRIES - 1)].vpage == vpage + i)
+			return -EAGAIN;
+	if (vmemmap_walk_va(m, va, &w) || w.leaf != PT_PMD)
+		return -EAGAIN; /* page by page: the same walk, fault included */
+	if (write && !w.writable)
+		return -EAGAIN;
+	if (!frame_run_claimed(&m->frames, w.pfn, n))
+		return -EAGAIN; /* mmu_translate() reports the freed frame */
+	for (uint64_t i = 0; i < n; i++)
+		tlb_fill(m, &m->mmu.tlb[(vpage + i) & (TLB_ENTRIES - 1)], vpage + i,
+			 w.pfn + i, w.writable);
+	m->mmu.nr_tlb_misses += n;
+	m->mmu.nr_tlb_hits += n;
+	*pfn = w.pfn;
+	return 0;
+}
+
+/* The frame @va maps now (for a message). */
+static pfn_t pfn_of_last_fault(struct machine *m, vaddr_t va)
+{
+	struct pt_walk w;
+	return vmemmap_walk_va(m, va, &w) ? PFN_NONE : w.pfn;
+}
+
+static int vmemmap_access(struct machine *m, vaddr_t va, void *buf,
+			  size_t len, bool write)
+{
+	uint64_t psize = m->geo.page_size;
+
+	while (len) {
+		size_t off = va & (psize - 1);
+		size_t n = MIN(len, psize - off);
+		uint8_t *bytes;
+		pfn_t pfn;
+
+		if (mmu_translate(m, va, write, &pfn))
+			return -EFAULT;
+		if (!write) { /* reads never give a frame host memory */
+			if (frame_read(m, pfn, off, buf, n))
+				goto no_struct_pages;
+		} else {
+			bytes = frame_contents(m, pfn);
+			if (!bytes)
+				goto no_struct_pages;
+			memcpy(bytes + off, buf, n);
+		}
+		va += n;
+		buf = (uint8_t *)buf + n;
+		len -= n;
+	}
+	return 0;
+no_struct_pages:
+	mmu_fault(m, "va %#llx maps frame %#llx, which holds no struct pages",
+		  (unsigned long long)va, (unsigned long long)pfn_of_last_fault(m, va));
+	return -EFAULT;
+}
+
+int vmemmap_read(struct machine *m, vaddr_t va, void *buf, size_t len)
+{
+	return vmemmap_access(m, va, buf, len, false);
+}
+
+int vmemmap_write(struct machine *m, vaddr_t va, const void *buf, size_t len)
+{
+	return vmemmap_access(m, va, (void *)buf, len, true);
+}
+
+static int cmp_tlb_pfn(const void *a, const void *b)
+{
+	pfn_t x = ((const struct tlb_entry *)a)->pfn, y = ((const struct tlb_entry *)b)->pfn;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Every frame of @runs is about to be freed: any TLB entry still mapping
+ * one is a missing flush.  The TLB's valid entries (none, after the flush
+ * that normally comes first) are sorted by frame and each run looked up,
+ * so the check costs O(runs log k) for k valid entries.
+ */
+void tlb_check_before_free(struct machine *m, const struct pfn_run *runs,
+			   uint64_t nr_runs)
+{
+	struct tlb_entry *valid;
+	unsigned k = 0;
+
+	if (!nr_runs || !m->mmu.nr_valid)
+		return;
+	valid = malloc(m->mmu.nr_valid * sizeof(*valid));
+	if (!valid) {
+		fprintf(stderr, "hvo: host out of memory\n");
+		abort();
+	}
+	for (unsigned i = 0; i < TLB_ENTRIES && k < m->mmu.nr_valid; i++)
+		if (m->mmu.tlb[i].vpage != TLB_INVALID)
+			valid[k++] = m->mmu.tlb[i];
+	qsort(valid, k, sizeof(*valid), cmp_tlb_pfn);
+	for (uint64_t r = 0; r < nr_runs; r++) {
+		unsigned lo = 0, hi = k; /* first entry with pfn >= start */
+
+		while (lo < hi) {
+			unsigned mid = (lo + hi) / 2;
+			if (valid[mid].pfn < runs[r].start)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < k && valid[lo].pfn < runs[r].start + runs[r].nr; lo++) {
+			const struct tlb_entry *t = &valid[lo];
+			mmu_fault(m, "frame %#llx freed while the TLB still maps va %#llx to it (missing TLB flush)",
+				  (unsigned long long)t->pfn,
+				  (unsigned long long)(t->vpage << m->geo.page_shift));
+			if (!m->mmu.nr_freed_while_cached++)
+				memcpy(m->mmu.first_freed_while_cached, m->mmu.last_fault,
+				       sizeof(m->mmu.last_fault));
+		}
+	}
+	free(valid);
+}
+
+void flush_tlb_all(struct machine *m)
+{
+	for (unsigned i = 0; i < TLB_ENTRIES; i++)
+		m->mmu.tlb[i].vpage = TLB_INVALID;
+	m->mmu.nr_valid = 0;
+	m->mmu.nr_flush_all++;
+}
+
+void flush_tlb_kernel_range(struct machine *m, vaddr_t start, vaddr_t end)
+{
+	uint64_t first = start >> m->geo.page_shift;
+	uint64_t last = (end - 1) >> m->geo.page_shift;
+
+	m->mmu.nr_flush_range++;
+	if (last - first >= TLB_ENTRIES) {
+		for (unsigned i = 0; i < TLB_ENTRIES; i++)
+			m->mmu.tlb[i].vpage = TLB_INVALID;
+		m->mmu.nr_valid = 0;
+		return;
+	}
+	for (uint64_t v = first; v <= last && m->mmu.nr_valid; v++) {
+		struct tlb_entry *t = &m->mmu.tlb[v & (TLB_ENTRIES - 1)];
+		if (t->vpage == v) {
+			t->vpage = TLB_INVALID;
+			m->mmu.nr_valid--;
+		}
+	}
+}

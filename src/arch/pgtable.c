@@ -1,0 +1,266 @@
+/*
+ * Software page table for the vmemmap (see pgtable.h): walker, table
+ * allocation through the choke point, PMD split, and iteration for the
+ * checker and reports.
+ */
+#include <string.h>
+
+#include "mm/alloc.h"
+#include "arch/mmu.h"
+#include "arch/pgtable.h"
+
+unsigned pt_shift(const struct geometry *g, enum pt_level level)
+{
+	switch (level) {
+	case PT_PGD:
+		return g->pgd_shift;
+	case PT_PUD:
+		return g->pud_shift;
+	case PT_PMD:
+		return g->pmd_shift;
+	default:
+		return g->page_shift;
+	}
+}
+
+int pgtable_init(struct machine *m)
+{
+	m->pgd = calloc(m->geo.ptrs_per_table, sizeof(uint64_t));
+	return m->pgd ? 0 : -ENOMEM;
+}
+
+void pgtable_destroy(struct machine *m)
+{
+	free(m->pgd);
+	m->pgd = NULL;
+}
+
+void set_pt_entry(struct machine *m, uint64_t *entry, uint64_t val)
+{
+	*entry = val;
+	m->stat.nr_pte_writes++;
+}
+
+void set_pt_entries(struct machine *m, uint64_t *entry, uint64_t n, uint64_t val,
+		    uint64_t step)
+{
+	for (uint64_t i = 0; i < n; i++, val += step)
+		entry[i] = val;
+	m->stat.nr_pte_writes += n;
+}
+
+uint64_t *pt_table(struct machine *m, uint64_t entry)
+{
+	uint64_t fe = frame_entry(&m->frames, entry_pfn(entry));
+
+	uint64_t o = fe & FRAME_OWNER_MASK;
+
+	/* one frame store lookup: this is on every walk */
+	BUG_ON(!(fe & FRAME_DATA) || (o != FO_PGTABLE && o != FO_SHARED_PTE));
+	return (uint64_t *)(uintptr_t)(fe & ~((1ULL << FRAME_PAYLOAD_SHIFT) - 1));
+}
+
+int vmemmap_walk_va(struct machine *m, vaddr_t va, struct pt_walk *w)
+{
+	const struct geometry *g = &m->geo;
+	uint64_t e = m->pgd[pt_index(g, va, PT_PGD)];
+
+	memset(w, 0, sizeof(*w));
+	if (!entry_present(e))
+		return -EFAULT;
+	w->pud = &pt_table(m, e)[pt_index(g, va, PT_PUD)];
+	if (!entry_present(*w->pud))
+		return -EFAULT;
+	w->pmd = &pt_table(m, *w->pud)[pt_index(g, va, PT_PMD)];
+	if (!entry_present(*w->pmd))
+		return -EFAULT;
+	if (pmd_leaf(*w->pmd)) {
+		w->leaf = PT_PMD;
+		w->pfn = entry_pfn(*w->pmd) + pt_index(g, va, PT_PTE);
+		w->writable = entry_writable(*w->pmd);
+		return 0;
+	}
+	w->pte = &pt_table(m, *w->pmd)[pt_index(g, va, PT_PTE)];
+	if (!entry_present(*w->pte))
+		return -EFAULT;
+	w->leaf = PT_PTE;
+	w->pfn = entry_pfn(*w->pte);
+	w->writable = entry_writable(*w->pte);
+	return 0;
+}
+
+pfn_t pgtable_alloc_frame(struct machine *m, int nid)
+{
+	struct alloc_request req = kernel_page_request(SITE_PGTABLE, nid);
+	enum frame_origin origin =
+		m->phase == PHASE_EARLY ? ORIGIN_MEMBLOCK : ORIGIN_BUDDY;
+	pfn_t pfn = alloc_frames(m, &req);
+
+	if (pfn == PFN_NONE)
+		return PFN_NONE;
+	if (frame_claim(&m->frames, pfn, FO_PGTABLE, origin)) {
+		fprintf(stderr, "hvo: host out of memory\n");
+		abort();
+	}
+	m->stat.vmemmap_pgtable_pages++;
+	return pfn;
+}
+
+void pgtable_free_frame(struct machine *m, pfn_t pfn)
+{
+	enum frame_origin origin = frame_origin(&m->frames, pfn);
+
+	frame_release(&m->frames, pfn);
+	m->stat.vmemmap_pgtable_pages--;
+	if (origin == ORIGIN_MEMBLOCK)
+		free_reserved_frames(m, pfn, 1);
+	else
+		free_frames(m, pfn, 0);
+}
+
+/* Entry at @level for @va below *@parent, allocating the table if absent. */
+static uint64_t *pt_next_alloc(struct machine *m, uint64_t *parent,
+			       vaddr_t va, enum pt_level level, int nid)
+{
+	if (!entry_present(*parent)) {
+		pfn_t t = pgtable_alloc_frame(m, nid);
+		if (t == PFN_NONE)
+			return NULL;
+		set_pt_entry(m, parent, mk_table_entry(t));
+	}
+	return &pt_table(m, *parent)[pt_index(&m->geo, va, level)];
+}
+
+uint64_t *vmemmap_pmd_alloc(struct machine *m, vaddr_t va, int nid)
+{
+	uint64_t *pgd = &m->pgd[pt_index(&m->geo, va, PT_PGD)];
+	uint64_t *pud = pt_next_alloc(m, pgd, va, PT_PUD, nid);
+
+	return pud ? pt_next_alloc(m, pud, va, PT_PMD, nid) : NULL;
+}
+
+uint64_t *vmemmap_pte_alloc(struct machine *m, vaddr_t va, int nid)
+{
+	uint64_t *pmd = vmemmap_pmd_alloc(m, va, nid);
+
+	if (!pmd || pmd_leaf(*pmd))
+		return NULL;
+	return pt_next_alloc(m, pmd, va, PT_PTE, nid);
+}
+
+int vmemmap_split_pmd(struct machine *m, uint64_t *pmd, vaddr_t va, int nid,
+		      bool no_flush)
+{
+	const struct geometry *g = &m->geo;
+	vaddr_t start = ALIGN_DOWN(va, 1ULL << g->pmd_shift);
+	pfn_t block = entry_pfn(*pmd), table;
+	bool writable = entry_writable(*pmd);
+	uint64_t *pte;
+
+	BUG_ON(!pmd_leaf(*pmd));
+	table = pgtable_alloc_frame(m, nid);
+	if (table == PFN_NONE)
+		return -ENOMEM;
+	pte = (uint64_t *)frame_bytes(&m->frames, table);
+	set_pt_entries(m, pte, g->ptrs_per_table, mk_pte(block, writable),
+		       1ULL << PTE_PFN_SHIFT); /* block + 1, block + 2, ... */
+	/*
+	 * The kernel also split_page()s a buddy-allocated block here so its
+	 * pages can be freed one by one; our buddy allocator frees any
+	 * order-0 page of a block already, so nothing more is needed.
+	 */
+	set_pt_entry(m, pmd, mk_table_entry(table));
+	m->stat.nr_pmd_splits++;
+	if (!no_flush)
+		flush_tlb_kernel_range(m, start, start + (1ULL << g->pmd_shift));
+	return 0;
+}
+
+static vaddr_t va_high_bits(const struct geometry *g)
+{
+	unsigned top = g->pgd_shift + g->ptrs_shift;
+	return top >= 64 ? 0 : g->vmemmap_start & ~((1ULL << top) - 1);
+}
+
+int vmemmap_for_each_leaf(struct machine *m,
+			  int (*fn)(void *arg, vaddr_t va, enum pt_level lvl,
+				    uint64_t entry),
+			  void *arg)
+{
+	const struct geometry *g = &m->geo;
+	uint64_t n = g->ptrs_per_table;
+	vaddr_t hi = va_high_bits(g);
+
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t *pud;
+		if (!entry_present(m->pgd[i]))
+			continue;
+		pud = pt_table(m, m->pgd[i]);
+		for (uint64_t j = 0; j < n; j++) {
+			uint64_t *pmd;
+			if (!entry_present(pud[j]))
+				continue;
+			pmd = pt_table(m, pud[j]);
+			for (uint64_t k = 0; k < n; k++) {
+				vaddr_t va = hi | (i << g->pgd_shift) |
+					     (j << g->pud_shift) |
+					     (k << g->pmd_shift);
+				uint64_t *pte;
+				int ret;
+				if (!entry_present(pmd[k]))
+					continue;
+				if (pmd_leaf(pmd[k])) {
+					ret = fn(arg, va, PT_PMD, pmd[k]);
+					if (ret)
+						return ret;
+					continue;
+				}
+				pte = pt_table(m, pmd[k]);
+				for (uint64_t l = 0; l < n; l++) {
+					if (!entry_present(pte[l]))
+						continue;
+					ret = fn(arg, va | (l << g->page_shift),
+						 PT_PTE, pte[l]);
+					if (ret)
+						return ret;
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+int vmemmap_for_each_table(struct machine *m,
+			   int (*fn)(void *arg, pfn_t pfn, enum pt_level lvl),
+			   void *arg)
+{
+	uint64_t n = m->geo.ptrs_per_table;
+
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t *pud;
+		int ret;
+		if (!entry_present(m->pgd[i]))
+			continue;
+		ret = fn(arg, entry_pfn(m->pgd[i]), PT_PUD);
+		if (ret)
+			return ret;
+		pud = pt_table(m, m->pgd[i]);
+		for (uint64_t j = 0; j < n; j++) {
+			uint64_t *pmd;
+			if (!entry_present(pud[j]))
+				continue;
+			ret = fn(arg, entry_pfn(pud[j]), PT_PMD);
+			if (ret)
+				return ret;
+			pmd = pt_table(m, pud[j]);
+			for (uint64_t k = 0; k < n; k++) {
+				if (!entry_present(pmd[k]) || pmd_leaf(pmd[k]))
+					continue;
+				ret = fn(arg, entry_pfn(pmd[k]), PT_PTE);
+				if (ret)
+					return ret;
+			}
+		}
+	}
+	return 0;
+}

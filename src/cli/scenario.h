@@ -1,0 +1,83 @@
+/*
+ * The scenario language: one command per line, '#' starts a comment.
+ *
+ *   machine mem=SIZE [layout=flat|qemu-pc] [nodes=N | node_mem=S,S,...]
+ *           [arch=x86-64|arm64] [page_size=4K|16K|64K] [struct_page=56|64|72|80]
+ *           [movablecore=SIZE] [kernel_reserve=SIZE]
+ *   cmdline <kernel command line>
+ *   design legacy|legacy-6.12.115|legacy-6.12.0|shared-tail|generic
+ *   boot
+ *   hugepages SIZE COUNT [node=N]
+ *   hotplug add node=N size=S [addr=A] [memmap_on_memory] | hotplug remove addr=A size=S
+ *   dax create size=S align=4K|2M|1G [node=N] [memmap=ram|device] [addr=A] | dax destroy NAME
+ *   fault nth=N [persistent] [site=NAME]... [min_order=K] | fault off
+ *   poke pfn N | poke huge SIZE INDEX OFFSET
+ *   sysctl NAME=VALUE
+ *   show meminfo|vmstat|zoneinfo|hugepages|report|dmesg|pfn N
+ *   check [fails]
+ *   snapshot [LABEL]
+ *   expect NAME[+NAME...] [since LABEL] OP VALUE   (OP: == != < <= > >=)
+ *
+ * Errors stop the run with "FILE:LINE: message" (exit status 2); failed
+ * expects and checks are reported and the run goes on (exit status 1).
+ * The parser never exits and takes a buffer, so it can be fuzzed.
+ */
+#ifndef HVO_SCENARIO_H
+#define HVO_SCENARIO_H
+
+#include "mm/cmdline.h"
+#include "machine.h"
+
+#define MAX_SNAPSHOTS 16
+
+struct counter_snapshot;
+
+struct scenario {
+	const char *file;       /* name used in messages */
+	unsigned line;
+	FILE *out;              /* command output */
+	FILE *err;              /* error and failure messages */
+	bool json;              /* final JSON instead of text output */
+	bool check_each;        /* run the checker after every command */
+	bool quiet;             /* no summary line */
+	uint64_t max_mem_bytes; /* refuse larger machines (fuzzing); 0 = no cap */
+	bool sweeping;          /* fault sweep: failed expects are not failures */
+	int forced_design;      /* >= 0: ignore 'design' lines (hvo compare) */
+	struct fault_attr fault; /* given to the machine at boot (fault sweep) */
+	struct machine_config cfg;
+	bool have_machine;
+	bool arch_given;
+	enum hvo_design design;
+	unsigned variant;        /* VARIANT_* of the design */
+	struct boot_params bp;
+	unsigned cmdline_line;
+	struct machine *m;
+	unsigned nr_snapshots;
+	struct counter_snapshot *snapshots[MAX_SNAPSHOTS];
+	unsigned nr_commands, nr_expect_ok, nr_expect_fail, nr_check_fail;
+	bool error;
+};
+
+void scenario_init(struct scenario *sc, const char *file, FILE *out, FILE *err);
+void scenario_destroy(struct scenario *sc);
+
+/* Run every line of @buf.  Returns 0 (all good), 1 (failures), 2 (error). */
+int scenario_run_buffer(struct scenario *sc, const char *buf, size_t len);
+/* Print the final JSON object or summary line. */
+void scenario_finish(struct scenario *sc);
+
+/*
+ * Run @buf with its output discarded and hand back the machine it booted
+ * (the caller destroys it), for commands that look at the end state
+ * (`hvo explain`, `hvo plot`).  @design >= 0 forces a design and @variant,
+ * as `hvo compare` does.  *@status is what `hvo run` would exit with; NULL
+ * (status 2) after an error or when nothing was booted, with one line on @err.
+ */
+struct machine *scenario_boot_quietly(const char *file, const char *buf, size_t len,
+				      int design, unsigned variant, FILE *err,
+				      int *status);
+
+/* The scenario `make run` runs when no file is given. */
+extern const char default_scenario[];
+
+#endif

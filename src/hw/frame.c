@@ -1,0 +1,584 @@
+/*
+ * Frame store: sparse per-frame entries and their host bytes (see frame.h).
+ */
+#include <string.h>
+
+#include "hw/frame.h"
+
+int frame_store_init(struct frame_store *fs, uint64_t max_pfn,
+		     unsigned pfns_per_dir_shift, size_t page_size,
+		     unsigned pattern_bytes)
+{
+	memset(fs, 0, sizeof(*fs));
+	fs->pattern_bytes = pattern_bytes;
+	BUG_ON(pfns_per_dir_shift < FRAME_BLOCK_SHIFT);
+	fs->pfn_shift_per_dir = pfns_per_dir_shift;
+	fs->nr_dirs = (max_pfn >> pfns_per_dir_shift) + 1;
+	fs->dir = calloc(fs->nr_dirs, sizeof(*fs->dir));
+	if (!fs->dir)
+		return -ENOMEM;
+	fs->nr_dir_bytes = fs->nr_dirs * sizeof(*fs->dir);
+	hostmem_init(&fs->host, page_size);
+	return 0;
+}
+
+/* ---- interned patterns ---- */
+
+/*
+ * Hash of a struct page's bytes, a 64-bit word at a time (struct page sizes
+ * are multiples of 8; a remainder would be hashed bytewise).  Every pattern
+ * lookup and release hashes, so this is on the path of many remaps.
+ */
+static uint32_t pattern_hash(const uint8_t *b, unsigned n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
+
+	for (unsigned i = 0; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, b + i, sizeof(w));
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	for (unsigned i = n & ~7u; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	return (uint32_t)(h ^ (h >> 29));
+}
+
+static int pattern_grow_buckets(struct pattern_table *pt, unsigned n)
+{
+	uint32_t nb = pt->nbuckets ? pt->nbuckets * 2 : 1024;
+	uint32_t *b = calloc(nb, sizeof(*b));
+
+	if (!b)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < pt->nr; i++) {
+		struct pattern *p = &pt->v[i];
+		uint32_t k;
+		if (!p->ref)
+			continue;
+		k = pattern_hash(p->bytes, n) & (nb - 1);
+		p->hash_next = b[k];
+		b[k] = i + 1;
+	}
+	free(pt->buckets);
+	pt->buckets = b;
+	pt->nbuckets = nb;
+	return 0;
+}
+
+/* Index of the interned copy of @sp (reference taken), or -1. */
+static int64_t pattern_get(struct frame_store *fs, const uint8_t *sp)
+{
+	struct pattern_table *pt = &fs->patterns;
+	unsigned n = fs->pattern_bytes;
+	uint32_t h, i;
+	struct pattern *p;
+
+	if (pt->nr_live * 2 >= pt->nbuckets && pattern_grow_buckets(pt, n))
+		return -1;
+	h = pattern_hash(sp, n) & (pt->nbuckets - 1);
+	for (i = pt->buckets[h]; i; i = pt->v[i - 1].hash_next) {
+		if (!memcmp(pt->v[i - 1].bytes, sp, n)) {
+			pt->v[i - 1].ref++;
+			return i - 1;
+		}
+	}
+	if (pt->free_head) {
+		i = pt->free_head - 1;
+		pt->free_head = pt->v[i].hash_next;
+	} else {
+		if (pt->nr == pt->cap) {
+			uint32_t cap = pt->cap ? pt->cap * 2 : 256;
+			struct pattern *v = realloc(pt->v, cap * sizeof(*v));
+			if (!v)
+				return -1;
+			pt->v = v;
+			pt->cap = cap;
+		}
+		i = pt->nr++;
+	}
+	p = &pt->v[i];
+	memset(p->bytes, 0, sizeof(p->bytes));
+	memcpy(p->bytes, sp, n);
+	p->ref = 1;
+	p->hash_next = pt->buckets[h];
+	pt->buckets[h] = i + 1;
+	pt->nr_live++;
+	return i;
+}
+
+/* Drop @n references to pattern @i. */
+static void pattern_put(struct frame_store *fs, uint32_t i, uint64_t n)
+{
+	struct pattern_table *pt = &fs->patterns;
+	struct pattern *p = &pt->v[i];
+	uint32_t h, *link;
+
+	BUG_ON(p->ref < n);
+	p->ref -= (uint32_t)n;
+	if (p->ref)
+		return;
+	h = pattern_hash(p->bytes, fs->pattern_bytes) & (pt->nbuckets - 1);
+	for (link = &pt->buckets[h]; *link != i + 1; link = &pt->v[*link - 1].hash_next)
+		BUG_ON(!*link);
+	*link = p->hash_next;
+	p->hash_next = pt->free_head;
+	pt->free_head = i + 1;
+	pt->nr_live--;
+}
+
+/* ---- blocks: leaves and extents ---- */
+
+static bool block_is_extent(uint64_t b)
+{
+	return b & FRAME_OWNER_MASK;
+}
+
+static uint64_t *block_leaf_of(uint64_t b)
+{
+	return (uint64_t *)(uintptr_t)b;
+}
+
+static uint64_t blocks_per_dir(const struct frame_store *fs)
+{
+	return 1ULL << (fs->pfn_shift_per_dir - FRAME_BLOCK_SHIFT);
+}
+
+void frame_store_destroy(struct frame_store *fs)
+{
+	if (fs->dir) {
+		for (uint64_t i = 0; i < fs->nr_dirs; i++) {
+			for (uint64_t b = 0; fs->dir[i] && b < blocks_per_dir(fs); b++)
+				if (fs->dir[i][b] && !block_is_extent(fs->dir[i][b]))
+					free(block_leaf_of(fs->dir[i][b]));
+			free(fs->dir[i]);
+		}
+		free(fs->dir);
+	}
+	hostmem_destroy(&fs->host);
+	free(fs->patterns.v);
+	free(fs->patterns.buckets);
+	memset(fs, 0, sizeof(*fs));
+}
+
+/* The word of @pfn's block; with @create, its section's words are made. */
+static uint64_t *block_word(struct frame_store *fs, pfn_t pfn, bool create)
+{
+	uint64_t d = pfn >> fs->pfn_shift_per_dir;
+	uint64_t nb = blocks_per_dir(fs);
+
+	if (d >= fs->nr_dirs)
+		return NULL;
+	if (!fs->dir[d]) {
+		if (!create)
+			return NULL;
+		fs->dir[d] = calloc(nb, sizeof(uint64_t));
+		if (!fs->dir[d])
+			return NULL;
+		fs->nr_dir_bytes += nb * sizeof(uint64_t);
+	}
+	return &fs->dir[d][(pfn & ((1ULL << fs->pfn_shift_per_dir) - 1)) >> FRAME_BLOCK_SHIFT];
+}
+
+/* The leaf of block word @bw, made (from its extent, if it is one). */
+static uint64_t *block_leaf(struct frame_store *fs, uint64_t *bw)
+{
+	uint64_t *leaf;
+
+	if (*bw && !block_is_extent(*bw))
+		return block_leaf_of(*bw);
+	leaf = malloc(FRAME_BLOCK * sizeof(uint64_t));
+	if (!leaf)
+		return NULL;
+	for (uint64_t i = 0; i < FRAME_BLOCK; i++)
+		leaf[i] = *bw ? frame_extent_entry(*bw, i) : 0;
+	if (*bw)
+		fs->nr_extents--;
+	*bw = (uint64_t)(uintptr_t)leaf;
+	fs->nr_dir_bytes += FRAME_BLOCK * sizeof(uint64_t);
+	return leaf;
+}
+
+/* Drop block word @bw's leaf; its entries were all cleared. */
+static void block_free_leaf(struct frame_store *fs, uint64_t *bw)
+{
+	free(block_leaf_of(*bw));
+	*bw = 0;
+	fs->nr_dir_bytes -= FRAME_BLOCK * sizeof(uint64_t);
+}
+
+/*
+ * If leaf block @bw holds alike frames (one owner and origin; lazy with
+ * consecutive vmemmap pages, or one pattern), make it an extent.
+ */
+static void block_try_extent(struct frame_store *fs, uint64_t *bw)
+{
+	uint64_t *leaf, first;
+
+	if (!*bw || block_is_extent(*bw))
+		return;
+	leaf = block_leaf_of(*bw);
+	first = leaf[0];
+	if (!(first & (FRAME_LAZY | FRAME_PATTERN)))
+		return;
+	for (uint64_t i = 1; i < FRAME_BLOCK; i++)
+		if (leaf[i] != frame_extent_entry(first, i))
+			return;
+	block_free_leaf(fs, bw);
+	*bw = first;
+	fs->nr_extents++;
+}
+
+/*
+ * The entry of @pfn, to be changed: a block being changed one frame at a
+ * time gets a leaf.  NULL if there is no entry and !@create, or the host
+ * is out of memory.
+ */
+static uint64_t *frame_slot(struct frame_store *fs, pfn_t pfn, bool create)
+{
+	uint64_t *bw = block_word(fs, pfn, create), *leaf;
+
+	if (!bw || (!*bw && !create))
+		return NULL;
+	leaf = block_leaf(fs, bw);
+	return leaf ? &leaf[pfn & (FRAME_BLOCK - 1)] : NULL;
+}
+
+/*
+ * The entry of @pfn in block word @bw's leaf, made if need be, for paths
+ * that cannot fail (a share, a release): no host memory is fatal there.
+ */
+static uint64_t *block_slots(struct frame_store *fs, uint64_t *bw, pfn_t pfn)
+{
+	uint64_t *leaf = block_leaf(fs, bw);
+
+	if (!leaf) {
+		fprintf(stderr, "hvo: host out of memory\n");
+		abort();
+	}
+	return leaf + (pfn & (FRAME_BLOCK - 1));
+}
+
+/* Is [@pfn, @pfn + @nr) a whole block? */
+static bool whole_block(pfn_t pfn, uint64_t nr)
+{
+	return IS_ALIGNED(pfn, FRAME_BLOCK) && nr >= FRAME_BLOCK;
+}
+
+/* @n more frames with an entry; remember the high-water mark. */
+static void frame_count_entries(struct frame_store *fs, uint64_t n)
+{
+	fs->nr_entries += n;
+	if (fs->nr_entries > fs->nr_entries_peak)
+		fs->nr_entries_peak = fs->nr_entries;
+}
+
+int frame_claim(struct frame_store *fs, pfn_t pfn, enum frame_owner owner,
+		enum frame_origin origin)
+{
+	uint64_t *slot = frame_slot(fs, pfn, true);
+	void *bytes;
+
+	if (!slot)
+		return -ENOMEM;
+	BUG_ON(*slot);
+	bytes = hostmem_alloc(&fs->host);
+	if (!bytes)
+		return -ENOMEM;
+	*slot = (uint64_t)(uintptr_t)bytes | FRAME_DATA |
+		((uint64_t)origin << FRAME_ORIGIN_SHIFT) | owner;
+	frame_count_entries(fs, 1);
+	return 0;
+}
+
+int frame_claim_lazy(struct frame_store *fs, pfn_t pfn, enum frame_owner owner,
+		     enum frame_origin origin, uint64_t vpage)
+{
+	return frame_claim_lazy_run(fs, pfn, 1, owner, origin, vpage);
+}
+
+int frame_claim_lazy_run(struct frame_store *fs, pfn_t pfn, uint64_t nr,
+			 enum frame_owner owner, enum frame_origin origin,
+			 uint64_t vpage)
+{
+	uint64_t flags = FRAME_LAZY | ((uint64_t)origin << FRAME_ORIGIN_SHIFT) | owner;
+
+	while (nr) {
+		uint64_t *bw = block_word(fs, pfn, true), *leaf;
+		uint64_t n = MIN(nr, FRAME_BLOCK - (pfn & (FRAME_BLOCK - 1)));
+
+		if (!bw)
+			return -ENOMEM;
+		if (whole_block(pfn, nr) && !*bw) {
+			*bw = (vpage << FRAME_PAYLOAD_SHIFT) | flags; /* one extent */
+			fs->nr_extents++;
+		} else {
+			leaf = block_leaf(fs, bw);
+			if (!leaf)
+				return -ENOMEM;
+			leaf += pfn & (FRAME_BLOCK - 1);
+			for (uint64_t i = 0; i < n; i++) {
+				BUG_ON(leaf[i]);
+				leaf[i] = ((vpage + i) << FRAME_PAYLOAD_SHIFT) | flags;
+			}
+		}
+		frame_count_entries(fs, n);
+		fs->nr_lazy += n;
+		pfn += n;
+		vpage += n;
+		nr -= n;
+	}
+	return 0;
+}
+
+/* Drop whatever content @slot has (bytes, laziness, pattern). */
+static void drop_content(struct frame_store *fs, uint64_t *slot)
+{
+	if (*slot & FRAME_DATA)
+		hostmem_free(&fs->host, (void *)(uintptr_t)(*slot & ~((1ULL << FRAME_PAYLOAD_SHIFT) - 1)));
+	else if (*slot & FRAME_LAZY)
+		fs->nr_lazy--;
+	else if (*slot & FRAME_PATTERN) {
+		pattern_put(fs, (uint32_t)(*slot >> FRAME_PAYLOAD_SHIFT), 1);
+		fs->nr_pattern--;
+	}
+	*slot &= FRAME_ORIGIN_MASK | FRAME_OWNER_MASK;
+}
+
+/* drop_content() for every frame of extent block @bw, which stays set. */
+static void drop_extent_content(struct frame_store *fs, uint64_t *bw)
+{
+	if (*bw & FRAME_LAZY) {
+		fs->nr_lazy -= FRAME_BLOCK;
+	} else {
+		BUG_ON(!(*bw & FRAME_PATTERN));
+		pattern_put(fs, (uint32_t)(*bw >> FRAME_PAYLOAD_SHIFT), FRAME_BLOCK);
+		fs->nr_pattern -= FRAME_BLOCK;
+	}
+}
+
+int frame_set_pattern(struct frame_store *fs, pfn_t pfn, const uint8_t *sp)
+{
+	uint64_t *slot = frame_slot(fs, pfn, false);
+	int64_t i;
+
+	BUG_ON(!slot || !*slot);
+	i = pattern_get(fs, sp);
+	if (i < 0)
+		return -ENOMEM;
+	drop_content(fs, slot);
+	*slot |= ((uint64_t)i << FRAME_PAYLOAD_SHIFT) | FRAME_PATTERN;
+	fs->nr_pattern++;
+	return 0;
+}
+
+int frame_share_pattern(struct frame_store *fs, pfn_t pfn, pfn_t src)
+{
+	if (pfn != src)
+		frame_share_pattern_run(fs, pfn, 1, src);
+	return 0;
+}
+
+void frame_share_pattern_run(struct frame_store *fs, pfn_t pfn, uint64_t nr,
+			     pfn_t src)
+{
+	uint64_t e = frame_entry(fs, src);
+	uint64_t payload = (e >> FRAME_PAYLOAD_SHIFT) << FRAME_PAYLOAD_SHIFT;
+	uint32_t idx = (uint32_t)(e >> FRAME_PAYLOAD_SHIFT);
+
+	BUG_ON(!(e & FRAME_PATTERN) || (src >= pfn && src < pfn + nr));
+	while (nr) {
+		uint64_t *bw = block_word(fs, pfn, false), *slot;
+		uint64_t n = MIN(nr, FRAME_BLOCK - (pfn & (FRAME_BLOCK - 1)));
+
+		BUG_ON(!bw || !*bw);
+		fs->patterns.v[idx].ref += (uint32_t)n; /* before any drop */
+		fs->nr_pattern += n;
+		if (whole_block(pfn, nr) && block_is_extent(*bw)) {
+			drop_extent_content(fs, bw);
+			*bw = (*bw & (FRAME_ORIGIN_MASK | FRAME_OWNER_MASK)) | payload | FRAME_PATTERN;
+		} else {
+			slot = block_slots(fs, bw, pfn);
+			for (uint64_t i = 0; i < n; i++, slot++) {
+				BUG_ON(!*slot);
+				drop_content(fs, slot);
+				*slot |= payload | FRAME_PATTERN;
+			}
+			if (n == FRAME_BLOCK)
+				block_try_extent(fs, bw);
+		}
+		pfn += n;
+		nr -= n;
+	}
+}
+
+const uint8_t *frame_pattern(const struct frame_store *fs, pfn_t pfn)
+{
+	uint64_t e = frame_entry(fs, pfn);
+
+	if (!(e & FRAME_PATTERN))
+		return NULL;
+	return fs->patterns.v[e >> FRAME_PAYLOAD_SHIFT].bytes;
+}
+
+uint8_t *frame_materialize_pattern(struct frame_store *fs, pfn_t pfn)
+{
+	uint64_t *slot = frame_slot(fs, pfn, false);
+	uint8_t sp[MAX_PATTERN_BYTES];
+	uint8_t *bytes;
+
+	BUG_ON(!slot || !(*slot & FRAME_PATTERN));
+	memcpy(sp, frame_pattern(fs, pfn), fs->pattern_bytes);
+	bytes = hostmem_alloc(&fs->host);
+	if (!bytes)
+		return NULL;
+	for (size_t off = 0; off + fs->pattern_bytes <= fs->host.chunk; off += fs->pattern_bytes)
+		memcpy(bytes + off, sp, fs->pattern_bytes);
+	drop_content(fs, slot);
+	*slot |= (uint64_t)(uintptr_t)bytes | FRAME_DATA;
+	return bytes;
+}
+
+void frame_try_compact(struct frame_store *fs, pfn_t pfn)
+{
+	const uint8_t *b = frame_bytes(fs, pfn);
+	size_t n = fs->pattern_bytes;
+
+	if (!b || fs->host.chunk % n)
+		return;
+	for (size_t off = n; off < fs->host.chunk; off += n)
+		if (memcmp(b, b + off, n))
+			return;
+	frame_set_pattern(fs, pfn, b); /* on failure the bytes simply stay */
+}
+
+uint64_t frame_lazy_vpage(const struct frame_store *fs, pfn_t pfn)
+{
+	uint64_t e = frame_entry(fs, pfn);
+
+	BUG_ON(!(e & FRAME_LAZY));
+	return e >> FRAME_PAYLOAD_SHIFT;
+}
+
+uint8_t *frame_materialize(struct frame_store *fs, pfn_t pfn)
+{
+	uint64_t *slot = frame_slot(fs, pfn, false);
+	void *bytes;
+
+	BUG_ON(!slot || !(*slot & FRAME_LAZY));
+	bytes = hostmem_alloc(&fs->host);
+	if (!bytes)
+		return NULL;
+	*slot = (uint64_t)(uintptr_t)bytes | FRAME_DATA |
+		(*slot & (FRAME_ORIGIN_MASK | FRAME_OWNER_MASK));
+	fs->nr_lazy--;
+	return bytes;
+}
+
+void frame_set_owner(struct frame_store *fs, pfn_t pfn, enum frame_owner o)
+{
+	uint64_t *slot = frame_slot(fs, pfn, false);
+
+	BUG_ON(!slot || !*slot);
+	*slot = (*slot & ~FRAME_OWNER_MASK) | o;
+}
+
+void frame_release(struct frame_store *fs, pfn_t pfn)
+{
+	uint64_t *slot = frame_slot(fs, pfn, false);
+
+	BUG_ON(!slot || !*slot);
+	drop_content(fs, slot);
+	*slot = 0;
+	fs->nr_entries--;
+}
+
+uint64_t frame_release_run(struct frame_store *fs, pfn_t pfn, uint64_t nr,
+			   enum frame_owner owner, enum frame_origin *origin)
+{
+	uint64_t done = 0;
+	uint64_t first = frame_entry(fs, pfn) & FRAME_ORIGIN_MASK;
+
+	*origin = (enum frame_origin)(first >> FRAME_ORIGIN_SHIFT);
+	while (done < nr) {
+		pfn_t p = pfn + done;
+		uint64_t *bw = block_word(fs, p, false), *slot;
+		uint64_t n = MIN(nr - done, FRAME_BLOCK - (p & (FRAME_BLOCK - 1)));
+
+		BUG_ON(!bw || !*bw);
+		if (whole_block(p, nr - done) && block_is_extent(*bw)) {
+			BUG_ON((*bw & FRAME_OWNER_MASK) != owner);
+			if ((*bw & FRAME_ORIGIN_MASK) != first)
+				return done;
+			drop_extent_content(fs, bw);
+			*bw = 0;
+			fs->nr_extents--;
+			fs->nr_entries -= FRAME_BLOCK;
+			done += FRAME_BLOCK;
+			continue;
+		}
+		slot = block_slots(fs, bw, p);
+		for (uint64_t i = 0; i < n; i++, slot++) {
+			BUG_ON((*slot & FRAME_OWNER_MASK) != owner);
+			if ((*slot & FRAME_ORIGIN_MASK) != first)
+				return done;
+			drop_content(fs, slot);
+			*slot = 0;
+			fs->nr_entries--;
+			done++;
+		}
+		if (n == FRAME_BLOCK)
+			block_free_leaf(fs, bw);
+	}
+	return done;
+}
+
+bool frame_run_claimed(const struct frame_store *fs, pfn_t pfn, uint64_t nr)
+{
+	while (nr) {
+		uint64_t w = frame_block_word(fs, pfn);
+		uint64_t n = MIN(nr, FRAME_BLOCK - (pfn & (FRAME_BLOCK - 1)));
+
+		if (!w)
+			return false;
+		if (!block_is_extent(w)) {
+			const uint64_t *leaf = block_leaf_of(w) + (pfn & (FRAME_BLOCK - 1));
+			for (uint64_t i = 0; i < n; i++)
+				if (!leaf[i])
+					return false;
+		}
+		pfn += n;
+		nr -= n;
+	}
+	return true;
+}
+
+int frame_for_each(const struct frame_store *fs,
+		   int (*fn)(void *arg, pfn_t pfn, uint64_t entry), void *arg)
+{
+	uint64_t nb = blocks_per_dir(fs);
+
+	for (uint64_t d = 0; d < fs->nr_dirs; d++) {
+		if (!fs->dir[d])
+			continue;
+		for (uint64_t b = 0; b < nb; b++) {
+			uint64_t w = fs->dir[d][b];
+			pfn_t base = (d << fs->pfn_shift_per_dir) | (b << FRAME_BLOCK_SHIFT);
+
+			if (!w)
+				continue;
+			for (uint64_t i = 0; i < FRAME_BLOCK; i++) {
+				uint64_t e = block_is_extent(w) ? frame_extent_entry(w, i)
+							       : block_leaf_of(w)[i];
+				int ret;
+
+				if (!e)
+					continue;
+				ret = fn(arg, base | i, e);
+				if (ret)
+					return ret;
+			}
+		}
+	}
+	return 0;
+}

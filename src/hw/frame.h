@@ -1,0 +1,211 @@
+/*
+ * Frame store: what the simulator knows about the simulated physical frames
+ * whose contents matter.
+ *
+ * Huge-page data and free memory are never backed.  A frame owned by the
+ * kernel's vmemmap machinery (a vmemmap page, a page-table page, a shared
+ * tail page) has an entry here recording its owner, where it came from
+ * (memblock, buddy, altmap) and its bytes.  Bytes are either real host memory
+ * or "lazy": a vmemmap page whose contents are exactly what memmap_init wrote
+ * for one vmemmap page index, generated on first touch (see sparse.c).
+ *
+ * A third form serves the many vmemmap pages whose struct pages are all
+ * alike (the tails of one folio, the freed pages of a zone): a "pattern"
+ * frame records one interned struct page that every slot of the page
+ * repeats.  Reads are served from it; the first partial write gives the
+ * frame real bytes.  This keeps host memory proportional to the distinct
+ * contents, not to the terabytes simulated.
+ *
+ * Entries live in a table indexed by section, allocated only for sections
+ * that hold such frames, so a 16 TiB machine costs nothing for the frames
+ * that carry no metadata.  A section holds one word per block of
+ * FRAME_BLOCK frames: 0 (no entries), a leaf array of FRAME_BLOCK entries,
+ * or an "extent", one word standing for a whole block of alike frames: the
+ * entry of its first frame, for a lazy block whose frames hold consecutive
+ * vmemmap pages (a PMD block of the boot memmap) or a pattern block whose
+ * frames all repeat one struct page (the tails of a gigantic folio).  Runs
+ * of frames are claimed, shared and released a block at a time; changing
+ * one frame of an extent first gives its block a leaf.  An extent has owner
+ * bits set; a leaf pointer is 8-byte aligned, so never has.
+ *
+ * Entry encoding (64 bits):
+ *   bits 0-2  owner (enum frame_owner, 0 = no entry)
+ *   bits 3-4  origin (enum frame_origin)
+ *   bit  5    FRAME_LAZY: bits 12..63 hold the vmemmap page index
+ *   bit  6    FRAME_DATA: bits 12..63 hold the host address (4 KiB aligned)
+ *   bit  7    FRAME_PATTERN: bits 12..63 hold a pattern index
+ */
+#ifndef HVO_FRAME_H
+#define HVO_FRAME_H
+
+#include "hw/hostmem.h"
+#include "types.h"
+
+enum frame_owner {
+	FO_NONE = 0,
+	FO_VMEMMAP,     /* holds struct pages mapped in the vmemmap */
+	FO_PGTABLE,     /* a PUD/PMD/PTE table under the vmemmap */
+	FO_SHARED_TAIL, /* a read-only shared tail page (zone, order) */
+	FO_KERNEL,      /* other kernel memory we track by frame */
+	FO_SHARED_PTE,  /* a read-only PTE table shared by gigantic folios */
+};
+
+enum frame_origin {
+	ORIGIN_MEMBLOCK = 0, /* boot allocator: PG_reserved, boot counter */
+	ORIGIN_BUDDY,        /* page allocator */
+	ORIGIN_ALTMAP,       /* self-hosted in hot-added memory */
+};
+
+#define FRAME_OWNER_MASK 0x7ULL
+#define FRAME_ORIGIN_SHIFT 3
+#define FRAME_ORIGIN_MASK (0x3ULL << FRAME_ORIGIN_SHIFT)
+#define FRAME_LAZY (1ULL << 5)
+#define FRAME_DATA (1ULL << 6)
+#define FRAME_PATTERN (1ULL << 7)
+#define FRAME_CONTENT_MASK (FRAME_LAZY | FRAME_DATA | FRAME_PATTERN)
+#define MAX_PATTERN_BYTES 80
+#define FRAME_PAYLOAD_SHIFT 12
+#define FRAME_BLOCK_SHIFT 9
+#define FRAME_BLOCK (1ULL << FRAME_BLOCK_SHIFT)
+
+/* Interned struct page contents, reference counted. */
+struct pattern {
+	uint8_t bytes[MAX_PATTERN_BYTES];
+	uint32_t ref;
+	uint32_t hash_next; /* index + 1 of the next in the bucket, 0 = end */
+};
+
+struct pattern_table {
+	struct pattern *v;
+	uint32_t nr, cap;
+	uint32_t *buckets; /* index + 1 of the first pattern, 0 = none */
+	uint32_t nbuckets;
+	uint32_t free_head; /* index + 1 of a released slot, chained by hash_next */
+	uint32_t nr_live;
+};
+
+struct frame_store {
+	unsigned pfn_shift_per_dir; /* log2(pfns per directory entry) */
+	uint64_t nr_dirs;
+	uint64_t **dir;             /* dir[i] = block words of a section or NULL */
+	struct hostmem host;
+	struct pattern_table patterns;
+	unsigned pattern_bytes;     /* sizeof(struct page) */
+	uint64_t nr_entries;        /* frames with an entry */
+	uint64_t nr_entries_peak;   /* most frames with an entry at once */
+	uint64_t nr_pattern;        /* of which pattern frames */
+	uint64_t nr_lazy;           /* of which lazy */
+	uint64_t nr_extents;        /* blocks held as one word */
+	uint64_t nr_dir_bytes;      /* host bytes used by the directory */
+};
+
+int frame_store_init(struct frame_store *fs, uint64_t max_pfn,
+		     unsigned pfns_per_dir_shift, size_t page_size,
+		     unsigned pattern_bytes);
+void frame_store_destroy(struct frame_store *fs);
+
+/* The entry of frame @i of the block whose word is @b (an extent). */
+static inline uint64_t frame_extent_entry(uint64_t b, uint64_t i)
+{
+	return (b & FRAME_LAZY) ? b + (i << FRAME_PAYLOAD_SHIFT) : b;
+}
+
+/* The word of @pfn's block: 0 (no entries), an extent or a leaf. */
+static inline uint64_t frame_block_word(const struct frame_store *fs, pfn_t pfn)
+{
+	uint64_t d = pfn >> fs->pfn_shift_per_dir;
+
+	if (d >= fs->nr_dirs || !fs->dir[d])
+		return 0;
+	return fs->dir[d][(pfn & ((1ULL << fs->pfn_shift_per_dir) - 1)) >> FRAME_BLOCK_SHIFT];
+}
+
+static inline uint64_t frame_entry(const struct frame_store *fs, pfn_t pfn)
+{
+	uint64_t b = frame_block_word(fs, pfn);
+
+	if (b & FRAME_OWNER_MASK)
+		return frame_extent_entry(b, pfn & (FRAME_BLOCK - 1));
+	return b ? ((const uint64_t *)(uintptr_t)b)[pfn & (FRAME_BLOCK - 1)] : 0;
+}
+
+static inline enum frame_owner frame_owner(const struct frame_store *fs,
+					   pfn_t pfn)
+{
+	return (enum frame_owner)(frame_entry(fs, pfn) & FRAME_OWNER_MASK);
+}
+
+static inline enum frame_origin frame_origin(const struct frame_store *fs,
+					     pfn_t pfn)
+{
+	return (enum frame_origin)((frame_entry(fs, pfn) & FRAME_ORIGIN_MASK) >>
+				   FRAME_ORIGIN_SHIFT);
+}
+
+/* Host bytes of @pfn, or NULL if it has none (yet). */
+static inline uint8_t *frame_bytes(const struct frame_store *fs, pfn_t pfn)
+{
+	uint64_t e = frame_entry(fs, pfn);
+	if (!(e & FRAME_DATA))
+		return NULL;
+	return (uint8_t *)(uintptr_t)(e & ~((1ULL << FRAME_PAYLOAD_SHIFT) - 1));
+}
+
+/* Claim @pfn for @owner with zeroed host bytes. -ENOMEM if the host is out. */
+int frame_claim(struct frame_store *fs, pfn_t pfn, enum frame_owner owner,
+		enum frame_origin origin);
+/* Claim @pfn for @owner with contents generated later from @vpage. */
+int frame_claim_lazy(struct frame_store *fs, pfn_t pfn, enum frame_owner owner,
+		     enum frame_origin origin, uint64_t vpage);
+/*
+ * frame_claim_lazy() for @nr consecutive frames from @pfn holding vmemmap
+ * pages @vpage, @vpage + 1, ... (a PMD block of the boot memmap).  On
+ * -ENOMEM the frames claimed so far stay claimed.
+ */
+int frame_claim_lazy_run(struct frame_store *fs, pfn_t pfn, uint64_t nr,
+			 enum frame_owner owner, enum frame_origin origin,
+			 uint64_t vpage);
+/* For a lazy frame: the vmemmap page index whose contents it holds. */
+uint64_t frame_lazy_vpage(const struct frame_store *fs, pfn_t pfn);
+/* Give a lazy frame its host bytes (zeroed); the caller fills them. */
+uint8_t *frame_materialize(struct frame_store *fs, pfn_t pfn);
+/* Change the owner of a claimed frame, keeping bytes and origin. */
+void frame_set_owner(struct frame_store *fs, pfn_t pfn, enum frame_owner o);
+/*
+ * Make every struct page of claimed frame @pfn equal @sp (pattern_bytes
+ * long), dropping its bytes.  -ENOMEM if the host is out of memory.
+ */
+int frame_set_pattern(struct frame_store *fs, pfn_t pfn, const uint8_t *sp);
+/*
+ * Make claimed frame @pfn repeat the pattern of pattern frame @src (no
+ * hashing: the cheap path for runs of alike vmemmap pages).  Returns 0.
+ */
+int frame_share_pattern(struct frame_store *fs, pfn_t pfn, pfn_t src);
+/* frame_share_pattern() for @nr consecutive frames from @pfn (not @src). */
+void frame_share_pattern_run(struct frame_store *fs, pfn_t pfn, uint64_t nr,
+			     pfn_t src);
+/* The repeated struct page of a pattern frame, or NULL. */
+const uint8_t *frame_pattern(const struct frame_store *fs, pfn_t pfn);
+/* Give a pattern frame real bytes (the pattern repeated); NULL if out. */
+uint8_t *frame_materialize_pattern(struct frame_store *fs, pfn_t pfn);
+/* If every struct page of data frame @pfn is equal, make it a pattern. */
+void frame_try_compact(struct frame_store *fs, pfn_t pfn);
+
+/* Drop @pfn's entry and its host bytes. */
+void frame_release(struct frame_store *fs, pfn_t pfn);
+/*
+ * frame_release() from @pfn on, for up to @nr frames owned by @owner, as
+ * long as they have the origin of the first (returned in *@origin).
+ * Returns how many were released.
+ */
+uint64_t frame_release_run(struct frame_store *fs, pfn_t pfn, uint64_t nr,
+			   enum frame_owner owner, enum frame_origin *origin);
+
+/* Has every frame of [@pfn, @pfn + @nr) an entry? */
+bool frame_run_claimed(const struct frame_store *fs, pfn_t pfn, uint64_t nr);
+
+/* Visit every frame with an entry, in pfn order.  Stops on non-zero return. */
+int frame_for_each(const struct frame_store *fs,
+		   int (*fn)(void *arg, pfn_t pfn, uint64_t entry), void *arg);
+
+#endif

@@ -1,0 +1,143 @@
+/*
+ * The allocation choke point (see alloc.h).  Zone fallback follows the
+ * kernel's zonelist: the preferred node's zones from the highest allowed
+ * down, then the other nodes in id order.  Ranges larger than a buddy block
+ * are found like alloc_contig_pages(): the lowest aligned, wholly free range
+ * of a zone (we never migrate, so only free memory qualifies).
+ */
+#include "mm/alloc.h"
+
+static pfn_t alloc_contig_in_zone(struct zone *z, unsigned order)
+{
+	uint64_t n = 1ULL << order;
+	pfn_t end = zone_end_pfn(z);
+
+	for (pfn_t p = ALIGN_UP(z->zone_start_pfn, n); p + n <= end; p += n) {
+		if (buddy_range_is_free(&z->buddy, p, p + n)) {
+			buddy_isolate_range(&z->buddy, p, p + n);
+			return p;
+		}
+	}
+	return PFN_NONE;
+}
+
+static pfn_t alloc_from_zone(struct zone *z, unsigned order)
+{
+	if (!z->initialized || !z->managed_pages)
+		return PFN_NONE;
+	if (order > z->buddy.max_order)
+		return alloc_contig_in_zone(z, order);
+	return __alloc_pages(&z->buddy, order);
+}
+
+static pfn_t alloc_from_node(struct machine *m, int nid,
+			     const struct alloc_request *req)
+{
+	struct pglist_data *pgdat = &m->nodes[nid];
+
+	for (int z = (int)req->high_zone; z >= 0; z--) {
+		pfn_t p;
+		if (z == ZONE_DEVICE)
+			continue;
+		p = alloc_from_zone(&pgdat->node_zones[z], req->order);
+		if (p != PFN_NONE)
+			return p;
+	}
+	return PFN_NONE;
+}
+
+static pfn_t alloc_buddy(struct machine *m, const struct alloc_request *req)
+{
+	int first = req->nid == NUMA_NO_NODE ? 0 : req->nid;
+	pfn_t p;
+
+	if (first >= (int)m->nr_nodes)
+		return PFN_NONE;
+	p = alloc_from_node(m, first, req);
+	if (p != PFN_NONE || req->this_node)
+		return p;
+	for (unsigned nid = 0; nid < m->nr_nodes; nid++) {
+		if ((int)nid == first)
+			continue;
+		p = alloc_from_node(m, (int)nid, req);
+		if (p != PFN_NONE)
+			return p;
+	}
+	return PFN_NONE;
+}
+
+static pfn_t alloc_memblock(struct machine *m, const struct alloc_request *req)
+{
+	uint64_t n = 1ULL << req->order;
+	pfn_t p = memblock_alloc_range(&m->memblock, n, n, 0, m->max_pfn,
+				       req->nid);
+
+	if (p == PFN_NONE && req->nid != NUMA_NO_NODE && !req->this_node)
+		p = memblock_alloc_range(&m->memblock, n, n, 0, m->max_pfn,
+					 NUMA_NO_NODE);
+	return p;
+}
+
+pfn_t alloc_frames(struct machine *m, const struct alloc_request *req)
+{
+	if (should_fail_alloc(&m->fault, req->site, req->order))
+		return PFN_NONE;
+	if (m->phase == PHASE_EARLY)
+		return alloc_memblock(m, req);
+	return alloc_buddy(m, req);
+}
+
+void free_frames(struct machine *m, pfn_t pfn, unsigned order)
+{
+	struct zone *z = page_zone(m, pfn);
+
+	BUG_ON(!z || m->phase != PHASE_RUNNING);
+	if (order > z->buddy.max_order)
+		buddy_free_range(&z->buddy, pfn, pfn + (1ULL << order));
+	else
+		__free_pages(&z->buddy, pfn, order);
+}
+
+/*
+ * Free the run [pfn, pfn + nr) zone by zone.  Freeing a contiguous run as
+ * its largest aligned blocks leaves the buddy allocator exactly as freeing
+ * it page by page in ascending order would (the same blocks, completed in
+ * the same order), at a fraction of the cost: a 1 GiB page's vmemmap is
+ * 4095 pages.  @reserved: the pages were memblock-reserved and become
+ * managed pages of their zone.
+ */
+static void free_run(struct machine *m, pfn_t pfn, uint64_t nr, bool reserved)
+{
+	pfn_t end = pfn + nr;
+
+	while (pfn < end) {
+		struct zone *z = page_zone(m, pfn);
+		pfn_t chunk_end;
+
+		BUG_ON(!z);
+		chunk_end = MIN(end, zone_end_pfn(z));
+		if (reserved)
+			z->managed_pages += chunk_end - pfn;
+		buddy_free_range(&z->buddy, pfn, chunk_end);
+		pfn = chunk_end;
+	}
+}
+
+void free_frames_run(struct machine *m, pfn_t pfn, uint64_t nr)
+{
+	BUG_ON(m->phase != PHASE_RUNNING);
+	free_run(m, pfn, nr, false);
+}
+
+void free_reserved_frames(struct machine *m, pfn_t pfn, uint64_t nr)
+{
+	if (m->phase == PHASE_EARLY) { /* still boot: back to memblock */
+		BUG_ON(memblock_free(&m->memblock, pfn, nr));
+		return;
+	}
+	/*
+	 * After boot memblock is gone, as in the kernel: a reserved page
+	 * becomes a managed page of its zone (MemTotal grows) and is freed.
+	 */
+	free_run(m, pfn, nr, true);
+}

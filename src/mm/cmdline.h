@@ -1,0 +1,48 @@
+/*
+ * The Linux kernel command line, as far as the simulated kernel cares:
+ * hugepagesz=, hugepages= (also per node: hugepages=0:2,1:3),
+ * default_hugepagesz=, hugetlb_free_vmemmap=, movablecore=,
+ * memory_hotplug.memmap_on_memory=, memhp_default_state= (the zone that
+ * hot-added memory goes online into), and hvo_share_pte=, which no kernel has
+ * (see vmemmap_share_pte.h).  Every other well-formed parameter is
+ * accepted and listed as ignored; malformed ones are errors.
+ */
+#ifndef HVO_CMDLINE_H
+#define HVO_CMDLINE_H
+
+#include "mm/mmzone.h"
+#include "types.h"
+
+#define MAX_HP_REQUESTS 8
+
+struct hp_request {
+	uint64_t size;      /* bytes; 0 = the default huge page size */
+	uint64_t count;     /* total, when !per_node */
+	bool per_node;
+	uint64_t node_count[MAX_NUMNODES];
+};
+
+struct boot_params {
+	int hugetlb_free_vmemmap;       /* -1 unset, else 0/1 */
+	uint64_t hugepagesz[MAX_HP_REQUESTS]; /* sizes named by hugepagesz= */
+	unsigned nr_hugepagesz;
+	struct hp_request hp[MAX_HP_REQUESTS];
+	unsigned nr_hp;
+	uint64_t default_hugepagesz;    /* 0 unset */
+	bool movablecore_set;
+	uint64_t movablecore;
+	int memmap_on_memory;           /* -1 unset */
+	bool memhp_online_movable;      /* memhp_default_state=online_movable */
+	int hvo_share_pte;              /* -1 unset, else 0/1 (simulator only) */
+	char ignored[1024];             /* space-separated ignored params */
+};
+
+void boot_params_init(struct boot_params *bp);
+/*
+ * Parse @line into @bp (appending to what is there).  0, or -EINVAL with a
+ * message in @err.
+ */
+int cmdline_parse(struct boot_params *bp, const char *line, char *err,
+		  size_t errlen);
+
+#endif

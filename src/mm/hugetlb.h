@@ -1,0 +1,63 @@
+/*
+ * HugeTLB: page sizes (hstates), the boot-time and run-time pool, and the
+ * sysctls.  Vmemmap optimization of the pool's folios is in
+ * hugetlb_vmemmap.c; this file decides when it runs, as mm/hugetlb.c does:
+ * pool growth optimizes a batch, shrinking restores a batch first, a failed
+ * restore turns the folio into a surplus page.
+ */
+#ifndef HVO_HUGETLB_H
+#define HVO_HUGETLB_H
+
+#include "mm/cmdline.h"
+#include "machine.h"
+
+/* hugetlb private flags in the head's private word (enum hugetlb_page_flags) */
+#define HPG_freed 3
+#define HPG_vmemmap_optimized 4
+/* page_type of a hugetlb head (its _mapcount word), as 6.12 encodes it */
+#define PAGE_TYPE_HUGETLB ((int32_t)0xf4000000)
+
+/* Sizes this geometry supports, ascending; returns how many. */
+unsigned arch_hugetlb_sizes(const struct geometry *g, uint64_t *sizes);
+
+struct hstate *size_to_hstate(struct machine *m, uint64_t size);
+static inline uint64_t huge_page_size(const struct machine *m,
+				      const struct hstate *h)
+{
+	return m->geo.page_size << h->order;
+}
+static inline uint64_t pages_per_huge_page(const struct hstate *h)
+{
+	return 1ULL << h->order;
+}
+/* "2.00 MiB", "1.00 GiB" as the kernel prints sizes. */
+const char *hstate_size_str(const struct machine *m, const struct hstate *h,
+			    char *buf, size_t len);
+
+/* Before boot: register hstates, take the command line's requests. */
+int hugetlb_apply_boot_params(struct machine *m, const struct boot_params *bp,
+			      char *err, size_t errlen);
+/* Early boot, before sparse_init: gigantic pages from memblock. */
+int hugetlb_reserve_bootmem(struct machine *m, char *err, size_t errlen);
+/* Boot, after sparse_init: populate pre-HVO bootmem pages (shared-tail, generic). */
+int hugetlb_vmemmap_init_late(struct machine *m, char *err, size_t errlen);
+/* hugetlb_init: gather boot pages, allocate the non-gigantic boot pool. */
+int hugetlb_late_init(struct machine *m, char *err, size_t errlen);
+
+/*
+ * Set the pool of @size to @count pages (on @nid only when not
+ * NUMA_NO_NODE), like writing nr_hugepages.  Growing stops quietly when
+ * memory runs out, as in the kernel; only bad arguments are errors.
+ * Thread-safe: concurrent calls are serialized by the resize lock.
+ */
+int hugetlb_set_nr(struct machine *m, uint64_t size, uint64_t count, int nid,
+		   char *err, size_t errlen);
+int hugetlb_sysctl(struct machine *m, const char *name, const char *val,
+		   char *err, size_t errlen);
+
+void show_hugepages(struct machine *m, FILE *out);
+
+/* Is the folio at @pfn (a pool folio) optimized?  Reads its head. */
+bool folio_test_hugetlb_vmemmap_optimized(struct machine *m, pfn_t pfn);
+
+#endif

@@ -1,0 +1,362 @@
+/*
+ * struct page bytes, accessors through the MMU, compound_head() for both
+ * encodings, the canonical contents memmap_init gives a struct page, and
+ * the references speculative PFN walkers take (get_page_unless_zero()).
+ */
+#include <string.h>
+
+#include "arch/mmu.h"
+#include "mm/page.h"
+
+static void put64(uint8_t *b, unsigned off, uint64_t v) { memcpy(b + off, &v, 8); }
+static uint64_t get64(const uint8_t *b, unsigned off) { uint64_t v; memcpy(&v, b + off, 8); return v; }
+
+void page_struct_encode(const struct geometry *g, const struct page_struct *p,
+			uint8_t *out)
+{
+	uint8_t buf[MAX_STRUCT_PAGE] = { 0 };
+
+	put64(buf, PAGE_OFF_FLAGS, p->flags);
+	put64(buf, PAGE_OFF_COMPOUND_INFO, p->compound_info);
+	put64(buf, PAGE_OFF_LRU_PREV, p->lru_prev);
+	put64(buf, PAGE_OFF_MAPPING, p->mapping);
+	put64(buf, PAGE_OFF_INDEX, p->index);
+	put64(buf, PAGE_OFF_PRIVATE, p->private_);
+	memcpy(buf + PAGE_OFF_MAPCOUNT, &p->mapcount, 4);
+	memcpy(buf + PAGE_OFF_REFCOUNT, &p->refcount, 4);
+	put64(buf, 56, p->memcg_data);
+	put64(buf, 64, p->extra[0]);
+	put64(buf, 72, p->extra[1]);
+	memcpy(out, buf, g->struct_page_size);
+}
+
+void page_struct_decode(const struct geometry *g, const uint8_t *in,
+			struct page_struct *p)
+{
+	uint8_t buf[MAX_STRUCT_PAGE] = { 0 };
+
+	memcpy(buf, in, g->struct_page_size);
+	p->flags = get64(buf, PAGE_OFF_FLAGS);
+	p->compound_info = get64(buf, PAGE_OFF_COMPOUND_INFO);
+	p->lru_prev = get64(buf, PAGE_OFF_LRU_PREV);
+	p->mapping = get64(buf, PAGE_OFF_MAPPING);
+	p->index = get64(buf, PAGE_OFF_INDEX);
+	p->private_ = get64(buf, PAGE_OFF_PRIVATE);
+	memcpy(&p->mapcount, buf + PAGE_OFF_MAPCOUNT, 4);
+	memcpy(&p->refcount, buf + PAGE_OFF_REFCOUNT, 4);
+	p->memcg_data = get64(buf, 56);
+	p->extra[0] = get64(buf, 64);
+	p->extra[1] = get64(buf, 72);
+}
+
+int page_read(struct machine *m, vaddr_t page, struct page_struct *p)
+{
+	uint8_t buf[MAX_STRUCT_PAGE];
+
+	if (vmemmap_read(m, page, buf, m->geo.struct_page_size))
+		return -EFAULT;
+	page_struct_decode(&m->geo, buf, p);
+	return 0;
+}
+
+int page_write(struct machine *m, vaddr_t page, const struct page_struct *p)
+{
+	uint8_t buf[MAX_STRUCT_PAGE];
+
+	page_struct_encode(&m->geo, p, buf);
+	return vmemmap_write(m, page, buf, m->geo.struct_page_size);
+}
+
+int page_read_u64(struct machine *m, vaddr_t page, unsigned off, uint64_t *v)
+{
+	return vmemmap_read(m, page + off, v, sizeof(*v));
+}
+
+int page_write_u64(struct machine *m, vaddr_t page, unsigned off, uint64_t v)
+{
+	return vmemmap_write(m, page + off, &v, sizeof(v));
+}
+
+bool compound_info_has_mask(const struct machine *m)
+{
+	return m->design != DESIGN_LEGACY && m->geo.struct_page_pow2;
+}
+
+uint64_t encode_compound_info(const struct machine *m, vaddr_t head,
+			      unsigned order)
+{
+	return compound_info_has_mask(m) ? encode_tail_mask(&m->geo, order)
+					 : encode_tail_pointer(head);
+}
+
+/* Legacy: pointer encoding with the fake-head check (hvo-spec.md B.3). */
+static int compound_head_pointer(struct machine *m, vaddr_t page,
+				 vaddr_t *head)
+{
+	uint64_t info, flags, next;
+
+	if (page_read_u64(m, page, PAGE_OFF_COMPOUND_INFO, &info))
+		return -EFAULT;
+	if (info & 1) {
+		*head = info - 1;
+		return 0;
+	}
+	*head = page;
+	if (!m->hugetlb_optimize_vmemmap_key)
+		return 0;
+	if (!IS_ALIGNED(page, m->geo.page_size))
+		return 0;
+	if (page_read_u64(m, page, PAGE_OFF_FLAGS, &flags))
+		return -EFAULT;
+	if (!test_flag(flags, PG_head))
+		return 0;
+	/* A head has at least two pages, so page[1] is readable. */
+	if (page_read_u64(m, page + m->geo.struct_page_size,
+			  PAGE_OFF_COMPOUND_INFO, &next))
+		return -EFAULT;
+	if (next & 1)
+		*head = next - 1; /* == page for a real head */
+	return 0;
+}
+
+/* Mask encoding, branch-free as in the fake-head-free kernels. */
+static int compound_head_mask(struct machine *m, vaddr_t page, vaddr_t *head)
+{
+	uint64_t info, mask;
+
+	if (page_read_u64(m, page, PAGE_OFF_COMPOUND_INFO, &info))
+		return -EFAULT;
+	mask = ((info & 1) - 1) | info;
+	*head = page & mask;
+	return 0;
+}
+
+int compound_head(struct machine *m, vaddr_t page, vaddr_t *head)
+{
+	if (compound_info_has_mask(m))
+		return compound_head_mask(m, page, head);
+	return compound_head_pointer(m, page, head);
+}
+
+/* Zone a pfn outside every zone span is labelled with (holes). */
+static enum zone_type zone_by_address(const struct geometry *g, pfn_t pfn)
+{
+	phys_t pa = pfn << g->page_shift;
+
+	if (pa < 16 * SZ_1M)
+		return ZONE_DMA;
+	if (pa < 4 * SZ_1G)
+		return ZONE_DMA32;
+	return ZONE_NORMAL;
+}
+
+void init_single_page(struct machine *m, pfn_t pfn, struct page_struct *p)
+{
+	struct zone *z = page_zone(m, pfn);
+	struct mem_section *ms = __pfn_to_section(m, pfn);
+	int nid = z ? z->nid : (ms ? ms->nid : 0);
+	enum zone_type zt = z ? z->idx : zone_by_address(&m->geo, pfn);
+	bool reserved;
+
+	memset(p, 0, sizeof(*p));
+	/*
+	 * After memblock_free_all(): memblock-reserved pages (and holes)
+	 * keep PG_reserved with a reference; everything handed to the buddy
+	 * allocator has refcount 0.
+	 */
+	reserved = !pfn_present(m, pfn) ||
+		   memblock_type_contains(&m->boot_reserved, pfn);
+	p->flags = page_flags_node_zone(nid, zt);
+	if (reserved)
+		p->flags |= 1ULL << PG_reserved;
+	p->refcount = reserved ? 1 : 0;
+	p->mapcount = -1;
+}
+
+/* A tail struct page of the folio headed at @pfn (both encodings). */
+void compound_tail_struct(struct machine *m, pfn_t pfn, unsigned order,
+			  struct page_struct *ps)
+{
+	struct zone *z = page_zone(m, pfn);
+
+	memset(ps, 0, sizeof(*ps));
+	ps->flags = page_flags_node_zone(z->nid, z->idx);
+	ps->compound_info = encode_compound_info(m, pfn_to_page_va(&m->geo, pfn), order);
+	ps->mapping = TAIL_MAPPING;
+	ps->mapcount = -1;
+}
+
+/*
+ * Write @tmpl into struct pages [first, last) of the folio at @pfn, a
+ * vmemmap page at a time.  0 or -EFAULT (a read-only tail, for instance).
+ */
+int write_struct_pages(struct machine *m, pfn_t pfn, uint64_t first, uint64_t last,
+		       const struct page_struct *tmpl)
+{
+	const struct geometry *g = &m->geo;
+	vaddr_t va = pfn_to_page_va(g, pfn) + first * g->struct_page_size;
+	vaddr_t end = pfn_to_page_va(g, pfn) + last * g->struct_page_size;
+	uint8_t enc[MAX_STRUCT_PAGE];
+	pfn_t pattern_frame = PFN_NONE; /* a whole page already set to @enc */
+	vaddr_t whole_end = ALIGN_DOWN(end, g->page_size); /* of the whole pages */
+	uint64_t pmd_size = 1ULL << g->pmd_shift;
+
+	page_struct_encode(g, tmpl, enc);
+	if (!g->struct_page_pow2) {
+		for (; va < end; va += g->struct_page_size)
+			if (vmemmap_write(m, va, enc, g->struct_page_size))
+				return -EFAULT;
+		return 0;
+	}
+	while (va < end) {
+		vaddr_t pstart = ALIGN_DOWN(va, g->page_size);
+		vaddr_t pend = MIN(pstart + g->page_size, end);
+		uint8_t *bytes;
+		uint64_t nr;
+		pfn_t frame;
+
+		/*
+		 * Whole vmemmap pages up to the end of a PMD leaf (a block of
+		 * the boot memmap): translate them at once.
+		 */
+		nr = va < whole_end ? (MIN(ALIGN_DOWN(va, pmd_size) + pmd_size, whole_end) - va) >>
+					      g->page_shift : 0;
+		if (va == pstart && nr > 1 && !mmu_translate_block(m, va, nr, true, &frame)) {
+			uint64_t done = 0;
+
+			if (pattern_frame == PFN_NONE || !frame_pattern(&m->frames, pattern_frame)) {
+				if (frame_set_pattern(&m->frames, frame, enc))
+					return -EFAULT;
+				pattern_frame = frame;
+				done = 1;
+			}
+			frame_share_pattern_run(&m->frames, frame + done, nr - done, pattern_frame);
+			pattern_frame = frame + nr - 1;
+			va += nr * g->page_size;
+			continue;
+		}
+		if (mmu_translate(m, va, true, &frame))
+			return -EFAULT;
+		if (va == pstart && pend == pstart + g->page_size) {
+			/* the whole vmemmap page: one repeated struct page */
+			if (pattern_frame != PFN_NONE && frame_pattern(&m->frames, pattern_frame))
+				frame_share_pattern(&m->frames, frame, pattern_frame);
+			else if (frame_set_pattern(&m->frames, frame, enc))
+				return -EFAULT;
+			pattern_frame = frame;
+			va = pend;
+			continue;
+		}
+		bytes = frame_contents(m, frame);
+		if (!bytes)
+			return -EFAULT;
+		for (; va < pend; va += g->struct_page_size)
+			memcpy(bytes + (va & (g->page_size - 1)), enc, g->struct_page_size);
+	}
+	return 0;
+}
+
+/* The head and the folio fields in pages 1..3. */
+int prep_compound_head(struct machine *m, pfn_t pfn, unsigned order, int32_t page_type)
+{
+	const struct geometry *g = &m->geo;
+	vaddr_t head = pfn_to_page_va(g, pfn);
+	struct page_struct ps;
+	struct zone *z = page_zone(m, pfn);
+
+	memset(&ps, 0, sizeof(ps));
+	ps.flags = page_flags_node_zone(z->nid, z->idx) | (1ULL << PG_head);
+	ps.mapcount = page_type;
+	ps.refcount = 0;                 /* pool folios are frozen */
+	if (page_write(m, head, &ps))
+		return -EFAULT;
+	for (unsigned i = 1; i <= 3 && i < (1u << order); i++) {
+		compound_tail_struct(m, pfn, order, &ps);
+		ps.mapping = 0; /* folio fields overlay the mapping word */
+		if (i == 1) {
+			ps.flags |= order; /* _flags_1: folio order */
+			ps.lru_prev = ~0ULL; /* _large_mapcount, _entire_mapcount: -1 */
+			ps.index = 1ULL << order; /* _folio_nr_pages */
+		}
+		if (page_write(m, head + i * g->struct_page_size, &ps))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+/* ---- references from speculative PFN walkers ---- */
+
+/* page_is_fake_head(): PG_head at a vmemmap page start that is not the head. */
+static bool page_is_fake_head(struct machine *m, vaddr_t page)
+{
+	uint64_t flags;
+	vaddr_t head;
+
+	if (compound_info_has_mask(m) || page_read_u64(m, page, PAGE_OFF_FLAGS, &flags) ||
+	    !test_flag(flags, PG_head))
+		return false;
+	return !compound_head(m, page, &head) && head != page;
+}
+
+bool get_page_unless_zero(struct machine *m, pfn_t pfn)
+{
+	vaddr_t va = pfn_to_page_va(&m->geo, pfn);
+	int32_t ref;
+
+	if (!kernel_pre_speculative_fix(m) && page_is_fake_head(m, va))
+		return false;
+	if (vmemmap_read(m, va + PAGE_OFF_REFCOUNT, &ref, sizeof(ref)) || !ref)
+		return false;
+	ref++;
+	return !vmemmap_write(m, va + PAGE_OFF_REFCOUNT, &ref, sizeof(ref));
+}
+
+void put_page(struct machine *m, pfn_t pfn)
+{
+	vaddr_t va = pfn_to_page_va(&m->geo, pfn);
+	int32_t ref;
+
+	BUG_ON(vmemmap_read(m, va + PAGE_OFF_REFCOUNT, &ref, sizeof(ref)) || ref < 1);
+	ref--;
+	BUG_ON(vmemmap_write(m, va + PAGE_OFF_REFCOUNT, &ref, sizeof(ref)));
+}
+
+int set_page_count(struct machine *m, pfn_t pfn, int32_t count)
+{
+	return vmemmap_write(m, pfn_to_page_va(&m->geo, pfn) + PAGE_OFF_REFCOUNT,
+			     &count, sizeof(count));
+}
+
+int pfn_walker_add(struct machine *m, pfn_t pfn)
+{
+	if (m->nr_pfn_walkers == MAX_PFN_WALKERS)
+		return -ENOSPC;
+	m->pfn_walkers[m->nr_pfn_walkers++] = pfn;
+	return 0;
+}
+
+/* One walker's get_page_unless_zero(), an oops if it writes a read-only tail. */
+static void pfn_walker_get(struct machine *m, pfn_t pfn)
+{
+	uint64_t faults = m->mmu.nr_faults;
+
+	if (get_page_unless_zero(m, pfn))
+		put_page(m, pfn);
+	if (m->mmu.nr_faults != faults)
+		klog(m, "BUG: unable to handle page fault in get_page_unless_zero() of pfn %#llx: %s",
+		     (unsigned long long)pfn, m->mmu.last_fault);
+}
+
+void pfn_walkers_run(struct machine *m, pfn_t start, uint64_t nr)
+{
+	unsigned kept = 0;
+
+	for (unsigned i = 0; i < m->nr_pfn_walkers; i++) {
+		pfn_t pfn = m->pfn_walkers[i];
+		if (pfn >= start && pfn - start < nr)
+			pfn_walker_get(m, pfn);
+		else
+			m->pfn_walkers[kept++] = pfn;
+	}
+	m->nr_pfn_walkers = kept;
+}

@@ -1,0 +1,313 @@
+/*
+ * Sparse vmemmap: sections, population, memmap_init (see sparse.h).
+ *
+ * Laziness: a vmemmap page populated here is claimed as a lazy frame that
+ * remembers its vmemmap page index.  Its bytes are generated on the first
+ * access through the MMU by running init_single_page() for every struct page
+ * it holds, which is exactly what memmap_init() would have written.  A
+ * freshly booted 1 TiB machine therefore costs host memory only for the
+ * frames anything has touched, yet every struct page reads back correctly.
+ * Generation is refused during early boot, because the canonical contents
+ * are those after memblock_free_all().
+ */
+#include <string.h>
+
+#include "mm/alloc.h"
+#include "arch/mmu.h"
+#include "mm/page.h"
+#include "arch/pgtable.h"
+#include "mm/sparse.h"
+
+void memblocks_present(struct machine *m)
+{
+	const struct memblock_type *mem = &m->memblock.memory;
+
+	for (uint64_t i = 0; i < mem->cnt; i++) {
+		const struct memblock_region *r = &mem->regions[i];
+		uint64_t first = pfn_to_section_nr(&m->geo, r->base);
+		uint64_t last = pfn_to_section_nr(&m->geo, r->base + r->size - 1);
+
+		for (uint64_t s = first; s <= last; s++) {
+			struct mem_section *ms = &m->mem_section[s];
+			if (!(ms->flags & SECTION_MARKED_PRESENT))
+				ms->nid = (int8_t)r->nid;
+			ms->flags |= SECTION_MARKED_PRESENT | SECTION_IS_EARLY;
+		}
+	}
+}
+
+static uint64_t va_to_vpage(const struct geometry *g, vaddr_t va)
+{
+	return (va - g->vmemmap_start) >> g->page_shift;
+}
+
+static enum frame_origin origin_for(const struct machine *m,
+				     const struct vmem_altmap *altmap)
+{
+	if (altmap)
+		return ORIGIN_ALTMAP;
+	return m->phase == PHASE_EARLY ? ORIGIN_MEMBLOCK : ORIGIN_BUDDY;
+}
+
+/*
+ * vmemmap_alloc_block_buf(): 2^order pages from the altmap when there is
+ * one, else from memblock or buddy; both through the choke point's policy.
+ */
+static pfn_t vmemmap_alloc_block(struct machine *m, unsigned order, int nid,
+				 enum alloc_site site, struct vmem_altmap *altmap)
+{
+	struct alloc_request req = kernel_page_request(site, nid);
+	uint64_t n = 1ULL << order;
+	pfn_t p;
+
+	if (!altmap) {
+		req.order = order;
+		return alloc_frames(m, &req);
+	}
+	if (should_fail_alloc(&m->fault, site, order))
+		return PFN_NONE;
+	p = ALIGN_UP(altmap->base_pfn + altmap->alloc, n);
+	if (p + n > altmap->base_pfn + altmap->free)
+		return PFN_NONE;
+	altmap->alloc = p + n - altmap->base_pfn;
+	return p;
+}
+
+static void claim_vmemmap_frame(struct machine *m, pfn_t pfn, vaddr_t va,
+				const struct vmem_altmap *altmap)
+{
+	if (frame_claim_lazy(&m->frames, pfn, FO_VMEMMAP, origin_for(m, altmap),
+			     va_to_vpage(&m->geo, va))) {
+		fprintf(stderr, "hvo: host out of memory\n");
+		abort();
+	}
+}
+
+/* Map one base page at @va if it is not mapped yet. */
+static int vmemmap_pte_populate(struct machine *m, vaddr_t va, int nid,
+				enum alloc_site site, struct vmem_altmap *altmap)
+{
+	uint64_t *pte = vmemmap_pte_alloc(m, va, nid);
+	pfn_t pfn;
+
+	if (!pte)
+		return -ENOMEM;
+	if (entry_present(*pte))
+		return 0;
+	pfn = vmemmap_alloc_block(m, 0, nid, site, altmap);
+	if (pfn == PFN_NONE)
+		return -ENOMEM;
+	claim_vmemmap_frame(m, pfn, va, altmap);
+	set_pt_entry(m, pte, mk_pte(pfn, true));
+	return 0;
+}
+
+static int vmemmap_populate_basepages(struct machine *m, vaddr_t start,
+				      vaddr_t end, int nid, enum alloc_site site,
+				      struct vmem_altmap *altmap)
+{
+	for (vaddr_t va = ALIGN_DOWN(start, m->geo.page_size); va < end;
+	     va += m->geo.page_size) {
+		int ret = vmemmap_pte_populate(m, va, nid, site, altmap);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Try one PMD block at @va; 1 if mapped (now or before), 0 to fall back. */
+static int vmemmap_pmd_populate(struct machine *m, vaddr_t va, int nid,
+				enum alloc_site site, struct vmem_altmap *altmap)
+{
+	const struct geometry *g = &m->geo;
+	uint64_t *pmd = vmemmap_pmd_alloc(m, va, nid);
+	pfn_t block;
+
+	if (!pmd)
+		return -ENOMEM;
+	if (entry_present(*pmd))
+		return pmd_leaf(*pmd) ? 1 : 0;
+	block = vmemmap_alloc_block(m, g->pmd_shift - g->page_shift, nid, site, altmap);
+	if (block == PFN_NONE)
+		return 0; /* x86 falls back to base pages */
+	if (frame_claim_lazy_run(&m->frames, block, g->ptrs_per_table, FO_VMEMMAP,
+				 origin_for(m, altmap), va_to_vpage(g, va))) {
+		fprintf(stderr, "hvo: host out of memory\n");
+		abort();
+	}
+	set_pt_entry(m, pmd, mk_pmd_leaf(block, true));
+	return 1;
+}
+
+int vmemmap_populate(struct machine *m, pfn_t start_pfn, uint64_t nr_pages,
+		     int nid, enum alloc_site site, struct vmem_altmap *altmap)
+{
+	const struct geometry *g = &m->geo;
+	vaddr_t start = pfn_to_page_va(g, start_pfn);
+	vaddr_t end = pfn_to_page_va(g, start_pfn + nr_pages);
+	uint64_t pmd_size = 1ULL << g->pmd_shift;
+	bool use_pmd = g->page_size == 4096 &&
+		       end - start >= g->pages_per_section * g->struct_page_size;
+
+	if (!use_pmd)
+		return vmemmap_populate_basepages(m, start, end, nid, site, altmap);
+	for (vaddr_t va = ALIGN_DOWN(start, pmd_size); va < end;
+	     va += pmd_size) {
+		vaddr_t s = MAX(va, start), e = MIN(va + pmd_size, end);
+		int ret = vmemmap_pmd_populate(m, va, nid, site, altmap);
+		if (ret < 0)
+			return ret;
+		if (ret == 0) {
+			ret = vmemmap_populate_basepages(m, s, e, nid, site, altmap);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+int sparse_init_section(struct machine *m, uint64_t s, char *err, size_t errlen)
+{
+	const struct geometry *g = &m->geo;
+	struct mem_section *ms = &m->mem_section[s];
+	int ret = vmemmap_populate(m, section_nr_to_pfn(g, s), g->pages_per_section,
+				   ms->nid, SITE_MEMBLOCK_MEMMAP, NULL);
+
+	if (ret) {
+		/*
+		 * 6.12 drops such a section with an error message; the
+		 * generic series panics instead.  We stop the boot, which is
+		 * what a panic amounts to.
+		 */
+		snprintf(err, errlen,
+			 "sparse_init: node %d section %llu: memory map backing failed (kernel panic)",
+			 ms->nid, (unsigned long long)s);
+		return ret;
+	}
+	ms->flags |= SECTION_HAS_MEM_MAP;
+	ms->memmap_pages = (uint32_t)section_memmap_pages(g);
+	m->stat.nr_memmap_boot_pages += ms->memmap_pages;
+	return 0;
+}
+
+int sparse_init(struct machine *m, char *err, size_t errlen)
+{
+	for (uint64_t s = 0; s < m->nr_sections; s++) {
+		const struct mem_section *ms = &m->mem_section[s];
+		int ret;
+
+		if (!(ms->flags & SECTION_MARKED_PRESENT) ||
+		    (ms->flags & SECTION_VMEMMAP_PREINIT))
+			continue;
+		ret = sparse_init_section(m, s, err, errlen);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * Bytes of [va, end) mapped by the PTE table entries from *@pte to the end of
+ * that table onto private vmemmap frames; *@next is where the table's
+ * reach (or @end) stops.  Shared tails repeat one frame, so the owner of
+ * the last frame seen is remembered.
+ */
+static uint64_t table_private_bytes(struct machine *m, const uint64_t *pte,
+				    vaddr_t va, vaddr_t end, vaddr_t *next)
+{
+	const struct geometry *g = &m->geo;
+	vaddr_t stop = MIN(ALIGN_DOWN(va, 1ULL << g->pmd_shift) + (1ULL << g->pmd_shift), end);
+	pfn_t last = PFN_NONE;
+	bool last_private = false;
+	uint64_t bytes = 0;
+
+	for (; va < stop; pte++) {
+		vaddr_t pend = MIN(ALIGN_DOWN(va, g->page_size) + g->page_size, stop);
+		pfn_t pfn;
+
+		BUG_ON(!entry_present(*pte));
+		pfn = entry_pfn(*pte);
+		if (pfn != last) {
+			last = pfn;
+			last_private = frame_owner(&m->frames, pfn) == FO_VMEMMAP;
+		}
+		if (last_private)
+			bytes += pend - va;
+		va = pend;
+	}
+	*next = stop;
+	return bytes;
+}
+
+/* Struct pages whose bytes live in frame-backed (not shared) vmemmap pages. */
+static uint64_t section_private_struct_pages(struct machine *m, uint64_t s)
+{
+	const struct geometry *g = &m->geo;
+	vaddr_t start = pfn_to_page_va(g, section_nr_to_pfn(g, s));
+	vaddr_t end = start + g->pages_per_section * g->struct_page_size;
+	uint64_t bytes = 0;
+
+	for (vaddr_t va = start; va < end;) {
+		struct pt_walk w;
+		vaddr_t next;
+
+		if (vmemmap_walk_va(m, va, &w))
+			BUG();
+		if (w.leaf == PT_PMD) {
+			next = MIN(ALIGN_DOWN(va, 1ULL << g->pmd_shift) +
+					   (1ULL << g->pmd_shift), end);
+			if (frame_owner(&m->frames, w.pfn) == FO_VMEMMAP)
+				bytes += next - va;
+			va = next;
+			continue;
+		}
+		/* The rest of this PTE table, entry by entry, without walking. */
+		bytes += table_private_bytes(m, w.pte, va, end, &next);
+		va = next;
+	}
+	return bytes / g->struct_page_size;
+}
+
+void memmap_init(struct machine *m)
+{
+	/*
+	 * The struct pages of each populated section are written lazily (see
+	 * the top of this file); here we account for how many memmap_init
+	 * writes, skipping those that live in shared tail pages.
+	 */
+	for (uint64_t s = 0; s < m->nr_sections; s++) {
+		if (m->mem_section[s].flags & SECTION_HAS_MEM_MAP)
+			m->stat.memmap_init_pages +=
+				section_private_struct_pages(m, s);
+	}
+}
+
+void memmap_generate(struct machine *m, uint64_t vpage, size_t off, void *buf,
+		     size_t len)
+{
+	const struct geometry *g = &m->geo;
+	uint64_t start = (vpage << g->page_shift) + off; /* byte offset in the memmap */
+	uint64_t sp = g->struct_page_size;
+
+	for (pfn_t p = start / sp; p * sp < start + len; p++) {
+		uint8_t enc[MAX_STRUCT_PAGE];
+		struct page_struct ps;
+		uint64_t s = MAX(p * sp, start), e = MIN(p * sp + sp, start + len);
+
+		init_single_page(m, p, &ps);
+		page_struct_encode(g, &ps, enc);
+		memcpy((uint8_t *)buf + (s - start), enc + (s - p * sp), e - s);
+	}
+}
+
+uint8_t *memmap_materialize(struct machine *m, pfn_t pfn)
+{
+	uint64_t vpage = frame_lazy_vpage(&m->frames, pfn);
+	uint8_t *bytes;
+
+	BUG_ON(m->phase == PHASE_EARLY);
+	bytes = frame_materialize(&m->frames, pfn);
+	if (bytes)
+		memmap_generate(m, vpage, 0, bytes, m->geo.page_size);
+	return bytes;
+}

@@ -1,0 +1,52 @@
+/*
+ * Sparse memory model with a virtually mapped memmap (SPARSEMEM_VMEMMAP):
+ * the mem_section table, population of the vmemmap for a range of sections
+ * (sparse_init at boot, hot-add later), memmap_init, and the lazy generation
+ * of vmemmap pages whose contents are still exactly what memmap_init wrote.
+ */
+#ifndef HVO_SPARSE_H
+#define HVO_SPARSE_H
+
+#include "hw/frame.h"
+#include "machine.h"
+
+/* Mark the sections that hold memblock memory present (memblocks_present). */
+void memblocks_present(struct machine *m);
+
+/*
+ * Map the vmemmap for the struct pages of [start_pfn, start_pfn + nr_pages)
+ * on node @nid, allocating vmemmap pages from memblock (boot) or the buddy
+ * allocator (run time) tagged @origin.  PMD blocks are used where the whole
+ * PMD range is being populated and the base page is 4 KiB (x86-64, arm64
+ * 4K), base pages otherwise.  New pages are lazy: their contents are what
+ * memmap_init writes.  Returns 0 or -ENOMEM (partial population is left in
+ * place for the caller to undo).
+ */
+/*
+ * A vmem_altmap: vmemmap pages taken from the start of the memory being
+ * added (memmap_on_memory) instead of from an allocator.
+ */
+struct vmem_altmap {
+	pfn_t base_pfn;  /* first pfn it hands out */
+	uint64_t free;   /* pages it may hand out */
+	uint64_t alloc;  /* pages handed out */
+};
+
+int vmemmap_populate(struct machine *m, pfn_t start_pfn, uint64_t nr_pages,
+		     int nid, enum alloc_site site, struct vmem_altmap *altmap);
+
+/* Boot: populate one present section's memmap and account it. */
+int sparse_init_section(struct machine *m, uint64_t s, char *err, size_t errlen);
+/* Boot: populate every present section's memmap (except pre-HVO ones). */
+int sparse_init(struct machine *m, char *err, size_t errlen);
+
+/* Boot: initialize every struct page of every present section. */
+void memmap_init(struct machine *m);
+
+/* What memmap_init writes at bytes [off, off+len) of vmemmap page @vpage. */
+void memmap_generate(struct machine *m, uint64_t vpage, size_t off, void *buf,
+		     size_t len);
+/* Generate the bytes of lazy vmemmap frame @pfn; NULL if the host is out. */
+uint8_t *memmap_materialize(struct machine *m, pfn_t pfn);
+
+#endif
