@@ -33,6 +33,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sim/generations.h"
+#include "sim/sim.h"
 #include "mm/dax.h"
 #include "mm/hugetlb.h"
 #include "mm/hugetlb_vmemmap.h"
@@ -72,7 +74,7 @@ static double backed(struct machine *m)
 }
 
 static struct machine *make_machine(uint64_t mem, const char *cmdline,
-				    enum hvo_design d, char *err, size_t errlen)
+				    const struct hvo_generation *gen, char *err, size_t errlen)
 {
 	struct machine_config cfg;
 	struct boot_params bp;
@@ -80,10 +82,10 @@ static struct machine *make_machine(uint64_t mem, const char *cmdline,
 
 	machine_config_default(&cfg);
 	cfg.mem_bytes = mem;
+	cfg.gen = gen;
 	m = machine_create(&cfg, err, errlen);
 	if (!m)
 		return NULL;
-	m->design = d;
 	boot_params_init(&bp);
 	if (cmdline_parse(&bp, cmdline, err, errlen) ||
 	    hugetlb_apply_boot_params(m, &bp, err, errlen)) {
@@ -108,7 +110,7 @@ static void row_boot(struct row *r, unsigned tib, int design, bool hvo)
 	snprintf(r->what, sizeof(r->what), "boot %u TiB, %lu x 1G", tib, pages);
 	snprintf(cmd, sizeof(cmd), "hugepagesz=1G hugepages=%lu hugetlb_free_vmemmap=%s",
 		 pages, hvo ? "on" : "off");
-	m = make_machine(mem, cmd, (enum hvo_design)design, err, sizeof(err));
+	m = make_machine(mem, cmd, generation_compared((unsigned)design), err, sizeof(err));
 	if (!m) {
 		snprintf(r->note, sizeof(r->note), "%s", err);
 		return;
@@ -148,7 +150,7 @@ static void row_cycle(struct row *r, int design, bool restore)
 	char err[256];
 	uint64_t n = 524288;
 	struct machine *m = make_machine(1056ULL << 30, "hugetlb_free_vmemmap=on",
-					 (enum hvo_design)design, err, sizeof(err));
+					 generation_compared((unsigned)design), err, sizeof(err));
 	struct hstate *h;
 	pfn_t *pfns;
 	uint64_t k = 0, pte0, fl0, al0;
@@ -204,7 +206,7 @@ static void row_pool(struct row *r, int design)
 {
 	char err[256];
 	struct machine *m = make_machine(1056ULL << 30, "hugetlb_free_vmemmap=on",
-					 (enum hvo_design)design, err, sizeof(err));
+					 generation_compared((unsigned)design), err, sizeof(err));
 	double t0, c0;
 
 	snprintf(r->what, sizeof(r->what), "nr_hugepages 0->524288->0 (2M)");
@@ -230,7 +232,7 @@ static void row_pool(struct row *r, int design)
 static void row_dax(struct row *r, int design, uint64_t align)
 {
 	char err[256], name[16];
-	struct machine *m = make_machine(40ULL << 30, "", (enum hvo_design)design, err, sizeof(err));
+	struct machine *m = make_machine(40ULL << 30, "", generation_compared((unsigned)design), err, sizeof(err));
 	int64_t pgt0;
 	double t0, c0;
 
@@ -267,7 +269,7 @@ static double share_pte_boot(int design, bool hvo, bool share, uint64_t *folios,
 
 	snprintf(cmd, sizeof(cmd), "hugepagesz=1G hugepages=1000 hugetlb_free_vmemmap=%s hvo_share_pte=%s",
 		 hvo ? "on" : "off", share ? "on" : "off");
-	m = make_machine(SZ_1T, cmd, (enum hvo_design)design, err, errlen);
+	m = make_machine(SZ_1T, cmd, generation_compared((unsigned)design), err, errlen);
 	if (!m || machine_boot(m, err, errlen) || hugetlb_late_init(m, err, errlen)) {
 		machine_destroy(m);
 		return -1;
@@ -377,6 +379,7 @@ static bool selected(int argc, char **argv, const char *name)
 
 int main(int argc, char **argv)
 {
+	/* the designs generation_compared() lists: legacy, shared-tail, generic */
 	static const char *const names[] = { "legacy", "shared-tail", "generic" };
 	static const char *const groups[] = { "boot", "cycle", "pool", "share_pte", "dax" };
 	char host[256] = "?";
@@ -417,22 +420,22 @@ int main(int argc, char **argv)
 	printf("%-34s %-12s %8s %8s %8s %9s %9s %6s %6s %6s %6s  %s\n", "what", "design",
 	       "wall s", "cpu s", "hvo s", "RSS MiB", "back MiB", "RSS/bk", "pte/f", "tlb/f", "alloc/f", "note");
 	for (boot_tib = 1; selected(argc, argv, "boot") && boot_tib <= max_tib; boot_tib *= 4) {
-		run_row(boot_row, DESIGN_LEGACY, false, "HVO off");
-		for (int d = 0; d < NR_DESIGNS; d++)
+		run_row(boot_row, 0, false, "HVO off");
+		for (int d = 0; d < 3; d++)
 			run_row(boot_row, d, true, names[d]);
 	}
-	for (int d = 0; selected(argc, argv, "cycle") && d < NR_DESIGNS; d++) {
+	for (int d = 0; selected(argc, argv, "cycle") && d < 3; d++) {
 		run_row(cycle_row, d, false, names[d]);
 		run_row(cycle_row, d, true, names[d]);
 	}
-	for (int d = 0; selected(argc, argv, "pool") && d < NR_DESIGNS; d++)
+	for (int d = 0; selected(argc, argv, "pool") && d < 3; d++)
 		run_row(pool_row, d, false, names[d]);
 	for (int on = 0; selected(argc, argv, "share_pte") && on < 2; on++)
-		run_row(share_pte_row, DESIGN_GENERIC, on, names[DESIGN_GENERIC]);
+		run_row(share_pte_row, 2, on, names[2]);
 	for (unsigned a = 0; selected(argc, argv, "dax") && a < 3; a++) {
 		static const uint64_t aligns[] = { 4096, 2 * SZ_1M, SZ_1G };
 		dax_align = aligns[a];
-		for (int d = 0; d < NR_DESIGNS; d++) {
+		for (int d = 0; d < 3; d++) {
 			if (a == 0 && d)
 				break; /* no compound pages: the same in every design */
 			run_row(dax_row, d, false, a == 0 ? "any" : names[d]);

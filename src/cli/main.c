@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "sim/generations.h"
+#include "sim/sim.h"
 #include "lib/fault.h"
 #include "lib/parse.h"
 #include "cli/plot.h"
@@ -13,7 +15,8 @@
 #include "cli/sweep.h"
 #include "mm/vmstat.h"
 
-static const char usage[] =
+/* The usage text up to the scenario language's design line. */
+static const char usage_head[] =
 	"usage: hvo run [--json] [--check] [FILE | -]\n"
 	"       hvo sweep [--transient | --persistent] [--site NAME].. [--min-order K]\n"
 	"                 [--max-runs N] [-v] FILE\n"
@@ -32,20 +35,15 @@ static const char usage[] =
 	"  cmdline LINUX KERNEL COMMAND LINE   hugepagesz= hugepages= default_hugepagesz=\n"
 	"                                     hugetlb_free_vmemmap= movablecore=\n"
 	"                                     memory_hotplug.memmap_on_memory=\n"
-	"                                     memhp_default_state=online|online_movable\n"
+	"                                     memhp_default_state=online|online_kernel|\n"
+	"                                     online_movable\n"
 	"                                     hvo_share_pte=on|off (not in any kernel:\n"
 	"                                     shared-tail and generic share one PTE\n"
 	"                                     table per zone and order among gigantic\n"
-	"                                     folios whose vmemmap spans 2+ PMDs)\n"
-	"  design legacy|shared-tail|generic  (default generic; variants:\n"
-	"                                     legacy-6.12.115 (restore without reset),\n"
-	"                                     legacy-6.12.0 (before the 2026 fixes),\n"
-	"                                     legacy-6.10 (before bd225530a4c7),\n"
-	"                                     legacy-6.5 (also vmemmap pages from\n"
-	"                                     the folio's node only: before\n"
-	"                                     2eaa6c2abb9d),\n"
-	"                                     shared-tail-622026e87c40 (rollback\n"
-	"                                     overwrites the head: before F7))\n"
+	"                                     folios whose vmemmap spans 2+ PMDs)\n";
+
+/* The rest of the usage text, after the generation table. */
+static const char usage_tail[] =
 	"  boot\n"
 	"  hugepages SIZE COUNT [node=N]      resize a pool (nr_hugepages)\n"
 	"  hotplug add node=N size=S [addr=A] [memmap_on_memory] [movable|kernel]\n"
@@ -98,6 +96,15 @@ static const char usage[] =
 	"\n"
 	"exit status: 0 success, 1 an expect, check or sweep violation, 2 bad input\n";
 
+/* The whole usage text; the design list comes from the generation table. */
+static void print_usage(FILE *out)
+{
+	fputs(usage_head, out);
+	fputs("  design NAME                        the kernel generation (default generic):\n", out);
+	generation_help(out, 4, 37);
+	fputs(usage_tail, out);
+}
+
 /* The scenario named on the command line: its text and display name. */
 static char *load_scenario(const char **file, size_t *len);
 
@@ -129,7 +136,8 @@ static int cmd_sweep(int argc, char **argv)
 			 (o.max_runs = strtoull(argv[i + 1], &end, 10), !*end && *argv[i + 1]))
 			i++;
 		else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "hvo sweep: bad option '%s'\n%s", argv[i], usage);
+			fprintf(stderr, "hvo sweep: bad option '%s'\n", argv[i]);
+			print_usage(stderr);
 			return 2;
 		} else if (file) {
 			fprintf(stderr, "hvo sweep: one scenario file at a time\n");
@@ -138,7 +146,8 @@ static int cmd_sweep(int argc, char **argv)
 			file = argv[i];
 	}
 	if (!file) {
-		fprintf(stderr, "hvo sweep: a scenario FILE is required\n%s", usage);
+		fprintf(stderr, "hvo sweep: a scenario FILE is required\n");
+		print_usage(stderr);
 		return 2;
 	}
 	if (!o.transient && !o.persistent)
@@ -166,29 +175,32 @@ static const char *const compare_counters[] = {
 	"nr_tlb_flush_all", "memmap_init_pages", "mmu_faults",
 };
 
+/* legacy, shared-tail and generic: the rows marked for comparison. */
+#define NR_COMPARED 3
+
 static int cmd_compare(int argc, char **argv)
 {
 	const char *file = argc == 1 ? argv[0] : NULL;
-	int64_t val[NR_DESIGNS][ARRAY_SIZE(compare_counters)];
-	int status[NR_DESIGNS], refused = 0;
+	int64_t val[NR_COMPARED][ARRAY_SIZE(compare_counters)];
+	int status[NR_COMPARED], refused = 0;
 	char *buf;
 	size_t len;
 	FILE *sink;
 
 	if (argc != 1 || argv[0][0] == '-' ) {
-		fprintf(stderr, "hvo compare: exactly one scenario FILE\n%s", usage);
+		fprintf(stderr, "hvo compare: exactly one scenario FILE\n");
+		print_usage(stderr);
 		return 2;
 	}
 	buf = load_scenario(&file, &len);
 	sink = fopen("/dev/null", "w");
 	if (!buf || !sink)
 		return 2;
-	for (int d = 0; d < NR_DESIGNS; d++) {
+	for (int d = 0; d < NR_COMPARED; d++) {
 		struct scenario sc;
 		scenario_init(&sc, file, sink, stderr);
 		sc.quiet = true;
-		sc.forced_design = d;
-		sc.design = (enum hvo_design)d;
+		sc.forced_gen = generation_compared((unsigned)d);
 		status[d] = scenario_run_buffer(&sc, buf, len);
 		for (unsigned k = 0; k < ARRAY_SIZE(compare_counters); k++)
 			if (!sc.m || sc.m->phase != PHASE_RUNNING ||
@@ -200,12 +212,15 @@ static int cmd_compare(int argc, char **argv)
 	fclose(sink);
 	free(buf);
 	/* A design may refuse the scenario (its error is on stderr): "-". */
-	if (refused == NR_DESIGNS)
+	if (refused == NR_COMPARED)
 		return 2;
-	printf("%-24s %14s %14s %14s\n", "counter", "legacy", "shared-tail", "generic");
+	printf("%-24s", "counter");
+	for (int d = 0; d < NR_COMPARED; d++)
+		printf(" %14s", generation_compared((unsigned)d)->name);
+	printf("\n");
 	for (unsigned k = 0; k < ARRAY_SIZE(compare_counters); k++) {
 		printf("%-24s", compare_counters[k]);
-		for (int d = 0; d < NR_DESIGNS; d++) {
+		for (int d = 0; d < NR_COMPARED; d++) {
 			if (status[d] == 2)
 				printf(" %14s", "-");
 			else
@@ -214,10 +229,10 @@ static int cmd_compare(int argc, char **argv)
 		printf("\n");
 	}
 	printf("%-24s", "expects and checks");
-	for (int d = 0; d < NR_DESIGNS; d++)
+	for (int d = 0; d < NR_COMPARED; d++)
 		printf(" %14s", status[d] == 2 ? "refused" : status[d] ? "FAILED" : "ok");
 	printf("\n");
-	for (int d = 0; d < NR_DESIGNS; d++)
+	for (int d = 0; d < NR_COMPARED; d++)
 		if (status[d] == 1)
 			return 1;
 	return 0;
@@ -225,8 +240,7 @@ static int cmd_compare(int argc, char **argv)
 
 /* Options and words of `hvo explain` and `hvo plot`. */
 struct look_args {
-	int design;          /* -1: the scenario's own */
-	unsigned variant;
+	const struct hvo_generation *gen; /* NULL: the scenario's own */
 	const char *out;     /* plot: --out FILE */
 	const char *file;    /* NULL: the default scenario */
 	char **words;        /* what follows FILE: "pfn N", "strip ...", "chart" */
@@ -244,16 +258,17 @@ static int parse_look_args(const char *cmd, int argc, char **argv, bool allow_ou
 	int i;
 
 	memset(a, 0, sizeof(*a));
-	a->design = -1;
 	for (i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--design") && i + 1 < argc) {
-			enum hvo_design d;
-			if (design_variant_parse(argv[i + 1], &d, &a->variant)) {
-				fprintf(stderr, "hvo %s: unknown design '%s' (legacy, shared-tail, generic or a variant)\n",
-					cmd, argv[i + 1]);
+			char names[512];
+
+			a->gen = generation_find(argv[i + 1]);
+			if (!a->gen) {
+				generation_names(names, sizeof(names));
+				fprintf(stderr, "hvo %s: unknown design '%s' (expected %s)\n",
+					cmd, argv[i + 1], names);
 				return -1;
 			}
-			a->design = (int)d;
 			i++;
 		} else if (allow_out && !strcmp(argv[i], "--out") && i + 1 < argc) {
 			a->out = argv[++i];
@@ -291,7 +306,7 @@ static struct machine *look_boot(const struct look_args *a, int *status)
 	*status = 2;
 	if (!buf)
 		return NULL;
-	m = scenario_boot_quietly(file, buf, len, a->design, a->variant, stderr, status);
+	m = scenario_boot_quietly(file, buf, len, a->gen, stderr, status);
 	free(buf);
 	return m;
 }
@@ -357,7 +372,7 @@ static int cmd_plot(int argc, char **argv)
 		fprintf(stderr, "hvo plot: expected [--design D] [--out F.svg] [FILE] strip [pfn=START] [count=N] | chart\n");
 		return 2;
 	}
-	if (!strcmp(a.words[0], "chart") && (a.nr_words != 1 || a.file || a.design >= 0)) {
+	if (!strcmp(a.words[0], "chart") && (a.nr_words != 1 || a.file || a.gen)) {
 		fprintf(stderr, "hvo plot: chart takes no FILE, --design or arguments: it measures every design itself\n");
 		return 2;
 	}
@@ -448,7 +463,8 @@ static int cmd_run(int argc, char **argv)
 		else if (!strcmp(argv[i], "--check"))
 			check = true;
 		else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "hvo run: unknown option '%s'\n%s", argv[i], usage);
+			fprintf(stderr, "hvo run: unknown option '%s'\n", argv[i]);
+			print_usage(stderr);
 			return 2;
 		} else if (file) {
 			fprintf(stderr, "hvo run: one scenario file at a time\n");
@@ -498,7 +514,7 @@ int main(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
 	    !strcmp(argv[1], "-h")) {
-		fputs(usage, argc < 2 ? stderr : stdout);
+		print_usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
 	if (!strcmp(argv[1], "run"))
@@ -511,6 +527,7 @@ int main(int argc, char **argv)
 		return cmd_explain(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "plot"))
 		return cmd_plot(argc - 2, argv + 2);
-	fprintf(stderr, "hvo: unknown command '%s'\n%s", argv[1], usage);
+	fprintf(stderr, "hvo: unknown command '%s'\n", argv[1]);
+	print_usage(stderr);
 	return 2;
 }

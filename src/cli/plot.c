@@ -12,6 +12,8 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "sim/generations.h"
+#include "sim/sim.h"
 #include "mm/hugetlb.h"
 #include "lib/parse.h"
 #include "cli/plot.h"
@@ -212,7 +214,7 @@ static void strip_box(FILE *out, struct machine *m, const struct strip_layout *l
 static void strip_classify(struct machine *m, vaddr_t va, struct vmemmap_page_info *vi)
 {
 	vmemmap_page_classify(m, va, vi);
-	if (vi->use == VU_HEAD && m->design == DESIGN_LEGACY && !vi->folio.dax)
+	if (vi->use == VU_HEAD && gen_has(m, GEN_FAKE_HEADS) && !vi->folio.dax)
 		vi->use = VU_LEGACY_COPY;
 }
 
@@ -260,7 +262,7 @@ static void strip_axes(FILE *out, struct machine *m, const struct strip_layout *
 	svg_text(out, 16, 48, 12, "start", "fill=\"#333333\"",
 		 "design %s, %s, %s pages; each box is one vmemmap page (%llu struct pages), "
 		 "coloured by the frame behind it",
-		 design_variant_name(m->design, m->variant), g->arch, psize,
+		 m->gen->name, g->arch, psize,
 		 (unsigned long long)pfns_per_box);
 	svg_text(out, x0, STRIP_TOP - 24, 12, "start", "",
 		 "vmemmap page in the row (+0 .. +%u)", l->cols - 1);
@@ -391,7 +393,7 @@ static struct meta_pages meta_of(const struct machine *m)
 	};
 }
 
-static struct machine *chart_boot(enum hvo_design d, const char *text, char *err, size_t errlen)
+static struct machine *chart_boot(const struct hvo_generation *gen, const char *text, char *err, size_t errlen)
 {
 	int status;
 	char *ebuf = NULL;
@@ -403,7 +405,7 @@ static struct machine *chart_boot(enum hvo_design d, const char *text, char *err
 		snprintf(err, errlen, "chart: host out of memory");
 		return NULL;
 	}
-	m = scenario_boot_quietly("<chart>", text, strlen(text), (int)d, 0, e, &status);
+	m = scenario_boot_quietly("<chart>", text, strlen(text), gen, e, &status);
 	fclose(e);
 	if (!m || status)
 		snprintf(err, errlen, "chart: measuring machine failed: %s", ebuf ? ebuf : "");
@@ -416,7 +418,7 @@ static struct machine *chart_boot(enum hvo_design d, const char *text, char *err
 }
 
 /* Change of metadata pages per folio of @size, and the fixed part. */
-static int chart_slope(enum hvo_design d, uint64_t size, struct meta_pages *slope,
+static int chart_slope(const struct hvo_generation *gen, uint64_t size, struct meta_pages *slope,
 		       struct meta_pages *fixed, char *err, size_t errlen)
 {
 	/* 2 MiB: 64 folios fill one PTE table of the vmemmap */
@@ -428,7 +430,7 @@ static int chart_slope(enum hvo_design d, uint64_t size, struct meta_pages *slop
 
 	format_size(size, sz, sizeof(sz));
 	snprintf(text, sizeof(text), "machine mem=16G\ncmdline hugepagesz=%s hugetlb_free_vmemmap=on\nboot\n", sz);
-	m = chart_boot(d, text, err, errlen);
+	m = chart_boot(gen, text, err, errlen);
 	if (!m)
 		return -EINVAL;
 	h = size_to_hstate(m, size);
@@ -452,11 +454,11 @@ fail:
 	return -EINVAL;
 }
 
-int chart_measure(enum hvo_design design, struct chart_bar bars[CHART_BARS],
+int chart_measure(const struct hvo_generation *gen, struct chart_bar bars[CHART_BARS],
 		  char *err, size_t errlen)
 {
 	static const uint64_t sizes[CHART_BARS] = { 0, 2 * SZ_1M, SZ_1G };
-	struct machine *m = chart_boot(design, "machine mem=1T\nboot\n", err, errlen);
+	struct machine *m = chart_boot(gen, "machine mem=1T\nboot\n", err, errlen);
 	struct meta_pages base;
 	double psize;
 
@@ -469,7 +471,7 @@ int chart_measure(enum hvo_design design, struct chart_bar bars[CHART_BARS],
 		struct meta_pages slope = { 0, 0 }, fixed = { 0, 0 };
 		double folios = sizes[i] ? (double)SZ_1T / (double)sizes[i] : 0;
 
-		if (sizes[i] && chart_slope(design, sizes[i], &slope, &fixed, err, errlen))
+		if (sizes[i] && chart_slope(gen, sizes[i], &slope, &fixed, err, errlen))
 			return -EINVAL;
 		bars[i].huge_size = sizes[i];
 		bars[i].per_folio_struct_pages = slope.structs;
@@ -486,6 +488,8 @@ static const char *const bar_name[CHART_BARS] = {
 };
 #define PGTABLE_COLOUR "#d62728"
 
+/* legacy, shared-tail, generic: generation_compared() */
+#define NR_CHART_DESIGNS 3
 #define CHART_LEFT 96
 #define CHART_TOP 110
 #define CHART_H 380
@@ -495,16 +499,16 @@ static const char *const bar_name[CHART_BARS] = {
 
 int plot_chart(FILE *out, char *err, size_t errlen)
 {
-	struct chart_bar bars[NR_DESIGNS][CHART_BARS];
+	struct chart_bar bars[NR_CHART_DESIGNS][CHART_BARS];
 	double top = 0, step, gib = (double)SZ_1G;
 	double group_w = CHART_BARS * BAR_W + (CHART_BARS - 1) * BAR_GAP;
-	unsigned width = CHART_LEFT + (unsigned)(NR_DESIGNS * group_w + (NR_DESIGNS + 1) * GROUP_GAP) + 20;
+	unsigned width = CHART_LEFT + (unsigned)(NR_CHART_DESIGNS * group_w + (NR_CHART_DESIGNS + 1) * GROUP_GAP) + 20;
 	unsigned height = CHART_TOP + CHART_H + 150;
 	double base_y = CHART_TOP + CHART_H;
 	char b1[32], b2[32];
 
-	for (int d = 0; d < NR_DESIGNS; d++) {
-		if (chart_measure((enum hvo_design)d, bars[d], err, errlen))
+	for (int d = 0; d < NR_CHART_DESIGNS; d++) {
+		if (chart_measure(generation_compared((unsigned)d), bars[d], err, errlen))
 			return -EINVAL;
 		for (unsigned i = 0; i < CHART_BARS; i++)
 			top = MAX(top, bars[d][i].struct_bytes + bars[d][i].pgtable_bytes);
@@ -531,7 +535,7 @@ int plot_chart(FILE *out, char *err, size_t errlen)
 	fprintf(out, "<text x=\"22\" y=\"%.1f\" font-size=\"12\" text-anchor=\"middle\" "
 		"transform=\"rotate(-90 22 %.1f)\">vmemmap + page tables per TiB of memory</text>\n",
 		CHART_TOP + CHART_H / 2.0, CHART_TOP + CHART_H / 2.0);
-	for (int d = 0; d < NR_DESIGNS; d++) {
+	for (int d = 0; d < NR_CHART_DESIGNS; d++) {
 		double gx = CHART_LEFT + GROUP_GAP + d * (group_w + GROUP_GAP);
 		for (unsigned i = 0; i < CHART_BARS; i++) {
 			const struct chart_bar *b = &bars[d][i];
@@ -540,7 +544,7 @@ int plot_chart(FILE *out, char *err, size_t errlen)
 			double total = b->struct_bytes + b->pgtable_bytes;
 			double base_total = bars[d][0].struct_bytes + bars[d][0].pgtable_bytes;
 			fprintf(out, "<g><title>%s, %s: struct pages %s, page tables %s</title>\n",
-				design_name((enum hvo_design)d), bar_name[i],
+				generation_compared((unsigned)d)->name, bar_name[i],
 				bytes_label(b->struct_bytes, b1, sizeof(b1)),
 				bytes_label(b->pgtable_bytes, b2, sizeof(b2)));
 			svg_rect(out, x, base_y - hs, BAR_W, MAX(hs, 1.0), bar_colour[i], "");
@@ -557,7 +561,7 @@ int plot_chart(FILE *out, char *err, size_t errlen)
 					 "-%.1f%%", 100.0 * (1.0 - total / base_total));
 		}
 		svg_text(out, gx + group_w / 2, base_y + 52, 14, "middle", "font-weight=\"bold\"", "%s",
-			 design_name((enum hvo_design)d));
+			 generation_compared((unsigned)d)->name);
 	}
 	/* legend */
 	for (unsigned i = 0; i <= CHART_BARS; i++) {

@@ -45,7 +45,7 @@ struct chart_bar {
  * are counted once), then scale to the folios of 1 TiB.  0, or -EINVAL
  * with a message in @err.
  */
-int chart_measure(enum hvo_design design, struct chart_bar bars[CHART_BARS],
+int chart_measure(const struct hvo_generation *gen, struct chart_bar bars[CHART_BARS],
 		  char *err, size_t errlen);
 
 /* Measure every design and write the chart to @out.  0 or -EINVAL. */

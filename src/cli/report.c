@@ -32,7 +32,7 @@ void show_report(struct machine *m, FILE *out)
 	fprintf(out, "machine: %s, %s RAM, %u node%s, %s layout, design %s\n",
 		g->arch, format_size(m->cfg.mem_bytes, s1, sizeof(s1)), m->nr_nodes,
 		m->nr_nodes == 1 ? "" : "s",
-		m->cfg.layout == LAYOUT_QEMU_PC ? "qemu-pc" : "flat", design_name(m->design));
+		m->cfg.layout == LAYOUT_QEMU_PC ? "qemu-pc" : "flat", m->gen->design);
 	fprintf(out, "geometry: %llu KiB pages, %u-byte struct page (%s), %llu MiB sections, PMD maps %llu KiB\n",
 		(unsigned long long)(g->page_size >> 10), g->struct_page_size,
 		g->struct_page_pow2 ? "mask encoding possible" : "not a power of 2: no HVO",
@@ -432,7 +432,7 @@ static void print_section(struct machine *m, pfn_t pfn, const struct mem_section
 			sep = ", ";
 		}
 	fprintf(out, "%s)", *sep ? "" : "not present");
-	if (m->design == DESIGN_GENERIC && ms->order)
+	if (gen_has(m, GEN_SECTION_ORDER) && ms->order)
 		fprintf(out, ", compound order %u in zone %s", ms->order, zone_name(ms->zone));
 	if (z)
 		fprintf(out, ", node %d, zone %s%s\n", z->nid, zone_name(z->idx),
@@ -550,7 +550,7 @@ static void print_owner(struct machine *m, const struct vmemmap_page_info *vi, F
 			fprintf(out, "a shared tail page no zone has published");
 		break;
 	case VU_HEAD:
-		if (m->design == DESIGN_LEGACY && !fi->dax)
+		if (gen_has(m, GEN_FAKE_HEADS) && !fi->dax)
 			fprintf(out, origin == ORIGIN_BUDDY
 				? "the copied head page of %s: HVO copied the head vmemmap page here and freed the original"
 				: "the original head page of %s: no copy could be allocated, so HVO kept it", fname);
@@ -692,7 +692,7 @@ int show_pfn(struct machine *m, pfn_t pfn, FILE *out)
 		return -ERANGE;
 	va = pfn_to_page_va(g, pfn);
 	fprintf(out, "pfn %#llx (phys %#llx), design %s\n", (unsigned long long)pfn,
-		(unsigned long long)(pfn << g->page_shift), design_variant_name(m->design, m->variant));
+		(unsigned long long)(pfn << g->page_shift), m->gen->name);
 	print_section(m, pfn, ms, out);
 	fprintf(out, "  struct page at va %#llx: struct page %llu of vmemmap page %#llx\n",
 		(unsigned long long)va,

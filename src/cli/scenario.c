@@ -6,6 +6,8 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "sim/generations.h"
+#include "sim/sim.h"
 #include "sim/check.h"
 #include "mm/hugetlb.h"
 #include "mm/dax.h"
@@ -47,8 +49,7 @@ void scenario_init(struct scenario *sc, const char *file, FILE *out, FILE *err)
 	sc->err = err;
 	machine_config_default(&sc->cfg);
 	fault_attr_init(&sc->fault);
-	sc->design = DESIGN_GENERIC;
-	sc->forced_design = -1;
+	sc->gen = generation_default();
 	boot_params_init(&sc->bp);
 }
 
@@ -240,11 +241,16 @@ static int cmd_design(struct scenario *sc, int argc, char **argv, const char *re
 	(void)rest;
 	if (need_unbooted(sc, "design"))
 		return -EINVAL;
-	/* Variants: see VARIANT_* in machine.h. */
-	if (sc->forced_design >= 0)
+	const struct hvo_generation *gen = argc == 2 ? generation_find(argv[1]) : NULL;
+	char names[512];
+
+	if (sc->forced_gen)
 		return 0;
-	if (argc != 2 || design_variant_parse(argv[1], &sc->design, &sc->variant))
-		return sc_error(sc, "design: expected legacy, legacy-6.12.115, legacy-6.12.0, legacy-6.10, legacy-6.5, shared-tail, shared-tail-622026e87c40 or generic");
+	if (!gen) {
+		generation_names(names, sizeof(names));
+		return sc_error(sc, "design: expected %s", names);
+	}
+	sc->gen = gen;
 	return 0;
 }
 
@@ -263,11 +269,10 @@ static int cmd_boot(struct scenario *sc, int argc, char **argv, const char *rest
 		return sc_error(sc, "boot: no machine described (add e.g. 'machine mem=4G')");
 	if (sc->bp.movablecore_set)
 		sc->cfg.movablecore_bytes = sc->bp.movablecore;
+	sc->cfg.gen = sc->forced_gen ? sc->forced_gen : sc->gen;
 	sc->m = machine_create(&sc->cfg, err, sizeof(err));
 	if (!sc->m)
 		return sc_error(sc, "impossible machine: %s", err);
-	sc->m->design = sc->design;
-	sc->m->variant = sc->variant;
 	sc->m->fault = sc->fault;
 	/* Errors about the command line point at the cmdline line. */
 	if (hugetlb_apply_boot_params(sc->m, &sc->bp, err, sizeof(err))) {
@@ -1010,7 +1015,7 @@ void scenario_finish(struct scenario *sc)
 		fprintf(sc->out, "{\"scenario\": \"");
 		json_string(sc->out, sc->file);
 		fprintf(sc->out, "\", \"design\": \"%s\", \"error\": %s, \"expects_passed\": %u, \"expects_failed\": %u, \"checks_failed\": %u, \"counters\": ",
-			design_variant_name(sc->design, sc->variant),
+			(sc->forced_gen ? sc->forced_gen : sc->gen)->name,
 			sc->error ? "true" : "false",
 			sc->nr_expect_ok, sc->nr_expect_fail, sc->nr_check_fail);
 		if (sc->m && sc->m->phase == PHASE_RUNNING)
@@ -1027,7 +1032,7 @@ void scenario_finish(struct scenario *sc)
 }
 
 struct machine *scenario_boot_quietly(const char *file, const char *buf, size_t len,
-				      int design, unsigned variant, FILE *err,
+				      const struct hvo_generation *gen, FILE *err,
 				      int *status)
 {
 	struct scenario sc;
@@ -1041,11 +1046,7 @@ struct machine *scenario_boot_quietly(const char *file, const char *buf, size_t 
 	}
 	scenario_init(&sc, file, sink, err);
 	sc.quiet = true;
-	if (design >= 0) {
-		sc.forced_design = design;
-		sc.design = (enum hvo_design)design;
-		sc.variant = variant;
-	}
+	sc.forced_gen = gen;
 	*status = scenario_run_buffer(&sc, buf, len);
 	if (*status != 2 && (!sc.m || sc.m->phase != PHASE_RUNNING)) {
 		fprintf(err, "%s: the scenario boots no machine (put 'boot' in it)\n", file);

@@ -42,13 +42,12 @@ struct scenario {
 	bool quiet;             /* no summary line */
 	uint64_t max_mem_bytes; /* refuse larger machines (fuzzing); 0 = no cap */
 	bool sweeping;          /* fault sweep: failed expects are not failures */
-	int forced_design;      /* >= 0: ignore 'design' lines (hvo compare) */
+	const struct hvo_generation *forced_gen; /* ignore 'design' lines (hvo compare) */
 	struct fault_attr fault; /* given to the machine at boot (fault sweep) */
 	struct machine_config cfg;
 	bool have_machine;
 	bool arch_given;
-	enum hvo_design design;
-	unsigned variant;        /* VARIANT_* of the design */
+	const struct hvo_generation *gen; /* from the 'design' line */
 	struct boot_params bp;
 	unsigned cmdline_line;
 	struct machine *m;
@@ -69,12 +68,12 @@ void scenario_finish(struct scenario *sc);
 /*
  * Run @buf with its output discarded and hand back the machine it booted
  * (the caller destroys it), for commands that look at the end state
- * (`hvo explain`, `hvo plot`).  @design >= 0 forces a design and @variant,
- * as `hvo compare` does.  *@status is what `hvo run` would exit with; NULL
+ * (`hvo explain`, `hvo plot`).  A non-NULL @gen overrides the scenario's
+ * design, as `hvo compare` does.  *@status is what `hvo run` would exit with; NULL
  * (status 2) after an error or when nothing was booted, with one line on @err.
  */
 struct machine *scenario_boot_quietly(const char *file, const char *buf, size_t len,
-				      int design, unsigned variant, FILE *err,
+				      const struct hvo_generation *gen, FILE *err,
 				      int *status);
 
 /* The scenario `make run` runs when no file is given. */

@@ -12,58 +12,14 @@
 #include "mm/cmdline.h"
 #include "lib/fault.h"
 #include "hw/frame.h"
+#include "generation.h"
+#include "lib/klog.h"
 #include "hw/geometry.h"
 #include "mm/hstate.h"
 #include "mm/memblock.h"
 #include "mm/mmzone.h"
 #include "types.h"
 
-enum hvo_design {
-	DESIGN_LEGACY,      /* fake heads, pointer encoding (<= 6.12) */
-	DESIGN_SHARED_TAIL, /* mask encoding, per-zone shared tails */
-	DESIGN_GENERIC,     /* section-driven framework for HugeTLB and DAX */
-	NR_DESIGNS
-};
-
-/*
- * Variants of a design: one kernel's behaviour where it differs.
- *   legacy-6.12.115  restore copies the head page without resetting its
- *                    first struct pages (Debian 6.12.115-117's backport of
- *                    the vmemmap_walk refactor): freed pages leak;
- *   legacy-6.12.0    6.12.0 as released: restore resets 3 struct pages,
- *                    not 4 (274fe92de2c4 came later), and none of the
- *                    2026 series "mm: Fix vmemmap optimization accounting
- *                    and initialization": its accounting and ZONE_DEVICE
- *                    init bugs.
- *   legacy-6.10      before bd225530a4c7 "fix race with speculative PFN
- *                    walkers" (v6.11): a fresh folio keeps its allocation
- *                    reference while HVO remaps it, no synchronize_rcu()
- *                    around the remap, and page_ref_add_unless() does not
- *                    skip fake heads, so a speculative get_page_unless_zero()
- *                    on a tail pfn can write a read-only tail.  Otherwise
- *                    as plain legacy (the later bugs did not exist yet).
- *   legacy-6.5       as legacy-6.10, and before 2eaa6c2abb9d (v6.6) and
- *                    6a898c2757af (v6.7): the vmemmap pages a restore
- *                    allocates, and the new head page of an optimize, come
- *                    from the folio's node only (__GFP_THISNODE).  GFP_KERNEL
- *                    cannot use ZONE_MOVABLE, so on a node with only movable
- *                    memory every restore fails and the pool cannot shrink
- *                    (the folios stay as surplus pages); optimize keeps the
- *                    old head page.
- *   shared-tail-622026e87c40
- *                    the fake-head removal as merged, before "fix incorrect
- *                    vmemmap restore in rollback" (hvo-spec.md F7, 2026-05):
- *                    a rollback after a walk that failed midway rebuilds the
- *                    head's vmemmap page from the tail template too, and the
- *                    head struct page and folio fields are lost.
- * Plain legacy is Linux 6.12.113 as the QEMU oracle measured it, with that
- * series (its DAX accounting matches the fixed code).
- */
-#define VARIANT_SKIP_RESET (1u << 0)
-#define VARIANT_PRE_2026_FIXES (1u << 1)
-#define VARIANT_PRE_SPECULATIVE_FIX (1u << 2)
-#define VARIANT_ROLLBACK_OVERWRITES_HEAD (1u << 3)
-#define VARIANT_VMEMMAP_THISNODE (1u << 4)
 
 enum layout_kind { LAYOUT_FLAT, LAYOUT_QEMU_PC };
 
@@ -84,6 +40,7 @@ struct machine_config {
 	bool arm64;                    /* arch=arm64 (default for 16K, 64K) */
 	uint64_t movablecore_bytes;
 	uint64_t kernel_reserve_bytes; /* kernel image, firmware, early tables */
+	const struct hvo_generation *gen; /* the kernel generation (design) */
 };
 
 /* The kernel's counters plus the costs no kernel counter reports. */
@@ -124,11 +81,6 @@ struct mmu {
 	char first_freed_while_cached[192];
 };
 
-struct klog {
-	char *buf;
-	size_t len, cap;
-};
-
 /* A gigantic page reserved from memblock at boot (struct huge_bootmem_page). */
 struct huge_bootmem_page {
 	pfn_t pfn;
@@ -166,7 +118,7 @@ struct page_leak {
 struct machine {
 	struct machine_config cfg;
 	struct geometry geo;
-	enum hvo_design design;
+	const struct hvo_generation *gen; /* from cfg.gen, fixed for life */
 	enum boot_phase phase;
 	struct fault_attr fault;
 	struct memblock memblock;
@@ -185,7 +137,6 @@ struct machine {
 	int64_t hugetlb_optimize_vmemmap_key; /* legacy static key (count) */
 	bool vmemmap_optimize_enabled;     /* hugetlb_free_vmemmap / sysctl */
 	bool vmemmap_share_pte;            /* hvo_share_pte=on (not a kernel option) */
-	unsigned variant;                  /* VARIANT_* of the design */
 	struct boot_params bp;             /* the kernel command line */
 	struct huge_bootmem_page *bootmem_pages; /* gigantic pages from memblock */
 	uint64_t nr_bootmem_pages;
@@ -216,49 +167,17 @@ struct machine {
 	struct hstate hstates[HUGE_MAX_HSTATE];
 };
 
-/* Defaults for a config (4K pages, 64-byte struct page, one node). */
-void machine_config_default(struct machine_config *cfg);
-/*
- * Build a machine from @cfg (layout, nodes, memblock).  Returns NULL and an
- * error message in @err (if non-NULL, @errlen bytes) when @cfg is impossible.
- */
-struct machine *machine_create(const struct machine_config *cfg, char *err,
-			       size_t errlen);
-void machine_destroy(struct machine *m);
-
-/* Boot: zones, sparse_init, memmap_init, hand memory to the buddy allocator. */
-int machine_boot(struct machine *m, char *err, size_t errlen);
-
-/* Append one line to the kernel log (printf format, newline added). */
-void klog(struct machine *m, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/* Append one line to the machine's kernel log (printk). */
+#define klog(m, ...) klog_append(&(m)->log, __VA_ARGS__)
 
 /* The allocator lock, for paths that may run on several threads. */
 static inline void mm_lock(struct machine *m) { pthread_mutex_lock(&m->lock); }
 static inline void mm_unlock(struct machine *m) { pthread_mutex_unlock(&m->lock); }
 
-const char *design_name(enum hvo_design d);
-int design_parse(const char *s, enum hvo_design *out);
-/* A design name with its variant (legacy-6.12.115, legacy-6.12.0). */
-int design_variant_parse(const char *s, enum hvo_design *out, unsigned *variant);
-const char *design_variant_name(enum hvo_design d, unsigned variant);
-
-/* Does this kernel have the bugs the 2026 accounting fix series removed? */
-static inline bool kernel_pre_2026_fixes(const struct machine *m)
+/* Does the machine's kernel generation have @flag (GEN_*)? */
+static inline bool gen_has(const struct machine *m, unsigned flag)
 {
-	return m->variant & VARIANT_PRE_2026_FIXES;
-}
-
-/* Does this kernel predate bd225530a4c7 (speculative PFN walkers)? */
-static inline bool kernel_pre_speculative_fix(const struct machine *m)
-{
-	return m->variant & VARIANT_PRE_SPECULATIVE_FIX;
-}
-
-/* Are vmemmap pages allocated on the folio's node only (before 2eaa6c2abb9d)? */
-static inline bool kernel_vmemmap_thisnode(const struct machine *m)
-{
-	return m->variant & VARIANT_VMEMMAP_THISNODE;
+	return m->gen->flags & flag;
 }
 
 static inline struct mem_section *__pfn_to_section(struct machine *m, pfn_t pfn)
@@ -267,13 +186,5 @@ static inline struct mem_section *__pfn_to_section(struct machine *m, pfn_t pfn)
 	return nr < m->nr_sections ? &m->mem_section[nr] : NULL;
 }
 
-/* Zone that spans @pfn on its node, or NULL. */
-struct zone *page_zone(struct machine *m, pfn_t pfn);
-/* Is @pfn present (in a present section and in memblock memory)? */
-bool pfn_present(struct machine *m, pfn_t pfn);
-
-uint64_t global_managed_pages(const struct machine *m);
-uint64_t global_present_pages_memblock(const struct machine *m);
-uint64_t global_free_pages(const struct machine *m);
 
 #endif

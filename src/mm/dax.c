@@ -19,7 +19,7 @@ static bool dax_optimized(const struct machine *m, const struct dax_dev *d)
 
 	if (d->altmap || d->early || !d->order || !g->struct_page_pow2)
 		return false;
-	if (m->design == DESIGN_GENERIC)
+	if (gen_has(m, GEN_SECTION_ORDER))
 		return d->order >= vmemmap_tail_min_order(g) && d->order <= max_folio_order(g);
 	/* __vmemmap_can_optimize(): more than VMEMMAP_RESERVE_NR (2) pages */
 	return vmemmap_bytes_for_order(g, d->order) > 2 * g->page_size;
@@ -28,7 +28,7 @@ static bool dax_optimized(const struct machine *m, const struct dax_dev *d)
 /* Private vmemmap pages per compound page. */
 static unsigned dax_private_pages(const struct machine *m)
 {
-	return m->design == DESIGN_GENERIC ? 1 : 2;
+	return gen_has(m, GEN_SECTION_ORDER) ? 1 : 2;
 }
 
 /* section_nr_vmemmap_pages(): what section @s of @d really uses. */
@@ -45,7 +45,7 @@ static uint64_t dax_section_memmap_pages(const struct machine *m,
 	 * optimization" (2026, Fixes 15995a352474) every section was counted
 	 * in full, optimized or not.
 	 */
-	if (!dax_optimized(m, d) || kernel_pre_2026_fixes(m))
+	if (!dax_optimized(m, d) || gen_has(m, GEN_BUG_PRE_2026_FIXES))
 		return section_memmap_pages(g);
 	if (compound < g->pages_per_section)
 		return dax_private_pages(m) * (g->pages_per_section / compound);
@@ -86,7 +86,7 @@ static int populate_compound(struct machine *m, const struct dax_dev *d, pfn_t p
 	vaddr_t vstart = pfn_to_page_va(g, pfn);
 	vaddr_t vend = vstart + vmemmap_bytes_for_order(g, d->order);
 	pfn_t head = alloc_dax_vmemmap_page(m, d->nid), tail;
-	bool generic = m->design == DESIGN_GENERIC;
+	bool generic = gen_has(m, GEN_SECTION_ORDER);
 
 	if (head == PFN_NONE)
 		return -ENOMEM;
@@ -123,7 +123,7 @@ static uint64_t struct_pages_to_init(const struct machine *m, const struct dax_d
 {
 	uint64_t compound = 1ULL << d->order;
 	uint64_t partial = MIN(compound, (uint64_t)m->geo.spp * dax_private_pages(m));
-	bool assumed = d->early && kernel_pre_2026_fixes(m) &&
+	bool assumed = d->early && gen_has(m, GEN_BUG_PRE_2026_FIXES) &&
 		       vmemmap_bytes_for_order(&m->geo, d->order) > 2 * m->geo.page_size;
 
 	if (dax_optimized(m, d) || assumed)
@@ -147,7 +147,7 @@ static void init_device_pageblocks(struct machine *m, struct dax_dev *d,
 	for (uint64_t i = 0; i < nr_pb; i++) {
 		uint64_t off = (i << pb_order) % MAX(compound, 1);
 		bool initialized = off < init_per_compound;
-		d->pageblock_mt[i] = !kernel_pre_2026_fixes(m) || initialized
+		d->pageblock_mt[i] = !gen_has(m, GEN_BUG_PRE_2026_FIXES) || initialized
 					     ? MIGRATE_MOVABLE : MIGRATE_UNMOVABLE;
 	}
 }
@@ -307,7 +307,7 @@ int dax_create(struct machine *m, uint64_t size, uint64_t align, int nid,
 		m->mem_section[s] = (struct mem_section){
 			.flags = SECTION_MARKED_PRESENT | SECTION_IS_DEVICE,
 			.nid = (int8_t)nid,
-			.order = (uint8_t)(m->design == DESIGN_GENERIC ? d->order : 0),
+			.order = (uint8_t)(gen_has(m, GEN_SECTION_ORDER) ? d->order : 0),
 			.zone = ZONE_DEVICE,
 		};
 	m->nr_dax++;

@@ -143,7 +143,7 @@ int hugetlb_apply_boot_params(struct machine *m, const struct boot_params *bp,
 		}
 	}
 	m->vmemmap_optimize_enabled = bp->hugetlb_free_vmemmap == 1;
-	if (bp->hvo_share_pte == 1 && m->design == DESIGN_LEGACY) {
+	if (bp->hvo_share_pte == 1 && !gen_has(m, GEN_SHARED_TAILS)) {
 		snprintf(err, errlen, "hvo_share_pte=on: needs the shared-tail or generic design (legacy maps tails onto a copy of each folio's head page, so no two folios have a PTE table in common)");
 		return -EINVAL;
 	}
@@ -212,7 +212,7 @@ static bool bootmem_page_can_preinit(struct machine *m, const struct hstate *h,
 	uint64_t pmd_pfns = (1ULL << g->pmd_shift) / g->struct_page_size;
 	uint64_t align = MAX(g->pages_per_section, pmd_pfns);
 
-	if (m->design == DESIGN_LEGACY || !m->vmemmap_optimize_enabled)
+	if (!gen_has(m, GEN_PRE_HVO) || !m->vmemmap_optimize_enabled)
 		return false;
 	if (!hugetlb_vmemmap_optimizable_size(m, h->order))
 		return false;
@@ -228,7 +228,7 @@ static int alloc_bootmem_page(struct machine *m, struct hstate *h, int nid,
 
 	if (pfn == PFN_NONE)
 		return 0;
-	if (m->design == DESIGN_GENERIC && bootmem_crosses_zones(m, pfn, h->order)) {
+	if (gen_has(m, GEN_SECTION_ORDER) && bootmem_crosses_zones(m, pfn, h->order)) {
 		/* generic: a cross-zone page is freed right after allocation */
 		free_reserved_frames(m, pfn, pages_per_huge_page(h));
 		klog(m, "HugeTLB: bootmem page at pfn %#llx spans two zones, freed",
@@ -503,7 +503,7 @@ static pfn_t alloc_fresh_hugetlb_folio(struct machine *m, struct hstate *h,
 		return pfn;
 	prep_new_hugetlb_folio(m, h, pfn);
 	/* Before bd225530a4c7 the allocation reference was not frozen to 0. */
-	if (kernel_pre_speculative_fix(m))
+	if (gen_has(m, GEN_BUG_SPECULATIVE_WALKERS))
 		BUG_ON(set_page_count(m, pfn, 1));
 	return pfn;
 }
@@ -560,7 +560,7 @@ static void prep_and_add_allocated_folios(struct machine *m, struct hstate *h,
 		 * goes as the folio is enqueued.
 		 */
 		pfn_walkers_run(m, batch->v[i], pages_per_huge_page(h));
-		if (kernel_pre_speculative_fix(m) && !bootmem)
+		if (gen_has(m, GEN_BUG_SPECULATIVE_WALKERS) && !bootmem)
 			BUG_ON(set_page_count(m, batch->v[i], 0));
 		enqueue_hugetlb_folio(m, h, batch->v[i], false, bootmem);
 	}
@@ -716,7 +716,7 @@ int hugetlb_vmemmap_init_late(struct machine *m, char *err, size_t errlen)
 
 		if (b->hvo && !crosses &&
 		    !vmemmap_populate_hvo(m, b->pfn, h->order, page_zone(m, b->pfn),
-					  m->design == DESIGN_GENERIC)) {
+					  gen_has(m, GEN_SECTION_ORDER))) {
 			struct zone *z = page_zone(m, b->pfn);
 			for (uint64_t s = first; s <= last; s++) {
 				m->mem_section[s].flags |= SECTION_HAS_MEM_MAP;
@@ -759,7 +759,7 @@ static void gather_bootmem_prealloc(struct machine *m)
 			z->managed_pages += pages_per_huge_page(h);
 			if (b->hvo) {
 				prep_bootmem_hvo_folio(m, h, b->pfn);
-				if (m->design == DESIGN_SHARED_TAIL)
+				if (!gen_has(m, GEN_SECTION_ORDER))
 					vmemmap_wrprotect_hvo(m, b->pfn, h->order);
 				enqueue_hugetlb_folio(m, h, b->pfn, false, true);
 			} else {

@@ -38,6 +38,10 @@ struct vmemmap_list {
 void vmemmap_list_init(struct vmemmap_list *l);
 void vmemmap_list_destroy(struct vmemmap_list *l);
 void vmemmap_list_add(struct vmemmap_list *l, pfn_t pfn);
+/* Add @nr pages from @pfn at the end of the list. */
+void vmemmap_list_add_run(struct vmemmap_list *l, pfn_t pfn, uint64_t nr);
+/* Take @pfn off the list (the latest runs first); false if it is not on it. */
+bool vmemmap_list_del(struct vmemmap_list *l, pfn_t pfn);
 /* The page added last, taken off the list; PFN_NONE if empty. */
 pfn_t vmemmap_list_pop(struct vmemmap_list *l);
 /* Free every page of @l back to where it came from, and empty @l. */
@@ -88,6 +92,19 @@ int hugetlb_vmemmap_restore_folio(struct machine *m, unsigned order,
  */
 int64_t hugetlb_vmemmap_restore_folios(struct machine *m, unsigned order,
 				       const pfn_t *pfns, uint64_t nr);
+
+/*
+ * The generations' ops (include/generation.h): fake heads
+ * (hugetlb_vmemmap_legacy.c) and shared tails (hugetlb_vmemmap_shared.c).
+ */
+int legacy_vmemmap_optimize(struct machine *m, unsigned order, pfn_t pfn,
+			    struct vmemmap_list *list, unsigned flags);
+int legacy_vmemmap_restore(struct machine *m, unsigned order, pfn_t pfn,
+			   unsigned flags);
+int shared_vmemmap_optimize(struct machine *m, unsigned order, pfn_t pfn,
+			    struct vmemmap_list *list, unsigned flags);
+int shared_vmemmap_restore(struct machine *m, unsigned order, pfn_t pfn,
+			   unsigned flags);
 
 /* Folio flag HPG_vmemmap_optimized, read / written in the head struct page. */
 bool folio_vmemmap_optimized(struct machine *m, pfn_t pfn);

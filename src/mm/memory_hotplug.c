@@ -134,7 +134,7 @@ static int sparse_add_section(struct machine *m, uint64_t s, int nid,
 		 * section whose population had just failed, though nothing
 		 * had been added: 6.12 before that series drifts.
 		 */
-		if (kernel_pre_2026_fixes(m))
+		if (gen_has(m, GEN_BUG_PRE_2026_FIXES))
 			m->stat.nr_memmap_pages -= (int64_t)pages;
 		return ret;
 	}

@@ -86,6 +86,16 @@ struct mem_section {
 	uint32_t memmap_pages; /* memmap pages accounted for this section */
 };
 
+struct machine;
+
 const char *zone_name(enum zone_type z);
+/* Zone that spans @pfn on its node (or the device zone of a DAX range), or NULL. */
+struct zone *page_zone(struct machine *m, pfn_t pfn);
+/* Is @pfn present (in a present section and in memblock memory)? */
+bool pfn_present(struct machine *m, pfn_t pfn);
+
+uint64_t global_managed_pages(const struct machine *m);
+uint64_t global_present_pages_memblock(const struct machine *m);
+uint64_t global_free_pages(const struct machine *m);
 
 #endif

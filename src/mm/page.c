@@ -79,7 +79,7 @@ int page_write_u64(struct machine *m, vaddr_t page, unsigned off, uint64_t v)
 
 bool compound_info_has_mask(const struct machine *m)
 {
-	return m->design != DESIGN_LEGACY && m->geo.struct_page_pow2;
+	return gen_has(m, GEN_MASK_ENCODING) && m->geo.struct_page_pow2;
 }
 
 uint64_t encode_compound_info(const struct machine *m, vaddr_t head,
@@ -303,7 +303,7 @@ bool get_page_unless_zero(struct machine *m, pfn_t pfn)
 	vaddr_t va = pfn_to_page_va(&m->geo, pfn);
 	int32_t ref;
 
-	if (!kernel_pre_speculative_fix(m) && page_is_fake_head(m, va))
+	if (!gen_has(m, GEN_BUG_SPECULATIVE_WALKERS) && page_is_fake_head(m, va))
 		return false;
 	if (vmemmap_read(m, va + PAGE_OFF_REFCOUNT, &ref, sizeof(ref)) || !ref)
 		return false;

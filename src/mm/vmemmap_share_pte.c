@@ -22,7 +22,7 @@ uint64_t vmemmap_share_pte_pmds(const struct geometry *g, unsigned order)
 
 bool vmemmap_share_pte_order(const struct machine *m, unsigned order)
 {
-	return m->vmemmap_share_pte && m->design != DESIGN_LEGACY &&
+	return m->vmemmap_share_pte && gen_has(m, GEN_SHARED_TAILS) &&
 	       hugetlb_vmemmap_optimizable_size(m, order) &&
 	       vmemmap_share_pte_pmds(&m->geo, order);
 }

@@ -582,7 +582,7 @@ static void check_folio(struct machine *m, struct check_report *r,
 	if (optimized && !w.writable)
 		check_fail(r, "pfn %#llx: optimized head vmemmap page is read-only", P(pfn));
 	if (optimized) {
-		if (m->design == DESIGN_LEGACY)
+		if (gen_has(m, GEN_FAKE_HEADS))
 			tail_frame = head_frame;
 		else if (z)
 			tail_frame = atomic_load(&z->vmemmap_tails[h->order - vmemmap_tail_min_order(g)]);
@@ -624,9 +624,9 @@ static void check_folio(struct machine *m, struct check_report *r,
 			}
 			page_struct_decode(g, sp, &ps);
 			if (pva != vstart && i == 0 && test_flag(ps.flags, PG_head) &&
-			    m->design != DESIGN_LEGACY)
+			    !gen_has(m, GEN_FAKE_HEADS))
 				check_fail(r, "pfn %#llx: fake head (PG_head at a vmemmap page start) in the %s design",
-					   P(page_va_to_pfn(g, pva)), design_name(m->design));
+					   P(page_va_to_pfn(g, pva)), m->gen->design);
 			if (z && pva != vstart &&
 			    (flags_zone(ps.flags) != z->idx || flags_nid(ps.flags) != z->nid)) {
 				struct zone *pz = page_zone(m, page_va_to_pfn(g, pva));
@@ -672,7 +672,7 @@ static void check_hugetlb(struct machine *m, struct check_report *r, uint8_t *sc
 				   P(h->surplus_huge_pages), P(h->nr_huge_pages));
 		optimized_folios += nr_opt;
 	}
-	if (m->design == DESIGN_LEGACY &&
+	if (gen_has(m, GEN_STATIC_KEY) &&
 	    m->hugetlb_optimize_vmemmap_key != (int64_t)optimized_folios)
 		check_fail(r, "static key hugetlb_optimize_vmemmap_key is %lld, %llu folios are optimized",
 			   (long long)m->hugetlb_optimize_vmemmap_key, P(optimized_folios));

@@ -1,83 +1,18 @@
 /*
- * Machine creation and boot: turns a machine_config into memblock regions
- * (the "firmware" memory map: flat, or QEMU's pc machine), then boots the
- * way mm_core_init() does: zones, sparse_init(), memmap_init(),
- * memblock_free_all() into the buddy allocator.
+ * Machine creation: checks a machine_config, turns it into memblock regions
+ * (the "firmware" memory map: flat, or QEMU's pc machine, split among NUMA
+ * nodes), and sets up the empty state every layer starts from (mem_section[],
+ * the frame store, the page table root, the TLB).  boot.c boots it.
  */
-#include <stdarg.h>
 #include <string.h>
 
-#include "mm/alloc.h"
-#include "mm/hugetlb.h"
 #include "arch/mmu.h"
 #include "arch/pgtable.h"
-#include "mm/sparse.h"
+#include "mm/hugetlb.h"
+#include "sim/generations.h"
+#include "sim/sim.h"
 
 #define MAX_PHYSMEM_BITS 46 /* x86-64 with 4-level paging: 64 TiB */
-#define KERNEL_LOAD_ADDR (16 * SZ_1M)
-
-static const char *const design_names[NR_DESIGNS] = {
-	[DESIGN_LEGACY] = "legacy",
-	[DESIGN_SHARED_TAIL] = "shared-tail",
-	[DESIGN_GENERIC] = "generic",
-};
-
-const char *design_name(enum hvo_design d)
-{
-	return d < NR_DESIGNS ? design_names[d] : "?";
-}
-
-int design_parse(const char *s, enum hvo_design *out)
-{
-	for (unsigned i = 0; i < NR_DESIGNS; i++) {
-		if (!strcmp(s, design_names[i])) {
-			*out = (enum hvo_design)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-static const struct {
-	const char *name;
-	enum hvo_design design;
-	unsigned variant;
-} design_variants[] = {
-	{ "legacy-6.12.115", DESIGN_LEGACY, VARIANT_SKIP_RESET },
-	{ "legacy-6.12.0", DESIGN_LEGACY, VARIANT_PRE_2026_FIXES },
-	{ "legacy-6.10", DESIGN_LEGACY, VARIANT_PRE_SPECULATIVE_FIX },
-	{ "legacy-6.5", DESIGN_LEGACY, VARIANT_PRE_SPECULATIVE_FIX | VARIANT_VMEMMAP_THISNODE },
-	{ "shared-tail-622026e87c40", DESIGN_SHARED_TAIL, VARIANT_ROLLBACK_OVERWRITES_HEAD },
-};
-
-int design_variant_parse(const char *s, enum hvo_design *out, unsigned *variant)
-{
-	for (unsigned i = 0; i < ARRAY_SIZE(design_variants); i++) {
-		if (!strcmp(s, design_variants[i].name)) {
-			*out = design_variants[i].design;
-			*variant = design_variants[i].variant;
-			return 0;
-		}
-	}
-	*variant = 0;
-	return design_parse(s, out);
-}
-
-const char *design_variant_name(enum hvo_design d, unsigned variant)
-{
-	for (unsigned i = 0; i < ARRAY_SIZE(design_variants); i++)
-		if (design_variants[i].design == d && design_variants[i].variant == variant)
-			return design_variants[i].name;
-	return design_name(d);
-}
-
-const char *zone_name(enum zone_type z)
-{
-	static const char *const names[MAX_NR_ZONES] = {
-		"DMA", "DMA32", "Normal", "Movable", "Device"
-	};
-	return z < MAX_NR_ZONES ? names[z] : "?";
-}
 
 void machine_config_default(struct machine_config *cfg)
 {
@@ -88,33 +23,7 @@ void machine_config_default(struct machine_config *cfg)
 	cfg->page_size = 4096;
 	cfg->struct_page = 64;
 	cfg->kernel_reserve_bytes = (uint64_t)-1; /* layout default */
-}
-
-void klog(struct machine *m, const char *fmt, ...)
-{
-	struct klog *l = &m->log;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if (l->len + (size_t)n + 2 > l->cap) {
-		size_t cap = MAX(l->cap * 2, l->len + (size_t)n + 256);
-		char *b = realloc(l->buf, cap);
-		if (!b)
-			return;
-		l->buf = b;
-		l->cap = cap;
-	}
-	va_start(ap, fmt);
-	vsnprintf(l->buf + l->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	l->len += (size_t)n;
-	l->buf[l->len++] = '\n';
-	l->buf[l->len] = '\0';
+	cfg->gen = generation_default();
 }
 
 /* A RAM range of the firmware map, before it is split among nodes. */
@@ -303,7 +212,7 @@ struct machine *machine_create(const struct machine_config *cfg, char *err,
 		free(m);
 		return NULL;
 	}
-	m->design = DESIGN_GENERIC;
+	m->gen = cfg->gen ? cfg->gen : generation_default();
 	m->nr_nodes = cfg->nr_nodes;
 	fault_attr_init(&m->fault);
 	memblock_init(&m->memblock);
@@ -354,283 +263,8 @@ void machine_destroy(struct machine *m)
 	free(m->leaks);
 	for (unsigned i = 0; i < m->nr_dax; i++)
 		free(m->dax[i].pageblock_mt);
-	free(m->log.buf);
+	klog_destroy(&m->log);
 	pthread_mutex_destroy(&m->lock);
 	pthread_mutex_destroy(&m->resize_lock);
 	free(m);
-}
-
-/* Reserve the kernel image and early firmware data at 16 MiB on node 0. */
-static int reserve_kernel(struct machine *m, char *err, size_t errlen)
-{
-	const struct geometry *g = &m->geo;
-	uint64_t bytes = m->cfg.kernel_reserve_bytes;
-	pfn_t base = KERNEL_LOAD_ADDR >> g->page_shift;
-	uint64_t n;
-
-	if (bytes == (uint64_t)-1)
-		bytes = m->cfg.layout == LAYOUT_QEMU_PC ? 111 * SZ_1M + 420 * SZ_1K
-							: 64 * SZ_1M;
-	n = DIV_ROUND_UP(bytes, g->page_size);
-	if (!n)
-		return 0;
-	if (memblock_type_pages_in(&m->memblock.memory, base, base + n) != n) {
-		snprintf(err, errlen, "kernel image (%llu KiB at 16M) does not fit in node 0's memory",
-			 (unsigned long long)(bytes >> 10));
-		return -EINVAL;
-	}
-	memblock_reserve(&m->memblock, base, n);
-	m->kernel_reserved_pages = n;
-	return 0;
-}
-
-/* Zone ranges by address (x86-64), in pfns. */
-static void arch_zone_limits(const struct geometry *g, pfn_t *dma_end,
-			     pfn_t *dma32_end)
-{
-	*dma_end = (16 * SZ_1M) >> g->page_shift;
-	*dma32_end = (4 * SZ_1G) >> g->page_shift;
-}
-
-/* First pfn of ZONE_MOVABLE on @nid (node end when none). */
-static pfn_t zone_movable_start(struct machine *m, int nid, pfn_t node_start,
-				pfn_t node_end, pfn_t normal_start)
-{
-	uint64_t total = global_present_pages_memblock(m);
-	uint64_t node_pages, want;
-	pfn_t start;
-
-	if (!m->cfg.movablecore_bytes || node_end <= normal_start)
-		return node_end;
-	node_pages = memblock_type_pages_in(&m->memblock.memory, node_start, node_end);
-	want = (m->cfg.movablecore_bytes >> m->geo.page_shift) * node_pages / total;
-	start = node_end > want ? node_end - want : 0;
-	start = ALIGN_UP(start, 1ULL << m->geo.max_order);
-	(void)nid;
-	return MAX(start, normal_start);
-}
-
-uint64_t global_present_pages_memblock(const struct machine *m)
-{
-	uint64_t n = 0;
-	for (uint64_t i = 0; i < m->memblock.memory.cnt; i++)
-		n += m->memblock.memory.regions[i].size;
-	return n;
-}
-
-static void node_span(struct machine *m, int nid, pfn_t *start, pfn_t *end)
-{
-	const struct memblock_type *mem = &m->memblock.memory;
-
-	*start = PFN_NONE;
-	*end = 0;
-	for (uint64_t i = 0; i < mem->cnt; i++) {
-		if (mem->regions[i].nid != nid)
-			continue;
-		*start = MIN(*start, mem->regions[i].base);
-		*end = MAX(*end, mem->regions[i].base + mem->regions[i].size);
-	}
-}
-
-static void init_zone(struct machine *m, struct pglist_data *pgdat,
-		      enum zone_type zt, pfn_t start, pfn_t end)
-{
-	struct zone *z = &pgdat->node_zones[zt];
-
-	z->nid = pgdat->node_id;
-	z->idx = zt;
-	if (start >= end) {
-		z->zone_start_pfn = 0;
-		z->spanned_pages = 0;
-		return;
-	}
-	z->zone_start_pfn = start;
-	z->spanned_pages = end - start;
-	z->present_pages = memblock_type_pages_in(&m->memblock.memory, start, end);
-}
-
-/* free_area_init(): node and zone spans and present pages. */
-static void free_area_init(struct machine *m)
-{
-	pfn_t dma_end, dma32_end;
-
-	arch_zone_limits(&m->geo, &dma_end, &dma32_end);
-	for (unsigned nid = 0; nid < m->nr_nodes; nid++) {
-		struct pglist_data *pgdat = &m->nodes[nid];
-		pfn_t s, e, mov;
-
-		pgdat->node_id = (int)nid;
-		node_span(m, (int)nid, &s, &e);
-		for (unsigned z = 0; z < MAX_NR_ZONES; z++) {
-			pgdat->node_zones[z].nid = (int)nid;
-			pgdat->node_zones[z].idx = (enum zone_type)z;
-		}
-		if (s == PFN_NONE)
-			continue; /* memoryless node */
-		pgdat->online = true;
-		pgdat->node_start_pfn = s;
-		pgdat->node_spanned_pages = e - s;
-		pgdat->node_present_pages =
-			memblock_type_pages_in(&m->memblock.memory, s, e);
-		mov = zone_movable_start(m, (int)nid, s, e, MAX(s, dma32_end));
-		init_zone(m, pgdat, ZONE_DMA, s, MIN(e, dma_end));
-		init_zone(m, pgdat, ZONE_DMA32, MAX(s, dma_end), MIN(e, dma32_end));
-		init_zone(m, pgdat, ZONE_NORMAL, MAX(s, dma32_end), MIN(e, mov));
-		init_zone(m, pgdat, ZONE_MOVABLE, MAX(s, mov), e);
-	}
-}
-
-struct zone *page_zone(struct machine *m, pfn_t pfn)
-{
-	struct mem_section *ms = __pfn_to_section(m, pfn);
-	struct pglist_data *pgdat;
-
-	if (!ms || !(ms->flags & SECTION_MARKED_PRESENT))
-		return NULL;
-	/*
-	 * ZONE_DEVICE by device range, not by span: a device can sit in a
-	 * hole of a RAM zone, and two devices can have RAM between them.
-	 */
-	for (unsigned i = 0; i < m->nr_dax; i++)
-		if (pfn >= m->dax[i].start && pfn < m->dax[i].start + m->dax[i].nr)
-			return &m->nodes[m->dax[i].nid].node_zones[ZONE_DEVICE];
-	pgdat = &m->nodes[ms->nid];
-	for (unsigned z = 0; z < ZONE_DEVICE; z++) {
-		struct zone *zone = &pgdat->node_zones[z];
-		if (zone->spanned_pages && zone_spans_pfn(zone, pfn))
-			return zone;
-	}
-	/* A section shared by two nodes: ask memblock for the node. */
-	{
-		int nid = memblock_pfn_nid(&m->memblock, pfn);
-		if (nid == NUMA_NO_NODE || nid == ms->nid)
-			return NULL;
-		pgdat = &m->nodes[nid];
-		for (unsigned z = 0; z < ZONE_DEVICE; z++) {
-			struct zone *zone = &pgdat->node_zones[z];
-			if (zone->spanned_pages && zone_spans_pfn(zone, pfn))
-				return zone;
-		}
-	}
-	return NULL;
-}
-
-bool pfn_present(struct machine *m, pfn_t pfn)
-{
-	struct mem_section *ms = __pfn_to_section(m, pfn);
-
-	return ms && (ms->flags & SECTION_MARKED_PRESENT) &&
-	       memblock_is_memory(&m->memblock, pfn);
-}
-
-/* memblock_free_all(): everything not reserved goes to the buddy allocator. */
-static int memblock_free_all(struct machine *m)
-{
-	const struct memblock_type *mem = &m->memblock.memory;
-	const struct memblock_type *rsv = &m->memblock.reserved;
-
-	if (memblock_copy(&m->boot_reserved, rsv))
-		return -ENOMEM;
-	for (unsigned nid = 0; nid < m->nr_nodes; nid++) {
-		for (unsigned zi = 0; zi < MAX_NR_ZONES; zi++) {
-			struct zone *z = &m->nodes[nid].node_zones[zi];
-			if (!z->spanned_pages)
-				continue;
-			if (buddy_init(&z->buddy, z->zone_start_pfn,
-				       zone_end_pfn(z), m->geo.max_order))
-				return -ENOMEM;
-			z->initialized = true;
-		}
-	}
-	m->phase = PHASE_RUNNING;
-	for (uint64_t i = 0; i < mem->cnt; i++) {
-		pfn_t p = mem->regions[i].base, end = p + mem->regions[i].size;
-		while (p < end) {
-			struct zone *z = page_zone(m, p);
-			pfn_t chunk_end = MIN(end, zone_end_pfn(z));
-			pfn_t q = p;
-			/* Walk the reserved gaps inside [p, chunk_end). */
-			while (q < chunk_end) {
-				pfn_t r_end;
-				if (memblock_type_contains(rsv, q)) {
-					/* skip to the end of this reserved region */
-					uint64_t lo = 0, hi = rsv->cnt;
-					while (lo < hi) {
-						uint64_t mid = (lo + hi) / 2;
-						if (rsv->regions[mid].base + rsv->regions[mid].size <= q)
-							lo = mid + 1;
-						else
-							hi = mid;
-					}
-					q = MIN(chunk_end, rsv->regions[lo].base + rsv->regions[lo].size);
-					continue;
-				}
-				r_end = chunk_end;
-				for (uint64_t k = 0; k < rsv->cnt; k++) {
-					if (rsv->regions[k].base > q) {
-						r_end = MIN(r_end, rsv->regions[k].base);
-						break;
-					}
-				}
-				buddy_free_range(&z->buddy, q, r_end);
-				z->managed_pages += r_end - q;
-				q = r_end;
-			}
-			p = chunk_end;
-		}
-	}
-	return 0;
-}
-
-int machine_boot(struct machine *m, char *err, size_t errlen)
-{
-	int ret;
-
-	if (m->phase != PHASE_CONFIG) {
-		snprintf(err, errlen, "machine already booted");
-		return -EINVAL;
-	}
-	m->phase = PHASE_EARLY;
-	ret = reserve_kernel(m, err, errlen);
-	if (ret)
-		return ret;
-	memblocks_present(m);
-	free_area_init(m);
-	ret = hugetlb_reserve_bootmem(m, err, errlen);
-	if (ret)
-		return ret;
-	ret = sparse_init(m, err, errlen);
-	if (ret)
-		return ret;
-	ret = hugetlb_vmemmap_init_late(m, err, errlen);
-	if (ret)
-		return ret;
-	ret = memblock_free_all(m);
-	if (ret) {
-		snprintf(err, errlen, "host out of memory");
-		return ret;
-	}
-	memmap_init(m);
-	for (uint64_t s = 0; s < m->nr_sections; s++)
-		if (m->mem_section[s].flags & SECTION_MARKED_PRESENT)
-			m->mem_section[s].flags |= SECTION_IS_ONLINE;
-	return 0;
-}
-
-uint64_t global_managed_pages(const struct machine *m)
-{
-	uint64_t n = 0;
-	for (unsigned nid = 0; nid < m->nr_nodes; nid++)
-		for (unsigned z = 0; z < MAX_NR_ZONES; z++)
-			n += m->nodes[nid].node_zones[z].managed_pages;
-	return n;
-}
-
-uint64_t global_free_pages(const struct machine *m)
-{
-	uint64_t n = 0;
-	for (unsigned nid = 0; nid < m->nr_nodes; nid++)
-		for (unsigned z = 0; z < MAX_NR_ZONES; z++)
-			n += m->nodes[nid].node_zones[z].buddy.nr_free_pages;
-	return n;
 }

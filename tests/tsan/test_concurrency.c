@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sim/generations.h"
+#include "sim/sim.h"
 #include "sim/check.h"
 #include "mm/hugetlb.h"
 #include "mm/hugetlb_vmemmap.h"
@@ -103,7 +105,7 @@ static int run_racers(struct machine *m, struct zone *zone, unsigned order,
  * table, held at the compare-and-swap like the tail racers.  One wins, the
  * others free their tables, all return the winner's, and it counts once.
  */
-static int pte_race(enum hvo_design d)
+static int pte_race(const struct hvo_generation *gen)
 {
 	struct machine_config cfg;
 	struct check_report *rep = malloc(sizeof(*rep));
@@ -116,13 +118,13 @@ static int pte_race(enum hvo_design d)
 
 	machine_config_default(&cfg);
 	cfg.mem_bytes = 6ULL << 30;
+	cfg.gen = gen;
 	m = machine_create(&cfg, err, sizeof(err));
 	if (!m || !rep || machine_boot(m, err, sizeof(err))) {
 		fprintf(stderr, "boot: %s\n", err);
 		free(rep);
 		return 1;
 	}
-	m->design = d;
 	m->vmemmap_share_pte = true;
 	zone = &m->nodes[0].node_zones[ZONE_NORMAL];
 	if (vmemmap_shared_tail_page(m, order, zone) == PFN_NONE) /* tail first: no seam there */
@@ -195,7 +197,7 @@ static void *pool_worker(void *arg)
  * design ends with the pools each thread asked for last, and every
  * invariant holds.
  */
-static int pool_threads(enum hvo_design d)
+static int pool_threads(const struct hvo_generation *gen)
 {
 	struct machine_config cfg;
 	struct check_report *rep = malloc(sizeof(*rep));
@@ -209,6 +211,7 @@ static int pool_threads(enum hvo_design d)
 	machine_config_default(&cfg);
 	cfg.mem_bytes = 8ULL << 30;
 	cfg.nr_nodes = 2;
+	cfg.gen = gen;
 	m = machine_create(&cfg, err, sizeof(err));
 	boot_params_init(&bp);
 	bp.hugetlb_free_vmemmap = 1;
@@ -217,7 +220,6 @@ static int pool_threads(enum hvo_design d)
 		fprintf(stderr, "boot: %s\n", err);
 		exit(1);
 	}
-	m->design = d;
 	j[0] = (struct pool_job){ m, 2 * SZ_1M, 0, { 300, 100, 400, 250 }, 0 };
 	j[1] = (struct pool_job){ m, 2 * SZ_1M, 1, { 200, 500, 50, 120 }, 0 };
 	j[2] = (struct pool_job){ m, SZ_1G, 1, { 1, 0, 2, 1 }, 0 };
@@ -272,16 +274,16 @@ int main(void)
 	printf("%s %d - losers of the compare-and-swap freed their copies (%llu races lost)\n",
 	       lost ? "ok" : "not ok", NR_MACHINES + 1, (unsigned long long)lost);
 	lost ? passed++ : failed++;
-	for (int d = 0; d < NR_DESIGNS; d++) {
-		int bad = pool_threads((enum hvo_design)d);
+	for (unsigned d = 0; generation_compared(d); d++) {
+		int bad = pool_threads(generation_compared(d));
 		printf("%s %d - pool operations on two nodes from three threads, %s\n",
-		       bad ? "not ok" : "ok", NR_MACHINES + 2 + d, design_name((enum hvo_design)d));
+		       bad ? "not ok" : "ok", NR_MACHINES + 2 + d, generation_compared(d)->name);
 		bad ? failed++ : passed++;
 	}
-	for (int d = DESIGN_SHARED_TAIL; d < NR_DESIGNS; d++) {
-		int bad = pte_race((enum hvo_design)d);
+	for (unsigned d = 1; generation_compared(d); d++) { /* shared-tail, generic */
+		int bad = pte_race(generation_compared(d));
 		printf("%s %d - shared PTE table publication race, %s\n", bad ? "not ok" : "ok",
-		       NR_MACHINES + 2 + NR_DESIGNS + d - DESIGN_SHARED_TAIL, design_name((enum hvo_design)d));
+		       NR_MACHINES + 2 + 3 + d - 1, generation_compared(d)->name);
 		bad ? failed++ : passed++;
 	}
 	printf("%u passed, %u failed\n", passed, failed);

@@ -2,6 +2,7 @@
  * Unit tests of HugeTLB vmemmap optimization: the designs' mappings and
  * struct pages, and what every failure leaves behind.
  */
+#include "sim/sim.h"
 #include "mm/alloc.h"
 #include "harness.h"
 #include "mm/hugetlb.h"

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sim/sim.h"
 #include "mm/alloc.h"
 #include "sim/check.h"
 #include "harness.h"

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <sys/wait.h>
 
+#include "sim/sim.h"
 #include "harness.h"
 #include "mm/hugetlb.h"
 #include "mm/hugetlb_vmemmap.h"
@@ -466,7 +467,7 @@ TEST(chart_numbers_match_the_formulas)
 		ASSERT_TRUE(m);
 		psize = (double)m->geo.page_size;
 		pmd_vmemmap = (double)(1ULL << m->geo.pmd_shift);
-		ASSERT_EQ(chart_measure(m->design, bars, err, sizeof(err)), 0);
+		ASSERT_EQ(chart_measure(m->gen, bars, err, sizeof(err)), 0);
 		ASSERT_EQ(bars[0].struct_bytes, 16 * SZ_1G);
 		ASSERT_EQ(bars[0].pgtable_bytes, 17 * psize);
 		ASSERT_TRUE(bars[1].per_folio_struct_pages ==

@@ -3,6 +3,7 @@
  * option, what every allocation failure on its new paths leaves behind,
  * and that the checker notices a damaged shared table.
  */
+#include "sim/sim.h"
 #include "mm/alloc.h"
 #include "harness.h"
 #include "mm/hugetlb.h"

@@ -3,6 +3,7 @@
  */
 #include <string.h>
 
+#include "sim/sim.h"
 #include "sim/check.h"
 #include "harness.h"
 #include "cli/scenario.h"

@@ -1,0 +1,79 @@
+/*
+ * A kernel generation: what one Linux version (or one design of a series)
+ * does differently in the vmemmap optimization.  Every generation hvo
+ * models is one row of the table in sim/generations.c; docs/generations.md
+ * tells each one's story and the commits that define it.
+ *
+ * A row has a name, the ops whose code really differs (optimize and
+ * restore one folio's vmemmap), and flag bits for everything else: the
+ * capabilities of the design (GEN_*) and the bugs of that kernel
+ * (GEN_BUG_*), tested with gen_has().  The machine takes its generation at
+ * creation (machine_config.gen) and keeps it: nothing changes it later.
+ */
+#ifndef HVO_GENERATION_H
+#define HVO_GENERATION_H
+
+#include "types.h"
+
+struct machine;
+struct vmemmap_list;
+
+/* Capabilities of a design. */
+enum {
+	/* Tails remapped onto a copy of the head page (fake heads), pointer-
+	 * encoded compound_head, an old head kept when no copy can be had. */
+	GEN_FAKE_HEADS = 1u << 0,
+	/* compound_info holds a mask (with a power-of-two struct page). */
+	GEN_MASK_ENCODING = 1u << 1,
+	/* Per-zone read-only shared tail pages; only the orders that have one
+	 * are optimizable; hvo_share_pte=on is possible. */
+	GEN_SHARED_TAILS = 1u << 2,
+	/* One synchronize_rcu() per batch (bd225530a4c7) before remapping. */
+	GEN_RCU_PER_BATCH = 1u << 3,
+	/* The static key hugetlb_optimize_vmemmap_key counts optimized folios. */
+	GEN_STATIC_KEY = 1u << 4,
+	/* Boot-time gigantic folios are populated already optimized (pre-HVO). */
+	GEN_PRE_HVO = 1u << 5,
+	/*
+	 * Sections record the compound order and zone of their pages and
+	 * population reads them: pre-HVO pages are write-protected as they are
+	 * populated and a page across two zones is freed at once; DAX compound
+	 * pages keep one private vmemmap page and map the zone's shared tail.
+	 */
+	GEN_SECTION_ORDER = 1u << 6,
+
+	/* Bugs of one kernel, fixed later (docs/bugs.md). */
+	/* Restore does not reset the head copy's first struct pages. */
+	GEN_BUG_SKIP_RESET = 1u << 16,
+	/* Before the 2026 series fixing vmemmap accounting and initialization:
+	 * 3 struct pages reset, DAX and hot-remove accounting as it was. */
+	GEN_BUG_PRE_2026_FIXES = 1u << 17,
+	/* Before bd225530a4c7: no RCU around the remap, speculative PFN walkers
+	 * can write a read-only tail through a fake head. */
+	GEN_BUG_SPECULATIVE_WALKERS = 1u << 18,
+	/* Rollback of a failed walk rebuilds the head page from the tail
+	 * template too (shared-tail as merged in 622026e87c40). */
+	GEN_BUG_ROLLBACK_OVERWRITES_HEAD = 1u << 19,
+	/* Vmemmap pages from the folio's node only (before 2eaa6c2abb9d). */
+	GEN_BUG_VMEMMAP_THISNODE = 1u << 20,
+};
+
+struct hvo_generation {
+	const char *name;     /* what `design NAME` and --design take */
+	const char *design;   /* the design it belongs to: legacy, shared-tail, generic */
+	const char *help;     /* one line for `hvo help` */
+	unsigned flags;       /* GEN_* */
+	bool compare;         /* one of the designs `hvo compare` runs */
+	/*
+	 * Optimize the vmemmap of the folio of @order at @pfn: pages it unmaps
+	 * go on @list, freed by the caller after a TLB flush.  0 or -ENOMEM /
+	 * -ENOTSUPP with the folio as it was.  @flags: VMEMMAP_* walk flags.
+	 */
+	int (*optimize_folio)(struct machine *m, unsigned order, pfn_t pfn,
+			      struct vmemmap_list *list, unsigned flags);
+	/* Give an optimized folio its vmemmap back: 0 or -ENOMEM, unchanged. */
+	int (*restore_folio)(struct machine *m, unsigned order, pfn_t pfn,
+			     unsigned flags);
+};
+
+#endif

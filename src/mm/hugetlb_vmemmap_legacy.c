@@ -1,0 +1,180 @@
+/*
+ * The optimize and restore ops of the fake-head generations (Linux up to
+ * 6.12): the head vmemmap page is copied to a fresh page (or kept when no
+ * copy can be had) and every tail PTE is remapped read-only onto that
+ * copy, so the tails' struct pages read as copies of the head's page:
+ * "fake heads".  One RCU grace period per batch; a static key counts the
+ * optimized folios; restore copies the head page back into every tail
+ * page and resets the first struct pages of each copy.
+ */
+#include <string.h>
+
+#include "arch/mmu.h"
+#include "arch/pgtable.h"
+#include "mm/hugetlb_vmemmap.h"
+#include "mm/page.h"
+#include "mm/vmemmap_walk.h"
+
+static int legacy_remap_pte(struct machine *m, uint64_t *pte, vaddr_t addr,
+			    struct vmemmap_walk *w)
+{
+	pfn_t old = entry_pfn(*pte);
+	bool rw;
+
+	if (w->reuse_page == PFN_NONE) { /* no new head: keep the old one */
+		w->reuse_page = old;
+		return 0;
+	}
+	rw = addr == w->reuse_addr;
+	if (rw) /* the new head must not be freed */
+		BUG_ON(!vmemmap_list_del(w->vmemmap_pages, w->reuse_page));
+	vmemmap_list_add(w->vmemmap_pages, old);
+	set_pt_entry(m, pte, mk_pte(w->reuse_page, rw));
+	return 0;
+}
+
+/*
+ * legacy_remap_pte() for a table's worth of PTEs: past the reuse PTE every
+ * one maps the reuse page read-only, and the pages they mapped, mostly
+ * consecutive, go on the list a run at a time.
+ */
+static void legacy_remap_ptes(struct machine *m, uint64_t *pte, vaddr_t addr,
+			      uint64_t n, struct vmemmap_walk *w)
+{
+	uint64_t i = 0, ro;
+
+	for (; i < n && (w->reuse_page == PFN_NONE || addr == w->reuse_addr); i++) {
+		legacy_remap_pte(m, &pte[i], addr, w);
+		addr += m->geo.page_size;
+	}
+	ro = mk_pte(w->reuse_page, false);
+	while (i < n) {
+		pfn_t start = entry_pfn(pte[i]);
+		uint64_t k = 1;
+
+		while (i + k < n && entry_pfn(pte[i + k]) == start + k)
+			k++;
+		vmemmap_list_add_run(w->vmemmap_pages, start, k);
+		set_pt_entries(m, &pte[i], k, ro, 0);
+		i += k;
+	}
+}
+
+/* Struct pages restore resets: 3 before 274fe92de2c4 moved the count to cover page[3]. */
+static unsigned legacy_reset_struct_pages(const struct machine *m)
+{
+	if (gen_has(m, GEN_BUG_SKIP_RESET))
+		return 0;
+	return gen_has(m, GEN_BUG_PRE_2026_FIXES) ? NR_RESET_STRUCT_PAGE - 1 : NR_RESET_STRUCT_PAGE;
+}
+
+/* Restore: copy the head page, then turn its first struct pages into tails. */
+static int legacy_restore_pte(struct machine *m, uint64_t *pte, vaddr_t addr,
+			      struct vmemmap_walk *w)
+{
+	const struct geometry *g = &m->geo;
+	pfn_t page;
+	uint8_t *to;
+	unsigned r;
+
+	(void)addr;
+	if (w->reuse_page == PFN_NONE) {
+		w->reuse_page = entry_pfn(*pte);
+		return 0;
+	}
+	BUG_ON(entry_pfn(*pte) != w->reuse_page);
+	page = vmemmap_list_pop(w->vmemmap_pages);
+	BUG_ON(page == PFN_NONE);
+	if (restore_uniform_page(m, page, w->reuse_page, legacy_reset_struct_pages(m), w)) {
+		set_pt_entry(m, pte, mk_pte(page, true));
+		return 0;
+	}
+	copy_frame(m, page, w->reuse_page);
+	to = frame_contents(m, page);
+	r = legacy_reset_struct_pages(m); /* 0 in legacy-6.12.115 */
+	BUG_ON(2 * r > g->spp);
+	memcpy(to, to + r * g->struct_page_size, r * g->struct_page_size);
+	frame_try_compact(&m->frames, page); /* plain tails: all alike */
+	set_pt_entry(m, pte, mk_pte(page, true));
+	return 0;
+}
+
+static int legacy_remap_free(struct machine *m, vaddr_t start, vaddr_t end,
+			     vaddr_t reuse, struct vmemmap_list *list,
+			     unsigned flags, int nid)
+{
+	struct vmemmap_walk w = {
+		.remap_pte = legacy_remap_pte,
+		.remap_ptes = legacy_remap_ptes,
+		.reuse_addr = reuse,
+		.reuse_page = PFN_NONE,
+		.vmemmap_pages = list,
+		.flags = flags,
+		.nid = nid,
+	};
+	pfn_t newhead = alloc_vmemmap_page(m, SITE_VMEMMAP_HEAD, nid);
+	struct pt_walk pw;
+	int ret;
+
+	BUG_ON(start - reuse != m->geo.page_size);
+	if (newhead != PFN_NONE) {
+		BUG_ON(vmemmap_walk_va(m, reuse, &pw));
+		copy_frame(m, newhead, pw.pfn);
+		vmemmap_list_add(list, newhead);
+		w.reuse_page = newhead;
+	}
+	ret = vmemmap_remap_range(m, reuse, end, &w);
+	if (ret && w.nr_walked) {
+		vaddr_t rend = reuse + w.nr_walked * m->geo.page_size;
+		struct vmemmap_walk rb = {
+			.remap_pte = legacy_restore_pte,
+			.reuse_addr = reuse,
+			.reuse_page = PFN_NONE,
+			.vmemmap_pages = list,
+			.flags = 0,
+			.nid = nid,
+		};
+		vmemmap_remap_range(m, reuse, rend, &rb);
+	}
+	return ret;
+}
+
+int legacy_vmemmap_optimize(struct machine *m, unsigned order, pfn_t pfn,
+			   struct vmemmap_list *list, unsigned flags)
+{
+	vaddr_t vstart, vend;
+	int ret;
+
+	folio_range(m, pfn, order, &vstart, &vend);
+	m->hugetlb_optimize_vmemmap_key++;
+	if ((flags & VMEMMAP_SYNCHRONIZE_RCU) && !gen_has(m, GEN_BUG_SPECULATIVE_WALKERS))
+		m->stat.nr_synchronize_rcu++;
+	/* Set the flag first: stale TLB writers see the same head either way. */
+	folio_set_vmemmap_optimized(m, pfn, true);
+	ret = legacy_remap_free(m, vstart + m->geo.page_size, vend, vstart, list,
+				flags, folio_nid(m, pfn));
+	if (ret) {
+		m->hugetlb_optimize_vmemmap_key--;
+		folio_set_vmemmap_optimized(m, pfn, false);
+	}
+	return ret;
+}
+
+/* Legacy: the walk starts at the head PTE, whose page it copies (reuse). */
+int legacy_vmemmap_restore(struct machine *m, unsigned order, pfn_t pfn,
+			  unsigned flags)
+{
+	struct vmemmap_walk w = {
+		.remap_pte = legacy_restore_pte,
+		.reuse_page = PFN_NONE,
+		.flags = flags,
+	};
+	int ret;
+
+	if ((flags & VMEMMAP_SYNCHRONIZE_RCU) && !gen_has(m, GEN_BUG_SPECULATIVE_WALKERS))
+		m->stat.nr_synchronize_rcu++;
+	ret = vmemmap_restore_range(m, order, pfn, &w, true);
+	if (!ret)
+		m->hugetlb_optimize_vmemmap_key--;
+	return ret;
+}

@@ -1,0 +1,154 @@
+/*
+ * Memory initialization at boot, as mm/mm_init.c does it: free_area_init()
+ * gives nodes and zones their spans and present pages, memblock_free_all()
+ * hands every page memblock did not reserve to the buddy allocator.
+ * (memmap_init() is in sparse.c, next to the lazy memmap it accounts.)
+ */
+#include "mm/mm_init.h"
+
+/* Zone ranges by address (x86-64), in pfns. */
+static void arch_zone_limits(const struct geometry *g, pfn_t *dma_end,
+			     pfn_t *dma32_end)
+{
+	*dma_end = (16 * SZ_1M) >> g->page_shift;
+	*dma32_end = (4 * SZ_1G) >> g->page_shift;
+}
+
+/* First pfn of ZONE_MOVABLE on @nid (node end when none). */
+static pfn_t zone_movable_start(struct machine *m, int nid, pfn_t node_start,
+				pfn_t node_end, pfn_t normal_start)
+{
+	uint64_t total = global_present_pages_memblock(m);
+	uint64_t node_pages, want;
+	pfn_t start;
+
+	if (!m->cfg.movablecore_bytes || node_end <= normal_start)
+		return node_end;
+	node_pages = memblock_type_pages_in(&m->memblock.memory, node_start, node_end);
+	want = (m->cfg.movablecore_bytes >> m->geo.page_shift) * node_pages / total;
+	start = node_end > want ? node_end - want : 0;
+	start = ALIGN_UP(start, 1ULL << m->geo.max_order);
+	(void)nid;
+	return MAX(start, normal_start);
+}
+
+static void node_span(struct machine *m, int nid, pfn_t *start, pfn_t *end)
+{
+	const struct memblock_type *mem = &m->memblock.memory;
+
+	*start = PFN_NONE;
+	*end = 0;
+	for (uint64_t i = 0; i < mem->cnt; i++) {
+		if (mem->regions[i].nid != nid)
+			continue;
+		*start = MIN(*start, mem->regions[i].base);
+		*end = MAX(*end, mem->regions[i].base + mem->regions[i].size);
+	}
+}
+
+static void init_zone(struct machine *m, struct pglist_data *pgdat,
+		      enum zone_type zt, pfn_t start, pfn_t end)
+{
+	struct zone *z = &pgdat->node_zones[zt];
+
+	z->nid = pgdat->node_id;
+	z->idx = zt;
+	if (start >= end) {
+		z->zone_start_pfn = 0;
+		z->spanned_pages = 0;
+		return;
+	}
+	z->zone_start_pfn = start;
+	z->spanned_pages = end - start;
+	z->present_pages = memblock_type_pages_in(&m->memblock.memory, start, end);
+}
+
+/* free_area_init(): node and zone spans and present pages. */
+void free_area_init(struct machine *m)
+{
+	pfn_t dma_end, dma32_end;
+
+	arch_zone_limits(&m->geo, &dma_end, &dma32_end);
+	for (unsigned nid = 0; nid < m->nr_nodes; nid++) {
+		struct pglist_data *pgdat = &m->nodes[nid];
+		pfn_t s, e, mov;
+
+		pgdat->node_id = (int)nid;
+		node_span(m, (int)nid, &s, &e);
+		for (unsigned z = 0; z < MAX_NR_ZONES; z++) {
+			pgdat->node_zones[z].nid = (int)nid;
+			pgdat->node_zones[z].idx = (enum zone_type)z;
+		}
+		if (s == PFN_NONE)
+			continue; /* memoryless node */
+		pgdat->online = true;
+		pgdat->node_start_pfn = s;
+		pgdat->node_spanned_pages = e - s;
+		pgdat->node_present_pages =
+			memblock_type_pages_in(&m->memblock.memory, s, e);
+		mov = zone_movable_start(m, (int)nid, s, e, MAX(s, dma32_end));
+		init_zone(m, pgdat, ZONE_DMA, s, MIN(e, dma_end));
+		init_zone(m, pgdat, ZONE_DMA32, MAX(s, dma_end), MIN(e, dma32_end));
+		init_zone(m, pgdat, ZONE_NORMAL, MAX(s, dma32_end), MIN(e, mov));
+		init_zone(m, pgdat, ZONE_MOVABLE, MAX(s, mov), e);
+	}
+}
+
+/* memblock_free_all(): everything not reserved goes to the buddy allocator. */
+int memblock_free_all(struct machine *m)
+{
+	const struct memblock_type *mem = &m->memblock.memory;
+	const struct memblock_type *rsv = &m->memblock.reserved;
+
+	if (memblock_copy(&m->boot_reserved, rsv))
+		return -ENOMEM;
+	for (unsigned nid = 0; nid < m->nr_nodes; nid++) {
+		for (unsigned zi = 0; zi < MAX_NR_ZONES; zi++) {
+			struct zone *z = &m->nodes[nid].node_zones[zi];
+			if (!z->spanned_pages)
+				continue;
+			if (buddy_init(&z->buddy, z->zone_start_pfn,
+				       zone_end_pfn(z), m->geo.max_order))
+				return -ENOMEM;
+			z->initialized = true;
+		}
+	}
+	m->phase = PHASE_RUNNING;
+	for (uint64_t i = 0; i < mem->cnt; i++) {
+		pfn_t p = mem->regions[i].base, end = p + mem->regions[i].size;
+		while (p < end) {
+			struct zone *z = page_zone(m, p);
+			pfn_t chunk_end = MIN(end, zone_end_pfn(z));
+			pfn_t q = p;
+			/* Walk the reserved gaps inside [p, chunk_end). */
+			while (q < chunk_end) {
+				pfn_t r_end;
+				if (memblock_type_contains(rsv, q)) {
+					/* skip to the end of this reserved region */
+					uint64_t lo = 0, hi = rsv->cnt;
+					while (lo < hi) {
+						uint64_t mid = (lo + hi) / 2;
+						if (rsv->regions[mid].base + rsv->regions[mid].size <= q)
+							lo = mid + 1;
+						else
+							hi = mid;
+					}
+					q = MIN(chunk_end, rsv->regions[lo].base + rsv->regions[lo].size);
+					continue;
+				}
+				r_end = chunk_end;
+				for (uint64_t k = 0; k < rsv->cnt; k++) {
+					if (rsv->regions[k].base > q) {
+						r_end = MIN(r_end, rsv->regions[k].base);
+						break;
+					}
+				}
+				buddy_free_range(&z->buddy, q, r_end);
+				z->managed_pages += r_end - q;
+				q = r_end;
+			}
+			p = chunk_end;
+		}
+	}
+	return 0;
+}

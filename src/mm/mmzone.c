@@ -1,0 +1,84 @@
+/*
+ * Zone and node lookups every subsystem uses: the zone of a pfn (by section,
+ * device range and zone span, as page_zone() reads it from the page flags in
+ * the kernel), whether a pfn is present memory, zone names, and the global
+ * page counts behind MemTotal and MemFree.
+ */
+#include "machine.h"
+
+const char *zone_name(enum zone_type z)
+{
+	static const char *const names[MAX_NR_ZONES] = {
+		"DMA", "DMA32", "Normal", "Movable", "Device"
+	};
+	return z < MAX_NR_ZONES ? names[z] : "?";
+}
+
+struct zone *page_zone(struct machine *m, pfn_t pfn)
+{
+	struct mem_section *ms = __pfn_to_section(m, pfn);
+	struct pglist_data *pgdat;
+
+	if (!ms || !(ms->flags & SECTION_MARKED_PRESENT))
+		return NULL;
+	/*
+	 * ZONE_DEVICE by device range, not by span: a device can sit in a
+	 * hole of a RAM zone, and two devices can have RAM between them.
+	 */
+	for (unsigned i = 0; i < m->nr_dax; i++)
+		if (pfn >= m->dax[i].start && pfn < m->dax[i].start + m->dax[i].nr)
+			return &m->nodes[m->dax[i].nid].node_zones[ZONE_DEVICE];
+	pgdat = &m->nodes[ms->nid];
+	for (unsigned z = 0; z < ZONE_DEVICE; z++) {
+		struct zone *zone = &pgdat->node_zones[z];
+		if (zone->spanned_pages && zone_spans_pfn(zone, pfn))
+			return zone;
+	}
+	/* A section shared by two nodes: ask memblock for the node. */
+	{
+		int nid = memblock_pfn_nid(&m->memblock, pfn);
+		if (nid == NUMA_NO_NODE || nid == ms->nid)
+			return NULL;
+		pgdat = &m->nodes[nid];
+		for (unsigned z = 0; z < ZONE_DEVICE; z++) {
+			struct zone *zone = &pgdat->node_zones[z];
+			if (zone->spanned_pages && zone_spans_pfn(zone, pfn))
+				return zone;
+		}
+	}
+	return NULL;
+}
+
+bool pfn_present(struct machine *m, pfn_t pfn)
+{
+	struct mem_section *ms = __pfn_to_section(m, pfn);
+
+	return ms && (ms->flags & SECTION_MARKED_PRESENT) &&
+	       memblock_is_memory(&m->memblock, pfn);
+}
+
+uint64_t global_present_pages_memblock(const struct machine *m)
+{
+	uint64_t n = 0;
+	for (uint64_t i = 0; i < m->memblock.memory.cnt; i++)
+		n += m->memblock.memory.regions[i].size;
+	return n;
+}
+
+uint64_t global_managed_pages(const struct machine *m)
+{
+	uint64_t n = 0;
+	for (unsigned nid = 0; nid < m->nr_nodes; nid++)
+		for (unsigned z = 0; z < MAX_NR_ZONES; z++)
+			n += m->nodes[nid].node_zones[z].managed_pages;
+	return n;
+}
+
+uint64_t global_free_pages(const struct machine *m)
+{
+	uint64_t n = 0;
+	for (unsigned nid = 0; nid < m->nr_nodes; nid++)
+		for (unsigned z = 0; z < MAX_NR_ZONES; z++)
+			n += m->nodes[nid].node_zones[z].buddy.nr_free_pages;
+	return n;
+}

@@ -1,0 +1,138 @@
+/*
+ * Vmemmap population already optimized (mm/sparse-vmemmap.c): a boot-time
+ * gigantic folio whose vmemmap is mapped optimized from the start (pre-HVO:
+ * one private head page, every other page the zone's shared tail), its
+ * write protection, and the undo of a population that failed partway.
+ */
+#include <string.h>
+
+#include "arch/mmu.h"
+#include "arch/pgtable.h"
+#include "mm/alloc.h"
+#include "mm/hugetlb_vmemmap.h"
+#include "mm/vmemmap_share_pte.h"
+#include "mm/vmemmap_walk.h"
+
+/* ================= boot population (shared-tail, generic) ================= */
+
+/* Undo a partial vmemmap_populate_hvo(): unmap what it mapped. */
+static void vmemmap_undo_hvo(struct machine *m, vaddr_t vstart, vaddr_t vend,
+			     pfn_t head)
+{
+	const struct geometry *g = &m->geo;
+	bool head_mapped = false;
+
+	for (vaddr_t va = vstart; va < vend; va += g->page_size) {
+		struct pt_walk w;
+		if (vmemmap_walk_va(m, va, &w))
+			continue;
+		if (pmd_shared_pte(m, *w.pmd)) { /* the table is not ours to clear */
+			vmemmap_unlink_shared_pte(m, w.pmd);
+			va = ALIGN_DOWN(va, 1ULL << g->pmd_shift) + (1ULL << g->pmd_shift) - g->page_size;
+			continue;
+		}
+		set_pt_entry(m, w.pte, 0);
+		head_mapped |= w.pfn == head;
+	}
+	/* flush before the head page can be reused */
+	flush_tlb_kernel_range(m, vstart, vend);
+	if (head_mapped) {
+		frame_release(&m->frames, head);
+		free_reserved_frames(m, head, 1);
+		m->stat.nr_memmap_boot_pages--;
+	}
+}
+
+/* hvo_share_pte: map the tails-only PMD at @va with the shared table. */
+static int vmemmap_populate_shared_pte(struct machine *m, vaddr_t va,
+				       pfn_t table, int nid)
+{
+	uint64_t *pmd = vmemmap_pmd_alloc(m, va, nid);
+
+	if (!pmd)
+		return -ENOMEM;
+	BUG_ON(entry_present(*pmd));
+	vmemmap_share_pte_range(m, va, va + (1ULL << m->geo.pmd_shift), table,
+				NULL, true);
+	return 0;
+}
+
+int vmemmap_populate_hvo(struct machine *m, pfn_t pfn, unsigned order,
+			 struct zone *zone, bool ro)
+{
+	const struct geometry *g = &m->geo;
+	vaddr_t vstart, vend;
+	struct alloc_request req = kernel_page_request(SITE_MEMBLOCK_MEMMAP, zone->nid);
+	pfn_t tail = vmemmap_shared_tail_page(m, order, zone), head;
+	pfn_t shared_pte = PFN_NONE;
+	uint64_t *pte;
+
+	if (tail == PFN_NONE)
+		return -ENOMEM;
+	/* hvo_share_pte: the table exists before any folio needs it. */
+	if (vmemmap_share_pte_order(m, order)) {
+		shared_pte = vmemmap_shared_pte_table(m, order, zone);
+		if (shared_pte == PFN_NONE)
+			return -ENOMEM;
+		if (!ro) /* shared-tail: shared at write-protect time */
+			shared_pte = PFN_NONE;
+	}
+	folio_range(m, pfn, order, &vstart, &vend);
+	pte = vmemmap_pte_alloc(m, vstart, zone->nid);
+	if (!pte)
+		return -ENOMEM;
+	head = alloc_frames(m, &req);
+	if (head == PFN_NONE)
+		return -ENOMEM;
+	if (frame_claim_lazy(&m->frames, head, FO_VMEMMAP, ORIGIN_MEMBLOCK,
+			     (vstart - g->vmemmap_start) >> g->page_shift)) {
+		fprintf(stderr, "hvo: host out of memory\n");
+		abort();
+	}
+	set_pt_entry(m, pte, mk_pte(head, true));
+	m->stat.nr_memmap_boot_pages++;
+	for (vaddr_t va = vstart + g->page_size; va < vend; va += g->page_size) {
+		if (shared_pte != PFN_NONE && IS_ALIGNED(va, 1ULL << g->pmd_shift)) {
+			if (vmemmap_populate_shared_pte(m, va, shared_pte, zone->nid)) {
+				vmemmap_undo_hvo(m, vstart, va, head);
+				return -ENOMEM;
+			}
+			va += (1ULL << g->pmd_shift) - g->page_size;
+			continue;
+		}
+		/* walk once per PTE table; inside one, the next entry follows */
+		if (IS_ALIGNED(va, 1ULL << g->pmd_shift))
+			pte = vmemmap_pte_alloc(m, va, zone->nid);
+		else
+			pte++;
+		if (!pte) {
+			vmemmap_undo_hvo(m, vstart, va, head);
+			return -ENOMEM;
+		}
+		set_pt_entry(m, pte, mk_pte(tail, !ro));
+	}
+	return 0;
+}
+
+void vmemmap_wrprotect_hvo(struct machine *m, pfn_t pfn, unsigned order)
+{
+	const struct geometry *g = &m->geo;
+	vaddr_t vstart, vend;
+	uint64_t *pte = NULL;
+
+	folio_range(m, pfn, order, &vstart, &vend);
+
+	for (vaddr_t va = vstart + g->page_size; va < vend; va += g->page_size) {
+		/* walk once per PTE table; inside one, the next entry follows */
+		if (!pte || IS_ALIGNED(va, 1ULL << g->pmd_shift)) {
+			struct pt_walk w;
+			BUG_ON(vmemmap_walk_va(m, va, &w) || w.leaf != PT_PTE);
+			pte = w.pte;
+		} else
+			pte++;
+		set_pt_entry(m, pte, mk_pte(entry_pfn(*pte), false));
+	}
+	flush_tlb_kernel_range(m, vstart, vend);
+	if (vmemmap_share_pte_order(m, order)) /* hvo_share_pte, shared-tail */
+		vmemmap_reshare_folio(m, order, pfn);
+}

@@ -1,0 +1,143 @@
+/*
+ * Lists of vmemmap pages: the pages a walk unmaps wait on one until the TLB
+ * has been flushed, and a restore takes its new pages from one.  Freeing a
+ * list returns each page to where it came from: the buddy allocator, or
+ * memblock's reserved pages for a boot-time memmap.
+ */
+#include <string.h>
+
+#include "arch/mmu.h"
+#include "mm/alloc.h"
+#include "mm/hugetlb_vmemmap.h"
+
+/* ---- lists of vmemmap pages ---- */
+
+void vmemmap_list_init(struct vmemmap_list *l)
+{
+	memset(l, 0, sizeof(*l));
+}
+
+void vmemmap_list_destroy(struct vmemmap_list *l)
+{
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+static void vmemmap_list_insert_run(struct vmemmap_list *l, uint64_t at,
+				    pfn_t start, uint64_t nr)
+{
+	if (l->nr_runs == l->cap) {
+		uint64_t cap = l->cap ? l->cap * 2 : 16;
+		struct pfn_run *v = realloc(l->v, cap * sizeof(*v));
+		if (!v) {
+			fprintf(stderr, "hvo: host out of memory\n");
+			abort();
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	memmove(&l->v[at + 1], &l->v[at], (l->nr_runs - at) * sizeof(*l->v));
+	l->v[at].start = start;
+	l->v[at].nr = nr;
+	l->nr_runs++;
+}
+
+/* Add @nr pages from @pfn at the end of the list. */
+void vmemmap_list_add_run(struct vmemmap_list *l, pfn_t pfn, uint64_t nr)
+{
+	struct pfn_run *last = l->nr_runs ? &l->v[l->nr_runs - 1] : NULL;
+
+	if (last && last->start + last->nr == pfn)
+		last->nr += nr;
+	else
+		vmemmap_list_insert_run(l, l->nr_runs, pfn, nr);
+	l->nr += nr;
+}
+
+void vmemmap_list_add(struct vmemmap_list *l, pfn_t pfn)
+{
+	vmemmap_list_add_run(l, pfn, 1);
+}
+
+/* Take @pfn off the list (the latest runs first); false if it is not on it. */
+bool vmemmap_list_del(struct vmemmap_list *l, pfn_t pfn)
+{
+	for (uint64_t i = l->nr_runs; i-- > 0;) {
+		struct pfn_run *r = &l->v[i];
+
+		if (pfn < r->start || pfn >= r->start + r->nr)
+			continue;
+		if (r->nr == 1) {
+			memmove(r, r + 1, (l->nr_runs - i - 1) * sizeof(*r));
+			l->nr_runs--;
+		} else if (pfn == r->start) {
+			r->start++, r->nr--;
+		} else if (pfn == r->start + r->nr - 1) {
+			r->nr--;
+		} else {
+			uint64_t head = pfn - r->start;
+			pfn_t rest = pfn + 1;
+			uint64_t rest_nr = r->nr - head - 1;
+			r->nr = head;
+			vmemmap_list_insert_run(l, i + 1, rest, rest_nr);
+		}
+		l->nr--;
+		return true;
+	}
+	return false;
+}
+
+pfn_t vmemmap_list_pop(struct vmemmap_list *l)
+{
+	struct pfn_run *last;
+
+	if (!l->nr)
+		return PFN_NONE;
+	last = &l->v[l->nr_runs - 1];
+	l->nr--;
+	if (!--last->nr) {
+		l->nr_runs--;
+		return last->start;
+	}
+	return last->start + last->nr;
+}
+
+/*
+ * free_vmemmap_page(): each page goes back by its origin, with its counter.
+ * The list is freed in order; consecutive pfns of one origin (a boot
+ * memmap's 2 MiB blocks, mostly) go back to the allocator as one run.
+ */
+static void free_vmemmap_run(struct machine *m, pfn_t pfn, uint64_t nr,
+			     enum frame_origin origin)
+{
+	if (origin == ORIGIN_MEMBLOCK)
+		free_reserved_frames(m, pfn, nr);
+	else
+		free_frames_run(m, pfn, nr);
+}
+
+void free_vmemmap_page_list(struct machine *m, struct vmemmap_list *l)
+{
+	tlb_check_before_free(m, l->v, l->nr_runs);
+	for (uint64_t r = 0; r < l->nr_runs; r++) {
+		pfn_t pfn = l->v[r].start;
+		uint64_t left = l->v[r].nr;
+
+		/* a run of pfns may still mix origins: free it by origin */
+		while (left) {
+			enum frame_origin origin;
+			uint64_t n = frame_release_run(&m->frames, pfn, left, FO_VMEMMAP, &origin);
+
+			BUG_ON(!n || (origin != ORIGIN_MEMBLOCK && origin != ORIGIN_BUDDY));
+			m->stat.nr_vmemmap_free_pages += n;
+			if (origin == ORIGIN_MEMBLOCK)
+				m->stat.nr_memmap_boot_pages -= (int64_t)n;
+			else
+				m->stat.nr_memmap_pages -= (int64_t)n;
+			free_vmemmap_run(m, pfn, n, origin);
+			pfn += n;
+			left -= n;
+		}
+	}
+	l->nr = l->nr_runs = 0;
+}

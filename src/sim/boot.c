@@ -1,0 +1,75 @@
+/*
+ * The boot sequence, the one entry point that turns a created machine into
+ * a running one in the order mm_core_init() and its callers use: the kernel
+ * image reserved in memblock, sections marked present, zones sized,
+ * boot-time gigantic pages reserved, the memmap populated (sparse_init),
+ * HugeTLB's late vmemmap init, memblock freed to the buddy allocator, and
+ * memmap_init().
+ */
+#include <string.h>
+
+#include "mm/hugetlb.h"
+#include "mm/mm_init.h"
+#include "mm/sparse.h"
+#include "sim/sim.h"
+
+#define KERNEL_LOAD_ADDR (16 * SZ_1M)
+
+/* Reserve the kernel image and early firmware data at 16 MiB on node 0. */
+static int reserve_kernel(struct machine *m, char *err, size_t errlen)
+{
+	const struct geometry *g = &m->geo;
+	uint64_t bytes = m->cfg.kernel_reserve_bytes;
+	pfn_t base = KERNEL_LOAD_ADDR >> g->page_shift;
+	uint64_t n;
+
+	if (bytes == (uint64_t)-1)
+		bytes = m->cfg.layout == LAYOUT_QEMU_PC ? 111 * SZ_1M + 420 * SZ_1K
+							: 64 * SZ_1M;
+	n = DIV_ROUND_UP(bytes, g->page_size);
+	if (!n)
+		return 0;
+	if (memblock_type_pages_in(&m->memblock.memory, base, base + n) != n) {
+		snprintf(err, errlen, "kernel image (%llu KiB at 16M) does not fit in node 0's memory",
+			 (unsigned long long)(bytes >> 10));
+		return -EINVAL;
+	}
+	memblock_reserve(&m->memblock, base, n);
+	m->kernel_reserved_pages = n;
+	return 0;
+}
+
+int machine_boot(struct machine *m, char *err, size_t errlen)
+{
+	int ret;
+
+	if (m->phase != PHASE_CONFIG) {
+		snprintf(err, errlen, "machine already booted");
+		return -EINVAL;
+	}
+	m->phase = PHASE_EARLY;
+	ret = reserve_kernel(m, err, errlen);
+	if (ret)
+		return ret;
+	memblocks_present(m);
+	free_area_init(m);
+	ret = hugetlb_reserve_bootmem(m, err, errlen);
+	if (ret)
+		return ret;
+	ret = sparse_init(m, err, errlen);
+	if (ret)
+		return ret;
+	ret = hugetlb_vmemmap_init_late(m, err, errlen);
+	if (ret)
+		return ret;
+	ret = memblock_free_all(m);
+	if (ret) {
+		snprintf(err, errlen, "host out of memory");
+		return ret;
+	}
+	memmap_init(m);
+	for (uint64_t s = 0; s < m->nr_sections; s++)
+		if (m->mem_section[s].flags & SECTION_MARKED_PRESENT)
+			m->mem_section[s].flags |= SECTION_IS_ONLINE;
+	return 0;
+}

@@ -1,0 +1,94 @@
+/*
+ * The kernel generations hvo models, one row each.  A new generation is a
+ * new row here, plus the functions that are really new in it: its ops if
+ * it optimizes or restores differently, a GEN_* bit where a path of the
+ * simulated kernel branches on it.  Usage text, parsing and error
+ * messages are made from this table.  docs/generations.md describes each
+ * row and the kernel commits behind it.
+ */
+#include <string.h>
+
+#include "mm/hugetlb_vmemmap.h"
+#include "sim/generations.h"
+
+#define LEGACY (GEN_FAKE_HEADS | GEN_RCU_PER_BATCH | GEN_STATIC_KEY)
+#define SHARED_TAIL (GEN_MASK_ENCODING | GEN_SHARED_TAILS | GEN_PRE_HVO)
+#define GENERIC (SHARED_TAIL | GEN_SECTION_ORDER)
+
+#define LEGACY_OPS .design = "legacy", \
+	.optimize_folio = legacy_vmemmap_optimize, \
+	.restore_folio = legacy_vmemmap_restore
+#define SHARED_OPS .optimize_folio = shared_vmemmap_optimize, \
+	.restore_folio = shared_vmemmap_restore
+
+const struct hvo_generation hvo_generations[] = {
+	{ .name = "legacy", LEGACY_OPS, .flags = LEGACY, .compare = true,
+	  .help = "6.12.113: fake heads, pointer encoding" },
+	{ .name = "legacy-6.12.115", LEGACY_OPS,
+	  .flags = LEGACY | GEN_BUG_SKIP_RESET,
+	  .help = "Debian 6.12.115-117: restore, no reset" },
+	{ .name = "legacy-6.12.0", LEGACY_OPS,
+	  .flags = LEGACY | GEN_BUG_PRE_2026_FIXES,
+	  .help = "6.12.0: before the 2026 fixes" },
+	{ .name = "legacy-6.10", LEGACY_OPS,
+	  .flags = LEGACY | GEN_BUG_SPECULATIVE_WALKERS,
+	  .help = "before bd225530a4c7 (PFN walkers)" },
+	{ .name = "legacy-6.5", LEGACY_OPS,
+	  .flags = LEGACY | GEN_BUG_SPECULATIVE_WALKERS | GEN_BUG_VMEMMAP_THISNODE,
+	  .help = "also before 2eaa6c2abb9d (THISNODE)" },
+	{ .name = "shared-tail", .design = "shared-tail", SHARED_OPS,
+	  .flags = SHARED_TAIL, .compare = true,
+	  .help = "no fake heads: mask, shared tails" },
+	{ .name = "shared-tail-622026e87c40", .design = "shared-tail", SHARED_OPS,
+	  .flags = SHARED_TAIL | GEN_BUG_ROLLBACK_OVERWRITES_HEAD,
+	  .help = "before the rollback fix" },
+	{ .name = "generic", .design = "generic", SHARED_OPS,
+	  .flags = GENERIC, .compare = true,
+	  .help = "section-driven, HugeTLB and DAX" },
+};
+
+const unsigned nr_hvo_generations = ARRAY_SIZE(hvo_generations);
+
+const struct hvo_generation *generation_find(const char *name)
+{
+	for (unsigned i = 0; i < nr_hvo_generations; i++)
+		if (!strcmp(name, hvo_generations[i].name))
+			return &hvo_generations[i];
+	return NULL;
+}
+
+const struct hvo_generation *generation_default(void)
+{
+	return generation_find("generic");
+}
+
+const struct hvo_generation *generation_compared(unsigned i)
+{
+	for (unsigned k = 0; k < nr_hvo_generations; k++)
+		if (hvo_generations[k].compare && !i--)
+			return &hvo_generations[k];
+	return NULL;
+}
+
+void generation_names(char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < nr_hvo_generations && n < len; i++) {
+		const char *sep = !i ? "" : i + 1 == nr_hvo_generations ? " or " : ", ";
+		int k = snprintf(buf + n, len - n, "%s%s", sep, hvo_generations[i].name);
+		if (k < 0)
+			break;
+		n += (size_t)k;
+	}
+}
+
+void generation_help(FILE *out, unsigned indent, unsigned column)
+{
+	int width = column > indent + 1 ? (int)(column - indent - 1) : 0;
+
+	for (unsigned i = 0; i < nr_hvo_generations; i++)
+		fprintf(out, "%*s%-*s %s\n", (int)indent, "", width,
+			hvo_generations[i].name, hvo_generations[i].help);
+}
