@@ -133,7 +133,7 @@ static int pte_race(const struct hvo_generation *gen)
 	bad |= run_racers(m, zone, order, pte_racer);
 	if (m->stat.nr_shared_pte_tables != 1 || m->stat.vmemmap_pgtable_pages != pgt + 1 ||
 	    m->stat.nr_shared_pte_races_lost != NR_THREADS - 1) {
-		fprintf(stderr, "%s: %llu tables, +%llu page tables, %llu races lost\n", design_name(d),
+		fprintf(stderr, "%s: %llu tables, +%llu page tables, %llu races lost\n", gen->name,
 			(unsigned long long)m->stat.nr_shared_pte_tables,
 			(unsigned long long)(m->stat.vmemmap_pgtable_pages - pgt),
 			(unsigned long long)m->stat.nr_shared_pte_races_lost);
