@@ -7,7 +7,6 @@
 
 #include "arch/mmu.h"
 #include "arch/pgtable.h"
-#include "mm/sparse.h"
 
 #define TLB_INVALID (~0ULL)
 
@@ -83,8 +82,10 @@ uint8_t *frame_contents(struct machine *m, pfn_t pfn)
 	if (bytes)
 		return bytes;
 	e = frame_entry(&m->frames, pfn);
-	if (e & FRAME_LAZY)
-		return memmap_materialize(m, pfn);
+	if (e & FRAME_LAZY) {
+		BUG_ON(m->phase == PHASE_EARLY); /* memmap_init has not run */
+		return frame_materialize_lazy(&m->frames, pfn, m->geo.page_size);
+	}
 	if (e & FRAME_PATTERN)
 		return frame_materialize_pattern(&m->frames, pfn);
 	return NULL;
@@ -113,7 +114,7 @@ int frame_read(struct machine *m, pfn_t pfn, size_t off, void *buf, size_t len)
 		return 0;
 	}
 	if (e & FRAME_LAZY) {
-		memmap_generate(m, frame_lazy_vpage(&m->frames, pfn), off, buf, len);
+		frame_read_lazy(&m->frames, pfn, off, buf, len);
 		return 0;
 	}
 	return -EFAULT;

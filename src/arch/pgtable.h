@@ -80,29 +80,6 @@ void set_pt_entries(struct machine *m, uint64_t *entry, uint64_t n, uint64_t val
 /* The table that a present non-leaf entry points to. */
 uint64_t *pt_table(struct machine *m, uint64_t entry);
 
-/*
- * Return the PMD entry for @va, allocating missing PUD and PMD tables on
- * @nid through the choke point.  NULL on allocation failure.
- */
-uint64_t *vmemmap_pmd_alloc(struct machine *m, vaddr_t va, int nid);
-/*
- * Return the PTE entry for @va, allocating missing tables.  NULL on
- * allocation failure or when @va is covered by a PMD leaf.
- */
-uint64_t *vmemmap_pte_alloc(struct machine *m, vaddr_t va, int nid);
-
-/* Allocate / free one page-table frame. */
-pfn_t pgtable_alloc_frame(struct machine *m, int nid);
-void pgtable_free_frame(struct machine *m, pfn_t pfn);
-
-/*
- * Split the PMD leaf *@pmd (mapping the block that contains @va) into a PTE
- * table with the same frames, read-write.  Flushes the PMD's range from the
- * TLB unless @no_flush.  -ENOMEM if the table cannot be allocated.
- */
-int vmemmap_split_pmd(struct machine *m, uint64_t *pmd, vaddr_t va, int nid,
-		      bool no_flush);
-
 /* Visit every leaf mapping (PMD blocks once, PTEs one by one). */
 int vmemmap_for_each_leaf(struct machine *m,
 			  int (*fn)(void *arg, vaddr_t va, enum pt_level lvl,

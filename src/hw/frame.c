@@ -475,6 +475,28 @@ uint8_t *frame_materialize(struct frame_store *fs, pfn_t pfn)
 	return bytes;
 }
 
+void frame_store_set_lazy_fill(struct frame_store *fs, frame_fill_fn fill, void *ctx)
+{
+	fs->lazy_fill = fill;
+	fs->lazy_ctx = ctx;
+}
+
+uint8_t *frame_materialize_lazy(struct frame_store *fs, pfn_t pfn, size_t page_size)
+{
+	uint64_t vpage = frame_lazy_vpage(fs, pfn);
+	uint8_t *bytes = frame_materialize(fs, pfn);
+
+	if (bytes)
+		fs->lazy_fill(fs->lazy_ctx, vpage, 0, bytes, page_size);
+	return bytes;
+}
+
+void frame_read_lazy(const struct frame_store *fs, pfn_t pfn, size_t off, void *buf,
+		     size_t len)
+{
+	fs->lazy_fill(fs->lazy_ctx, frame_lazy_vpage(fs, pfn), off, buf, len);
+}
+
 void frame_set_owner(struct frame_store *fs, pfn_t pfn, enum frame_owner o)
 {
 	uint64_t *slot = frame_slot(fs, pfn, false);

@@ -84,6 +84,15 @@ struct pattern_table {
 	uint32_t nr_live;
 };
 
+/*
+ * How the bytes of a lazy frame are made: write bytes [off, off + len) of
+ * vmemmap page @vpage into @buf.  The layer that owns the memmap installs
+ * it (frame_store_set_lazy_fill()); the frame store and the MMU call it
+ * without knowing what it computes.
+ */
+typedef void (*frame_fill_fn)(void *ctx, uint64_t vpage, size_t off, void *buf,
+			      size_t len);
+
 struct frame_store {
 	unsigned pfn_shift_per_dir; /* log2(pfns per directory entry) */
 	uint64_t nr_dirs;
@@ -97,6 +106,8 @@ struct frame_store {
 	uint64_t nr_lazy;           /* of which lazy */
 	uint64_t nr_extents;        /* blocks held as one word */
 	uint64_t nr_dir_bytes;      /* host bytes used by the directory */
+	frame_fill_fn lazy_fill;    /* makes a lazy frame's bytes */
+	void *lazy_ctx;
 };
 
 int frame_store_init(struct frame_store *fs, uint64_t max_pfn,
@@ -169,6 +180,12 @@ int frame_claim_lazy_run(struct frame_store *fs, pfn_t pfn, uint64_t nr,
 uint64_t frame_lazy_vpage(const struct frame_store *fs, pfn_t pfn);
 /* Give a lazy frame its host bytes (zeroed); the caller fills them. */
 uint8_t *frame_materialize(struct frame_store *fs, pfn_t pfn);
+void frame_store_set_lazy_fill(struct frame_store *fs, frame_fill_fn fill, void *ctx);
+/* Give a lazy frame host bytes filled by the lazy fill; NULL if the host is out. */
+uint8_t *frame_materialize_lazy(struct frame_store *fs, pfn_t pfn, size_t page_size);
+/* Bytes [off, off + len) of lazy frame @pfn, made by the lazy fill. */
+void frame_read_lazy(const struct frame_store *fs, pfn_t pfn, size_t off, void *buf,
+		     size_t len);
 /* Change the owner of a claimed frame, keeping bytes and origin. */
 void frame_set_owner(struct frame_store *fs, pfn_t pfn, enum frame_owner o);
 /*

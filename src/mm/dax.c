@@ -10,6 +10,7 @@
 #include "arch/mmu.h"
 #include "mm/page.h"
 #include "arch/pgtable.h"
+#include "mm/pgalloc.h"
 #include "mm/sparse.h"
 
 /* Is the vmemmap of this device's compound pages optimized? */

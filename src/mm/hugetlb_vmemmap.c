@@ -18,6 +18,7 @@
 
 #include "arch/mmu.h"
 #include "arch/pgtable.h"
+#include "mm/pgalloc.h"
 #include "mm/alloc.h"
 #include "mm/hugetlb.h"
 #include "mm/hugetlb_vmemmap.h"

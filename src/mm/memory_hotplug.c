@@ -9,6 +9,7 @@
 #include "mm/memory_hotplug.h"
 #include "arch/mmu.h"
 #include "arch/pgtable.h"
+#include "mm/pgalloc.h"
 #include "mm/sparse.h"
 #include "mm/vmemmap_share_pte.h"
 

@@ -8,6 +8,7 @@
 
 #include "arch/mmu.h"
 #include "arch/pgtable.h"
+#include "mm/pgalloc.h"
 #include "mm/alloc.h"
 #include "mm/hugetlb_vmemmap.h"
 #include "mm/vmemmap_share_pte.h"

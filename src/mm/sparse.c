@@ -16,6 +16,7 @@
 #include "arch/mmu.h"
 #include "mm/page.h"
 #include "arch/pgtable.h"
+#include "mm/pgalloc.h"
 #include "mm/sparse.h"
 
 void memblocks_present(struct machine *m)
@@ -300,14 +301,7 @@ void memmap_generate(struct machine *m, uint64_t vpage, size_t off, void *buf,
 	}
 }
 
-uint8_t *memmap_materialize(struct machine *m, pfn_t pfn)
+void memmap_fill(void *m, uint64_t vpage, size_t off, void *buf, size_t len)
 {
-	uint64_t vpage = frame_lazy_vpage(&m->frames, pfn);
-	uint8_t *bytes;
-
-	BUG_ON(m->phase == PHASE_EARLY);
-	bytes = frame_materialize(&m->frames, pfn);
-	if (bytes)
-		memmap_generate(m, vpage, 0, bytes, m->geo.page_size);
-	return bytes;
+	memmap_generate(m, vpage, off, buf, len);
 }

@@ -46,7 +46,7 @@ void memmap_init(struct machine *m);
 /* What memmap_init writes at bytes [off, off+len) of vmemmap page @vpage. */
 void memmap_generate(struct machine *m, uint64_t vpage, size_t off, void *buf,
 		     size_t len);
-/* Generate the bytes of lazy vmemmap frame @pfn; NULL if the host is out. */
-uint8_t *memmap_materialize(struct machine *m, pfn_t pfn);
+/* memmap_generate() as the frame store's lazy fill (@m is the machine). */
+void memmap_fill(void *m, uint64_t vpage, size_t off, void *buf, size_t len);
 
 #endif

@@ -8,6 +8,7 @@
 #include "mm/alloc.h"
 #include "arch/mmu.h"
 #include "arch/pgtable.h"
+#include "mm/pgalloc.h"
 #include "mm/vmemmap_share_pte.h"
 
 uint64_t vmemmap_share_pte_pmds(const struct geometry *g, unsigned order)

@@ -9,6 +9,7 @@
 #include "arch/mmu.h"
 #include "arch/pgtable.h"
 #include "mm/hugetlb.h"
+#include "mm/sparse.h"
 #include "sim/generations.h"
 #include "sim/sim.h"
 
@@ -230,6 +231,7 @@ struct machine *machine_create(const struct machine_config *cfg, char *err,
 		snprintf(err, errlen, "host out of memory");
 		goto fail;
 	}
+	frame_store_set_lazy_fill(&m->frames, memmap_fill, m);
 	for (unsigned i = 0; i < MAX_NUMNODES; i++)
 		m->nodes[i].node_id = (int)i;
 	{

@@ -14,6 +14,7 @@
 #include "arch/mmu.h"
 #include "mm/page.h"
 #include "arch/pgtable.h"
+#include "mm/pgalloc.h"
 #include "testutil.h"
 #include "mm/vmstat.h"
 
