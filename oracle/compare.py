@@ -80,7 +80,7 @@ BOUND_DAX = 96
 KMSG_BAD = re.compile(r"BUG:|WARNING:|Oops|kernel BUG")
 
 
-def legend(design):
+def rules_text(design):
     """The rules, with the bounds filled in, for the forced @design."""
     return RULES.format(b2m=BOUND_2M, b1g=BOUND_1G, bfirst=BOUND_FIRST, bhp=BOUND_HOTPLUG, bdax=BOUND_DAX,
                         design=design)

@@ -77,7 +77,7 @@ import signal
 import sys
 
 from base import DEFAULT_KERNEL, WORK, HarnessError, ScenarioError
-from compare import KMSG_BAD, compare, legend
+from compare import KMSG_BAD, compare, rules_text
 from plan import Plan
 from qemu import run_kernel
 from report import render
@@ -116,7 +116,7 @@ def main(argv):
     if a.design is None:
         a.design = default_design(a.kernel)
     if a.legend:
-        print(legend(a.design))
+        print(rules_text(a.design))
         return 0
     if not a.scenario:
         ap.error("a scenario file is required")

@@ -10,7 +10,7 @@ run-suite.sh reads."""
 
 import re
 
-from compare import KMSG_BAD, legend
+from compare import KMSG_BAD, rules_text
 
 
 def fmt(v):
@@ -96,7 +96,7 @@ def render(plan, version, design, kres, rows_by_point, fails, shifts, kbad, sim_
                 out.append("   " + line)
     if legend:
         out.append("")
-        out.append(legend(design))
+        out.append(rules_text(design))
     out.append("")
     verdict = "PASS" if not fails else "FAIL"
     out.append(f"ORACLE {verdict} {plan.path} kernel={version} design={design} "
