@@ -329,59 +329,60 @@ void vmemmap_page_classify(struct machine *m, vaddr_t va, struct vmemmap_page_in
 int explain_compound_head(struct machine *m, vaddr_t va, vaddr_t *head,
 			  char *why, size_t whylen)
 {
-	const struct geometry *g = &m->geo;
+	struct struct_page_ctx c = struct_page_ctx_of(m);
 	uint64_t info, flags, next;
+	enum compound_head_reason r;
+	const char *head_flag;
 
 	if (peek_u64(m, va + PAGE_OFF_COMPOUND_INFO, &info) ||
 	    peek_u64(m, va + PAGE_OFF_FLAGS, &flags))
 		return -EFAULT;
-	*head = va;
-	if (compound_info_has_mask(m)) {
-		if (info & 1) {
-			*head = va & info;
-			snprintf(why, whylen, "compound_info has bit 0 set, so it is a mask: "
-				 "va %#llx & %#llx", (unsigned long long)va,
-				 (unsigned long long)info);
-		} else
-			snprintf(why, whylen, "compound_info bit 0 is clear: not a tail, the page itself%s",
-				 test_flag(flags, PG_head) ? " (PG_head: a head page)" : "");
-		return 0;
-	}
-	if (info & 1) {
-		*head = info - 1;
+	if (compound_head_needs_next(&c, va, flags, info)) {
+		if (peek_u64(m, va + c.struct_page_size + PAGE_OFF_COMPOUND_INFO, &next))
+			return -EFAULT;
+		*head = compound_head_decode(&c, va, flags, info, &next, &r);
+	} else
+		*head = compound_head_decode(&c, va, flags, info, NULL, &r);
+	head_flag = test_flag(flags, PG_head) ? " (PG_head: a head page)" : "";
+	switch (r) {
+	case CH_MASK_TAIL:
+		snprintf(why, whylen, "compound_info has bit 0 set, so it is a mask: "
+			 "va %#llx & %#llx", (unsigned long long)va, (unsigned long long)info);
+		break;
+	case CH_NOT_TAIL:
+		snprintf(why, whylen, "compound_info bit 0 is clear: not a tail, the page itself%s",
+			 head_flag);
+		break;
+	case CH_POINTER_TAIL:
 		snprintf(why, whylen, "compound_info has bit 0 set, so it points at the head: %#llx - 1",
 			 (unsigned long long)info);
-		return 0;
-	}
-	if (!m->hugetlb_optimize_vmemmap_key) {
+		break;
+	case CH_NO_KEY:
 		snprintf(why, whylen, "compound_info bit 0 is clear: not a tail; no folio is optimized "
-			 "(static key off), so there is no fake-head check%s",
-			 test_flag(flags, PG_head) ? " (PG_head: a head page)" : "");
-		return 0;
-	}
-	if (!IS_ALIGNED(va, g->page_size)) {
+			 "(static key off), so there is no fake-head check%s", head_flag);
+		break;
+	case CH_UNALIGNED:
 		snprintf(why, whylen, "compound_info bit 0 is clear: not a tail; not the first "
-			 "struct page of a vmemmap page, so it cannot be a fake head%s",
-			 test_flag(flags, PG_head) ? " (PG_head: a head page)" : "");
-		return 0;
-	}
-	if (!test_flag(flags, PG_head)) {
+			 "struct page of a vmemmap page, so it cannot be a fake head%s", head_flag);
+		break;
+	case CH_NOT_HEAD:
 		snprintf(why, whylen, "compound_info bit 0 is clear and PG_head is clear: "
 			 "not part of a compound page");
-		return 0;
-	}
-	if (peek_u64(m, va + g->struct_page_size + PAGE_OFF_COMPOUND_INFO, &next))
-		return -EFAULT;
-	if ((next & 1) && next - 1 != va) {
-		*head = next - 1;
+		break;
+	case CH_FAKE_HEAD:
 		snprintf(why, whylen, "a fake head: PG_head is set on the first struct page of a "
 			 "vmemmap page remapped onto the head copy; page[1]'s compound_info "
 			 "%#llx names the real head", (unsigned long long)next);
-	} else if (next & 1)
+		break;
+	case CH_REAL_HEAD:
 		snprintf(why, whylen, "PG_head is set and page[1]'s compound_info points back "
 			 "at this page: a real head");
-	else
+		break;
+	case CH_HEAD_NO_TAIL:
+	case CH_NO_NEXT:
 		snprintf(why, whylen, "PG_head is set but page[1] is not a tail: the page itself");
+		break;
+	}
 	return 0;
 }
 

@@ -535,20 +535,14 @@ static void check_buddy(struct machine *m, struct check_report *r)
 static vaddr_t head_from_bytes(struct machine *m, vaddr_t va, const uint8_t *sp,
 			       const uint8_t *next)
 {
+	struct struct_page_ctx c = struct_page_ctx_of(m);
 	struct page_struct ps, nx;
 
 	page_struct_decode(&m->geo, sp, &ps);
-	if (compound_info_has_mask(m)) {
-		uint64_t mask = ((ps.compound_info & 1) - 1) | ps.compound_info;
-		return va & mask;
-	}
-	if (ps.compound_info & 1)
-		return ps.compound_info - 1;
-	if (!m->hugetlb_optimize_vmemmap_key || !IS_ALIGNED(va, m->geo.page_size) ||
-	    !test_flag(ps.flags, PG_head) || !next)
-		return va;
-	page_struct_decode(&m->geo, next, &nx);
-	return (nx.compound_info & 1) ? nx.compound_info - 1 : va;
+	if (next)
+		page_struct_decode(&m->geo, next, &nx);
+	return compound_head_decode(&c, va, ps.flags, ps.compound_info,
+				    next ? &nx.compound_info : NULL, NULL);
 }
 
 static void check_folio(struct machine *m, struct check_report *r,
