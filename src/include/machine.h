@@ -52,7 +52,8 @@ enum hvo_design {
  *                    old head page.
  *   shared-tail-622026e87c40
  *                    the fake-head removal as merged, before "fix incorrect
- *                    vmemmap restore in rollback" (hvo-spec.md F7, 2026-05):
+ *                    vmemmap restore in rollback" (2026-05, Fixes
+ *                    c0b495b91a47; docs/bugs.md#rollback-overwrites-head):
  *                    a rollback after a walk that failed midway rebuilds the
  *                    head's vmemmap page from the tail template too, and the
  *                    head struct page and folio fields are lost.

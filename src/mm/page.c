@@ -89,7 +89,7 @@ uint64_t encode_compound_info(const struct machine *m, vaddr_t head,
 					 : encode_tail_pointer(head);
 }
 
-/* Legacy: pointer encoding with the fake-head check (hvo-spec.md B.3). */
+/* Legacy: pointer encoding with the fake-head check (docs/encoding.md). */
 static int compound_head_pointer(struct machine *m, vaddr_t page,
 				 vaddr_t *head)
 {

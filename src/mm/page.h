@@ -16,7 +16,7 @@
  * the low byte of its flags (_flags_1) and the large-folio counters; pages 2
  * and 3 hold HugeTLB's subpool, cgroup and hwpoison fields.
  *
- * Tail encodings of compound_info (hvo-spec.md B.3, B.4):
+ * Tail encodings of compound_info (docs/encoding.md):
  *   pointer: address of the head struct page | 1          (legacy)
  *   mask:    (~0 << (order + log2(sizeof(struct page)))) | 1   (shared-tail, generic)
  * With the mask, every tail of one order is byte-identical within a zone.
@@ -122,8 +122,8 @@ uint64_t encode_compound_info(const struct machine *m, vaddr_t head,
 /*
  * compound_head() of the struct page at @page: the head's address, or @page
  * itself for a head or order-0 page.  Legacy follows the fake-head rule
- * (hvo-spec.md B.3) when @fake_head_check (the static key) is on.  Returns 0
- * and sets *@head, or -EFAULT if a read faulted.
+ * (docs/encoding.md#pointer-encoding) when @fake_head_check (the static key)
+ * is on.  Returns 0 and sets *@head, or -EFAULT if a read faulted.
  */
 int compound_head(struct machine *m, vaddr_t page, vaddr_t *head);
 

@@ -213,9 +213,10 @@ TEST(shared_head_alloc_failure_leaves_folio_untouched)
 
 /*
  * A 1 GiB folio's vmemmap spans 8 PMDs; the 5th PMD split fails: the walk
- * rolls back exactly the prefix it remapped (spec H.8, H.9).  The head keeps
- * its new copy in shared-tail and generic (the 2026 rollback fix) and its
- * folio metadata survives.  Then the same folio optimizes fine.
+ * rolls back exactly the prefix it remapped
+ * (docs/failure-modes.md#mid-walk-failure).  The head keeps its new copy in
+ * shared-tail and generic (the 2026 rollback fix) and its folio metadata
+ * survives.  Then the same folio optimizes fine.
  */
 TEST(rollback_after_mid_walk_failure_is_exact)
 {
@@ -255,9 +256,10 @@ TEST(rollback_after_mid_walk_failure_is_exact)
 }
 
 /*
- * Freeing with no memory to restore the vmemmap: the folios go back into
- * the pool as surplus pages, optimized still (spec H.10, H.11); asking for
- * them again turns them back into persistent pages.
+ * Freeing with no memory to restore the vmemmap: the folios go back into the
+ * pool as surplus pages, optimized still
+ * (docs/failure-modes.md#restore-failures); asking for them again turns them
+ * back into persistent pages.
  */
 TEST(restore_failure_makes_surplus_pages)
 {
@@ -366,12 +368,12 @@ TEST(speculative_get_skips_fake_heads)
 }
 
 /*
- * f13b83fdd996 (anchors.md A6): a batch optimize that runs out of memory
- * at its 3rd folio must flush the TLB before it frees the vmemmap pages of
- * folios 1 and 2, which the TLB may still map (their heads were written
- * through it).  The real path flushes and is clean; the test seam that
- * skips the flush is caught: freeing frames the TLB still maps is a fault,
- * and the checker reports it even after the batch's final flush.
+ * f13b83fdd996 (docs/bugs.md#batch-flush): a batch optimize that runs out of
+ * memory at its 3rd folio must flush the TLB before it frees the vmemmap
+ * pages of folios 1 and 2, which the TLB may still map (their heads were
+ * written through it).  The real path flushes and is clean; the test seam
+ * that skips the flush is caught: freeing frames the TLB still maps is a
+ * fault, and the checker reports it even after the batch's final flush.
  */
 TEST(batch_enomem_flushes_before_freeing)
 {
@@ -406,9 +408,9 @@ TEST(batch_enomem_flushes_before_freeing)
 }
 
 /*
- * d8f5f7e445f0 (anchors.md A3): a folio whose vmemmap is optimized is a
- * hugetlb folio.  Clearing the page type of an optimized pool folio (what
- * setting the flag only after optimizing allowed) is a violation.
+ * d8f5f7e445f0 (docs/bugs.md#flag-before-optimize): a folio whose vmemmap is
+ * optimized is a hugetlb folio.  Clearing the page type of an optimized pool
+ * folio (what setting the flag only after optimizing allowed) is a violation.
  */
 TEST(check_optimized_folio_is_hugetlb)
 {
