@@ -66,6 +66,17 @@ TEST(designs_save_the_same_minus_shared_tails)
  * Legacy: vmemmap pages 1..7 alias the copied head page, so the struct
  * page at the start of each is a fake head (PG_head set) that
  * compound_head() resolves through page[1] to the real head.
+ *
+ * One 2 MiB folio (docs/vmemmap-layout.md#legacy):
+ *
+ *   vmemmap page   0   1   2   3   4   5   6   7
+ *                |N  |N  |N  |N  |N  |N  |N  |N  |
+ *                 rw  ro  ro  ro  ro  ro  ro  ro
+ *   N: a new page holding a copy of the old head page
+ *
+ * Expect the struct page at the start of pages 1..7 (pfn head + 64k) to
+ * show PG_head and resolve to the head, and to be taken at face value once
+ * the static key is off.
  */
 TEST(legacy_fake_heads_resolve_to_the_head)
 {
@@ -93,7 +104,20 @@ TEST(legacy_fake_heads_resolve_to_the_head)
 	return 0;
 }
 
-/* shared-tail, generic: no fake head anywhere; tails are byte-identical. */
+/*
+ * shared-tail, generic: no fake head anywhere; tails are byte-identical.
+ *
+ * One 2 MiB folio (docs/vmemmap-layout.md#shared-tail):
+ *
+ *   vmemmap page   0   1   2   3   4   5   6   7
+ *                |N  |T  |T  |T  |T  |T  |T  |T  |
+ *                 rw  ro  ro  ro  ro  ro  ro  ro
+ *   N: a copy of the old head page   T: the zone's shared tail for order 9
+ *
+ * Expect a tail of one folio (pfn a + 64, in page 1) to equal, byte for
+ * byte, a tail of another (pfn b + 200, in page 3), without PG_head, and
+ * compound_head() to return each folio's own head.
+ */
 TEST(shared_designs_have_no_fake_heads)
 {
 	static const char *const designs[] = { "shared-tail", "generic" };
@@ -155,6 +179,19 @@ static int optimize_pool_folio(struct machine *m, unsigned order, pfn_t pfn)
 /*
  * Legacy: when the new head page cannot be allocated, the old head page is
  * kept and the 7 tail pages are freed: -7 boot pages, no buddy page.
+ *
+ * One 2 MiB folio (docs/vmemmap-layout.md#legacy-fallback):
+ *
+ *   before         0   1   2   3   4   5   6   7
+ *                |a  |b  |c  |d  |e  |f  |g  |h  |
+ *                 rw  rw  rw  rw  rw  rw  rw  rw
+ *   after          0   1   2   3   4   5   6   7
+ *                |a  |a  |a  |a  |a  |a  |a  |a  |
+ *                 rw  ro  ro  ro  ro  ro  ro  ro
+ *   freed: b c d e f g h
+ *
+ * Expect the folio optimized, the boot counter 7 lower and nr_memmap_pages
+ * unchanged.
  */
 TEST(legacy_head_alloc_failure_reuses_old_head)
 {
@@ -308,7 +345,19 @@ TEST(pool_growth_stops_at_oom)
 	return 0;
 }
 
-/* Restore copies plain tails back: every struct page equals a fresh prep. */
+/*
+ * Restore copies plain tails back: every struct page equals a fresh prep.
+ *
+ * One 2 MiB folio after restore (docs/vmemmap-layout.md#legacy-restore):
+ *
+ *   vmemmap page   0   1   2   3   4   5   6   7
+ *                |N  |r1 |r2 |r3 |r4 |r5 |r6 |r7 |
+ *                 rw  rw  rw  rw  rw  rw  rw  rw
+ *   r1..r7: new pages, copies of N with struct pages 0..3 reset (legacy)
+ *           or copies of the shared tail T (shared-tail, generic)
+ *
+ * Expect struct pages 4..511 all alike, each a plain tail.
+ */
 TEST(restore_rebuilds_plain_tails)
 {
 	static const char *const designs[] = { "legacy", "shared-tail", "generic" };
