@@ -3,7 +3,8 @@
  * two run-time choices (base page size and sizeof(struct page)).
  *
  * x86-64 with 4 KiB pages uses 128 MiB sections; arm64 uses 128 MiB sections
- * with 4 KiB and 16 KiB pages and 512 MiB with 64 KiB pages (hvo-spec.md A.1).
+ * with 4 KiB and 16 KiB pages and 512 MiB with 64 KiB pages
+ * (docs/geometry.md#base-constants).
  * MAX_PAGE_ORDER follows each architecture's default: 10 (4K), 11 (16K),
  * 13 (64K).  We always model four page-table levels, each table one base page
  * of 8-byte entries, so a PMD maps 2 MiB / 32 MiB / 512 MiB.

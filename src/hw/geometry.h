@@ -4,7 +4,7 @@
  *
  * One binary simulates every geometry, so these are run-time values kept in
  * the machine, never compile-time constants.  Values follow x86-64 (4K) and
- * arm64 (4K, 16K, 64K): see hvo-spec.md section A.
+ * arm64 (4K, 16K, 64K): see docs/geometry.md.
  */
 #ifndef HVO_GEOMETRY_H
 #define HVO_GEOMETRY_H

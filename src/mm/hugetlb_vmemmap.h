@@ -1,5 +1,6 @@
 /*
- * HugeTLB Vmemmap Optimization in the three designs (hvo-spec.md C, D, E):
+ * HugeTLB Vmemmap Optimization in the three designs (docs/generations.md;
+ * their mappings are drawn in docs/vmemmap-layout.md):
  *
  *  legacy       tails remapped read-only onto a fresh copy of the head
  *               vmemmap page (or the old head page when that copy cannot be

@@ -34,9 +34,9 @@ static int shared_remap_pte(struct machine *m, uint64_t *pte, vaddr_t addr,
 /*
  * Restore one PTE from whatever it maps.  During a rollback only PTEs that
  * map the shared tail are restored (@vmemmap_tail set), so the head keeps
- * its new copy (the 2026 rollback fix, F7).  Before F7 the head's page was
- * rebuilt from the tail template as well: its head and folio struct pages
- * became plain tails.
+ * its new copy (the 2026 rollback fix, docs/bugs.md#rollback-overwrites-head).
+ * Before that fix the head's page was rebuilt from the tail template as
+ * well: its head and folio struct pages became plain tails.
  */
 static int shared_restore_pte(struct machine *m, uint64_t *pte, vaddr_t addr,
 			      struct vmemmap_walk *w)

@@ -26,8 +26,9 @@ enum zone_type {
 };
 
 /*
- * Shared tail pages exist for orders MIN..MAX (hvo-spec.md A.4); the largest
- * range over all geometries is 16 entries (4K: orders 7..22).
+ * Shared tail pages exist for orders MIN..MAX (see
+ * docs/geometry.md#shared-tail-constants); the largest range over all
+ * geometries is 16 entries (4K: orders 7..22).
  */
 #define NR_VMEMMAP_TAILS_MAX 16
 

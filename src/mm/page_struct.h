@@ -19,7 +19,7 @@
  * the low byte of its flags (_flags_1) and the large-folio counters; pages 2
  * and 3 hold HugeTLB's subpool, cgroup and hwpoison fields.
  *
- * Tail encodings of compound_info (hvo-spec.md B.3, B.4):
+ * Tail encodings of compound_info (docs/encoding.md):
  *   pointer: address of the head struct page | 1          (legacy)
  *   mask:    (~0 << (order + log2(sizeof(struct page)))) | 1   (shared-tail, generic)
  * With the mask, every tail of one order is byte-identical within a zone.

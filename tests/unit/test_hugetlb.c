@@ -67,6 +67,17 @@ TEST(designs_save_the_same_minus_shared_tails)
  * Legacy: vmemmap pages 1..7 alias the copied head page, so the struct
  * page at the start of each is a fake head (PG_head set) that
  * compound_head() resolves through page[1] to the real head.
+ *
+ * One 2 MiB folio (docs/vmemmap-layout.md#legacy):
+ *
+ *   vmemmap page   0   1   2   3   4   5   6   7
+ *                |N  |N  |N  |N  |N  |N  |N  |N  |
+ *                 rw  ro  ro  ro  ro  ro  ro  ro
+ *   N: a new page holding a copy of the old head page
+ *
+ * Expect the struct page at the start of pages 1..7 (pfn head + 64k) to
+ * show PG_head and resolve to the head, and to be taken at face value once
+ * the static key is off.
  */
 TEST(legacy_fake_heads_resolve_to_the_head)
 {
@@ -94,7 +105,20 @@ TEST(legacy_fake_heads_resolve_to_the_head)
 	return 0;
 }
 
-/* shared-tail, generic: no fake head anywhere; tails are byte-identical. */
+/*
+ * shared-tail, generic: no fake head anywhere; tails are byte-identical.
+ *
+ * One 2 MiB folio (docs/vmemmap-layout.md#shared-tail):
+ *
+ *   vmemmap page   0   1   2   3   4   5   6   7
+ *                |N  |T  |T  |T  |T  |T  |T  |T  |
+ *                 rw  ro  ro  ro  ro  ro  ro  ro
+ *   N: a copy of the old head page   T: the zone's shared tail for order 9
+ *
+ * Expect a tail of one folio (pfn a + 64, in page 1) to equal, byte for
+ * byte, a tail of another (pfn b + 200, in page 3), without PG_head, and
+ * compound_head() to return each folio's own head.
+ */
 TEST(shared_designs_have_no_fake_heads)
 {
 	static const char *const designs[] = { "shared-tail", "generic" };
@@ -156,6 +180,19 @@ static int optimize_pool_folio(struct machine *m, unsigned order, pfn_t pfn)
 /*
  * Legacy: when the new head page cannot be allocated, the old head page is
  * kept and the 7 tail pages are freed: -7 boot pages, no buddy page.
+ *
+ * One 2 MiB folio (docs/vmemmap-layout.md#legacy-fallback):
+ *
+ *   before         0   1   2   3   4   5   6   7
+ *                |a  |b  |c  |d  |e  |f  |g  |h  |
+ *                 rw  rw  rw  rw  rw  rw  rw  rw
+ *   after          0   1   2   3   4   5   6   7
+ *                |a  |a  |a  |a  |a  |a  |a  |a  |
+ *                 rw  ro  ro  ro  ro  ro  ro  ro
+ *   freed: b c d e f g h
+ *
+ * Expect the folio optimized, the boot counter 7 lower and nr_memmap_pages
+ * unchanged.
  */
 TEST(legacy_head_alloc_failure_reuses_old_head)
 {
@@ -214,9 +251,10 @@ TEST(shared_head_alloc_failure_leaves_folio_untouched)
 
 /*
  * A 1 GiB folio's vmemmap spans 8 PMDs; the 5th PMD split fails: the walk
- * rolls back exactly the prefix it remapped (spec H.8, H.9).  The head keeps
- * its new copy in shared-tail and generic (the 2026 rollback fix) and its
- * folio metadata survives.  Then the same folio optimizes fine.
+ * rolls back exactly the prefix it remapped
+ * (docs/failure-modes.md#mid-walk-failure).  The head keeps its new copy in
+ * shared-tail and generic (the 2026 rollback fix) and its folio metadata
+ * survives.  Then the same folio optimizes fine.
  */
 TEST(rollback_after_mid_walk_failure_is_exact)
 {
@@ -256,9 +294,10 @@ TEST(rollback_after_mid_walk_failure_is_exact)
 }
 
 /*
- * Freeing with no memory to restore the vmemmap: the folios go back into
- * the pool as surplus pages, optimized still (spec H.10, H.11); asking for
- * them again turns them back into persistent pages.
+ * Freeing with no memory to restore the vmemmap: the folios go back into the
+ * pool as surplus pages, optimized still
+ * (docs/failure-modes.md#restore-failures); asking for them again turns them
+ * back into persistent pages.
  */
 TEST(restore_failure_makes_surplus_pages)
 {
@@ -307,7 +346,19 @@ TEST(pool_growth_stops_at_oom)
 	return 0;
 }
 
-/* Restore copies plain tails back: every struct page equals a fresh prep. */
+/*
+ * Restore copies plain tails back: every struct page equals a fresh prep.
+ *
+ * One 2 MiB folio after restore (docs/vmemmap-layout.md#legacy-restore):
+ *
+ *   vmemmap page   0   1   2   3   4   5   6   7
+ *                |N  |r1 |r2 |r3 |r4 |r5 |r6 |r7 |
+ *                 rw  rw  rw  rw  rw  rw  rw  rw
+ *   r1..r7: new pages, copies of N with struct pages 0..3 reset (legacy)
+ *           or copies of the shared tail T (shared-tail, generic)
+ *
+ * Expect struct pages 4..511 all alike, each a plain tail.
+ */
 TEST(restore_rebuilds_plain_tails)
 {
 	static const char *const designs[] = { "legacy", "shared-tail", "generic" };
@@ -367,12 +418,12 @@ TEST(speculative_get_skips_fake_heads)
 }
 
 /*
- * f13b83fdd996 (anchors.md A6): a batch optimize that runs out of memory
- * at its 3rd folio must flush the TLB before it frees the vmemmap pages of
- * folios 1 and 2, which the TLB may still map (their heads were written
- * through it).  The real path flushes and is clean; the test seam that
- * skips the flush is caught: freeing frames the TLB still maps is a fault,
- * and the checker reports it even after the batch's final flush.
+ * f13b83fdd996 (docs/bugs.md#batch-flush): a batch optimize that runs out of
+ * memory at its 3rd folio must flush the TLB before it frees the vmemmap
+ * pages of folios 1 and 2, which the TLB may still map (their heads were
+ * written through it).  The real path flushes and is clean; the test seam
+ * that skips the flush is caught: freeing frames the TLB still maps is a
+ * fault, and the checker reports it even after the batch's final flush.
  */
 TEST(batch_enomem_flushes_before_freeing)
 {
@@ -407,9 +458,9 @@ TEST(batch_enomem_flushes_before_freeing)
 }
 
 /*
- * d8f5f7e445f0 (anchors.md A3): a folio whose vmemmap is optimized is a
- * hugetlb folio.  Clearing the page type of an optimized pool folio (what
- * setting the flag only after optimizing allowed) is a violation.
+ * d8f5f7e445f0 (docs/bugs.md#flag-before-optimize): a folio whose vmemmap is
+ * optimized is a hugetlb folio.  Clearing the page type of an optimized pool
+ * folio (what setting the flag only after optimizing allowed) is a violation.
  */
 TEST(check_optimized_folio_is_hugetlb)
 {

@@ -25,7 +25,10 @@ static int64_t counter(struct machine *m, const char *name)
 	return v;
 }
 
-/* QEMU pc, 4 GiB: [0,3G) and [4G,5G), 32 present sections (REPORT.md 4.1). */
+/*
+ * QEMU pc, 4 GiB: [0,3G) and [4G,5G), 32 present sections
+ * (docs/oracle-numbers.md#case-a).
+ */
 TEST(qemu_pc_4g_layout)
 {
 	struct machine *m = boot_scenario("machine mem=4G layout=qemu-pc\nboot\n");
@@ -192,7 +195,7 @@ TEST(tlb_forgotten_flush_is_caught)
 	return 0;
 }
 
-/* hvo-spec.md B.4 worked example: mask encoding of an order-9 folio. */
+/* docs/encoding.md#worked-example: mask encoding of an order-9 folio. */
 TEST(compound_head_mask_worked_example)
 {
 	struct geometry g;

@@ -55,6 +55,26 @@ static void inject(struct machine *m, unsigned site, uint64_t nth, bool persiste
  * N runtime 1 GiB pages: 8N page tables without the option, N + 1 with it
  * (one zone), the same memmap; restoring them gives every PMD a private
  * table again, so both end at the same count, plus the kept shared table.
+ *
+ * One 1 GiB folio (docs/vmemmap-layout.md#gigantic, #share-pte):
+ *
+ *   hvo_share_pte=off
+ *   PMD            0                    1                 7
+ *   vmemmap page   0    1  ...  511     512 ...  1023 ... 3584 ... 4095
+ *                |N   |T  ...|T   |   |T   ...|T   |...|T   ...|T   |
+ *                 rw   ro      ro      ro       ro       ro       ro
+ *   PTE tables     private              private            private
+ *
+ *   hvo_share_pte=on
+ *   PMD            0                    1          ...      7
+ *                |table F          |  |table S |   ...   |table S |
+ *   PTE            0    1  ...  511     512 entries each, all T, ro
+ *                |N   |T  ...|T   |
+ *                 rw   ro      ro
+ *   F: the folio's own PTE table    S: one per zone and order, shared
+ *
+ * Expect 8 page tables per folio without the option and 1 (plus S, once)
+ * with it, 4095 memmap pages freed per folio either way.
  */
 TEST(share_pte_1g_costs_one_table_per_page)
 {
