@@ -1,7 +1,7 @@
 /*
- * HugeTLB pool (see hugetlb.h): hstates, boot-time pages (gigantic from
- * memblock, the rest from buddy at hugetlb_init), growing and shrinking the
- * pool with batched vmemmap optimization and restore, and the sysctls.
+ * HugeTLB pool (see hugetlb.h): hstates, the boot parameters, growing and
+ * shrinking the pool with batched vmemmap optimization and restore, and the
+ * sysctls.  Boot-time pages are in hugetlb_bootmem.c.
  *
  * Pool folios are all free (nothing maps them in the simulator).  A folio's
  * struct pages are real: prep writes the head, the folio fields in pages
@@ -13,6 +13,7 @@
 
 #include "mm/alloc.h"
 #include "mm/hugetlb.h"
+#include "mm/hugetlb_internal.h"
 #include "mm/hugetlb_vmemmap.h"
 #include "arch/mmu.h"
 #include "mm/page.h"
@@ -85,12 +86,12 @@ static void supported_sizes_str(const struct machine *m, char *buf, size_t len)
 	}
 }
 
-static bool hstate_is_gigantic(const struct machine *m, const struct hstate *h)
+bool hstate_is_gigantic(const struct machine *m, const struct hstate *h)
 {
 	return h->order > m->geo.max_order;
 }
 
-static unsigned hstate_index(const struct machine *m, const struct hstate *h)
+unsigned hstate_index(const struct machine *m, const struct hstate *h)
 {
 	return (unsigned)(h - m->hstates);
 }
@@ -152,7 +153,7 @@ int hugetlb_apply_boot_params(struct machine *m, const struct boot_params *bp,
 }
 
 /* The boot request for @h: per-node counts in @node_count, total returned. */
-static uint64_t boot_request(struct machine *m, const struct hstate *h,
+uint64_t boot_request(struct machine *m, const struct hstate *h,
 			     uint64_t *node_count, bool *per_node)
 {
 	uint64_t size = huge_page_size(m, h);
@@ -171,142 +172,15 @@ static uint64_t boot_request(struct machine *m, const struct hstate *h,
 }
 
 /* Nodes that have memory, for round-robin allocation. */
-static bool node_has_memory(const struct machine *m, unsigned nid)
+bool node_has_memory(const struct machine *m, unsigned nid)
 {
 	return m->nodes[nid].online && m->nodes[nid].node_present_pages;
 }
 
-/* ---- boot-time gigantic pages (memblock) ---- */
-
-static bool bootmem_crosses_zones(struct machine *m, pfn_t pfn, unsigned order)
-{
-	struct zone *a = page_zone(m, pfn);
-	struct zone *b = page_zone(m, pfn + (1ULL << order) - 1);
-
-	return !a || a != b;
-}
-
-static int add_bootmem_page(struct machine *m, pfn_t pfn, unsigned hidx)
-{
-	struct huge_bootmem_page *v =
-		realloc(m->bootmem_pages, (m->nr_bootmem_pages + 1) * sizeof(*v));
-
-	if (!v)
-		return -ENOMEM;
-	m->bootmem_pages = v;
-	v[m->nr_bootmem_pages++] = (struct huge_bootmem_page){
-		.pfn = pfn, .hidx = hidx, .nid = memblock_pfn_nid(&m->memblock, pfn),
-	};
-	return 0;
-}
-
-/*
- * Pre-HVO eligibility of a bootmem page (shared-tail, generic): HVO on, the
- * size optimizable, and the page aligned to a section and to the memory one
- * vmemmap PMD describes, so its vmemmap can be populated on its own.
- */
-static bool bootmem_page_can_preinit(struct machine *m, const struct hstate *h,
-				     pfn_t pfn)
-{
-	const struct geometry *g = &m->geo;
-	uint64_t pmd_pfns = (1ULL << g->pmd_shift) / g->struct_page_size;
-	uint64_t align = MAX(g->pages_per_section, pmd_pfns);
-
-	if (!gen_has(m, GEN_PRE_HVO) || !m->vmemmap_optimize_enabled)
-		return false;
-	if (!hugetlb_vmemmap_optimizable_size(m, h->order))
-		return false;
-	return IS_ALIGNED(pfn, align) && IS_ALIGNED(pages_per_huge_page(h), align);
-}
-
-/* One gigantic page from memblock on (or near) @nid; false when none. */
-static int alloc_bootmem_page(struct machine *m, struct hstate *h, int nid,
-			      bool this_node)
-{
-	struct alloc_request req = { SITE_HUGETLB, h->order, nid, this_node, ZONE_MOVABLE };
-	pfn_t pfn = alloc_frames(m, &req);
-
-	if (pfn == PFN_NONE)
-		return 0;
-	if (gen_has(m, GEN_SECTION_ORDER) && bootmem_crosses_zones(m, pfn, h->order)) {
-		/* generic: a cross-zone page is freed right after allocation */
-		free_reserved_frames(m, pfn, pages_per_huge_page(h));
-		klog(m, "HugeTLB: bootmem page at pfn %#llx spans two zones, freed",
-		     (unsigned long long)pfn);
-		return 0;
-	}
-	if (add_bootmem_page(m, pfn, hstate_index(m, h)))
-		return -ENOMEM;
-	return 1;
-}
-
-static int alloc_bootmem_pages(struct machine *m, struct hstate *h)
-{
-	uint64_t node_count[MAX_NUMNODES] = { 0 }, allocated = 0;
-	bool per_node;
-	uint64_t want = boot_request(m, h, node_count, &per_node);
-	unsigned next = 0;
-	char buf[32];
-	int ret = 1;
-
-	if (per_node) {
-		for (unsigned nid = 0; nid < m->nr_nodes; nid++)
-			for (uint64_t k = 0; k < node_count[nid] && ret > 0; k++)
-				if ((ret = alloc_bootmem_page(m, h, (int)nid, true)) > 0)
-					allocated++;
-	} else {
-		for (uint64_t i = 0; i < want && ret > 0; i++) {
-			/* round-robin over the nodes that have memory */
-			for (unsigned t = 0; t < m->nr_nodes && !node_has_memory(m, next); t++)
-				next = (next + 1) % m->nr_nodes;
-			ret = alloc_bootmem_page(m, h, (int)next, false);
-			next = (next + 1) % m->nr_nodes;
-			if (ret > 0)
-				allocated++;
-		}
-	}
-	if (ret < 0)
-		return ret;
-	if (allocated < want)
-		klog(m, "HugeTLB: allocating %llu of page size %s failed.  Only allocated %llu hugepages.",
-		     (unsigned long long)want, hstate_size_str(m, h, buf, sizeof(buf)),
-		     (unsigned long long)allocated);
-	return 0;
-}
-
-int hugetlb_reserve_bootmem(struct machine *m, char *err, size_t errlen)
-{
-	for (unsigned i = 0; i < m->nr_hstates; i++) {
-		struct hstate *h = &m->hstates[i];
-		if (!hstate_is_gigantic(m, h))
-			continue;
-		if (alloc_bootmem_pages(m, h)) {
-			snprintf(err, errlen, "host out of memory");
-			return -ENOMEM;
-		}
-	}
-	/* Pre-HVO: these sections are populated optimized, not by sparse_init. */
-	for (uint64_t i = 0; i < m->nr_bootmem_pages; i++) {
-		struct huge_bootmem_page *b = &m->bootmem_pages[i];
-		struct hstate *h = &m->hstates[b->hidx];
-		uint64_t first, last;
-
-		if (!bootmem_page_can_preinit(m, h, b->pfn))
-			continue;
-		b->hvo = true;
-		first = pfn_to_section_nr(&m->geo, b->pfn);
-		last = pfn_to_section_nr(&m->geo, b->pfn + pages_per_huge_page(h) - 1);
-		for (uint64_t s = first; s <= last; s++) {
-			m->mem_section[s].flags |= SECTION_VMEMMAP_PREINIT;
-			m->mem_section[s].order = (uint8_t)h->order;
-		}
-	}
-	return 0;
-}
 /* ---- struct pages of a folio ---- */
 
 /* prep_new_hugetlb_folio(): every struct page of a fresh folio. */
-static void prep_new_hugetlb_folio(struct machine *m, const struct hstate *h,
+void prep_new_hugetlb_folio(struct machine *m, const struct hstate *h,
 				   pfn_t pfn)
 {
 	struct page_struct tail;
@@ -320,7 +194,7 @@ static void prep_new_hugetlb_folio(struct machine *m, const struct hstate *h,
  * A pre-HVO bootmem folio: only the struct pages in its private head
  * vmemmap page exist to be written; the rest is the shared tail.
  */
-static void prep_bootmem_hvo_folio(struct machine *m, const struct hstate *h,
+void prep_bootmem_hvo_folio(struct machine *m, const struct hstate *h,
 				   pfn_t pfn)
 {
 	struct page_struct tail;
@@ -442,7 +316,7 @@ static int pfn_nid(struct machine *m, pfn_t pfn)
 	return z ? z->nid : 0;
 }
 
-static void enqueue_hugetlb_folio(struct machine *m, struct hstate *h,
+void enqueue_hugetlb_folio(struct machine *m, struct hstate *h,
 				  pfn_t pfn, bool surplus, bool bootmem)
 {
 	int nid = pfn_nid(m, pfn);
@@ -526,12 +400,8 @@ static pfn_t alloc_pool_huge_folio(struct machine *m, struct hstate *h, int nid)
 	return PFN_NONE;
 }
 
-struct pfn_vec {
-	pfn_t *v;
-	uint64_t nr, cap;
-};
 
-static void pfn_vec_push(struct pfn_vec *pv, pfn_t pfn)
+void pfn_vec_push(struct pfn_vec *pv, pfn_t pfn)
 {
 	if (pv->nr == pv->cap) {
 		uint64_t cap = pv->cap ? pv->cap * 2 : 64;
@@ -547,7 +417,7 @@ static void pfn_vec_push(struct pfn_vec *pv, pfn_t pfn)
 }
 
 /* prep_and_add_allocated_folios(): optimize the batch, then enqueue it. */
-static void prep_and_add_allocated_folios(struct machine *m, struct hstate *h,
+void prep_and_add_allocated_folios(struct machine *m, struct hstate *h,
 					  const struct pfn_vec *batch, bool bootmem)
 {
 	hugetlb_vmemmap_optimize_folios(m, h->order, batch->v, batch->nr);
@@ -589,7 +459,7 @@ static bool adjust_pool_surplus(struct machine *m, struct hstate *h, int nid)
 }
 
 /* Grow until @count persistent pages (on @nid only if given). */
-static void grow_pool(struct machine *m, struct hstate *h, uint64_t count, int nid)
+void grow_pool(struct machine *m, struct hstate *h, uint64_t count, int nid)
 {
 	struct pfn_vec batch = { 0 };
 	uint64_t have;
@@ -692,128 +562,6 @@ int hugetlb_set_nr(struct machine *m, uint64_t size, uint64_t count, int nid,
 	ret = __hugetlb_set_nr(m, size, count, nid, err, errlen);
 	pthread_mutex_unlock(&m->resize_lock);
 	return ret;
-}
-
-/* ---- boot ---- */
-
-/*
- * shared-tail and generic: populate the vmemmap of pre-HVO bootmem pages
- * now that zones are known (hugetlb_vmemmap_init_late()).  A page that
- * spans two zones, or whose optimized population fails, is populated
- * normally; shared-tail also gives a cross-zone page back to memblock.
- */
-int hugetlb_vmemmap_init_late(struct machine *m, char *err, size_t errlen)
-{
-	uint64_t kept = 0;
-
-	for (uint64_t i = 0; i < m->nr_bootmem_pages; i++) {
-		struct huge_bootmem_page *b = &m->bootmem_pages[i];
-		struct hstate *h = &m->hstates[b->hidx];
-		uint64_t first = pfn_to_section_nr(&m->geo, b->pfn);
-		uint64_t last = pfn_to_section_nr(&m->geo, b->pfn + pages_per_huge_page(h) - 1);
-		bool crosses = bootmem_crosses_zones(m, b->pfn, h->order);
-		bool drop = false;
-
-		if (b->hvo && !crosses &&
-		    !vmemmap_populate_hvo(m, b->pfn, h->order, page_zone(m, b->pfn),
-					  gen_has(m, GEN_SECTION_ORDER))) {
-			struct zone *z = page_zone(m, b->pfn);
-			for (uint64_t s = first; s <= last; s++) {
-				m->mem_section[s].flags |= SECTION_HAS_MEM_MAP;
-				m->mem_section[s].zone = (uint8_t)z->idx;
-				m->mem_section[s].memmap_pages = s == first;
-			}
-		} else if (b->hvo) {
-			b->hvo = false;
-			drop = crosses;
-			for (uint64_t s = first; s <= last; s++) {
-				m->mem_section[s].order = 0;
-				if (sparse_init_section(m, s, err, errlen))
-					return -ENOMEM;
-			}
-		}
-		if (drop) {
-			free_reserved_frames(m, b->pfn, pages_per_huge_page(h));
-			klog(m, "HugeTLB: bootmem page at pfn %#llx spans two zones, freed",
-			     (unsigned long long)b->pfn);
-			continue;
-		}
-		m->bootmem_pages[kept++] = *b;
-	}
-	m->nr_bootmem_pages = kept;
-	return 0;
-}
-
-/* gather_bootmem_prealloc(): bootmem folios join the pool. */
-static void gather_bootmem_prealloc(struct machine *m)
-{
-	for (unsigned i = 0; i < m->nr_hstates; i++) {
-		struct hstate *h = &m->hstates[i];
-		struct pfn_vec batch = { 0 };
-
-		for (uint64_t k = 0; k < m->nr_bootmem_pages; k++) {
-			struct huge_bootmem_page *b = &m->bootmem_pages[k];
-			struct zone *z = page_zone(m, b->pfn);
-			if (b->hidx != i)
-				continue;
-			z->managed_pages += pages_per_huge_page(h);
-			if (b->hvo) {
-				prep_bootmem_hvo_folio(m, h, b->pfn);
-				if (!gen_has(m, GEN_SECTION_ORDER))
-					vmemmap_wrprotect_hvo(m, b->pfn, h->order);
-				enqueue_hugetlb_folio(m, h, b->pfn, false, true);
-			} else {
-				prep_new_hugetlb_folio(m, h, b->pfn);
-				pfn_vec_push(&batch, b->pfn);
-			}
-		}
-		prep_and_add_allocated_folios(m, h, &batch, true);
-		free(batch.v);
-	}
-}
-
-/* Non-gigantic boot pages come from the buddy allocator at hugetlb_init. */
-static void hugetlb_hstate_alloc_pages(struct machine *m, struct hstate *h)
-{
-	uint64_t node_count[MAX_NUMNODES] = { 0 };
-	bool per_node;
-	uint64_t want = boot_request(m, h, node_count, &per_node);
-	char buf[32];
-
-	if (!want || hstate_is_gigantic(m, h))
-		return;
-	if (per_node) {
-		for (unsigned nid = 0; nid < m->nr_nodes; nid++)
-			if (node_count[nid])
-				grow_pool(m, h, node_count[nid], (int)nid);
-	} else {
-		grow_pool(m, h, want, NUMA_NO_NODE);
-	}
-	h->max_huge_pages = h->nr_huge_pages;
-	if (h->nr_huge_pages < want)
-		klog(m, "HugeTLB: allocating %llu of page size %s failed.  Only allocated %llu hugepages.",
-		     (unsigned long long)want, hstate_size_str(m, h, buf, sizeof(buf)),
-		     (unsigned long long)h->nr_huge_pages);
-}
-
-int hugetlb_late_init(struct machine *m, char *err, size_t errlen)
-{
-	(void)err;
-	(void)errlen;
-	gather_bootmem_prealloc(m);
-	for (unsigned i = 0; i < m->nr_hstates; i++)
-		hugetlb_hstate_alloc_pages(m, &m->hstates[i]);
-	for (unsigned i = m->nr_hstates; i-- > 0;) {
-		struct hstate *h = &m->hstates[i];
-		char buf[32];
-		hstate_size_str(m, h, buf, sizeof(buf));
-		h->max_huge_pages = h->nr_huge_pages;
-		klog(m, "HugeTLB: registered %s page size, pre-allocated %llu pages", buf,
-		     (unsigned long long)h->nr_huge_pages);
-		klog(m, "HugeTLB: %llu KiB vmemmap can be freed for a %s page",
-		     (unsigned long long)(hugetlb_vmemmap_optimizable_size(m, h->order) >> 10), buf);
-	}
-	return 0;
 }
 
 /* ---- sysctl ---- */

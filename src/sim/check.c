@@ -11,13 +11,13 @@
  *  - the buddy allocator's free lists agree with its counters;
  *  - counters equal a recount (vmemmap pages by origin, page tables,
  *    managed pages);
- *  - huge pages: every pool folio is marked hugetlb (so an optimized
- *    vmemmap implies the hugetlb flag, d8f5f7e445f0), maps its tails
- *    read-only onto the right page, and compound_head() of each of its
- *    struct pages is its head;
+ *  - huge pages and DAX compound pages (check_folio.c): every pool folio
+ *    is marked hugetlb (so an optimized vmemmap implies the hugetlb flag,
+ *    d8f5f7e445f0), maps its tails read-only onto the right page, and
+ *    compound_head() of each of its struct pages is its head;
  *  - the TLB holds no translation the page table no longer has, and no
  *    vmemmap frame was ever freed while the TLB still mapped it;
- *  - hvo_share_pte: every shared PTE table maps only its zone's shared
+ *  - hvo_share_pte (check_folio.c): every shared PTE table maps only its zone's shared
  *    tail, read-only, and the PMDs pointing at it are exactly the tails-only
  *    PMDs of the optimized folios of its zone and order, as many as its
  *    reference count says.
@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "sim/check.h"
+#include "sim/check_internal.h"
 #include "arch/mmu.h"
 #include "mm/hugetlb.h"
 #include "mm/hugetlb_vmemmap.h"
@@ -54,7 +55,6 @@ void check_report_print(const struct check_report *r, FILE *out)
 			(unsigned long long)(r->nr_violations - r->nr_lines));
 }
 
-#define P(x) ((unsigned long long)(x))
 
 /* ---- reachability ---- */
 
@@ -147,11 +147,7 @@ struct leaf_ctx {
 	uint8_t *scratch;     /* one page, for pattern frames */
 };
 
-/*
- * The bytes of frame @pfn to inspect: its own, or its pattern repeated in
- * @scratch.  NULL for a lazy frame (right by construction) or none.
- */
-static const uint8_t *frame_view(struct machine *m, pfn_t pfn, uint8_t *scratch)
+const uint8_t *frame_view(struct machine *m, pfn_t pfn, uint8_t *scratch)
 {
 	const uint8_t *b = frame_bytes(&m->frames, pfn);
 
@@ -523,369 +519,6 @@ static void check_buddy(struct machine *m, struct check_report *r)
 				check_fail(r, "node %u zone %s: managed %llu > present %llu", nid,
 					   zone_name(zone->idx), P(zone->managed_pages), P(zone->present_pages));
 		}
-}
-
-/* ---- huge pages: mappings and compound_head() of every struct page ---- */
-
-/*
- * compound_head() of the struct page at @va whose bytes are @sp (and, for a
- * possible fake head, @next: the following struct page), without touching
- * the MMU or TLB.
- */
-static vaddr_t head_from_bytes(struct machine *m, vaddr_t va, const uint8_t *sp,
-			       const uint8_t *next)
-{
-	struct struct_page_ctx c = struct_page_ctx_of(m);
-	struct page_struct ps, nx;
-
-	page_struct_decode(&m->geo, sp, &ps);
-	if (next)
-		page_struct_decode(&m->geo, next, &nx);
-	return compound_head_decode(&c, va, ps.flags, ps.compound_info,
-				    next ? &nx.compound_info : NULL, NULL);
-}
-
-static void check_folio(struct machine *m, struct check_report *r,
-			const struct hstate *h, pfn_t pfn, uint8_t *scratch)
-{
-	const struct geometry *g = &m->geo;
-	vaddr_t vstart = pfn_to_page_va(g, pfn);
-	vaddr_t vend = vstart + vmemmap_bytes_for_order(g, h->order);
-	struct zone *z = page_zone(m, pfn);
-	struct pt_walk w;
-	const uint8_t *hb;
-	struct page_struct head;
-	bool optimized;
-	pfn_t head_frame, tail_frame = PFN_NONE;
-
-	if (vmemmap_walk_va(m, vstart, &w) || !(hb = frame_view(m, w.pfn, scratch))) {
-		check_fail(r, "pfn %#llx: huge page head struct page is unmapped or was never written",
-			   P(pfn));
-		return;
-	}
-	head_frame = w.pfn;
-	page_struct_decode(g, hb + (vstart & (g->page_size - 1)), &head);
-	optimized = head.private_ & (1ULL << HPG_vmemmap_optimized);
-	if (!test_flag(head.flags, PG_head))
-		check_fail(r, "pfn %#llx: huge page head lacks PG_head", P(pfn));
-	/* d8f5f7e445f0: a folio whose vmemmap is optimized is a hugetlb folio */
-	if (head.mapcount != PAGE_TYPE_HUGETLB)
-		check_fail(r, "pfn %#llx: pool folio is not marked hugetlb (page type %#x)%s",
-			   P(pfn), (unsigned)head.mapcount,
-			   optimized ? ", yet its vmemmap is optimized" : "");
-	if (optimized && !w.writable)
-		check_fail(r, "pfn %#llx: optimized head vmemmap page is read-only", P(pfn));
-	if (optimized) {
-		if (gen_has(m, GEN_FAKE_HEADS))
-			tail_frame = head_frame;
-		else if (z)
-			tail_frame = atomic_load(&z->vmemmap_tails[h->order - vmemmap_tail_min_order(g)]);
-	}
-	if (!g->struct_page_pow2)
-		return;
-	for (vaddr_t va = vstart; va < vend; va += g->page_size) {
-		const uint8_t *bytes;
-
-		if (vmemmap_walk_va(m, va, &w)) {
-			check_fail(r, "pfn %#llx: vmemmap of the huge page unmapped at va %#llx", P(pfn), P(va));
-			return;
-		}
-		if (va != vstart && optimized) {
-			if (w.pfn != tail_frame || w.writable || w.leaf != PT_PTE)
-				check_fail(r, "pfn %#llx: optimized tail at va %#llx maps frame %#llx %s, expected frame %#llx read-only",
-					   P(pfn), P(va), P(w.pfn), w.writable ? "read-write" : "read-only",
-					   P(tail_frame));
-		} else if (va != vstart && frame_owner(&m->frames, w.pfn) != FO_VMEMMAP) {
-			check_fail(r, "pfn %#llx: unoptimized huge page maps frame %#llx at va %#llx, which is not its own vmemmap page",
-				   P(pfn), P(w.pfn), P(va));
-		}
-		bytes = frame_view(m, w.pfn, scratch);
-		if (!bytes) {
-			check_fail(r, "pfn %#llx: struct pages at va %#llx were never written", P(pfn), P(va));
-			continue;
-		}
-		for (unsigned i = 0; i < g->spp; i++) {
-			const uint8_t *sp = bytes + i * g->struct_page_size;
-			vaddr_t pva = va + i * g->struct_page_size;
-			vaddr_t ch = head_from_bytes(m, pva, sp, i + 1 < g->spp ? sp + g->struct_page_size : NULL);
-			struct page_struct ps;
-
-			r->nr_struct_pages_checked++;
-			if (ch != vstart) {
-				check_fail(r, "pfn %#llx: compound_head() is %#llx, not its head %#llx (pfn %#llx)",
-					   P(page_va_to_pfn(g, pva)), P(ch), P(vstart), P(pfn));
-				return;
-			}
-			page_struct_decode(g, sp, &ps);
-			if (pva != vstart && i == 0 && test_flag(ps.flags, PG_head) &&
-			    !gen_has(m, GEN_FAKE_HEADS))
-				check_fail(r, "pfn %#llx: fake head (PG_head at a vmemmap page start) in the %s design",
-					   P(page_va_to_pfn(g, pva)), m->gen->design);
-			if (z && pva != vstart &&
-			    (flags_zone(ps.flags) != z->idx || flags_nid(ps.flags) != z->nid)) {
-				struct zone *pz = page_zone(m, page_va_to_pfn(g, pva));
-				if (pz && (flags_zone(ps.flags) != pz->idx || flags_nid(ps.flags) != pz->nid))
-					check_fail(r, "pfn %#llx: tail struct page says zone %s node %d, it is in zone %s node %d",
-						   P(page_va_to_pfn(g, pva)), zone_name(flags_zone(ps.flags)),
-						   flags_nid(ps.flags), zone_name(pz->idx), pz->nid);
-			}
-		}
-	}
-}
-
-static void check_hugetlb(struct machine *m, struct check_report *r, uint8_t *scratch)
-{
-	uint64_t optimized_folios = 0;
-
-	for (unsigned i = 0; i < m->nr_hstates; i++) {
-		const struct hstate *h = &m->hstates[i];
-		uint64_t nr = 0, nr_opt = 0;
-
-		for (unsigned nid = 0; nid < MAX_NUMNODES; nid++) {
-			const struct folio_list *fl = &h->freelists[nid];
-			if (fl->nr != h->nr_huge_pages_node[nid] && nid < m->nr_nodes)
-				check_fail(r, "hugepages-%llukB node %u: %llu folios listed, nr_hugepages says %llu",
-					   P((m->geo.page_size << h->order) >> 10), nid, P(fl->nr),
-					   P(h->nr_huge_pages_node[nid]));
-			for (uint64_t k = 0; k < fl->nr; k++) {
-				check_folio(m, r, h, fl->v[k].pfn, scratch);
-				nr_opt += folio_vmemmap_optimized(m, fl->v[k].pfn);
-			}
-			nr += fl->nr;
-		}
-		if (nr != h->nr_huge_pages || h->free_huge_pages != nr)
-			check_fail(r, "hugepages-%llukB: %llu folios, nr %llu, free %llu",
-				   P((m->geo.page_size << h->order) >> 10), P(nr),
-				   P(h->nr_huge_pages), P(h->free_huge_pages));
-		if (nr_opt != h->nr_optimized)
-			check_fail(r, "hugepages-%llukB: %llu folios flagged optimized, counter says %llu",
-				   P((m->geo.page_size << h->order) >> 10), P(nr_opt), P(h->nr_optimized));
-		if (h->surplus_huge_pages > h->nr_huge_pages)
-			check_fail(r, "hugepages-%llukB: surplus %llu exceeds nr_hugepages %llu",
-				   P((m->geo.page_size << h->order) >> 10),
-				   P(h->surplus_huge_pages), P(h->nr_huge_pages));
-		optimized_folios += nr_opt;
-	}
-	if (gen_has(m, GEN_STATIC_KEY) &&
-	    m->hugetlb_optimize_vmemmap_key != (int64_t)optimized_folios)
-		check_fail(r, "static key hugetlb_optimize_vmemmap_key is %lld, %llu folios are optimized",
-			   (long long)m->hugetlb_optimize_vmemmap_key, P(optimized_folios));
-}
-
-/* ---- device DAX: compound_head() of every struct page ---- */
-
-/*
- * Every struct page of every compound page of every device resolves to its
- * head.  A vmemmap page whose slots are all alike (a pattern frame, a
- * shared tail) needs its first and last slot checked only.
- */
-static void check_dax(struct machine *m, struct check_report *r, uint8_t *scratch)
-{
-	const struct geometry *g = &m->geo;
-
-	if (!g->struct_page_pow2)
-		return;
-	for (unsigned i = 0; i < m->nr_dax; i++) {
-		const struct dax_dev *d = &m->dax[i];
-		uint64_t compound = 1ULL << d->order;
-
-		if (!d->order)
-			continue;
-		for (pfn_t p = d->start; p < d->start + d->nr; p += compound) {
-			vaddr_t head = pfn_to_page_va(g, p);
-			vaddr_t end = pfn_to_page_va(g, p + compound);
-
-			for (vaddr_t va = ALIGN_DOWN(head, g->page_size); va < end; va += g->page_size) {
-				struct pt_walk w;
-				const uint8_t *bytes;
-				bool alike;
-
-				if (vmemmap_walk_va(m, va, &w)) {
-					check_fail(r, "pfn %#llx: %s struct pages at va %#llx are unmapped",
-						   P(page_va_to_pfn(g, va)), d->name, P(va));
-					return;
-				}
-				/* lazy boot frames too: what memmap_init left there */
-				bytes = frame_bytes(&m->frames, w.pfn);
-				if (!bytes && !frame_read(m, w.pfn, 0, scratch, g->page_size))
-					bytes = scratch;
-				if (!bytes) {
-					check_fail(r, "pfn %#llx: %s struct pages at va %#llx hold nothing",
-						   P(page_va_to_pfn(g, va)), d->name, P(va));
-					return;
-				}
-				alike = frame_pattern(&m->frames, w.pfn) ||
-					frame_owner(&m->frames, w.pfn) == FO_SHARED_TAIL;
-				for (unsigned k = 0; k < g->spp; k++) {
-					vaddr_t pva = va + k * g->struct_page_size;
-					const uint8_t *sp = bytes + k * g->struct_page_size;
-					vaddr_t ch;
-
-					if (alike && k && k != g->spp - 1)
-						continue;
-					r->nr_struct_pages_checked++;
-					ch = head_from_bytes(m, pva, sp, k + 1 < g->spp ? sp + g->struct_page_size : NULL);
-					if (ch != head) {
-						check_fail(r, "pfn %#llx: %s compound_head() is %#llx, not its head %#llx (uninitialized struct page?)",
-							   P(page_va_to_pfn(g, pva)), d->name, P(ch), P(head));
-						goto next_device;
-					}
-				}
-			}
-		}
-next_device:;
-	}
-}
-
-/* ---- hvo_share_pte: shared PTE tables ---- */
-
-struct shared_pte_tally {
-	pfn_t table;
-	struct zone *zone;
-	unsigned order;
-	uint64_t walk_refs;  /* PMDs reached from the PGD that point at it */
-	uint64_t folio_refs; /* PMDs of optimized folios of its zone and order */
-};
-
-struct shared_pte_ctx {
-	struct machine *m;
-	struct check_report *r;
-	struct shared_pte_tally *v;
-	unsigned nr;
-};
-
-static struct shared_pte_tally *tally_find(struct shared_pte_ctx *c, pfn_t table)
-{
-	for (unsigned i = 0; i < c->nr; i++)
-		if (c->v[i].table == table)
-			return &c->v[i];
-	return NULL;
-}
-
-/* A published table is FO_SHARED_PTE and maps its zone's shared tail, RO. */
-static void check_shared_pte_table(struct shared_pte_ctx *c, struct zone *z,
-				   unsigned idx, pfn_t table)
-{
-	struct machine *m = c->m;
-	const uint64_t *pte = (const uint64_t *)frame_bytes(&m->frames, table);
-	pfn_t tail = atomic_load(&z->vmemmap_tails[idx]);
-	unsigned order = idx + vmemmap_tail_min_order(&m->geo);
-
-	c->v[c->nr++] = (struct shared_pte_tally){ table, z, order, 0, 0 };
-	if (frame_owner(&m->frames, table) != FO_SHARED_PTE || !pte) {
-		check_fail(c->r, "node %d zone %s order %u: shared PTE table %#llx is not an owned page table",
-			   z->nid, zone_name(z->idx), order, P(table));
-		return;
-	}
-	for (uint64_t i = 0; i < m->geo.ptrs_per_table; i++) {
-		if (!tail || pte[i] != mk_pte(tail, false)) {
-			check_fail(c->r, "node %d zone %s order %u: shared PTE table %#llx entry %llu is %#llx, not the shared tail %#llx read-only",
-				   z->nid, zone_name(z->idx), order, P(table), P(i), P(pte[i]), P(tail));
-			return;
-		}
-	}
-}
-
-static int tally_walk_ref(void *arg, pfn_t pfn, enum pt_level lvl)
-{
-	struct shared_pte_ctx *c = arg;
-	struct shared_pte_tally *t;
-
-	if (lvl != PT_PTE || frame_owner(&c->m->frames, pfn) != FO_SHARED_PTE)
-		return 0;
-	t = tally_find(c, pfn);
-	if (t)
-		t->walk_refs++;
-	else
-		check_fail(c->r, "a PMD points at shared PTE table %#llx, which no zone published", P(pfn));
-	return 0;
-}
-
-/*
- * The tails-only PMDs of an optimized folio of a sharing order point at
- * the shared table of its zone and order; an unoptimized folio's at none.
- */
-static void tally_folio_refs(struct shared_pte_ctx *c, const struct hstate *h, pfn_t pfn)
-{
-	struct machine *m = c->m;
-	const struct geometry *g = &m->geo;
-	uint64_t pmd_size = 1ULL << g->pmd_shift;
-	vaddr_t vstart = pfn_to_page_va(g, pfn);
-	vaddr_t vend = vstart + vmemmap_bytes_for_order(g, h->order);
-	struct zone *z = page_zone(m, pfn);
-	bool optimized = folio_vmemmap_optimized(m, pfn);
-	pfn_t want = z ? atomic_load(&z->vmemmap_pte_tables[h->order - vmemmap_tail_min_order(g)]) : 0;
-
-	for (vaddr_t va = vstart; va < vend; va += pmd_size) {
-		struct pt_walk w;
-		bool shared;
-		struct shared_pte_tally *t;
-
-		if (vmemmap_walk_va(m, va, &w))
-			continue; /* check_folio reports it */
-		shared = pmd_shared_pte(m, *w.pmd);
-		if (!optimized || va == vstart) {
-			if (shared)
-				check_fail(c->r, "pfn %#llx: %s PMD at va %#llx maps a shared PTE table",
-					   P(pfn), va == vstart ? "the head's" : "an unoptimized folio's", P(va));
-			continue;
-		}
-		if (!shared || entry_pfn(*w.pmd) != want) {
-			check_fail(c->r, "pfn %#llx: optimized folio's PMD at va %#llx maps %s %#llx, not its zone's shared PTE table %#llx",
-				   P(pfn), P(va), shared ? "shared table" : "private table",
-				   P(entry_pfn(*w.pmd)), P(want));
-			continue;
-		}
-		t = tally_find(c, want);
-		if (t)
-			t->folio_refs++;
-	}
-}
-
-static void check_shared_pte(struct machine *m, struct check_report *r)
-{
-	struct shared_pte_ctx c = { .m = m, .r = r };
-
-	if (!m->vmemmap_share_pte && !m->stat.nr_shared_pte_tables)
-		return;
-	c.v = calloc((size_t)m->nr_nodes * MAX_NR_ZONES * NR_VMEMMAP_TAILS_MAX, sizeof(*c.v));
-	if (!c.v) {
-		fprintf(stderr, "hvo: host out of memory\n");
-		abort();
-	}
-	for (unsigned nid = 0; nid < m->nr_nodes; nid++)
-		for (unsigned zi = 0; zi < MAX_NR_ZONES; zi++) {
-			struct zone *z = &m->nodes[nid].node_zones[zi];
-			for (unsigned i = 0; i < NR_VMEMMAP_TAILS_MAX; i++) {
-				pfn_t t = atomic_load(&z->vmemmap_pte_tables[i]);
-				if (t)
-					check_shared_pte_table(&c, z, i, t);
-				else if (atomic_load(&z->vmemmap_pte_refs[i]))
-					check_fail(r, "node %u zone %s: %llu PMDs counted on an unpublished shared PTE table",
-						   nid, zone_name(z->idx), P(atomic_load(&z->vmemmap_pte_refs[i])));
-			}
-		}
-	if (c.nr != m->stat.nr_shared_pte_tables)
-		check_fail(r, "nr_shared_pte_tables is %llu, %u published",
-			   P(m->stat.nr_shared_pte_tables), c.nr);
-	vmemmap_for_each_table(m, tally_walk_ref, &c);
-	for (unsigned i = 0; i < m->nr_hstates; i++) {
-		const struct hstate *h = &m->hstates[i];
-		if (!vmemmap_share_pte_order(m, h->order))
-			continue;
-		for (unsigned nid = 0; nid < MAX_NUMNODES; nid++)
-			for (uint64_t k = 0; k < h->freelists[nid].nr; k++)
-				tally_folio_refs(&c, h, h->freelists[nid].v[k].pfn);
-	}
-	for (unsigned i = 0; i < c.nr; i++) {
-		const struct shared_pte_tally *t = &c.v[i];
-		uint64_t refs = *shared_pte_refcount(m, t->table);
-		if (t->walk_refs != refs || t->folio_refs != refs)
-			check_fail(r, "node %d zone %s order %u: shared PTE table %#llx has %llu references, %llu PMDs point at it, %llu of them in optimized folios of that zone and order",
-				   t->zone->nid, zone_name(t->zone->idx), t->order, P(t->table),
-				   P(refs), P(t->walk_refs), P(t->folio_refs));
-	}
-	free(c.v);
 }
 
 /* ---- TLB ---- */

@@ -1,0 +1,32 @@
+/*
+ * What the HugeTLB pool (hugetlb.c) and its boot-time half
+ * (hugetlb_bootmem.c) share.
+ */
+#ifndef HVO_HUGETLB_INTERNAL_H
+#define HVO_HUGETLB_INTERNAL_H
+
+#include "mm/hugetlb.h"
+
+/* A growing array of pfns (a batch of folios). */
+struct pfn_vec {
+	pfn_t *v;
+	uint64_t nr, cap;
+};
+
+bool node_has_memory(const struct machine *m, unsigned nid);
+bool hstate_is_gigantic(const struct machine *m, const struct hstate *h);
+void prep_bootmem_hvo_folio(struct machine *m, const struct hstate *h,
+				   pfn_t pfn);
+uint64_t boot_request(struct machine *m, const struct hstate *h,
+			     uint64_t *node_count, bool *per_node);
+unsigned hstate_index(const struct machine *m, const struct hstate *h);
+void prep_and_add_allocated_folios(struct machine *m, struct hstate *h,
+					  const struct pfn_vec *batch, bool bootmem);
+void enqueue_hugetlb_folio(struct machine *m, struct hstate *h,
+				  pfn_t pfn, bool surplus, bool bootmem);
+void grow_pool(struct machine *m, struct hstate *h, uint64_t count, int nid);
+void pfn_vec_push(struct pfn_vec *pv, pfn_t pfn);
+void prep_new_hugetlb_folio(struct machine *m, const struct hstate *h,
+				   pfn_t pfn);
+
+#endif

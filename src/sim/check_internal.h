@@ -1,0 +1,24 @@
+/*
+ * What the checker's files share (check.c, check_folio.c).
+ */
+#ifndef HVO_CHECK_INTERNAL_H
+#define HVO_CHECK_INTERNAL_H
+
+#include "sim/check.h"
+
+#define P(x) ((unsigned long long)(x))
+
+/*
+ * The bytes of frame @pfn to inspect: its own, or its pattern repeated in
+ * @scratch (a page).  NULL for a lazy frame (right by construction) or none.
+ */
+const uint8_t *frame_view(struct machine *m, pfn_t pfn, uint8_t *scratch);
+
+/* Huge page folios: mappings, read-only tails, compound_head() of each page. */
+void check_hugetlb(struct machine *m, struct check_report *r, uint8_t *scratch);
+/* Device-DAX compound pages: compound_head() of every struct page. */
+void check_dax(struct machine *m, struct check_report *r, uint8_t *scratch);
+/* hvo_share_pte: shared PTE tables and their reference counts. */
+void check_shared_pte(struct machine *m, struct check_report *r);
+
+#endif
