@@ -16,7 +16,9 @@
  * printed in test order whatever order the children finish in.  A test's
  * own output (its stdout and stderr) is kept in a temporary file and shown
  * only when the test fails, or with -v, which also prints each test's wall
- * time.  -t runs the unit test named NAME and the files whose path
+ * time.  A full run records each test's wall time in build/test_times;
+ * the next run starts the slowest tests first (their results are still
+ * printed in order), so one long test does not start last.  -t runs the unit test named NAME and the files whose path
  * contains NAME; -l lists the tests a run would run.  A scenario or corpus
  * folder that is missing or empty is a failed test.  Ends with
  * "N passed, N failed".
@@ -34,6 +36,12 @@
 #include "replay.h"
 #include "cli/scenario.h"
 #include "testutil.h"
+
+/* Each test's wall time in the last full run: "MS NAME" lines. */
+#ifndef HVO_BUILD_DIR
+#define HVO_BUILD_DIR "build"
+#endif
+#define TEST_TIMES HVO_BUILD_DIR "/test_times"
 
 /* Seconds one test may run before it counts as a hang. */
 #ifndef TEST_TIMEOUT
@@ -98,6 +106,7 @@ struct job {
 	fuzz_one_fn one;
 	int serial;
 	unsigned timeout;
+	double expected_ms; /* from TEST_TIMES; 0 if unknown */
 
 	enum job_state state;
 	pid_t pid;
@@ -435,13 +444,48 @@ static void print_job(const struct job *j, unsigned n, int verbose)
 	fflush(stdout);
 }
 
-/* The first pending job that may start now, or NULL. */
+/*
+ * The pending job that may start now and took longest last time (the
+ * first of those in test order), or NULL.
+ */
 static struct job *next_job(size_t from, int serial_running)
 {
+	struct job *best = NULL;
+
 	for (size_t i = from; i < nr_jobs; i++)
-		if (jobs[i].state == JOB_PENDING && !(jobs[i].serial && serial_running))
-			return &jobs[i];
-	return NULL;
+		if (jobs[i].state == JOB_PENDING && !(jobs[i].serial && serial_running) &&
+		    (!best || jobs[i].expected_ms > best->expected_ms))
+			best = &jobs[i];
+	return best;
+}
+
+static void read_times(void)
+{
+	FILE *f = fopen(TEST_TIMES, "r");
+	char line[1100], name[1024];
+	double ms;
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lf %1023[^\n]", &ms, name) == 2)
+			for (size_t i = 0; i < nr_jobs; i++)
+				if (!strcmp(jobs[i].name, name))
+					jobs[i].expected_ms = ms;
+	fclose(f);
+}
+
+static void write_times(void)
+{
+	FILE *f = fopen(TEST_TIMES ".tmp", "w");
+
+	if (!f)
+		return;
+	for (size_t i = 0; i < nr_jobs; i++)
+		if (jobs[i].kind != JOB_NOFOLDER)
+			fprintf(f, "%.0f %s\n", jobs[i].ms, jobs[i].name);
+	if (fclose(f) == 0)
+		rename(TEST_TIMES ".tmp", TEST_TIMES);
 }
 
 static void run_jobs(unsigned nr_cpus, int verbose, unsigned *passed, unsigned *failed)
@@ -529,6 +573,7 @@ int main(int argc, char **argv)
 	if (nr_cpus < 1)
 		nr_cpus = 1;
 	collect_jobs(only);
+	read_times();
 	if (list) {
 		for (size_t i = 0; i < nr_jobs; i++)
 			printf("%s%s\n", jobs[i].name,
@@ -536,6 +581,8 @@ int main(int argc, char **argv)
 	} else {
 		run_jobs((unsigned)nr_cpus, verbose, &passed, &failed);
 		printf("%u passed, %u failed\n", passed, failed);
+		if (!only)
+			write_times();
 	}
 	for (size_t i = 0; i < nr_jobs; i++) {
 		free(jobs[i].name);
