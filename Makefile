@@ -36,7 +36,7 @@ $(BUILD)/test_hvo: $(SRC) $(HDR) $(TEST_SRC) tests/harness.h tests/unit/testutil
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -DHVO_BUILD_DIR='"$(BUILD)"' $(INC) -Itests -Itests/unit -Ifuzz -o $@ $(SRC) $(TEST_SRC) fuzz/replay.c $(CHECK_FUZZ_OBJ) $(LDLIBS)
 
 check: $(BUILD)/test_hvo $(BUILD)/hvo
-	$(BUILD)/test_hvo
+	@$(BUILD)/test_hvo
 
 # Concurrency tests under ThreadSanitizer.
 $(BUILD)/test_tsan: $(SRC) $(HDR) tests/tsan/test_concurrency.c | $(BUILD)

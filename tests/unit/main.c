@@ -5,18 +5,48 @@
  * tests/scenarios/errors (must fail
  * with the message named in its first line, "# error: TEXT"), then every
  * file of the fuzz corpora fuzz/corpus/{scenario,cmdline}, each through its
- * fuzz target in a child process (fuzz/replay.c).
+ * fuzz target.
  *
- *   test_hvo [-l] [-t NAME] [-v]
- * Ends with "N passed, N failed".
+ *   test_hvo [-l|--list] [-v] [-j N] [-t NAME]
+ *
+ * Every test runs in a child process of its own, up to N at once (-j,
+ * default: the number of online CPUs), so an abort (BUG()), a crash, a
+ * sanitizer report, a leak (LeakSanitizer checks at the child's exit) or a
+ * hang (TEST_TIMEOUT) fails that one test and the run goes on.  Results are
+ * printed in test order whatever order the children finish in.  A test's
+ * own output (its stdout and stderr) is kept in a temporary file and shown
+ * only when the test fails, or with -v, which also prints each test's wall
+ * time.  A full run records each test's wall time in build/test_times;
+ * the next run starts the slowest tests first (their results are still
+ * printed in order), so one long test does not start last.  -t runs the unit test named NAME and the files whose path
+ * contains NAME; -l lists the tests a run would run.  A scenario or corpus
+ * folder that is missing or empty is a failed test.  Ends with
+ * "N passed, N failed".
  */
 #include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "replay.h"
 #include "cli/scenario.h"
 #include "testutil.h"
+
+/* Each test's wall time in the last full run: "MS NAME" lines. */
+#ifndef HVO_BUILD_DIR
+#define HVO_BUILD_DIR "build"
+#endif
+#define TEST_TIMES HVO_BUILD_DIR "/test_times"
+
+/* Seconds one test may run before it counts as a hang. */
+#ifndef TEST_TIMEOUT
+#define TEST_TIMEOUT 600
+#endif
 
 /* The fuzz targets' entry points, renamed by the Makefile for this binary. */
 int fuzz_scenario_one(const uint8_t *data, size_t size);
@@ -30,6 +60,13 @@ static const struct {
 	{ "fuzz/corpus/cmdline", fuzz_cmdline_one },
 };
 
+/*
+ * Unit tests that share files and so never run beside one another: the
+ * cli_* tests of test_report.c run build/hvo with its output redirected to
+ * the fixed paths build/cli.out and build/cli.err.
+ */
+static const char *const serial_prefixes[] = { "cli_" };
+
 static struct test_case *tests, **tail = &tests;
 
 void test_register(struct test_case *t)
@@ -38,12 +75,76 @@ void test_register(struct test_case *t)
 	tail = &t->next;
 }
 
+void test_fail(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "    %s:%d: ", file, line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fflush(NULL);
+	_exit(1); /* no exit(): the half-built test's memory is no leak report */
+}
+
+enum job_kind {
+	JOB_UNIT,    /* a TEST() */
+	JOB_GOOD,    /* a scenario that must succeed */
+	JOB_BAD,     /* a scenario that must be rejected */
+	JOB_CORPUS,  /* a fuzz corpus file */
+	JOB_NOFOLDER /* a folder missing or empty: fails without a child */
+};
+
+enum job_state { JOB_PENDING, JOB_RUNNING, JOB_DONE };
+
+struct job {
+	enum job_kind kind;
+	char *name; /* what the result line names (owned) */
+	struct test_case *tc;
+	fuzz_one_fn one;
+	int serial;
+	unsigned timeout;
+	double expected_ms; /* from TEST_TIMES; 0 if unknown */
+
+	enum job_state state;
+	pid_t pid;
+	FILE *out; /* the child's stdout and stderr */
+	struct timespec start;
+	double ms;
+	int failed;
+	char why[160];
+	char *output; /* what the child wrote (owned) */
+	size_t output_len;
+};
+
+static struct job *jobs;
+static size_t nr_jobs;
+
+static struct job *add_job(enum job_kind kind, const char *name)
+{
+	struct job *j;
+
+	jobs = realloc(jobs, (nr_jobs + 1) * sizeof(*jobs));
+	if (!jobs)
+		abort();
+	j = &jobs[nr_jobs++];
+	memset(j, 0, sizeof(*j));
+	j->kind = kind;
+	j->name = strdup(name);
+	if (!j->name)
+		abort();
+	j->timeout = TEST_TIMEOUT;
+	return j;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Sorted list of *.hvo files in @dir (caller frees). */
+/* Sorted list of *.hvo files in @dir (caller frees); NULL if unreadable. */
 static char **list_scenarios(const char *dir, unsigned *n)
 {
 	DIR *d = opendir(dir);
@@ -65,31 +166,96 @@ static char **list_scenarios(const char *dir, unsigned *n)
 	closedir(d);
 	if (v)
 		qsort(v, *n, sizeof(*v), cmp_str);
-	return v;
+	return v ? v : calloc(1, sizeof(*v));
 }
 
-/* A corpus file: its fuzz target must return without a report or a hang. */
-static int run_corpus_file(const char *path, fuzz_one_fn one)
+static void add_nofolder(const char *dir, const char *why)
 {
-	char why[128];
+	struct job *j = add_job(JOB_NOFOLDER, dir);
 
-	if (!replay_file(path, one, why, sizeof(why)))
-		return 0;
-	fprintf(stderr, "    %s: %s\n", path, why);
-	return 1;
+	j->failed = 1;
+	snprintf(j->why, sizeof(j->why), "%s", why);
+	j->state = JOB_DONE;
 }
+
+/* The tests a run with filter @only runs, in the order they are reported. */
+static void collect_jobs(const char *only)
+{
+	static const char *const dirs[] = { "tests/scenarios", "tests/oracle",
+					    "tests/scenarios/errors" };
+
+	for (struct test_case *t = tests; t; t = t->next) {
+		struct job *j;
+
+		if (only && strcmp(only, t->name))
+			continue;
+		j = add_job(JOB_UNIT, t->name);
+		j->tc = t;
+		for (size_t i = 0; i < sizeof(serial_prefixes) / sizeof(serial_prefixes[0]); i++)
+			if (!strncmp(t->name, serial_prefixes[i], strlen(serial_prefixes[i])))
+				j->serial = 1;
+	}
+	for (int pass = 0; pass < 3; pass++) {
+		const char *dir = dirs[pass];
+		unsigned k;
+		char **files = list_scenarios(dir, &k);
+
+		if (!files) {
+			char why[128];
+			snprintf(why, sizeof(why), "cannot open the folder: %s", strerror(errno));
+			add_nofolder(dir, why);
+			continue;
+		}
+		if (!k)
+			add_nofolder(dir, "no *.hvo files in the folder");
+		for (unsigned i = 0; i < k; i++) {
+			if (!only || strstr(files[i], only))
+				add_job(pass == 2 ? JOB_BAD : JOB_GOOD, files[i]);
+			free(files[i]);
+		}
+		free(files);
+	}
+	for (size_t c = 0; c < sizeof(corpora) / sizeof(corpora[0]); c++) {
+		size_t k;
+		char **files = replay_list_dir(corpora[c].dir, &k);
+
+		if (!files) {
+			char why[128];
+			snprintf(why, sizeof(why), "cannot open the folder: %s", strerror(errno));
+			add_nofolder(corpora[c].dir, why);
+			continue;
+		}
+		if (!k)
+			add_nofolder(corpora[c].dir, "no files in the folder");
+		for (size_t i = 0; i < k; i++) {
+			struct job *j;
+
+			if (only && !strstr(files[i], only))
+				continue;
+			j = add_job(JOB_CORPUS, files[i]);
+			j->one = corpora[c].one;
+			j->timeout = REPLAY_TIMEOUT;
+		}
+		replay_free_list(files, k);
+	}
+}
+
+/* ---- what a child runs ---- */
 
 /* A scenario that must pass: exit status 0. */
-static int run_good_scenario(const char *path, int verbose)
+static int run_good_scenario(const char *path)
 {
 	struct scenario_result r;
+	int bad;
 
 	if (run_scenario_file(path, &r))
 		return 1;
-	if (r.status != 0 || verbose)
-		fprintf(stderr, "%s", r.err);
+	fprintf(stderr, "%s", r.err);
+	bad = r.status != 0;
+	if (bad)
+		fprintf(stderr, "    %s: status %d, wanted 0\n", path, r.status);
 	free(r.err);
-	return r.status != 0;
+	return bad;
 }
 
 /* A scenario that must be rejected with the message its first line names. */
@@ -110,85 +276,320 @@ static int run_bad_scenario(const char *path)
 	want[strcspn(want, "\n")] = '\0';
 	if (run_scenario_file(path, &r))
 		return 1;
+	fprintf(stderr, "%s", r.err);
 	bad = r.status != 2 || !strstr(r.err, want + 9) || !strstr(r.err, path);
 	if (bad)
-		fprintf(stderr, "    %s: status %d, wanted 2 with '%s' and FILE:LINE; got:\n%s",
-			path, r.status, want + 9, r.err);
+		fprintf(stderr, "    %s: status %d, wanted 2 with '%s' and FILE:LINE (output above)\n",
+			path, r.status, want + 9);
 	free(r.err);
 	return bad;
+}
+
+/* A corpus file: its fuzz target must return without a report or a hang. */
+static int run_corpus_file(const char *path, fuzz_one_fn one)
+{
+	char *data;
+	size_t size;
+
+	if (read_whole_file(path, &data, &size))
+		return 1;
+	one((const uint8_t *)data, size);
+	free(data);
+	return 0;
+}
+
+static int run_job_body(struct job *j)
+{
+	switch (j->kind) {
+	case JOB_UNIT:
+		return j->tc->fn();
+	case JOB_GOOD:
+		return run_good_scenario(j->name);
+	case JOB_BAD:
+		return run_bad_scenario(j->name);
+	case JOB_CORPUS:
+		return run_corpus_file(j->name, j->one);
+	case JOB_NOFOLDER:
+		break;
+	}
+	return 1;
+}
+
+static _Noreturn void run_child(struct job *j)
+{
+	int fd = fileno(j->out);
+
+	if (dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0)
+		_exit(125);
+	setvbuf(stdout, NULL, _IOLBF, 0); /* keep stdout and stderr in order */
+	alarm(j->timeout);
+	if (run_job_body(j)) {
+		fflush(NULL);
+		_exit(1); /* failed, and said why: no leak reports on top */
+	}
+	exit(0); /* LeakSanitizer checks here */
+}
+
+/* ---- the parent ---- */
+
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static void start_job(struct job *j)
+{
+	j->out = tmpfile();
+	if (!j->out) {
+		j->failed = 1;
+		snprintf(j->why, sizeof(j->why), "tmpfile: %s", strerror(errno));
+		j->state = JOB_DONE;
+		return;
+	}
+	fflush(NULL); /* the child must not write the parent's buffers */
+	clock_gettime(CLOCK_MONOTONIC, &j->start);
+	j->pid = fork();
+	if (j->pid < 0) {
+		j->failed = 1;
+		snprintf(j->why, sizeof(j->why), "fork: %s", strerror(errno));
+		fclose(j->out);
+		j->out = NULL;
+		j->state = JOB_DONE;
+		return;
+	}
+	if (j->pid == 0)
+		run_child(j);
+	j->state = JOB_RUNNING;
+}
+
+static void read_output(struct job *j)
+{
+	long len;
+
+	fflush(j->out);
+	if (fseek(j->out, 0, SEEK_END) || (len = ftell(j->out)) < 0) {
+		fclose(j->out);
+		j->out = NULL;
+		return;
+	}
+	rewind(j->out);
+	j->output = malloc((size_t)len + 1);
+	if (j->output) {
+		j->output_len = fread(j->output, 1, (size_t)len, j->out);
+		j->output[j->output_len] = '\0';
+	}
+	fclose(j->out);
+	j->out = NULL;
+}
+
+/* The name of the sanitizer whose report the output holds, or NULL. */
+static const char *sanitizer_in(const struct job *j)
+{
+	if (!j->output)
+		return NULL;
+	if (strstr(j->output, "ERROR: LeakSanitizer"))
+		return "LeakSanitizer: memory leaked";
+	if (strstr(j->output, "ERROR: AddressSanitizer"))
+		return "AddressSanitizer report";
+	if (strstr(j->output, "runtime error:"))
+		return "UndefinedBehaviorSanitizer report";
+	return NULL;
+}
+
+static void finish_job(struct job *j, int status)
+{
+	const char *san;
+	size_t n;
+
+	j->ms = ms_since(&j->start);
+	read_output(j);
+	j->state = JOB_DONE;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return;
+	j->failed = 1;
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
+		snprintf(j->why, sizeof(j->why), "still running after %u s", j->timeout);
+	else if (WIFSIGNALED(status))
+		snprintf(j->why, sizeof(j->why), "killed by signal %d, %s", WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+	else if (WIFEXITED(status))
+		snprintf(j->why, sizeof(j->why), "exit status %d", WEXITSTATUS(status));
+	else
+		snprintf(j->why, sizeof(j->why), "wait status 0x%x", status);
+	san = sanitizer_in(j);
+	n = strlen(j->why);
+	if (san)
+		snprintf(j->why + n, sizeof(j->why) - n, ", %s", san);
+}
+
+static void print_job(const struct job *j, unsigned n, int verbose)
+{
+	if (j->failed)
+		printf("not ok %u - %s (%s", n, j->name, j->why);
+	else
+		printf("ok %u - %s", n, j->name);
+	if (verbose && j->kind != JOB_NOFOLDER)
+		printf("%s%.0f ms", j->failed ? ", " : " (", j->ms);
+	if (j->failed || verbose)
+		printf(")");
+	printf("\n");
+	if ((j->failed || verbose) && j->output_len) {
+		fwrite(j->output, 1, j->output_len, stdout);
+		if (j->output[j->output_len - 1] != '\n')
+			printf("\n");
+	}
+	fflush(stdout);
+}
+
+/*
+ * The pending job that may start now and took longest last time (the
+ * first of those in test order), or NULL.
+ */
+static struct job *next_job(size_t from, int serial_running)
+{
+	struct job *best = NULL;
+
+	for (size_t i = from; i < nr_jobs; i++)
+		if (jobs[i].state == JOB_PENDING && !(jobs[i].serial && serial_running) &&
+		    (!best || jobs[i].expected_ms > best->expected_ms))
+			best = &jobs[i];
+	return best;
+}
+
+static void read_times(void)
+{
+	FILE *f = fopen(TEST_TIMES, "r");
+	char line[1100], name[1024];
+	double ms;
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lf %1023[^\n]", &ms, name) == 2)
+			for (size_t i = 0; i < nr_jobs; i++)
+				if (!strcmp(jobs[i].name, name))
+					jobs[i].expected_ms = ms;
+	fclose(f);
+}
+
+static void write_times(void)
+{
+	FILE *f = fopen(TEST_TIMES ".tmp", "w");
+
+	if (!f)
+		return;
+	for (size_t i = 0; i < nr_jobs; i++)
+		if (jobs[i].kind != JOB_NOFOLDER)
+			fprintf(f, "%.0f %s\n", jobs[i].ms, jobs[i].name);
+	if (fclose(f) == 0)
+		rename(TEST_TIMES ".tmp", TEST_TIMES);
+}
+
+static void run_jobs(unsigned nr_cpus, int verbose, unsigned *passed, unsigned *failed)
+{
+	size_t printed = 0, first_pending = 0;
+	unsigned running = 0;
+	int serial_running = 0;
+
+	while (printed < nr_jobs) {
+		struct job *j;
+		int status;
+		pid_t pid;
+
+		while (running < nr_cpus && (j = next_job(first_pending, serial_running))) {
+			start_job(j);
+			if (j->state == JOB_RUNNING) {
+				running++;
+				serial_running |= j->serial;
+			}
+		}
+		while (first_pending < nr_jobs && jobs[first_pending].state != JOB_PENDING)
+			first_pending++;
+		while (printed < nr_jobs && jobs[printed].state == JOB_DONE) {
+			print_job(&jobs[printed], (unsigned)printed + 1, verbose);
+			jobs[printed].failed ? (*failed)++ : (*passed)++;
+			printed++;
+		}
+		if (!running)
+			continue;
+		pid = waitpid(-1, &status, 0);
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			perror("waitpid");
+			exit(2);
+		}
+		for (size_t i = 0; i < nr_jobs; i++) {
+			j = &jobs[i];
+			if (j->state == JOB_RUNNING && j->pid == pid) {
+				finish_job(j, status);
+				running--;
+				if (j->serial)
+					serial_running = 0;
+				break;
+			}
+		}
+	}
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: test_hvo [-l|--list] [-v] [-j N] [-t NAME]\n");
+	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	const char *only = NULL;
 	int list = 0, verbose = 0;
-	unsigned passed = 0, failed = 0, n = 0;
+	unsigned passed = 0, failed = 0;
+	long nr_cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-l"))
+		const char *jarg = NULL;
+
+		if (!strcmp(argv[i], "-l") || !strcmp(argv[i], "--list"))
 			list = 1;
 		else if (!strcmp(argv[i], "-v"))
 			verbose = 1;
 		else if (!strcmp(argv[i], "-t") && i + 1 < argc)
 			only = argv[++i];
-		else {
-			fprintf(stderr, "usage: test_hvo [-l] [-v] [-t NAME]\n");
-			return 2;
+		else if (!strcmp(argv[i], "-j") && i + 1 < argc)
+			jarg = argv[++i];
+		else if (!strncmp(argv[i], "-j", 2) && argv[i][2])
+			jarg = argv[i] + 2;
+		else
+			usage();
+		if (jarg) {
+			char *end;
+			nr_cpus = strtol(jarg, &end, 10);
+			if (*end || nr_cpus < 1 || nr_cpus > 1024)
+				usage();
 		}
 	}
-	for (struct test_case *t = tests; t; t = t->next) {
-		int r;
-		if (list) {
-			printf("%s\n", t->name);
-			continue;
-		}
-		if (only && strcmp(only, t->name))
-			continue;
-		r = t->fn();
-		printf("%s %u - %s\n", r ? "not ok" : "ok", ++n, t->name);
-		fflush(stdout);
-		r ? failed++ : passed++;
+	if (nr_cpus < 1)
+		nr_cpus = 1;
+	collect_jobs(only);
+	read_times();
+	if (list) {
+		for (size_t i = 0; i < nr_jobs; i++)
+			printf("%s%s\n", jobs[i].name,
+			       jobs[i].kind == JOB_NOFOLDER ? " (missing or empty folder)" : "");
+	} else {
+		run_jobs((unsigned)nr_cpus, verbose, &passed, &failed);
+		printf("%u passed, %u failed\n", passed, failed);
+		if (!only)
+			write_times();
 	}
+	for (size_t i = 0; i < nr_jobs; i++) {
+		free(jobs[i].name);
+		free(jobs[i].output);
+	}
+	free(jobs);
 	if (list)
 		return 0;
-	for (int pass = 0; pass < 3; pass++) {
-		static const char *const dirs[] = { "tests/scenarios", "tests/oracle",
-						    "tests/scenarios/errors" };
-		const char *dir = dirs[pass];
-		unsigned k;
-		char **files = list_scenarios(dir, &k);
-		for (unsigned i = 0; i < k; i++) {
-			int r = 0;
-			if (!only || strstr(files[i], only)) {
-				r = pass == 2 ? run_bad_scenario(files[i])
-					      : run_good_scenario(files[i], verbose);
-				printf("%s %u - %s\n", r ? "not ok" : "ok", ++n, files[i]);
-				fflush(stdout);
-				r ? failed++ : passed++;
-			}
-			free(files[i]);
-		}
-		free(files);
-	}
-	for (size_t c = 0; c < sizeof(corpora) / sizeof(corpora[0]); c++) {
-		size_t k;
-		char **files = replay_list_dir(corpora[c].dir, &k);
-		if (!files) {
-			printf("not ok %u - %s: cannot open\n", ++n, corpora[c].dir);
-			failed++;
-			continue;
-		}
-		for (size_t i = 0; i < k; i++) {
-			int r;
-			if (only && !strstr(files[i], only))
-				continue;
-			r = run_corpus_file(files[i], corpora[c].one);
-			printf("%s %u - %s\n", r ? "not ok" : "ok", ++n, files[i]);
-			fflush(stdout);
-			r ? failed++ : passed++;
-		}
-		replay_free_list(files, k);
-	}
-	printf("%u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

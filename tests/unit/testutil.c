@@ -1,6 +1,7 @@
 /*
  * Test helpers (see testutil.h).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim/sim.h"
@@ -28,27 +29,51 @@ int run_scenario_text(const char *name, const char *text, struct scenario_result
 	return 0;
 }
 
-int run_scenario_file(const char *path, struct scenario_result *r)
+int read_whole_file(const char *path, char **buf, size_t *len)
 {
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long len;
-	int ret;
+	FILE *f = fopen(path, "rb");
+	char *b = NULL;
+	size_t n = 0, cap = 0, got;
 
 	if (!f) {
 		fprintf(stderr, "    cannot open %s\n", path);
 		return -1;
 	}
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = calloc(1, (size_t)len + 1);
-	if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
+	do {
+		if (cap - n < 2) {
+			char *nb = realloc(b, cap = cap ? 2 * cap : 4096);
+			if (!nb) {
+				free(b);
+				fclose(f);
+				fprintf(stderr, "    %s: out of memory\n", path);
+				return -1;
+			}
+			b = nb;
+		}
+		got = fread(b + n, 1, cap - n - 1, f);
+		n += got;
+	} while (got);
+	if (ferror(f)) {
+		free(b);
 		fclose(f);
-		free(buf);
+		fprintf(stderr, "    cannot read %s\n", path);
 		return -1;
 	}
 	fclose(f);
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+int run_scenario_file(const char *path, struct scenario_result *r)
+{
+	char *buf;
+	size_t len;
+	int ret;
+
+	if (read_whole_file(path, &buf, &len))
+		return -1;
 	ret = run_scenario_text(path, buf, r);
 	free(buf);
 	return ret;

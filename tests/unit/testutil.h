@@ -12,6 +12,12 @@ struct scenario_result {
 	char *err;  /* everything written to the error stream (free it) */
 };
 
+/*
+ * The whole file at @path, NUL-terminated, in *@buf (free it), its length
+ * in *@len; 0, or -1 (and a message) if it cannot be read.
+ */
+int read_whole_file(const char *path, char **buf, size_t *len);
+
 /* 0, or -1 if the file cannot be read. */
 int run_scenario_file(const char *path, struct scenario_result *r);
 int run_scenario_text(const char *name, const char *text, struct scenario_result *r);
