@@ -118,7 +118,8 @@ struct page_leak {
 struct machine {
 	struct machine_config cfg;
 	struct geometry geo;
-	const struct hvo_generation *gen; /* from cfg.gen, fixed for life */
+	/* The kernel generation: from cfg.gen at machine_create(), never changed. */
+	const struct hvo_generation *const gen;
 	enum boot_phase phase;
 	struct fault_attr fault;
 	struct memblock memblock;

@@ -213,7 +213,11 @@ struct machine *machine_create(const struct machine_config *cfg, char *err,
 		free(m);
 		return NULL;
 	}
-	m->gen = cfg->gen ? cfg->gen : generation_default();
+	{
+		/* the one store to the const member: the generation is fixed here */
+		const struct hvo_generation *gen = cfg->gen ? cfg->gen : generation_default();
+		memcpy((void *)&m->gen, &gen, sizeof(gen));
+	}
 	m->nr_nodes = cfg->nr_nodes;
 	fault_attr_init(&m->fault);
 	memblock_init(&m->memblock);

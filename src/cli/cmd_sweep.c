@@ -1,0 +1,78 @@
+/*
+ * `hvo sweep`: fail every allocation of a scenario in turn, transient and
+ * persistent, and check every invariant after each run (sweep.c).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/plot.h"
+#include "cli/report.h"
+#include "cli/scenario.h"
+#include "cli/sweep.h"
+#include "lib/fault.h"
+#include "lib/parse.h"
+#include "mm/vmstat.h"
+#include "sim/generations.h"
+#include "sim/sim.h"
+
+int cmd_sweep(int argc, char **argv)
+{
+	struct sweep_opts o = { 0 };
+	struct sweep_result res;
+	const char *file = NULL;
+	char *buf;
+	size_t len;
+	int ret;
+
+	for (int i = 0; i < argc; i++) {
+		enum alloc_site site;
+		char *end;
+		if (!strcmp(argv[i], "--transient"))
+			o.transient = true;
+		else if (!strcmp(argv[i], "--persistent"))
+			o.persistent = true;
+		else if (!strcmp(argv[i], "-v"))
+			o.verbose = true;
+		else if (!strcmp(argv[i], "--site") && i + 1 < argc &&
+			 !alloc_site_parse(argv[i + 1], &site))
+			o.site_mask |= 1u << site, i++;
+		else if (!strcmp(argv[i], "--min-order") && i + 1 < argc &&
+			 (o.min_order = (unsigned)strtoul(argv[i + 1], &end, 10), !*end && *argv[i + 1]))
+			i++;
+		else if (!strcmp(argv[i], "--max-runs") && i + 1 < argc &&
+			 (o.max_runs = strtoull(argv[i + 1], &end, 10), !*end && *argv[i + 1]))
+			i++;
+		else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "hvo sweep: bad option '%s'\n", argv[i]);
+			print_usage(stderr);
+			return 2;
+		} else if (file) {
+			fprintf(stderr, "hvo sweep: one scenario file at a time\n");
+			return 2;
+		} else
+			file = argv[i];
+	}
+	if (!file) {
+		fprintf(stderr, "hvo sweep: a scenario FILE is required\n");
+		print_usage(stderr);
+		return 2;
+	}
+	if (!o.transient && !o.persistent)
+		o.transient = o.persistent = true;
+	buf = load_scenario(&file, &len);
+	if (!buf)
+		return 2;
+	ret = fault_sweep(file, buf, len, &o, &res, stderr);
+	free(buf);
+	if (ret) {
+		fprintf(stderr, "hvo sweep: %s does not run cleanly: fix it with 'hvo run' first\n", file);
+		return 2;
+	}
+	printf("%s: %llu allocations, %llu runs, %llu injected failures, %llu boot panics, %llu violations\n",
+	       file, (unsigned long long)res.allocations, (unsigned long long)res.runs,
+	       (unsigned long long)res.injected, (unsigned long long)res.panics,
+	       (unsigned long long)res.violations);
+	return res.violations ? 1 : 0;
+}
+
