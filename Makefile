@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # hvo: build, test, run.  `make help` lists the targets.
 CC ?= cc
 CSTD := -std=c11 -D_POSIX_C_SOURCE=200809L

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * make bench: one table, measured in one run.  Each row runs in its own
  * forked child so its peak RSS is its own.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * libFuzzer target: the kernel command-line parser, and the token parsers
  * under it (parse_size, parse_u64, parse_s64, parse_bool, format_size).

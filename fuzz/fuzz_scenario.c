@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * libFuzzer target: the scenario language, in process.  Any input must run
  * to a status of 0, 1 or 2 without a crash, a hang, a leak or a sanitizer

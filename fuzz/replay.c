@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Corpus replay: reads one input file, runs it through a fuzz target's
  * entry point in a forked child with an alarm set, and tells from the

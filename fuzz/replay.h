@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Corpus replay without libFuzzer: each input file runs through a fuzz
  * target's entry point in a child process, so a crash, a sanitizer report

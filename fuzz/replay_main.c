@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Standalone corpus replayer: link it with one fuzz target and give it
  * directories or files; it runs each file through LLVMFuzzerTestOneInput

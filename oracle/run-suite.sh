@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # oracle/run-suite.sh: run every tests/oracle/*.hvo through the kernel oracle
 # (oracle/oracle.py) and print one line per scenario.
 #
@@ -36,7 +37,7 @@ while [ $# -gt 0 ]; do
 	--kernel=*) kernel=${1#--kernel=}; shift ;;
 	--strict) pass_args+=(--strict); shift ;;
 	--design) pass_args+=(--design "$2"); shift 2 ;;
-	-h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run-suite.sh: unknown option '$1'" >&2; exit 3 ;;
 	*) files+=("$1"); shift ;;
 	esac

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # oracle/setup.sh: prepare the host for the kernel oracle.  Safe to run again:
 # every step is skipped when its result is already there.
 #
@@ -25,7 +26,7 @@ check_only=0
 want_ndctl=1
 
 usage() {
-	sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '3,20p' "$0" | sed 's/^# \{0,1\}//'
 	exit "${1:-2}"
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * A tiny test harness in the style of the kernel's tools/testing/vma:
  * TEST(name) defines a test, ASSERT_*() fails it with file:line, the

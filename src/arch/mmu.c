@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * MMU and TLB model for the vmemmap (see mmu.h).
  */

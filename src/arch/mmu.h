@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The MMU for the vmemmap: every read or write of a struct page goes through
  * translate(), which consults a direct-mapped TLB before walking the page

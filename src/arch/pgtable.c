@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Software page table for the vmemmap (see pgtable.h): the entry format,
  * the walker, entry stores (counted), and iteration for the checker and

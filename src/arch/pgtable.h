@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The software page table that maps the vmemmap: four levels (PGD, PUD, PMD,
  * PTE), every table one simulated frame of 8-byte entries, leaves at PMD

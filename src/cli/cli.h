@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The hvo command line: each command in its own file (cmd_*.c), reached
  * from the table in main.c, with the helpers they share.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * `hvo compare`: one scenario in each design, counters side by side.
  */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * `hvo explain` and `hvo plot`: run a scenario quietly and look at the
  * machine it leaves: one page frame explained, a strip of the vmemmap or
@@ -7,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "cli/plot.h"
 #include "cli/report.h"
 #include "cli/scenario.h"
@@ -141,8 +143,8 @@ int cmd_plot(int argc, char **argv)
 {
 	static const char *const words[] = { "strip", "chart", NULL };
 	struct look_args a;
+	struct output out;
 	char err[256];
-	FILE *out;
 	int status = 0, ret;
 
 	if (parse_look_args("plot", argc, argv, true, words, &a))
@@ -156,14 +158,19 @@ int cmd_plot(int argc, char **argv)
 		return 2;
 	}
 	if (!strcmp(a.words[0], "strip")) {
+		const char *inputs[] = { a.file, NULL };
 		bool have_pfn = false, have_count = false;
 		uint64_t pfn = 0, count = 0;
 		struct machine *m;
 		if (parse_strip_words(a.words + 1, a.nr_words - 1, &have_pfn, &pfn, &have_count, &count))
 			return 2;
-		m = look_boot(&a, &status);
-		if (!m)
+		if (output_open(&out, "plot", a.out, inputs))
 			return 2;
+		m = look_boot(&a, &status);
+		if (!m) {
+			output_abort(&out);
+			return 2;
+		}
 		if (!have_pfn || !have_count) {
 			pfn_t p;
 			uint64_t c;
@@ -173,32 +180,19 @@ int cmd_plot(int argc, char **argv)
 			if (!have_count)
 				count = c;
 		}
-		out = a.out ? fopen(a.out, "w") : stdout;
-		if (!out) {
-			fprintf(stderr, "hvo plot: %s: %s\n", a.out, strerror(errno));
-			machine_destroy(m);
-			return 2;
-		}
-		ret = plot_strip(m, a.file ? a.file : "the default scenario", pfn, count, out, err, sizeof(err));
+		ret = plot_strip(m, a.file ? a.file : "the default scenario", pfn, count, out.f, err, sizeof(err));
 		machine_destroy(m);
 	} else {
-		out = a.out ? fopen(a.out, "w") : stdout;
-		if (!out) {
-			fprintf(stderr, "hvo plot: %s: %s\n", a.out, strerror(errno));
+		if (output_open(&out, "plot", a.out, NULL))
 			return 2;
-		}
-		ret = plot_chart(out, err, sizeof(err));
-	}
-	if (out != stdout && fclose(out) && !ret) {
-		fprintf(stderr, "hvo plot: %s: %s\n", a.out, strerror(errno));
-		return 2;
+		ret = plot_chart(out.f, err, sizeof(err));
 	}
 	if (ret) {
 		fprintf(stderr, "hvo plot: %s\n", err);
-		if (a.out)
-			remove(a.out);
+		output_abort(&out);
 		return 2;
 	}
+	if (output_commit(&out, "plot"))
+		return 2;
 	return status;
 }
-

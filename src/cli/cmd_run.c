@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * `hvo run`: a scenario file, standard input or the built-in default,
  * with its report as text or JSON; and reading a scenario for every

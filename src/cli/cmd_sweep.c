@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * `hvo sweep`: fail every allocation of a scenario in turn, transient and
  * persistent, and check every invariant after each run (sweep.c).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * The hvo command line: the table of commands, each in its own cmd_*.c.
  * Exit status: 0 all good, 1 an expect or check failed, 2 bad input.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Pictures as SVG (`hvo plot`): the vmemmap of a pfn range as a strip of
  * vmemmap pages coloured by what backs them, and a chart of the vmemmap

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Reports for people (see report.h).  Everything printed comes from the
  * same state the checker and the counters read; nothing is estimated.

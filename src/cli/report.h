@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Human reports: the machine summary printed by `show report` (and `make
  * run`), and the explanation of one page frame (`show pfn N`, `hvo

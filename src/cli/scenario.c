@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Scenario interpreter (see scenario.h): tokenizes each line, dispatches to
  * a command, reports errors as FILE:LINE: message.  The commands that

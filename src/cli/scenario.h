@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The scenario language: one command per line, '#' starts a comment.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * The scenario commands that act on a booted machine: sysctl, hugepages,
  * hotplug, dax, show, check, poke, speculative_get and fault.  Each parses

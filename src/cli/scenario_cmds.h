@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * What the scenario interpreter's command files share (scenario.c,
  * scenario_cmds.c, scenario_expect.c): errors reported as FILE:LINE, the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Counters in scenarios: `snapshot [LABEL]` remembers every counter,
  * `expect NAME[+NAME..] [since LABEL] OP VALUE` compares a sum of counters,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The fault sweep (SQLite's fail-the-Nth-allocation discipline applied to
  * the simulated kernel): run a scenario once to count the allocations that

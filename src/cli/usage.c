@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * The usage text of every command and of the scenario language; the list
  * of kernel generations in it is made from the table (sim/generations.c).

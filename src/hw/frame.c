@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Frame store: sparse per-frame entries and their host bytes (see frame.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Frame store: what the simulator knows about the simulated physical frames
  * whose contents matter.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Geometry: derives every architecture constant the simulator needs from the
  * two run-time choices (base page size and sizeof(struct page)).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Geometry of the simulated architecture: base page size, sizeof(struct page),
  * memory section size and the 4-level page-table shape of the vmemmap.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Host memory slab: page-sized zeroed chunks from mmap()ed arenas.
  */

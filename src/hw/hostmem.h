@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Host memory that backs simulated frames whose bytes matter (vmemmap pages,
  * page-table pages, shared tails).  A per-machine slab of page-sized chunks

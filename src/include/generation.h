@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * A kernel generation: what one Linux version (or one design of a series)
  * does differently in the vmemmap optimization.  Every generation hvo

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The simulated machine: one value holding everything a booted kernel would
  * hold in globals (memblock, nodes and zones, mem_section[], the vmemmap page

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Basic types, error numbers and assertion tiers shared by every subsystem.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * BUG() and WARN(): the two assertion tiers (see types.h).
  */

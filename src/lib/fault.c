@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Fault injection: decides, at the allocation choke point, whether an
  * allocation fails.  Pure policy; it allocates nothing itself.

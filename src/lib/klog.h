@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The kernel log: a growing buffer of lines, what printk() would have
  * written to the console.  `show dmesg` prints it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Small parsers shared by the scenario language and the kernel command
  * line: sizes with binary suffixes (memparse), integers, booleans

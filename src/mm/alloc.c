@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * The allocation choke point (see alloc.h).  Zone fallback follows the
  * kernel's zonelist: the preferred node's zones from the highest allowed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The allocation choke point.  Every page the simulated kernel takes, at boot
  * (memblock) or at run time (buddy, contiguous ranges), goes through

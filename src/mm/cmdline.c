@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Kernel command-line parser (see cmdline.h).  Tokens are separated by
  * white space; a value may be double-quoted.  A huge page count applies to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The Linux kernel command line, as far as the simulated kernel cares:
  * hugepagesz=, hugepages= (also per node: hugepages=0:2,1:3),

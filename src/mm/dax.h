@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Device DAX: a ZONE_DEVICE range whose struct pages form compound pages of
  * the device's alignment (4K, 2M, 1G), with its memmap in RAM or on the

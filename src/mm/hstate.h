@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * struct hstate: one HugeTLB page size and its pool counters (the numbers
  * behind /sys/kernel/mm/hugepages/hugepages-<size>kB and HugePages_* in

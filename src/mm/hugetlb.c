@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * HugeTLB pool (see hugetlb.h): hstates, the boot parameters, growing and
  * shrinking the pool with batched vmemmap optimization and restore, and the

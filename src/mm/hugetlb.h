@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * HugeTLB: page sizes (hstates), the boot-time and run-time pool, and the
  * sysctls.  Vmemmap optimization of the pool's folios is in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * HugeTLB pages reserved at boot: gigantic pages taken from memblock
  * before the memmap exists (hugetlb_reserve_bootmem), their vmemmap

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * What the HugeTLB pool (hugetlb.c) and its boot-time half
  * (hugetlb_bootmem.c) share.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * HugeTLB Vmemmap Optimization: the walk and the entry points.
  *

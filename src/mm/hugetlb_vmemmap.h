@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * HugeTLB Vmemmap Optimization in the three designs (docs/generations.md;
  * their mappings are drawn in docs/vmemmap-layout.md):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * The optimize and restore ops of the fake-head generations (Linux up to
  * 6.12): the head vmemmap page is copied to a fresh page (or kept when no

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * The optimize and restore ops of the generations without fake heads
  * (shared-tail, generic): the head vmemmap page is copied to a private page

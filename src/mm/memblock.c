@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * memblock: sorted, merged region lists and a top-down range allocator.
  * Regions of "memory" merge only when their nodes agree; "reserved" regions

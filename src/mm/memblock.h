@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * memblock: the boot-time allocator.  Two sorted region lists, "memory"
  * (what exists, with its node) and "reserved" (what is taken), in pfns.

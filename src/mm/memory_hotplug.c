@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Memory hotplug (see memory_hotplug.h).  A hot-added block is one memory
  * section: 128 MiB and 512 memmap pages on x86-64.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Memory hotplug of normal RAM, by memory block (one section, 128 MiB on
  * x86-64): add_memory() populates each block's memmap (from the buddy

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Memory initialization at boot, as mm/mm_init.c does it: free_area_init()
  * gives nodes and zones their spans and present pages, memblock_free_all()

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Boot-time memory initialization (mm/mm_init.c): zone spans, and freeing
  * memblock memory to the buddy allocator.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Zone and node lookups every subsystem uses: the zone of a pfn (by section,
  * device range and zone span, as page_zone() reads it from the page flags in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Nodes, zones and memory sections of the simulated machine (the kernel's
  * pglist_data, struct zone and struct mem_section).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * struct page accessors through the MMU, compound_head() as the kernel
  * reads it, the canonical contents memmap_init gives a struct page, and

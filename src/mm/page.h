@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * struct page accessors: whole struct pages and single words read and
  * written through the MMU (so read-only tails fault and the TLB model

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Buddy allocator (see page_alloc.h for the representation).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The buddy allocator of one zone: free blocks of order 0..max_order.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * struct page bytes (see page_struct.h): encode, decode, compound_head().
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * struct page as bytes: the layout, the page-flag bits, encoding and
  * decoding, and compound_head() decoded from bytes with its reason.  Pure

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Page-table pages under the vmemmap (pgalloc.c).
  */

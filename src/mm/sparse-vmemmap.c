@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Vmemmap population already optimized (mm/sparse-vmemmap.c): a boot-time
  * gigantic folio whose vmemmap is mapped optimized from the start (pre-HVO:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Sparse vmemmap: sections, population, memmap_init (see sparse.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Sparse memory model with a virtually mapped memmap (SPARSEMEM_VMEMMAP):
  * the mem_section table, population of the vmemmap for a range of sections

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Lists of vmemmap pages: the pages a walk unmaps wait on one until the TLB
  * has been flushed, and a restore takes its new pages from one.  Freeing a

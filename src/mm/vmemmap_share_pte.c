@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Shared PTE tables for gigantic folios (see vmemmap_share_pte.h): the
  * table's allocation and publication, pointing PMDs at it and taking them

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Shared PTE tables for gigantic folios (hvo_share_pte=on): beyond the
  * kernel, for the shared-tail and generic designs.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * The shared tail pages of the fake-head-free designs: per zone and folio
  * order, one read-only vmemmap page full of identical tail struct pages

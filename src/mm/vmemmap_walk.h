@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The vmemmap walk, shared by the optimize and restore ops of every
  * generation (hugetlb_vmemmap*.c only): a walk over [start, end) of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The kernel's counters, by the names the kernel gives them, and the
  * reports built from them (/proc/meminfo, /proc/vmstat, /proc/zoneinfo).

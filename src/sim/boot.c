@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * The boot sequence, the one entry point that turns a created machine into
  * a running one in the order mm_core_init() and its callers use: the kernel

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Invariant checker (see check.h).  What it proves, each in its own
  * function:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The invariant checker: walks the whole simulated machine and reports
  * every disagreement as a readable line ("pfn 0x12345: ..."), capped.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * The invariant checker's folio checks (see check.c for the whole list):
  * every HugeTLB pool folio and every device-DAX compound page is mapped as

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * The kernel generations hvo models, one row each.  A new generation is a
  * new row here, plus the functions that are really new in it: its ops if

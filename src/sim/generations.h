@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The table of kernel generations (see include/generation.h): lookup by
  * name, the default, the list `hvo compare` runs, and the text that usage

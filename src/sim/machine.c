@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Machine creation: checks a machine_config, turns it into memblock regions
  * (the "firmware" memory map: flat, or QEMU's pc machine, split among NUMA

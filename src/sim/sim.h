@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Creating, booting and destroying a simulated machine: the entry points
  * above the simulated kernel.  struct machine itself is in include/machine.h.

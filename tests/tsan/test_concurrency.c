@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Concurrency test, built with ThreadSanitizer (make tsan): several threads
  * race to publish the shared tail page of one (zone, order) for the first

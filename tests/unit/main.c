@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Test runner: every TEST() of tests/unit, then every scenario file of
  * tests/scenarios and tests/oracle (the kernel oracle's scenarios, whose

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Unit tests of the lower layers: parsers, geometry, memblock, buddy, the
  * frame store.

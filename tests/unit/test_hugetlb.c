@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Unit tests of HugeTLB vmemmap optimization: the designs' mappings and
  * struct pages, and what every failure leaves behind.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Unit tests of the booted machine: layout, counters, page table, MMU and
  * TLB, struct pages, the checker.

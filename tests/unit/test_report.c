@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Unit tests of the explanations (show pfn, hvo explain) and the pictures
  * (hvo plot): what they say in every design, that explaining changes
@@ -6,6 +7,7 @@
  */
 #include <ctype.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "sim/sim.h"
 #include "harness.h"
@@ -504,29 +506,34 @@ struct cli_result {
 
 static int run_cli(const char *args, struct cli_result *r)
 {
-	char cmd[512];
+	char cmd[768], out[128], err[128];
 	FILE *f;
 	size_t n;
 	int st;
 
+	/* per process: tests may run side by side */
+	snprintf(out, sizeof(out), HVO_BUILD_DIR "/cli.%ld.out", (long)getpid());
+	snprintf(err, sizeof(err), HVO_BUILD_DIR "/cli.%ld.err", (long)getpid());
 	memset(r, 0, sizeof(*r));
-	snprintf(cmd, sizeof(cmd), HVO_BUILD_DIR "/hvo %s >" HVO_BUILD_DIR "/cli.out 2>" HVO_BUILD_DIR "/cli.err", args);
+	snprintf(cmd, sizeof(cmd), HVO_BUILD_DIR "/hvo %s >%s 2>%s", args, out, err);
 	st = system(cmd);
 	if (st == -1 || !WIFEXITED(st))
 		return -1;
 	r->status = WEXITSTATUS(st);
-	f = fopen(HVO_BUILD_DIR "/cli.out", "r");
+	f = fopen(out, "r");
 	if (!f)
 		return -1;
 	n = fread(r->out, 1, sizeof(r->out) - 1, f);
 	r->out[n] = '\0';
 	fclose(f);
-	f = fopen(HVO_BUILD_DIR "/cli.err", "r");
+	f = fopen(err, "r");
 	if (!f)
 		return -1;
 	n = fread(r->err, 1, sizeof(r->err) - 1, f);
 	r->err[n] = '\0';
 	fclose(f);
+	remove(out);
+	remove(err);
 	for (char *p = r->err; *p; p++)
 		r->err_lines += *p == '\n';
 	return 0;

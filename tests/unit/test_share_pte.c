@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * Unit tests of hvo_share_pte: what 1 GiB pages cost with and without the
  * option, what every allocation failure on its new paths leaves behind,

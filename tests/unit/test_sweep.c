@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * The fault sweep: every allocation of small scenarios fails once
  * (transient) and from there on (persistent), in every design; no run may

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Helpers for tests: run a scenario in-process, boot a machine from a
  * scenario text.

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Output files that are never half written: output_open() writes to a
+ * temporary file in the target's directory, output_commit() checks every
+ * write, flushes, and renames it over the target only if all went well;
+ * on any failure the target is left exactly as it was.  Standard output
+ * ("-" or no path) is checked the same way, without the rename.
+ */
+#ifndef HVO_OUTPUT_H
+#define HVO_OUTPUT_H
+
+#include <stdio.h>
+
+#include "types.h"
+
+struct output {
+	FILE *f;         /* write here */
+	char *path;      /* the target, NULL for standard output */
+	char *tmp;       /* the temporary file beside it */
+};
+
+/*
+ * Start writing @path (NULL or "-": standard output).  @inputs (NULL-ended,
+ * may be NULL) name files the command reads: a target that is one of them
+ * is refused.  0, or -1 with one line "hvo CMD: PATH: why" on stderr.
+ */
+int output_open(struct output *o, const char *cmd, const char *path,
+		const char *const *inputs);
+/*
+ * Finish: 0 if every byte reached the target (renamed into place), or -1
+ * with one line on stderr and the temporary file removed.
+ */
+int output_commit(struct output *o, const char *cmd);
+/* Give up: the temporary file is removed, the target untouched. */
+void output_abort(struct output *o);
+
+#endif
