@@ -16,13 +16,16 @@ TEST_SRC := $(wildcard tests/unit/*.c)
 
 BUILD := build
 
+# Quiet recipes; `make V=1` shows every command.
+Q := $(if $(V),,@)
+
 all: $(BUILD)/hvo
 
 $(BUILD):
-	mkdir -p $(BUILD)
+	$(Q)mkdir -p $(BUILD)
 
 $(BUILD)/hvo: $(SRC) src/cli/main.c $(HDR) | $(BUILD)
-	$(CC) $(CSTD) $(WARN) $(CFLAGS) $(INC) -o $@ $(SRC) src/cli/main.c $(LDLIBS)
+	$(Q)$(CC) $(CSTD) $(WARN) $(CFLAGS) $(INC) -o $@ $(SRC) src/cli/main.c $(LDLIBS)
 
 # Tests: unit tests, scenario files and the fuzz corpora, under ASan and
 # UBSan.  The test runner links both fuzz targets, their entry points
@@ -31,23 +34,35 @@ FUZZ_TARGETS := scenario cmdline
 CHECK_FUZZ_OBJ := $(patsubst %,$(BUILD)/check_fuzz_%.o,$(FUZZ_TARGETS))
 
 $(BUILD)/check_fuzz_%.o: fuzz/fuzz_%.c $(HDR) | $(BUILD)
-	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(INC) -DLLVMFuzzerTestOneInput=fuzz_$*_one -c -o $@ $<
+	$(Q)$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(INC) -DLLVMFuzzerTestOneInput=fuzz_$*_one -c -o $@ $<
 
 $(BUILD)/test_hvo: $(SRC) $(HDR) $(TEST_SRC) tests/harness.h tests/unit/testutil.h fuzz/replay.c fuzz/replay.h $(CHECK_FUZZ_OBJ) | $(BUILD)
-	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -DHVO_BUILD_DIR='"$(BUILD)"' $(INC) -Itests -Itests/unit -Ifuzz -o $@ $(SRC) $(TEST_SRC) fuzz/replay.c $(CHECK_FUZZ_OBJ) $(LDLIBS)
+	$(Q)$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -DHVO_BUILD_DIR='"$(BUILD)"' $(INC) -Itests -Itests/unit -Ifuzz -o $@ $(SRC) $(TEST_SRC) fuzz/replay.c $(CHECK_FUZZ_OBJ) $(LDLIBS)
+
+# make check runs the tests in CHECK_SHARDS shards side by side (make -j),
+# each a `test_hvo --shard K/N`, and merges their results in test order.
+CHECK_SHARDS ?= $(shell nproc 2>/dev/null || echo 1)
+CHECK_LOGS := $(foreach k,$(shell seq 0 $$(($(CHECK_SHARDS) - 1))),$(BUILD)/check/shard-$(k).log)
 
 check: $(BUILD)/test_hvo $(BUILD)/hvo
-	@$(BUILD)/test_hvo
+	@rm -rf $(BUILD)/check && mkdir -p $(BUILD)/check
+	@$(MAKE) -s --no-print-directory -j$(CHECK_SHARDS) $(CHECK_LOGS)
+	@tools/check-merge $(BUILD)/test_times $(CHECK_LOGS)
+
+$(BUILD)/check/shard-%.log: FORCE
+	@$(BUILD)/test_hvo --shard $*/$(CHECK_SHARDS) > $@ 2>&1 || true
+
+FORCE:
 
 # Concurrency tests under ThreadSanitizer.
 $(BUILD)/test_tsan: $(SRC) $(HDR) tests/tsan/test_concurrency.c | $(BUILD)
-	$(CC) $(CSTD) $(WARN) -O1 -g -fsanitize=thread $(INC) -o $@ $(SRC) tests/tsan/test_concurrency.c $(LDLIBS)
+	$(Q)$(CC) $(CSTD) $(WARN) -O1 -g -fsanitize=thread $(INC) -o $@ $(SRC) tests/tsan/test_concurrency.c $(LDLIBS)
 
 tsan: $(BUILD)/test_tsan
 	$(BUILD)/test_tsan
 
 $(BUILD)/bench: $(SRC) $(HDR) bench/bench.c | $(BUILD)
-	$(CC) $(CSTD) $(WARN) -O2 -g $(INC) -o $@ $(SRC) bench/bench.c $(LDLIBS)
+	$(Q)$(CC) $(CSTD) $(WARN) -O2 -g $(INC) -o $@ $(SRC) bench/bench.c $(LDLIBS)
 
 # Benchmark (not a test): BENCH_TIB caps the largest booted machine.
 BENCH_TIB ?= 16
@@ -75,12 +90,12 @@ FUZZ_FLAGS ?=
 FUZZ_SAN := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 $(BUILD)/fuzz_%: fuzz/fuzz_%.c $(SRC) $(HDR) | $(BUILD)
-	$(FUZZ_CC) $(CSTD) $(WARN) -O1 -g $(FUZZ_SAN) $(INC) -o $@ $< $(SRC) $(LDLIBS)
+	$(Q)$(FUZZ_CC) $(CSTD) $(WARN) -O1 -g $(FUZZ_SAN) $(INC) -o $@ $< $(SRC) $(LDLIBS)
 
 # Standalone replayers (any CC, ASan+UBSan): `build/replay_scenario DIR|FILE`
 # runs a corpus or a crash artifact without libFuzzer.
 $(BUILD)/replay_%: fuzz/fuzz_%.c fuzz/replay_main.c fuzz/replay.c fuzz/replay.h $(SRC) $(HDR) | $(BUILD)
-	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(INC) -Ifuzz -o $@ $< fuzz/replay_main.c fuzz/replay.c $(SRC) $(LDLIBS)
+	$(Q)$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(INC) -Ifuzz -o $@ $< fuzz/replay_main.c fuzz/replay.c $(SRC) $(LDLIBS)
 
 # What `make fuzz` found, replayed under $(CC).
 fuzz-replay: $(addprefix $(BUILD)/replay_,$(FUZZ_TARGET))
@@ -118,7 +133,8 @@ help:
 	@echo "make          build build/hvo"
 	@echo "make run      run the built-in default scenario and print its report"
 	@echo "make check    build with ASan+UBSan, run unit and scenario tests and"
-	@echo "              replay the fuzz corpora"
+	@echo "              replay the fuzz corpora, in CHECK_SHARDS shards (default:"
+	@echo "              nproc) run side by side by make -j; V=1 shows commands"
 	@echo "make bench    the benchmark table (BENCH_TIB=1 for a quick one; BENCH_RUNS=3"
 	@echo "              prints each row's fastest of 3 runs, for a noisy host)"
 	@echo "make valgrind the default scenario under valgrind"
@@ -130,4 +146,4 @@ help:
 	@echo "make fuzz-replay  replay the tree's and build/fuzz's corpora under CC"
 	@echo "make clean    remove build/"
 
-.PHONY: all check tsan valgrind bench fuzz fuzz-replay oracle oracle-quick run clean help
+.PHONY: FORCE all check tsan valgrind bench fuzz fuzz-replay oracle oracle-quick run clean help

@@ -8,21 +8,26 @@
  * file of the fuzz corpora fuzz/corpus/{scenario,cmdline}, each through its
  * fuzz target.
  *
- *   test_hvo [-l|--list] [-v] [-j N] [-t NAME]
+ *   test_hvo [-l|--list] [-v] [-t NAME] [--shard K/N]
  *
- * Every test runs in a child process of its own, up to N at once (-j,
- * default: the number of online CPUs), so an abort (BUG()), a crash, a
- * sanitizer report, a leak (LeakSanitizer checks at the child's exit) or a
- * hang (TEST_TIMEOUT) fails that one test and the run goes on.  Results are
- * printed in test order whatever order the children finish in.  A test's
- * own output (its stdout and stderr) is kept in a temporary file and shown
- * only when the test fails, or with -v, which also prints each test's wall
- * time.  A full run records each test's wall time in build/test_times;
- * the next run starts the slowest tests first (their results are still
- * printed in order), so one long test does not start last.  -t runs the unit test named NAME and the files whose path
- * contains NAME; -l lists the tests a run would run.  A scenario or corpus
- * folder that is missing or empty is a failed test.  Ends with
- * "N passed, N failed".
+ * Every test runs in a child process of its own, one after another, so an
+ * abort (BUG()), a crash, a sanitizer report, a leak (LeakSanitizer checks
+ * at the child's exit) or a hang (TEST_TIMEOUT) fails that one test and
+ * the run goes on.  A test's own output (its stdout and stderr) is kept in
+ * a temporary file and shown only when the test fails, or with -v, which
+ * also prints each test's wall time.  -t runs the unit test named NAME and
+ * the files whose path contains NAME; -l lists the tests a run would run.
+ * A scenario or corpus folder that is missing or empty is a failed test.
+ * Ends with "N passed, N failed".
+ *
+ * --shard K/N runs shard K of N (0 <= K < N): `make check` starts N of
+ * them with make -j and merges their results in test order
+ * (tools/check-merge).  The tests are dealt to shards by their wall time in
+ * the last full run (build/test_times, "MS NAME" lines), longest first,
+ * each to the shard with the least time so far, so every shard computes
+ * the same split; shard K records its tests' times in build/test_times.K,
+ * which the merge step gathers.  Result lines carry the test's number in
+ * the whole run.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -61,13 +66,6 @@ static const struct {
 	{ "fuzz/corpus/cmdline", fuzz_cmdline_one },
 };
 
-/*
- * Unit tests that share files and so never run beside one another: the
- * cli_* tests of test_report.c run build/hvo with its output redirected to
- * the fixed paths build/cli.out and build/cli.err.
- */
-static const char *const serial_prefixes[] = { "cli_" };
-
 static struct test_case *tests, **tail = &tests;
 
 void test_register(struct test_case *t)
@@ -105,7 +103,7 @@ struct job {
 	char *name; /* what the result line names (owned) */
 	struct test_case *tc;
 	fuzz_one_fn one;
-	int serial;
+	int shard; /* the shard that runs it */
 	unsigned timeout;
 	double expected_ms; /* from TEST_TIMES; 0 if unknown */
 
@@ -192,9 +190,6 @@ static void collect_jobs(const char *only)
 			continue;
 		j = add_job(JOB_UNIT, t->name);
 		j->tc = t;
-		for (size_t i = 0; i < sizeof(serial_prefixes) / sizeof(serial_prefixes[0]); i++)
-			if (!strncmp(t->name, serial_prefixes[i], strlen(serial_prefixes[i])))
-				j->serial = 1;
 	}
 	for (int pass = 0; pass < 3; pass++) {
 		const char *dir = dirs[pass];
@@ -445,21 +440,6 @@ static void print_job(const struct job *j, unsigned n, int verbose)
 	fflush(stdout);
 }
 
-/*
- * The pending job that may start now and took longest last time (the
- * first of those in test order), or NULL.
- */
-static struct job *next_job(size_t from, int serial_running)
-{
-	struct job *best = NULL;
-
-	for (size_t i = from; i < nr_jobs; i++)
-		if (jobs[i].state == JOB_PENDING && !(jobs[i].serial && serial_running) &&
-		    (!best || jobs[i].expected_ms > best->expected_ms))
-			best = &jobs[i];
-	return best;
-}
-
 static void read_times(void)
 {
 	FILE *f = fopen(TEST_TIMES, "r");
@@ -476,69 +456,96 @@ static void read_times(void)
 	fclose(f);
 }
 
-static void write_times(void)
+/* This shard's tests' times, for tools/check-merge to gather. */
+static void write_times(unsigned shard, unsigned nr_shards)
 {
-	FILE *f = fopen(TEST_TIMES ".tmp", "w");
+	char path[256], tmp[260];
+	FILE *f;
 
+	if (nr_shards > 1)
+		snprintf(path, sizeof(path), "%s.%u", TEST_TIMES, shard);
+	else
+		snprintf(path, sizeof(path), "%s", TEST_TIMES);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
 	if (!f)
 		return;
 	for (size_t i = 0; i < nr_jobs; i++)
-		if (jobs[i].kind != JOB_NOFOLDER)
+		if (jobs[i].kind != JOB_NOFOLDER && jobs[i].shard == (int)shard)
 			fprintf(f, "%.0f %s\n", jobs[i].ms, jobs[i].name);
 	if (fclose(f) == 0)
-		rename(TEST_TIMES ".tmp", TEST_TIMES);
+		rename(tmp, path);
 }
 
-static void run_jobs(unsigned nr_cpus, int verbose, unsigned *passed, unsigned *failed)
+static int cmp_expected(const void *a, const void *b)
 {
-	size_t printed = 0, first_pending = 0;
-	unsigned running = 0;
-	int serial_running = 0;
+	const struct job *x = *(struct job *const *)a, *y = *(struct job *const *)b;
 
-	while (printed < nr_jobs) {
-		struct job *j;
+	if (x->expected_ms != y->expected_ms)
+		return x->expected_ms < y->expected_ms ? 1 : -1;
+	return x < y ? -1 : x > y; /* ties in test order */
+}
+
+/*
+ * Deal the tests to @nr_shards shards: longest first (by the last run's
+ * times), each to the shard with the least time so far.  Unknown times
+ * count as 1 ms, so a first run deals in turn.  Missing folders go to
+ * shard 0, which reports them.
+ */
+static void deal_shards(unsigned nr_shards)
+{
+	struct job **order = malloc(nr_jobs * sizeof(*order));
+	double *load = calloc(nr_shards, sizeof(*load));
+
+	if (!order || !load)
+		abort();
+	for (size_t i = 0; i < nr_jobs; i++) {
+		order[i] = &jobs[i];
+		if (!jobs[i].expected_ms)
+			jobs[i].expected_ms = 1;
+	}
+	qsort(order, nr_jobs, sizeof(*order), cmp_expected);
+	for (size_t i = 0; i < nr_jobs; i++) {
+		unsigned best = 0;
+
+		if (order[i]->kind != JOB_NOFOLDER)
+			for (unsigned k = 1; k < nr_shards; k++)
+				if (load[k] < load[best])
+					best = k;
+		order[i]->shard = (int)best;
+		load[best] += order[i]->expected_ms;
+	}
+	free(order);
+	free(load);
+}
+
+/* Run this shard's tests one at a time, in test order, and print each. */
+static void run_jobs(unsigned shard, int verbose, unsigned *passed, unsigned *failed)
+{
+	for (size_t i = 0; i < nr_jobs; i++) {
+		struct job *j = &jobs[i];
 		int status;
-		pid_t pid;
 
-		while (running < nr_cpus && (j = next_job(first_pending, serial_running))) {
-			start_job(j);
-			if (j->state == JOB_RUNNING) {
-				running++;
-				serial_running |= j->serial;
-			}
-		}
-		while (first_pending < nr_jobs && jobs[first_pending].state != JOB_PENDING)
-			first_pending++;
-		while (printed < nr_jobs && jobs[printed].state == JOB_DONE) {
-			print_job(&jobs[printed], (unsigned)printed + 1, verbose);
-			jobs[printed].failed ? (*failed)++ : (*passed)++;
-			printed++;
-		}
-		if (!running)
+		if (j->shard != (int)shard)
 			continue;
-		pid = waitpid(-1, &status, 0);
-		if (pid < 0) {
-			if (errno == EINTR)
-				continue;
-			perror("waitpid");
-			exit(2);
-		}
-		for (size_t i = 0; i < nr_jobs; i++) {
-			j = &jobs[i];
-			if (j->state == JOB_RUNNING && j->pid == pid) {
+		if (j->state == JOB_PENDING)
+			start_job(j);
+		while (j->state == JOB_RUNNING) {
+			if (waitpid(j->pid, &status, 0) == j->pid)
 				finish_job(j, status);
-				running--;
-				if (j->serial)
-					serial_running = 0;
-				break;
+			else if (errno != EINTR) {
+				perror("waitpid");
+				exit(2);
 			}
 		}
+		print_job(j, (unsigned)i + 1, verbose);
+		j->failed ? (*failed)++ : (*passed)++;
 	}
 }
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: test_hvo [-l|--list] [-v] [-j N] [-t NAME]\n");
+	fprintf(stderr, "usage: test_hvo [-l|--list] [-v] [-t NAME] [--shard K/N]\n");
 	exit(2);
 }
 
@@ -546,44 +553,36 @@ int main(int argc, char **argv)
 {
 	const char *only = NULL;
 	int list = 0, verbose = 0;
-	unsigned passed = 0, failed = 0;
-	long nr_cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned passed = 0, failed = 0, shard = 0, nr_shards = 1;
 
 	for (int i = 1; i < argc; i++) {
-		const char *jarg = NULL;
-
 		if (!strcmp(argv[i], "-l") || !strcmp(argv[i], "--list"))
 			list = 1;
 		else if (!strcmp(argv[i], "-v"))
 			verbose = 1;
 		else if (!strcmp(argv[i], "-t") && i + 1 < argc)
 			only = argv[++i];
-		else if (!strcmp(argv[i], "-j") && i + 1 < argc)
-			jarg = argv[++i];
-		else if (!strncmp(argv[i], "-j", 2) && argv[i][2])
-			jarg = argv[i] + 2;
-		else
-			usage();
-		if (jarg) {
-			char *end;
-			nr_cpus = strtol(jarg, &end, 10);
-			if (*end || nr_cpus < 1 || nr_cpus > 1024)
+		else if (!strcmp(argv[i], "--shard") && i + 1 < argc) {
+			char extra;
+			if (sscanf(argv[++i], "%u/%u%c", &shard, &nr_shards, &extra) != 2 ||
+			    !nr_shards || nr_shards > 1024 || shard >= nr_shards)
 				usage();
-		}
+		} else
+			usage();
 	}
-	if (nr_cpus < 1)
-		nr_cpus = 1;
 	collect_jobs(only);
 	read_times();
+	deal_shards(nr_shards);
 	if (list) {
 		for (size_t i = 0; i < nr_jobs; i++)
-			printf("%s%s\n", jobs[i].name,
-			       jobs[i].kind == JOB_NOFOLDER ? " (missing or empty folder)" : "");
+			if (jobs[i].shard == (int)shard)
+				printf("%s%s\n", jobs[i].name,
+				       jobs[i].kind == JOB_NOFOLDER ? " (missing or empty folder)" : "");
 	} else {
-		run_jobs((unsigned)nr_cpus, verbose, &passed, &failed);
+		run_jobs(shard, verbose, &passed, &failed);
 		printf("%u passed, %u failed\n", passed, failed);
 		if (!only)
-			write_times();
+			write_times(shard, nr_shards);
 	}
 	for (size_t i = 0; i < nr_jobs; i++) {
 		free(jobs[i].name);
