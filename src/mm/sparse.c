@@ -275,12 +275,18 @@ void memmap_init(struct machine *m)
 	/*
 	 * The struct pages of each populated section are written lazily (see
 	 * the top of this file); here we account for how many memmap_init
-	 * writes, skipping those that live in shared tail pages.
+	 * writes.  Only the section-driven generation skips the struct pages
+	 * that live in shared tail pages; before it, memmap_init writes every
+	 * struct page of the section, the shared tails of a pre-HVO folio
+	 * included (they are still writable then: write protection comes at
+	 * gather time).
 	 */
 	for (uint64_t s = 0; s < m->nr_sections; s++) {
-		if (m->mem_section[s].flags & SECTION_HAS_MEM_MAP)
-			m->stat.memmap_init_pages +=
-				section_private_struct_pages(m, s);
+		if (!(m->mem_section[s].flags & SECTION_HAS_MEM_MAP))
+			continue;
+		m->stat.memmap_init_pages += gen_has(m, GEN_SECTION_ORDER)
+			? section_private_struct_pages(m, s)
+			: m->geo.pages_per_section;
 	}
 }
 
