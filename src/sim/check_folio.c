@@ -76,8 +76,16 @@ static void check_folio(struct machine *m, struct check_report *r,
 	}
 	if (!g->struct_page_pow2)
 		return;
-	for (vaddr_t va = vstart; va < vend; va += g->page_size) {
+	/*
+	 * One vmemmap page at a time; the folio's struct pages need not start
+	 * or end on a page boundary (a 2 MiB folio of 64 KiB pages has 2 KiB
+	 * of them).
+	 */
+	for (vaddr_t va = vstart, next; va < vend; va = next) {
+		vaddr_t page_va = ALIGN_DOWN(va, g->page_size);
 		const uint8_t *bytes;
+
+		next = MIN(page_va + g->page_size, vend);
 
 		if (vmemmap_walk_va(m, va, &w)) {
 			check_fail(r, "pfn %#llx: vmemmap of the huge page unmapped at va %#llx", P(pfn), P(va));
@@ -97,9 +105,9 @@ static void check_folio(struct machine *m, struct check_report *r,
 			check_fail(r, "pfn %#llx: struct pages at va %#llx were never written", P(pfn), P(va));
 			continue;
 		}
-		for (unsigned i = 0; i < g->spp; i++) {
-			const uint8_t *sp = bytes + i * g->struct_page_size;
-			vaddr_t pva = va + i * g->struct_page_size;
+		for (vaddr_t pva = va; pva < next; pva += g->struct_page_size) {
+			unsigned i = (unsigned)((pva - page_va) / g->struct_page_size);
+			const uint8_t *sp = bytes + (pva - page_va);
 			vaddr_t ch = head_from_bytes(m, pva, sp, i + 1 < g->spp ? sp + g->struct_page_size : NULL);
 			struct page_struct ps;
 
