@@ -16,6 +16,7 @@ static const struct {
 	{ "compare", cmd_compare },
 	{ "explain", cmd_explain },
 	{ "plot", cmd_plot },
+	{ "host", cmd_host },
 };
 
 int main(int argc, char **argv)

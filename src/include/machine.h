@@ -30,9 +30,20 @@ enum boot_phase {
 	PHASE_RUNNING, /* buddy is the allocator */
 };
 
+/* One RAM range of an explicit firmware map (machine ram=...). */
+struct ram_range_config {
+	phys_t start, end; /* bytes, page-aligned, end exclusive */
+	unsigned nid;
+};
+
+#define MAX_RAM_RANGES 32
+
 struct machine_config {
 	uint64_t mem_bytes;
 	enum layout_kind layout;
+	/* ram=: the firmware map itself (replaces layout; mem is their sum) */
+	unsigned nr_ram;
+	struct ram_range_config ram[MAX_RAM_RANGES];
 	unsigned nr_nodes;
 	uint64_t node_mem[MAX_NUMNODES];
 	bool node_mem_given;
