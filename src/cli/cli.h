@@ -26,5 +26,6 @@ int cmd_compare(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_host(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
 
 #endif

@@ -17,6 +17,7 @@ static const struct {
 	{ "explain", cmd_explain },
 	{ "plot", cmd_plot },
 	{ "host", cmd_host },
+	{ "plan", cmd_plan },
 };
 
 int main(int argc, char **argv)

@@ -61,6 +61,7 @@ struct vmstat {
 	int64_t nr_memmap_boot_pages;  /* vmemmap pages from memblock */
 	uint64_t vmemmap_pgtable_pages; /* PUD/PMD/PTE tables under the vmemmap */
 	uint64_t memmap_init_pages;    /* struct pages written by memmap_init */
+	uint64_t memmap_boot_peak;     /* nr_memmap_boot_pages when memblock is freed */
 	uint64_t nr_pmd_splits;
 	uint64_t nr_pte_writes;        /* page-table entry stores */
 	uint64_t nr_synchronize_rcu;   /* legacy: RCU grace periods waited */

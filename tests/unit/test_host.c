@@ -7,6 +7,8 @@
  * numbers the copy holds.
  */
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "cli/host.h"
@@ -173,5 +175,92 @@ TEST(host_machine_from_host_scenario)
 	ASSERT_TRUE(strstr(r.err, "from-host:1: machine from=host: hvo host: "));
 	free(r.err);
 	unsetenv("HVO_HOST_ROOT");
+	return 0;
+}
+
+/* build/hvo ARGS with standard output in @out; the exit status or -1. */
+static int run_hvo(const char *args, char *out, size_t len)
+{
+	char cmd[1024], path[128];
+	FILE *f;
+	size_t n;
+	int st;
+
+	snprintf(path, sizeof(path), HVO_BUILD_DIR "/host.%ld.out", (long)getpid());
+	snprintf(cmd, sizeof(cmd), HVO_BUILD_DIR "/hvo %s >%s 2>&1", args, path);
+	st = system(cmd);
+	f = fopen(path, "r");
+	if (st == -1 || !WIFEXITED(st) || !f)
+		return -1;
+	n = fread(out, 1, len - 1, f);
+	out[n] = '\0';
+	fclose(f);
+	remove(path);
+	return WEXITSTATUS(st);
+}
+
+/* The JSON object of generation @name in plan output @out. */
+static const char *plan_gen(const char *out, const char *name)
+{
+	char key[64];
+
+	snprintf(key, sizeof(key), "{\"name\": \"%s\"", name);
+	return strstr(out, key);
+}
+
+TEST(plan_boot_out_of_memory_without_pre_hvo)
+{
+	static char out[16384];
+	const char *g;
+
+	ASSERT_EQ(run_hvo("plan --json tests/host/plan-64g.hvo 1G=63", out, sizeof(out)), 0);
+	g = plan_gen(out, "legacy");
+	ASSERT_TRUE(g);
+	ASSERT_TRUE(strstr(g, "\"at_boot\": {\"boots\": false, \"error\": \"sparse_init: ") ==
+		    strstr(g, "\"at_boot\""));
+	/* the generations with pre-HVO boot with the whole pool */
+	for (unsigned i = 0; i < 3; i++) {
+		const char *name = (const char *[]){ "legacy-6.18", "shared-tail", "generic" }[i];
+		g = plan_gen(out, name);
+		ASSERT_TRUE(g);
+		ASSERT_TRUE(strstr(g, "\"at_boot\": {\"boots\": true, \"pages\": {\"1048576kB\": 63}") ==
+			    strstr(g, "\"at_boot\""));
+	}
+	ASSERT_TRUE(strstr(plan_gen(out, "legacy-6.18"), "\"own\": true"));
+	return 0;
+}
+
+TEST(plan_host_2m_run_time)
+{
+	static char out[16384];
+	const char *g;
+
+	setenv("HVO_HOST_ROOT", "tests/host/this-host", 1);
+	ASSERT_EQ(run_hvo("plan --json --host 2M=64", out, sizeof(out)), 0);
+	unsetenv("HVO_HOST_ROOT");
+	g = plan_gen(out, "legacy-6.18");
+	ASSERT_TRUE(g);
+	/* 7 of 8 vmemmap pages per 2 MiB page; the 64 folios' vmemmap spans
+	 * two PMDs, each split into a PTE table; one grace period */
+	ASSERT_TRUE(strstr(g, "\"at_run_time\": {\"boots\": true, \"pages\": {\"2048kB\": 64}, "
+			      "\"vmemmap_pages_freed\": 448, \"pgtable_pages\": 2,"));
+	ASSERT_TRUE(strstr(strstr(g, "\"at_run_time\""), "\"pmd_splits\": 2,"));
+	ASSERT_TRUE(strstr(strstr(g, "\"at_run_time\""), "\"rcu_grace_periods\": 1}"));
+	ASSERT_EQ(run_hvo("plan --host", out, sizeof(out)), 2);
+	ASSERT_TRUE(strstr(out, "hvo plan: expected"));
+	ASSERT_EQ(run_hvo("plan tests/host/plan-64g.hvo 1G=x", out, sizeof(out)), 2);
+	ASSERT_TRUE(strstr(out, "hvo plan: '1G=x': expected SIZE=COUNT"));
+	return 0;
+}
+
+TEST(host_command_missing_root)
+{
+	static char out[4096];
+
+	ASSERT_EQ(run_hvo("host --root tests/host/no-such-host", out, sizeof(out)), 2);
+	ASSERT_TRUE(!strcmp(out, "hvo host: tests/host/no-such-host/proc/cmdline: missing or unreadable (not a Linux host, or not mounted here)\n"));
+	ASSERT_EQ(run_hvo("host --root tests/host/two-node", out, sizeof(out)), 0);
+	ASSERT_TRUE(strstr(out, "\nmachine ram=0x1000-0x9f000,0x100000-0xbffe0000,0x100000000-0x240000000@1 nodes=2 kernel_reserve="));
+	ASSERT_TRUE(strstr(out, "\ndesign legacy\nboot\n"));
 	return 0;
 }
