@@ -25,10 +25,9 @@ for d in $hp/hugepages-*; do saved[$d]=$(cat "$d/nr_hugepages"); done
 child=
 tmp=$(mktemp)
 
-restore() {
-	trap - EXIT INT TERM
-	[ -n "$child" ] && kill "$child" 2>/dev/null && wait "$child" 2>/dev/null
-	# shrink first, then grow back, so a grow has the memory shrinking gave
+# Every pool and the sysctl as found: pools above their size shrink first,
+# so that one below it can grow with the memory that gave back.
+put_back() {
 	for d in "${!saved[@]}"; do
 		[ "$(cat "$d/nr_hugepages")" -gt "${saved[$d]}" ] && echo "${saved[$d]}" > "$d/nr_hugepages"
 	done
@@ -36,6 +35,12 @@ restore() {
 		[ "$(cat "$d/nr_hugepages")" != "${saved[$d]}" ] && echo "${saved[$d]}" > "$d/nr_hugepages"
 	done
 	echo "$saved_sysctl" > $sysctl
+}
+
+restore() {
+	trap - EXIT INT TERM
+	[ -n "$child" ] && kill "$child" 2>/dev/null && wait "$child" 2>/dev/null
+	put_back
 	local now="sysctl $(cat $sysctl)"
 	for d in "${!saved[@]}"; do now="$now, $(basename "$d") $(cat "$d/nr_hugepages")"; done
 	echo "host restored: $now"
@@ -54,8 +59,6 @@ for f in "$@"; do
 	rc=$?
 	child=
 	[ $rc -gt $status ] && status=$rc
-	# put the pools and sysctl back between scenarios too
-	for d in "${!saved[@]}"; do echo 0 > "$d/nr_hugepages"; echo "${saved[$d]}" > "$d/nr_hugepages"; done
-	echo "$saved_sysctl" > $sysctl
+	put_back # between scenarios too
 done
 exit
