@@ -16,6 +16,8 @@ static const struct {
 	{ "compare", cmd_compare },
 	{ "explain", cmd_explain },
 	{ "plot", cmd_plot },
+	{ "host", cmd_host },
+	{ "plan", cmd_plan },
 };
 
 int main(int argc, char **argv)

@@ -18,6 +18,7 @@
 #include "arch/mmu.h"
 #include "mm/page.h"
 #include "lib/parse.h"
+#include "cli/host.h"
 #include "cli/report.h"
 #include "cli/scenario.h"
 #include "cli/scenario_cmds.h"
@@ -127,12 +128,58 @@ static int parse_node_mem(struct scenario *sc, const char *val)
 	return 0;
 }
 
+/* An address or size: 0x-hex, decimal, or 4G-style. */
+static int parse_addr(const char *s, uint64_t *out)
+{
+	return parse_u64(s, out) && parse_size(s, out) ? -EINVAL : 0;
+}
+
+/* ram=START-END[@NODE],...: the firmware map, end exclusive. */
+static int parse_ram(struct scenario *sc, const char *val)
+{
+	char buf[2048], *save = NULL, *tok;
+	unsigned n = 0, nodes = 0;
+
+	if (strlen(val) >= sizeof(buf))
+		return sc_error(sc, "ram: list too long");
+	strcpy(buf, val);
+	sc->cfg.mem_bytes = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *dash = strchr(tok, '-'), *at = strchr(tok, '@');
+		uint64_t start, end, nid = 0;
+
+		if (n == MAX_RAM_RANGES)
+			return sc_error(sc, "ram: more than %d ranges", MAX_RAM_RANGES);
+		if (at)
+			*at = '\0';
+		if (!dash || (at && at < dash))
+			return sc_error(sc, "ram: '%s' is not START-END[@NODE] (e.g. 0x100000-0xc0000000@0)", tok);
+		*dash = '\0';
+		if (parse_addr(tok, &start) || parse_addr(dash + 1, &end) || end <= start)
+			return sc_error(sc, "ram: '%s-%s' is not a range START-END with START < END", tok, dash + 1);
+		if (at && (parse_u64(at + 1, &nid) || nid >= MAX_NUMNODES))
+			return sc_error(sc, "ram: node '%s' is not 0..%d", at + 1, MAX_NUMNODES - 1);
+		sc->cfg.ram[n++] = (struct ram_range_config){ start, end, (unsigned)nid };
+		sc->cfg.mem_bytes += end - start;
+		nodes = MAX(nodes, (unsigned)nid + 1);
+	}
+	if (!n)
+		return sc_error(sc, "ram: expected ranges such as 0x1000-0x9f000,0x100000-0xc0000000");
+	sc->cfg.nr_ram = n;
+	sc->cfg.nr_nodes = MAX(sc->cfg.nr_nodes, nodes);
+	return 0;
+}
+
 static int machine_arg(struct scenario *sc, const char *key, const char *val,
 		       bool *mem_given)
 {
 	uint64_t v;
 
-	if (!strcmp(key, "mem")) {
+	if (!strcmp(key, "ram")) {
+		if (parse_ram(sc, val))
+			return -EINVAL;
+		*mem_given = true;
+	} else if (!strcmp(key, "mem")) {
 		if (parse_size(val, &sc->cfg.mem_bytes))
 			return sc_error(sc, "mem=%s: expected a size such as 4G", val);
 		*mem_given = true;
@@ -169,9 +216,41 @@ static int machine_arg(struct scenario *sc, const char *key, const char *val,
 		if (parse_size(val, &sc->cfg.kernel_reserve_bytes))
 			return sc_error(sc, "kernel_reserve=%s: expected a size", val);
 	} else {
-		return sc_error(sc, "machine: unknown parameter '%s' (expected mem, layout, nodes, node_mem, arch, page_size, struct_page, movablecore, kernel_reserve)", key);
+		return sc_error(sc, "machine: unknown parameter '%s' (expected from, mem, ram, layout, nodes, node_mem, arch, page_size, struct_page, movablecore, kernel_reserve)", key);
 	}
 	return 0;
+}
+
+/*
+ * machine from=host: the words `hvo host` would write on the machine line,
+ * the host's generation (a later design line wins) and its HugeTLB boot
+ * parameters (a later cmdline line adds to them).  Words after from=host
+ * override the host's.
+ */
+static int machine_from_host(struct scenario *sc, bool *mem_given)
+{
+	struct host_info *h = malloc(sizeof(*h));
+	char err[1200], words[2048], *save = NULL;
+	int ret = 0;
+
+	if (!h)
+		return sc_error(sc, "machine from=host: out of memory");
+	if (host_read(host_default_root(), h, err, sizeof(err))) {
+		free(h);
+		return sc_error(sc, "machine from=host: %s", err);
+	}
+	host_machine_words(h, words, sizeof(words));
+	for (char *w = strtok_r(words, " ", &save); w && !ret; w = strtok_r(NULL, " ", &save)) {
+		char *eq = strchr(w, '=');
+		*eq = '\0';
+		ret = machine_arg(sc, w, eq + 1, mem_given);
+	}
+	if (!ret && h->cmdline[0] && cmdline_parse(&sc->bp, h->cmdline, err, sizeof(err)))
+		ret = sc_error(sc, "machine from=host: the host's command line: %s", err);
+	if (!ret)
+		sc->gen = generation_find(h->generation);
+	free(h);
+	return ret;
 }
 
 static int cmd_machine(struct scenario *sc, int argc, char **argv, const char *rest)
@@ -184,6 +263,12 @@ static int cmd_machine(struct scenario *sc, int argc, char **argv, const char *r
 		return -EINVAL;
 	if (sc->have_machine)
 		return sc_error(sc, "machine is already described");
+	if (argc > 1 && !strcmp(argv[1], "from=host")) {
+		if (machine_from_host(sc, &mem_given))
+			return -EINVAL;
+		argv++;
+		argc--;
+	}
 	for (int i = 1; i < argc; i++) {
 		char *eq = strchr(argv[i], '=');
 		if (!eq || eq == argv[i] || !eq[1])
@@ -197,7 +282,9 @@ static int cmd_machine(struct scenario *sc, int argc, char **argv, const char *r
 		}
 	}
 	if (!mem_given)
-		return sc_error(sc, "machine: mem=SIZE is required");
+		return sc_error(sc, "machine: mem=SIZE (or ram=RANGES, or from=host) is required");
+	if (sc->cfg.nr_ram && (sc->cfg.layout != LAYOUT_FLAT || sc->cfg.node_mem_given))
+		return sc_error(sc, "machine: ram= is the whole memory map: it excludes layout= and node_mem=");
 	if (sc->max_mem_bytes && sc->cfg.mem_bytes > sc->max_mem_bytes)
 		return sc_error(sc, "machine: mem above this run's cap of %llu MiB",
 				(unsigned long long)(sc->max_mem_bytes >> 20));

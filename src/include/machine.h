@@ -30,9 +30,20 @@ enum boot_phase {
 	PHASE_RUNNING, /* buddy is the allocator */
 };
 
+/* One RAM range of an explicit firmware map (machine ram=...). */
+struct ram_range_config {
+	phys_t start, end; /* bytes, page-aligned, end exclusive */
+	unsigned nid;
+};
+
+#define MAX_RAM_RANGES 32
+
 struct machine_config {
 	uint64_t mem_bytes;
 	enum layout_kind layout;
+	/* ram=: the firmware map itself (replaces layout; mem is their sum) */
+	unsigned nr_ram;
+	struct ram_range_config ram[MAX_RAM_RANGES];
 	unsigned nr_nodes;
 	uint64_t node_mem[MAX_NUMNODES];
 	bool node_mem_given;
@@ -50,6 +61,7 @@ struct vmstat {
 	int64_t nr_memmap_boot_pages;  /* vmemmap pages from memblock */
 	uint64_t vmemmap_pgtable_pages; /* PUD/PMD/PTE tables under the vmemmap */
 	uint64_t memmap_init_pages;    /* struct pages written by memmap_init */
+	uint64_t memmap_boot_peak;     /* nr_memmap_boot_pages when memblock is freed */
 	uint64_t nr_pmd_splits;
 	uint64_t nr_pte_writes;        /* page-table entry stores */
 	uint64_t nr_synchronize_rcu;   /* legacy: RCU grace periods waited */

@@ -43,7 +43,7 @@ static int add_bootmem_page(struct machine *m, pfn_t pfn, unsigned hidx)
 }
 
 /*
- * Pre-HVO eligibility of a bootmem page (shared-tail, generic): HVO on, the
+ * Pre-HVO eligibility of a bootmem page (legacy-6.18, shared-tail, generic): HVO on, the
  * size optimizable, and the page aligned to a section and to the memory one
  * vmemmap PMD describes, so its vmemmap can be populated on its own.
  */
@@ -212,6 +212,8 @@ static void gather_bootmem_prealloc(struct machine *m)
 				prep_bootmem_hvo_folio(m, h, b->pfn);
 				if (!gen_has(m, GEN_SECTION_ORDER))
 					vmemmap_wrprotect_hvo(m, b->pfn, h->order);
+				if (gen_has(m, GEN_STATIC_KEY)) /* legacy-6.18 */
+					m->hugetlb_optimize_vmemmap_key++;
 				enqueue_hugetlb_folio(m, h, b->pfn, false, true);
 			} else {
 				prep_new_hugetlb_folio(m, h, b->pfn);

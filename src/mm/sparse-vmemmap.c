@@ -2,8 +2,9 @@
 /*
  * Vmemmap population already optimized (mm/sparse-vmemmap.c): a boot-time
  * gigantic folio whose vmemmap is mapped optimized from the start (pre-HVO:
- * one private head page, every other page the zone's shared tail), its
- * write protection, and the undo of a population that failed partway.
+ * one private head page, every other page the zone's shared tail, or in the
+ * fake-head kernels 6.14-6.18 the head page itself), its write protection,
+ * and the undo of a population that failed partway.
  */
 #include <string.h>
 
@@ -15,7 +16,7 @@
 #include "mm/vmemmap_share_pte.h"
 #include "mm/vmemmap_walk.h"
 
-/* ================= boot population (shared-tail, generic) ================= */
+/* ========== boot population (legacy-6.18, shared-tail, generic) ========== */
 
 /* Undo a partial vmemmap_populate_hvo(): unmap what it mapped. */
 static void vmemmap_undo_hvo(struct machine *m, vaddr_t vstart, vaddr_t vend,
@@ -65,11 +66,12 @@ int vmemmap_populate_hvo(struct machine *m, pfn_t pfn, unsigned order,
 	const struct geometry *g = &m->geo;
 	vaddr_t vstart, vend;
 	struct alloc_request req = kernel_page_request(SITE_MEMBLOCK_MEMMAP, zone->nid);
-	pfn_t tail = vmemmap_shared_tail_page(m, order, zone), head;
+	bool fake_heads = gen_has(m, GEN_FAKE_HEADS);
+	pfn_t tail = fake_heads ? PFN_NONE : vmemmap_shared_tail_page(m, order, zone), head;
 	pfn_t shared_pte = PFN_NONE;
 	uint64_t *pte;
 
-	if (tail == PFN_NONE)
+	if (!fake_heads && tail == PFN_NONE)
 		return -ENOMEM;
 	/* hvo_share_pte: the table exists before any folio needs it. */
 	if (vmemmap_share_pte_order(m, order)) {
@@ -93,6 +95,8 @@ int vmemmap_populate_hvo(struct machine *m, pfn_t pfn, unsigned order,
 	}
 	set_pt_entry(m, pte, mk_pte(head, true));
 	m->stat.nr_memmap_boot_pages++;
+	if (fake_heads) /* 6.14-6.18: every tail maps the head page itself */
+		tail = head;
 	for (vaddr_t va = vstart + g->page_size; va < vend; va += g->page_size) {
 		if (shared_pte != PFN_NONE && IS_ALIGNED(va, 1ULL << g->pmd_shift)) {
 			if (vmemmap_populate_shared_pte(m, va, shared_pte, zone->nid)) {

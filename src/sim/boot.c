@@ -63,6 +63,8 @@ int machine_boot(struct machine *m, char *err, size_t errlen)
 	ret = hugetlb_vmemmap_init_late(m, err, errlen);
 	if (ret)
 		return ret;
+	/* the most memmap the boot holds: late HVO frees some of it later */
+	m->stat.memmap_boot_peak = (uint64_t)m->stat.nr_memmap_boot_pages;
 	ret = memblock_free_all(m);
 	if (ret) {
 		snprintf(err, errlen, "host out of memory");

@@ -37,6 +37,8 @@ const struct hvo_generation hvo_generations[] = {
 	{ .name = "legacy-6.5", LEGACY_OPS,
 	  .flags = LEGACY | GEN_BUG_SPECULATIVE_WALKERS | GEN_BUG_VMEMMAP_THISNODE,
 	  .help = "also before 2eaa6c2abb9d (THISNODE)" },
+	{ .name = "legacy-6.18", LEGACY_OPS, .flags = LEGACY | GEN_PRE_HVO,
+	  .help = "6.14-6.18: fake heads, pre-HVO at boot" },
 	{ .name = "shared-tail", .design = "shared-tail", SHARED_OPS,
 	  .flags = SHARED_TAIL, .compare = true,
 	  .help = "no fake heads: mask, shared tails" },

@@ -86,6 +86,41 @@ static int add_ranges_by_node(struct machine *m, const struct ram_range *r,
 	return 0;
 }
 
+/* ram=: sorted, disjoint, page-aligned ranges on existing nodes, adding up to mem. */
+static int validate_ram_ranges(const struct machine_config *c, char *err,
+			       size_t errlen)
+{
+	uint64_t sum = 0;
+
+	for (unsigned i = 0; i < c->nr_ram; i++) {
+		const struct ram_range_config *r = &c->ram[i];
+		if (r->start >= r->end || r->start % c->page_size || r->end % c->page_size) {
+			snprintf(err, errlen, "ram range %u is empty or not page-aligned", i);
+			return -EINVAL;
+		}
+		if (i && r->start < c->ram[i - 1].end) {
+			snprintf(err, errlen, "ram ranges must be in address order and disjoint (range %u)", i);
+			return -EINVAL;
+		}
+		if (r->end > (1ULL << MAX_PHYSMEM_BITS)) {
+			snprintf(err, errlen, "ram range %u ends above 64 TiB: MAX_PHYSMEM_BITS is %d",
+				 i, MAX_PHYSMEM_BITS);
+			return -EINVAL;
+		}
+		if (r->nid >= c->nr_nodes) {
+			snprintf(err, errlen, "ram range %u is on node %u of %u", i, r->nid, c->nr_nodes);
+			return -EINVAL;
+		}
+		sum += r->end - r->start;
+	}
+	if (sum != c->mem_bytes) {
+		snprintf(err, errlen, "ram ranges add up to %llu bytes, mem is %llu",
+			 (unsigned long long)sum, (unsigned long long)c->mem_bytes);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int validate_config(const struct machine_config *c, char *err,
 			   size_t errlen)
 {
@@ -135,6 +170,8 @@ static int validate_config(const struct machine_config *c, char *err,
 			return -EINVAL;
 		}
 	}
+	if (c->nr_ram && validate_ram_ranges(c, err, errlen))
+		return -EINVAL;
 	if (c->movablecore_bytes >= c->mem_bytes) {
 		snprintf(err, errlen, "movablecore must be smaller than mem");
 		return -EINVAL;
@@ -154,6 +191,19 @@ static void node_sizes(const struct machine_config *c, uint64_t *sizes)
 	sizes[0] += c->mem_bytes - sizes[0] * c->nr_nodes;
 }
 
+/* ram=: the firmware map as given, each range on its node. */
+static int add_explicit_ranges(struct machine *m)
+{
+	const struct machine_config *c = &m->cfg;
+
+	for (unsigned i = 0; i < c->nr_ram; i++)
+		if (memblock_add_node(&m->memblock, c->ram[i].start >> m->geo.page_shift,
+				      (c->ram[i].end - c->ram[i].start) >> m->geo.page_shift,
+				      (int)c->ram[i].nid))
+			return -ENOMEM;
+	return 0;
+}
+
 static int build_layout(struct machine *m, char *err, size_t errlen)
 {
 	const struct machine_config *c = &m->cfg;
@@ -161,6 +211,7 @@ static int build_layout(struct machine *m, char *err, size_t errlen)
 	struct ram_range r[4];
 	unsigned nr;
 	phys_t above_base = 0;
+	int ret;
 
 	node_sizes(c, sizes);
 	if (c->layout == LAYOUT_QEMU_PC) {
@@ -171,7 +222,9 @@ static int build_layout(struct machine *m, char *err, size_t errlen)
 		nr = 1;
 		r[0] = (struct ram_range){ 0, c->mem_bytes };
 	}
-	if (add_ranges_by_node(m, r, nr, above_base, sizes, c->nr_nodes)) {
+	ret = c->nr_ram ? add_explicit_ranges(m)
+			: add_ranges_by_node(m, r, nr, above_base, sizes, c->nr_nodes);
+	if (ret) {
 		snprintf(err, errlen, "host out of memory");
 		return -ENOMEM;
 	}
