@@ -37,6 +37,7 @@ $(BUILD)/test_hvo: $(SRC) $(HDR) $(TEST_SRC) tests/harness.h tests/unit/testutil
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) -DHVO_BUILD_DIR='"$(BUILD)"' $(INC) -Itests -Itests/unit -Ifuzz -o $@ $(SRC) $(TEST_SRC) fuzz/replay.c $(CHECK_FUZZ_OBJ) $(LDLIBS)
 
 check: $(BUILD)/test_hvo $(BUILD)/hvo
+	@command -v chromium >/dev/null 2>&1 || echo "skipping html_in_a_real_browser: chromium is not installed (apt-get install -y chromium)"
 	@$(BUILD)/test_hvo
 
 # Concurrency tests under ThreadSanitizer.
@@ -124,7 +125,7 @@ help:
 	@echo "make valgrind the default scenario under valgrind"
 	@echo "make tsan     concurrency tests under ThreadSanitizer (use CC=clang)"
 	@echo "make oracle   compare with a real 6.12.113 kernel under QEMU (3-4 min, 18 scenarios)"
-	@echo "make oracle-quick  the oracle's quick subset (~1 min)"
+	@echo "make oracle-quick  the oracle's quick subset (60-150 s measured)"
 	@echo "make fuzz     libFuzzer on the scenario and cmdline parsers (clang;"
 	@echo "              FUZZ_SECONDS=60 per target, FUZZ_TARGET=\"scenario cmdline\")"
 	@echo "make fuzz-replay  replay the tree's and build/fuzz's corpora under CC"

@@ -25,5 +25,6 @@ int cmd_sweep(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
+int cmd_html(int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@ static const struct {
 	{ "compare", cmd_compare },
 	{ "explain", cmd_explain },
 	{ "plot", cmd_plot },
+	{ "html", cmd_html },
 };
 
 int main(int argc, char **argv)
