@@ -159,6 +159,9 @@ static int html_strip(FILE *out, struct machine *m)
 				"%llu distinct frames\n", plot_use_colour((enum vmemmap_use)u),
 				vmemmap_use_name((enum vmemmap_use)u), (unsigned long long)c.boxes[u],
 				(unsigned long long)c.frames[u]);
+	if (!c.any_folio)
+		fputs("<br>(no huge page or DAX range is left at the end of the run: these are the "
+		      "first vmemmap pages)", out);
 	fputs("</p>\n<div id=\"strip\">\n", out);
 	for (uint64_t i = 0; i < nr; i++) {
 		bool first;
