@@ -45,6 +45,7 @@ CHECK_SHARDS ?= $(shell nproc 2>/dev/null || echo 1)
 CHECK_LOGS := $(foreach k,$(shell seq 0 $$(($(CHECK_SHARDS) - 1))),$(BUILD)/check/shard-$(k).log)
 
 check: $(BUILD)/test_hvo $(BUILD)/hvo
+	@command -v chromium >/dev/null 2>&1 || echo "skipping html_in_a_real_browser: chromium is not installed (apt-get install -y chromium)"
 	@rm -rf $(BUILD)/check && mkdir -p $(BUILD)/check
 	@$(MAKE) -s --no-print-directory -j$(CHECK_SHARDS) $(CHECK_LOGS)
 	@tools/check-merge $(BUILD)/test_times $(CHECK_LOGS)
@@ -140,7 +141,7 @@ help:
 	@echo "make valgrind the default scenario under valgrind"
 	@echo "make tsan     concurrency tests under ThreadSanitizer (use CC=clang)"
 	@echo "make oracle   compare with a real 6.12.113 kernel under QEMU (3-4 min, 18 scenarios)"
-	@echo "make oracle-quick  the oracle's quick subset (~1 min)"
+	@echo "make oracle-quick  the oracle's quick subset (60-150 s measured)"
 	@echo "make fuzz     libFuzzer on the scenario and cmdline parsers (clang;"
 	@echo "              FUZZ_SECONDS=60 per target, FUZZ_TARGET=\"scenario cmdline\")"
 	@echo "make fuzz-replay  replay the tree's and build/fuzz's corpora under CC"

@@ -27,5 +27,6 @@ int cmd_explain(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_host(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
+int cmd_html(int argc, char **argv);
 
 #endif

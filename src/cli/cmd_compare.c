@@ -1,88 +1,147 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * `hvo compare`: one scenario in each design, counters side by side.
+ * `hvo compare`: one scenario in each design, counters side by side with
+ * their units, each design's run with its own status.  Messages of the
+ * designs the scenario claims go to standard error, those of the others
+ * under their status line; exit 1 only for a failure in a claimed design
+ * (compare.h says which those are).
  */
 #include <errno.h>
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/plot.h"
-#include "cli/report.h"
-#include "cli/scenario.h"
-#include "cli/sweep.h"
-#include "lib/fault.h"
-#include "lib/parse.h"
+#include "cli/compare.h"
 #include "mm/vmstat.h"
 #include "sim/generations.h"
-#include "sim/sim.h"
 
-static const char *const compare_counters[] = {
-	"nr_memmap_boot_pages", "nr_memmap_pages", "vmemmap_pgtable_pages",
-	"nr_shared_tail_pages", "nr_vmemmap_optimized", "nr_free_pages", "MemTotal",
-	"HugePages_Total", "Hugetlb", "nr_synchronize_rcu", "nr_pte_writes",
-	"nr_tlb_flush_all", "memmap_init_pages", "mmu_faults",
-};
+/* hvo's own counters (no kernel file shows them) are marked with '*'. */
+static bool own_counter(const char *name)
+{
+	for (const struct counter_desc *c = counter_table; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c->group == CG_HVO;
+	return false;
+}
 
-/* legacy, shared-tail and generic: the rows marked for comparison. */
-#define NR_COMPARED 3
+/*
+ * One message line of design @d: "FILE:LINE: expect failed: ..." becomes
+ * "FILE:LINE: expect failed in D: ...", other "FILE:LINE: ..." lines
+ * "FILE:LINE: in D: ...".
+ */
+static void print_message(FILE *out, const char *indent, const char *file, const char *d,
+			  const char *line, size_t n)
+{
+	size_t flen = strlen(file), p = flen + 1;
+	static const char ef[] = "expect failed: ";
+
+	fputs(indent, out);
+	if (n > flen + 2 && !strncmp(line, file, flen) && line[flen] == ':') {
+		while (p < n && line[p] >= '0' && line[p] <= '9')
+			p++;
+		if (p + 1 < n && line[p] == ':' && line[p + 1] == ' ') {
+			p += 2;
+			fwrite(line, 1, p, out);
+			if (n - p > sizeof(ef) - 1 && !strncmp(line + p, ef, sizeof(ef) - 1))
+				fprintf(out, "expect failed in %s: ", d), p += sizeof(ef) - 1;
+			else
+				fprintf(out, "in %s: ", d);
+			fwrite(line + p, 1, n - p, out);
+			fputc('\n', out);
+			return;
+		}
+	}
+	fwrite(line, 1, n, out);
+	fputc('\n', out);
+}
+
+static void print_messages(FILE *out, const char *indent, const char *file,
+			   const struct compare_run *c)
+{
+	for (const char *s = c->messages; s && *s;) {
+		const char *nl = strchr(s, '\n');
+		size_t n = nl ? (size_t)(nl - s) : strlen(s);
+		print_message(out, indent, file, c->gen->name, s, n);
+		s += n + !!nl;
+	}
+}
+
+static void print_table(const struct compare_result *r, const unsigned *w)
+{
+	printf("%-25s %-6s", "counter", "unit");
+	for (unsigned d = 0; d < r->nr_runs; d++)
+		printf(" %*s", w[d], r->run[d].gen->name);
+	printf("\n");
+	for (unsigned k = 0; k < nr_compare_counters; k++) {
+		char name[40];
+		snprintf(name, sizeof(name), "%s%s", compare_counters[k],
+			 own_counter(compare_counters[k]) ? "*" : "");
+		printf("%-25s %-6s", name, compare_unit(compare_counters[k]));
+		for (unsigned d = 0; d < r->nr_runs; d++) {
+			if (r->run[d].status == 2)
+				printf(" %*s", w[d], "-");
+			else
+				printf(" %*lld", w[d], (long long)r->run[d].val[k]);
+		}
+		printf("\n");
+	}
+	printf("* hvo's own counter: no kernel file shows it\n");
+}
+
+static void print_status(const char *file, const struct compare_result *r)
+{
+	if (r->declared)
+		printf("\nstatus (the scenario's design line claims its expects and checks for %s):\n",
+		       r->declared->name);
+	else
+		printf("\nstatus (no design line: its expects and checks are claimed for every design):\n");
+	for (unsigned d = 0; d < r->nr_runs; d++) {
+		const struct compare_run *c = &r->run[d];
+		char st[64];
+
+		compare_run_status(c, st, sizeof(st));
+		printf("  %-26s %s%s\n", c->gen->name, st,
+		       c->claimed ? "" : c->status ? " (not claimed: reported, not a failure)" : "");
+		if (c->claimed)
+			print_messages(stderr, "", file, c);
+		else if (c->status)
+			print_messages(stdout, "    ", file, c);
+	}
+}
 
 int cmd_compare(int argc, char **argv)
 {
 	const char *file = argc == 1 ? argv[0] : NULL;
-	int64_t val[NR_COMPARED][ARRAY_SIZE(compare_counters)];
-	int status[NR_COMPARED], refused = 0;
+	struct compare_result r;
+	unsigned w[COMPARE_MAX_DESIGNS];
 	char *buf;
 	size_t len;
-	FILE *sink;
+	int st;
 
-	if (argc != 1 || argv[0][0] == '-' ) {
+	if (argc != 1 || argv[0][0] == '-') {
 		fprintf(stderr, "hvo compare: exactly one scenario FILE\n");
 		print_usage(stderr);
 		return 2;
 	}
 	buf = load_scenario(&file, &len);
-	sink = fopen("/dev/null", "w");
-	if (!buf || !sink)
+	if (!buf)
 		return 2;
-	for (int d = 0; d < NR_COMPARED; d++) {
-		struct scenario sc;
-		scenario_init(&sc, file, sink, stderr);
-		sc.quiet = true;
-		sc.forced_gen = generation_compared((unsigned)d);
-		status[d] = scenario_run_buffer(&sc, buf, len);
-		for (unsigned k = 0; k < ARRAY_SIZE(compare_counters); k++)
-			if (!sc.m || sc.m->phase != PHASE_RUNNING ||
-			    counter_get(sc.m, compare_counters[k], &val[d][k]))
-				val[d][k] = 0;
-		scenario_destroy(&sc);
-		refused += status[d] == 2;
+	if (compare_designs(file, buf, len, &r)) {
+		free(buf);
+		fprintf(stderr, "hvo compare: host out of memory\n");
+		return 2;
 	}
-	fclose(sink);
 	free(buf);
-	/* A design may refuse the scenario (its error is on stderr): "-". */
-	if (refused == NR_COMPARED)
+	st = compare_status(&r);
+	if (st == 2 && r.declared == NULL) {
+		/* every design refuses it: the same error, once */
+		fputs(r.run[0].messages ? r.run[0].messages : "", stderr);
+		compare_result_free(&r);
 		return 2;
-	printf("%-24s", "counter");
-	for (int d = 0; d < NR_COMPARED; d++)
-		printf(" %14s", generation_compared((unsigned)d)->name);
-	printf("\n");
-	for (unsigned k = 0; k < ARRAY_SIZE(compare_counters); k++) {
-		printf("%-24s", compare_counters[k]);
-		for (int d = 0; d < NR_COMPARED; d++) {
-			if (status[d] == 2)
-				printf(" %14s", "-");
-			else
-				printf(" %14lld", (long long)val[d][k]);
-		}
-		printf("\n");
 	}
-	printf("%-24s", "expects and checks");
-	for (int d = 0; d < NR_COMPARED; d++)
-		printf(" %14s", status[d] == 2 ? "refused" : status[d] ? "FAILED" : "ok");
-	printf("\n");
-	for (int d = 0; d < NR_COMPARED; d++)
-		if (status[d] == 1)
-			return 1;
-	return 0;
+	for (unsigned d = 0; d < r.nr_runs; d++)
+		w[d] = (unsigned)MAX(strlen(r.run[d].gen->name), (size_t)13);
+	print_table(&r, w);
+	print_status(file, &r);
+	compare_result_free(&r);
+	return st;
 }
-

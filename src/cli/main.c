@@ -18,6 +18,7 @@ static const struct {
 	{ "plot", cmd_plot },
 	{ "host", cmd_host },
 	{ "plan", cmd_plan },
+	{ "html", cmd_html },
 };
 
 int main(int argc, char **argv)

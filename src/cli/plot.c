@@ -10,7 +10,9 @@
  * typed in: a change per folio times the folios in a TiB, plus the base
  * cost of a booted TiB.
  */
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim/generations.h"
@@ -119,6 +121,44 @@ static const char *const use_colour[NR_VMEMMAP_USES] = {
 	[VU_OTHER] = "#d62728",
 };
 
+const char *plot_use_colour(enum vmemmap_use u)
+{
+	return u < NR_VMEMMAP_USES ? use_colour[u] : "#000000";
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+int plot_strip_counts(struct machine *m, vaddr_t vstart, uint64_t nr_boxes,
+		      struct strip_counts *c)
+{
+	uint64_t *key = malloc(sizeof(*key) * (nr_boxes ? nr_boxes : 1));
+	struct vmemmap_page_info vi;
+	uint64_t n = 0;
+
+	memset(c, 0, sizeof(*c));
+	if (!key)
+		return -ENOMEM;
+	for (uint64_t i = 0; i < nr_boxes; i++) {
+		plot_classify(m, vstart + i * m->geo.page_size, &vi);
+		c->boxes[vi.use]++;
+		c->any_ro |= vi.mapped && !vi.w.writable;
+		c->any_pmd |= vi.mapped && vi.w.leaf == PT_PMD;
+		c->any_folio |= vi.folio.found;
+		if (vi.mapped) /* the use in the top bits, the frame below */
+			key[n++] = ((uint64_t)vi.use << 56) | (vi.w.pfn & ((1ULL << 56) - 1));
+	}
+	qsort(key, n, sizeof(*key), cmp_u64);
+	for (uint64_t i = 0; i < n; i++)
+		if (!i || key[i] != key[i - 1])
+			c->frames[key[i] >> 56]++;
+	free(key);
+	return 0;
+}
+
 #define STRIP_COLS 32
 #define BOX_W 24
 #define BOX_H 34
@@ -212,7 +252,7 @@ static void strip_box(FILE *out, struct machine *m, const struct strip_layout *l
  * Legacy's head page is the copy its tails map: one colour for the frame,
  * hatching tells the read-only tails from the head.
  */
-static void strip_classify(struct machine *m, vaddr_t va, struct vmemmap_page_info *vi)
+void plot_classify(struct machine *m, vaddr_t va, struct vmemmap_page_info *vi)
 {
 	vmemmap_page_classify(m, va, vi);
 	if (vi->use == VU_HEAD && gen_has(m, GEN_FAKE_HEADS) && !vi->folio.dax)
@@ -280,9 +320,10 @@ static void strip_axes(FILE *out, struct machine *m, const struct strip_layout *
 	svg_text(out, STRIP_LEFT - 8, STRIP_TOP - 8, 10, "end", "fill=\"#333333\"", "of the row");
 }
 
-static void strip_legend(FILE *out, const struct strip_layout *l, const uint64_t *nr_use,
-			 bool any_ro, bool any_pmd, bool any_folio)
+static void strip_legend(FILE *out, const struct strip_layout *l, const struct strip_counts *c)
 {
+	const uint64_t *nr_use = c->boxes;
+	bool any_ro = c->any_ro, any_pmd = c->any_pmd, any_folio = c->any_folio;
 	double y = l->legend_top, x;
 	unsigned n = 0;
 
@@ -295,8 +336,16 @@ static void strip_legend(FILE *out, const struct strip_layout *l, const uint64_t
 		svg_rect(out, x, y + (n / 2) * 22, 18, 16, use_colour[u],
 			 u == VU_UNMAPPED ? "stroke=\"#9e9e9e\" stroke-dasharray=\"3,2\""
 					  : "stroke=\"#444444\" stroke-width=\"0.6\"");
-		svg_text(out, x + 26, y + (n / 2) * 22 + 13, 12, "start", "", "%s: %llu",
-			 vmemmap_use_name((enum vmemmap_use)u), (unsigned long long)nr_use[u]);
+		if (u == VU_UNMAPPED)
+			svg_text(out, x + 26, y + (n / 2) * 22 + 13, 12, "start", "", "%s: %llu box%s",
+				 vmemmap_use_name((enum vmemmap_use)u), (unsigned long long)nr_use[u],
+				 nr_use[u] == 1 ? "" : "es");
+		else
+			svg_text(out, x + 26, y + (n / 2) * 22 + 13, 12, "start", "",
+				 "%s: %llu box%s, %llu distinct frame%s",
+				 vmemmap_use_name((enum vmemmap_use)u), (unsigned long long)nr_use[u],
+				 nr_use[u] == 1 ? "" : "es", (unsigned long long)c->frames[u],
+				 c->frames[u] == 1 ? "" : "s");
 		n++;
 	}
 	y += ((n + 1) / 2) * 22 + 6;
@@ -326,8 +375,7 @@ int plot_strip(struct machine *m, const char *title, pfn_t start, uint64_t count
 	struct strip_layout l;
 	struct vmemmap_page_info vi;
 	struct folio_info prev = { 0 };
-	uint64_t nr_use[NR_VMEMMAP_USES] = { 0 };
-	bool any_ro = false, any_pmd = false, any_folio = false;
+	struct strip_counts counts;
 	double last_label_x = -1000;
 	unsigned last_label_row = ~0u, legend_rows = 0;
 	vaddr_t vstart, vend;
@@ -348,15 +396,12 @@ int plot_strip(struct machine *m, const char *title, pfn_t start, uint64_t count
 		return -EINVAL;
 	}
 	/* Count first: the legend lists what is there. */
-	for (uint64_t i = 0; i < l.nr_boxes; i++) {
-		strip_classify(m, vstart + i * g->page_size, &vi);
-		nr_use[vi.use]++;
-		any_ro |= vi.mapped && !vi.w.writable;
-		any_pmd |= vi.mapped && vi.w.leaf == PT_PMD;
-		any_folio |= vi.folio.found;
+	if (plot_strip_counts(m, vstart, l.nr_boxes, &counts)) {
+		snprintf(err, errlen, "strip: host out of memory");
+		return -EINVAL;
 	}
 	for (unsigned u = 0; u < NR_VMEMMAP_USES; u++)
-		legend_rows += !!nr_use[u];
+		legend_rows += !!counts.boxes[u];
 	l.cols = (unsigned)MIN((uint64_t)STRIP_COLS, l.nr_boxes);
 	l.rows = (unsigned)DIV_ROUND_UP(l.nr_boxes, l.cols);
 	l.width = MAX(STRIP_LEFT + l.cols * (BOX_W + BOX_GAP) + 40, 920u);
@@ -367,13 +412,13 @@ int plot_strip(struct machine *m, const char *title, pfn_t start, uint64_t count
 	strip_defs(out);
 	strip_axes(out, m, &l, title, start, count, vstart);
 	for (uint64_t i = 0; i < l.nr_boxes; i++) {
-		strip_classify(m, vstart + i * g->page_size, &vi);
+		plot_classify(m, vstart + i * g->page_size, &vi);
 		strip_box(out, m, &l, i, &vi);
 		if (i == 0 ? vi.folio.found : !same_folio(&vi.folio, &prev))
 			strip_boundary(out, m, &l, i, &vi.folio, &last_label_x, &last_label_row);
 		prev = vi.folio;
 	}
-	strip_legend(out, &l, nr_use, any_ro, any_pmd, any_folio);
+	strip_legend(out, &l, &counts);
 	svg_end(out);
 	return 0;
 }
@@ -419,8 +464,8 @@ static struct machine *chart_boot(const struct hvo_generation *gen, const char *
 }
 
 /* Change of metadata pages per folio of @size, and the fixed part. */
-static int chart_slope(const struct hvo_generation *gen, uint64_t size, struct meta_pages *slope,
-		       struct meta_pages *fixed, char *err, size_t errlen)
+static int chart_slope(const struct hvo_generation *gen, uint64_t size, const char *extra,
+		       struct meta_pages *slope, struct meta_pages *fixed, char *err, size_t errlen)
 {
 	/* 2 MiB: 64 folios fill one PTE table of the vmemmap */
 	uint64_t k1 = size >= SZ_1G ? 2 : 64, k2 = size >= SZ_1G ? 6 : 192;
@@ -430,7 +475,8 @@ static int chart_slope(const struct hvo_generation *gen, uint64_t size, struct m
 	struct hstate *h;
 
 	format_size(size, sz, sizeof(sz));
-	snprintf(text, sizeof(text), "machine mem=16G\ncmdline hugepagesz=%s hugetlb_free_vmemmap=on\nboot\n", sz);
+	snprintf(text, sizeof(text), "machine mem=16G\ncmdline hugepagesz=%s hugetlb_free_vmemmap=on%s\nboot\n",
+		 sz, extra);
 	m = chart_boot(gen, text, err, errlen);
 	if (!m)
 		return -EINVAL;
@@ -458,7 +504,7 @@ fail:
 int chart_measure(const struct hvo_generation *gen, struct chart_bar bars[CHART_BARS],
 		  char *err, size_t errlen)
 {
-	static const uint64_t sizes[CHART_BARS] = { 0, 2 * SZ_1M, SZ_1G };
+	static const uint64_t sizes[CHART_BARS] = { 0, 2 * SZ_1M, SZ_1G, SZ_1G };
 	struct machine *m = chart_boot(gen, "machine mem=1T\nboot\n", err, errlen);
 	struct meta_pages base;
 	double psize;
@@ -471,108 +517,167 @@ int chart_measure(const struct hvo_generation *gen, struct chart_bar bars[CHART_
 	for (unsigned i = 0; i < CHART_BARS; i++) {
 		struct meta_pages slope = { 0, 0 }, fixed = { 0, 0 };
 		double folios = sizes[i] ? (double)SZ_1T / (double)sizes[i] : 0;
+		bool share = i == CHART_SHARE_PTE;
 
-		if (sizes[i] && chart_slope(gen, sizes[i], &slope, &fixed, err, errlen))
-			return -EINVAL;
+		memset(&bars[i], 0, sizeof(bars[i]));
 		bars[i].huge_size = sizes[i];
+		bars[i].share_pte = share;
+		if (sizes[i] && chart_slope(gen, sizes[i], share ? " hvo_share_pte=on" : "",
+					    &slope, &fixed, err, errlen)) {
+			if (!share)
+				return -EINVAL;
+			/* a design without it refuses the option: no bar */
+			bars[i].refused = true;
+			continue;
+		}
 		bars[i].per_folio_struct_pages = slope.structs;
 		bars[i].per_folio_pgtable_pages = slope.tables;
 		bars[i].struct_bytes = (base.structs + fixed.structs + folios * slope.structs) * psize;
 		bars[i].pgtable_bytes = (base.tables + fixed.tables + folios * slope.tables) * psize;
 	}
+	if (err && errlen)
+		err[0] = '\0';
 	return 0;
 }
 
-static const char *const bar_colour[CHART_BARS] = { "#9e9e9e", "#1f77b4", "#2ca02c" };
+static const char *const bar_colour[CHART_BARS] = { "#9e9e9e", "#1f77b4", "#2ca02c", "#17becf" };
 static const char *const bar_name[CHART_BARS] = {
-	"4 KiB pages (HVO off)", "2 MiB huge pages, HVO on", "1 GiB huge pages, HVO on",
+	"4 KiB pages, HVO off", "2 MiB pages, HVO on", "1 GiB pages, HVO on",
+	"1 GiB pages, hvo_share_pte=on",
 };
+static const char *const bar_short[CHART_BARS] = { "4K off", "2M", "1G", "1G share" };
 #define PGTABLE_COLOUR "#d62728"
 
-/* legacy, shared-tail, generic: generation_compared() */
+/*
+ * The chart: one group per design, in it one pair of bars per page size
+ * (struct pages, then the page tables under them, side by side), on a
+ * log scale from 64 KiB to 32 GiB so that 16 GiB and 4 MiB are both
+ * readable; every bar carries its value.
+ */
 #define NR_CHART_DESIGNS 3
-#define CHART_LEFT 96
-#define CHART_TOP 110
-#define CHART_H 380
-#define BAR_W 64
-#define BAR_GAP 26
-#define GROUP_GAP 70
+#define CHART_LEFT 100
+#define CHART_TOP 120
+#define CHART_H 420
+#define CBAR_W 22
+#define PAIR_GAP 16
+#define GROUP_GAP 56
+#define LOG_LO (64.0 * 1024)
+#define LOG_HI (32.0 * 1024 * 1024 * 1024)
+
+/* log2 of @v > 0 without libm: the exponent, then 2 atanh((m-1)/(m+1)) / ln 2. */
+static double log2_of(double v)
+{
+	double t, t2, sum = 0, term;
+	int e = 0;
+
+	while (v >= 2) {
+		v /= 2;
+		e++;
+	}
+	while (v < 1) {
+		v *= 2;
+		e--;
+	}
+	t = (v - 1) / (v + 1);
+	t2 = t * t;
+	term = t;
+	for (unsigned k = 1; k < 40; k += 2) {
+		sum += term / k;
+		term *= t2;
+	}
+	return e + 2 * sum / 0.69314718055994530942;
+}
+
+static double chart_y(double v)
+{
+	double base_y = CHART_TOP + CHART_H;
+	if (v < LOG_LO)
+		return base_y;
+	return base_y - (log2_of(v) - log2_of(LOG_LO)) / (log2_of(LOG_HI) - log2_of(LOG_LO)) * CHART_H;
+}
+
+/* One bar with its value written above it, turned to read upwards. */
+static void chart_bar_at(FILE *out, double x, double v, const char *fill, const char *what,
+			 const char *design, unsigned i)
+{
+	double base_y = CHART_TOP + CHART_H, y = chart_y(v);
+	char b[32];
+
+	bytes_label(v, b, sizeof(b));
+	fprintf(out, "<g><title>%s, %s: %s %s</title>\n", design, bar_name[i], what, b);
+	svg_rect(out, x, MIN(y, base_y - 1), CBAR_W, MAX(base_y - y, 1.0), fill, "");
+	fputs("</g>\n", out);
+	fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"start\" "
+		"transform=\"rotate(-90 %.1f %.1f)\">%s</text>\n",
+		x + CBAR_W / 2.0 + 4, y - 4, x + CBAR_W / 2.0 + 4, y - 4, b);
+}
 
 int plot_chart(FILE *out, char *err, size_t errlen)
 {
 	struct chart_bar bars[NR_CHART_DESIGNS][CHART_BARS];
-	double top = 0, step, gib = (double)SZ_1G;
-	double group_w = CHART_BARS * BAR_W + (CHART_BARS - 1) * BAR_GAP;
-	unsigned width = CHART_LEFT + (unsigned)(NR_CHART_DESIGNS * group_w + (NR_CHART_DESIGNS + 1) * GROUP_GAP) + 20;
-	unsigned height = CHART_TOP + CHART_H + 150;
+	double pair_w = 2 * CBAR_W + 4, group_w = CHART_BARS * pair_w + (CHART_BARS - 1) * PAIR_GAP;
+	unsigned width = CHART_LEFT + (unsigned)(NR_CHART_DESIGNS * group_w + NR_CHART_DESIGNS * GROUP_GAP) + 30;
+	unsigned height = CHART_TOP + CHART_H + 160;
 	double base_y = CHART_TOP + CHART_H;
-	char b1[32], b2[32];
+	char b1[32];
 
-	for (int d = 0; d < NR_CHART_DESIGNS; d++) {
+	for (int d = 0; d < NR_CHART_DESIGNS; d++)
 		if (chart_measure(generation_compared((unsigned)d), bars[d], err, errlen))
 			return -EINVAL;
-		for (unsigned i = 0; i < CHART_BARS; i++)
-			top = MAX(top, bars[d][i].struct_bytes + bars[d][i].pgtable_bytes);
-	}
-	step = 2 * gib;
-	top = (double)(uint64_t)(top / step + 1) * step;
 
 	svg_begin(out, width, height, "hvo: vmemmap per TiB");
 	svg_text(out, 16, 28, 17, "start", "font-weight=\"bold\"",
-		 "vmemmap cost of 1 TiB of memory, by design and page size (x86-64, 4 KiB pages)");
+		 "vmemmap cost of 1 TiB of memory, by design and page size (x86-64, 4 KiB base pages)");
 	svg_text(out, 16, 48, 12, "start", "fill=\"#333333\"",
 		 "measured with the simulator: a booted 1 TiB machine for the base, plus the change per folio "
-		 "of a 16 GiB machine's pool");
+		 "of a 16 GiB machine's pool times the folios in 1 TiB.");
 	svg_text(out, 16, 64, 12, "start", "fill=\"#333333\"",
-		 "times the folios in 1 TiB; struct pages include shared tail pages, page tables are the "
-		 "PUD/PMD/PTE tables under the vmemmap");
-	/* the y axis */
-	for (double v = 0; v <= top + 1; v += step) {
-		double y = base_y - v / top * CHART_H;
-		svg_line(out, CHART_LEFT, y, width - 20, y, v ? "#e0e0e0" : "#000000", v ? 1 : 1.5);
-		svg_text(out, CHART_LEFT - 8, y + 4, 11, "end", "", "%.0f GiB", v / gib);
+		 "Each pair: struct pages (incl. shared tail pages), then the page tables under the vmemmap "
+		 "(red). Log scale: each grid line is 4x the one below.");
+	for (double v = LOG_LO; v <= LOG_HI * 1.01; v *= 4) {
+		double y = chart_y(v);
+		svg_line(out, CHART_LEFT, y, width - 20, y, v > LOG_LO ? "#e0e0e0" : "#000000", v > LOG_LO ? 1 : 1.5);
+		svg_text(out, CHART_LEFT - 8, y + 4, 11, "end", "", "%s", bytes_label(v, b1, sizeof(b1)));
 	}
 	svg_line(out, CHART_LEFT, CHART_TOP - 10, CHART_LEFT, base_y, "#000000", 1.5);
 	fprintf(out, "<text x=\"22\" y=\"%.1f\" font-size=\"12\" text-anchor=\"middle\" "
-		"transform=\"rotate(-90 22 %.1f)\">vmemmap + page tables per TiB of memory</text>\n",
+		"transform=\"rotate(-90 22 %.1f)\">bytes per TiB of memory (log scale)</text>\n",
 		CHART_TOP + CHART_H / 2.0, CHART_TOP + CHART_H / 2.0);
 	for (int d = 0; d < NR_CHART_DESIGNS; d++) {
-		double gx = CHART_LEFT + GROUP_GAP + d * (group_w + GROUP_GAP);
+		const char *design = generation_compared((unsigned)d)->name;
+		double gx = CHART_LEFT + GROUP_GAP / 2.0 + d * (group_w + GROUP_GAP);
+		double base_total = bars[d][0].struct_bytes + bars[d][0].pgtable_bytes;
+
 		for (unsigned i = 0; i < CHART_BARS; i++) {
 			const struct chart_bar *b = &bars[d][i];
-			double x = gx + i * (BAR_W + BAR_GAP);
-			double hs = b->struct_bytes / top * CHART_H, ht = b->pgtable_bytes / top * CHART_H;
-			double total = b->struct_bytes + b->pgtable_bytes;
-			double base_total = bars[d][0].struct_bytes + bars[d][0].pgtable_bytes;
-			fprintf(out, "<g><title>%s, %s: struct pages %s, page tables %s</title>\n",
-				generation_compared((unsigned)d)->name, bar_name[i],
-				bytes_label(b->struct_bytes, b1, sizeof(b1)),
-				bytes_label(b->pgtable_bytes, b2, sizeof(b2)));
-			svg_rect(out, x, base_y - hs, BAR_W, MAX(hs, 1.0), bar_colour[i], "");
-			svg_rect(out, x, base_y - hs - ht, BAR_W, ht, PGTABLE_COLOUR, "");
-			fputs("</g>\n", out);
-			svg_text(out, x + BAR_W / 2.0, base_y - hs - ht - 22, 11, "middle",
-				 "font-weight=\"bold\"", "%s", bytes_label(total, b1, sizeof(b1)));
-			svg_text(out, x + BAR_W / 2.0, base_y - hs - ht - 8, 10, "middle", "fill=\"#b71c1c\"",
-				 "pt %s", bytes_label(b->pgtable_bytes, b2, sizeof(b2)));
-			svg_text(out, x + BAR_W / 2.0, base_y + 16, 11, "middle", "", "%s",
-				 i == 0 ? "4K, off" : i == 1 ? "2M" : "1G");
+			double x = gx + i * (pair_w + PAIR_GAP), total = b->struct_bytes + b->pgtable_bytes;
+
+			svg_text(out, x + pair_w / 2, base_y + 16, 11, "middle", "", "%s", bar_short[i]);
+			if (b->refused) {
+				fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"#666666\" "
+					"transform=\"rotate(-90 %.1f %.1f)\">refused by this design</text>\n",
+					x + pair_w / 2 + 3, base_y - 6, x + pair_w / 2 + 3, base_y - 6);
+				continue;
+			}
+			chart_bar_at(out, x, b->struct_bytes, bar_colour[i], "struct pages", design, i);
+			chart_bar_at(out, x + CBAR_W + 4, b->pgtable_bytes, PGTABLE_COLOUR, "page tables", design, i);
+			svg_text(out, x + pair_w / 2, base_y + 30, 10, "middle", "fill=\"#333333\"", "%s",
+				 bytes_label(total, b1, sizeof(b1)));
 			if (i)
-				svg_text(out, x + BAR_W / 2.0, base_y + 30, 10, "middle", "fill=\"#333333\"",
-					 "-%.1f%%", 100.0 * (1.0 - total / base_total));
+				svg_text(out, x + pair_w / 2, base_y + 43, 10, "middle", "fill=\"#333333\"",
+					 "-%.2f%%", 100.0 * (1.0 - total / base_total));
 		}
-		svg_text(out, gx + group_w / 2, base_y + 52, 14, "middle", "font-weight=\"bold\"", "%s",
-			 generation_compared((unsigned)d)->name);
+		svg_text(out, gx + group_w / 2, base_y + 66, 14, "middle", "font-weight=\"bold\"", "%s", design);
 	}
-	/* legend */
 	for (unsigned i = 0; i <= CHART_BARS; i++) {
-		double x = 16 + i * 215, y = height - 44;
+		double x = 16 + (i % 3) * 300, y = height - 66 + (i / 3) * 20;
 		svg_rect(out, x, y, 18, 14, i < CHART_BARS ? bar_colour[i] : PGTABLE_COLOUR, "");
 		svg_text(out, x + 24, y + 12, 12, "start", "", "%s",
-			 i < CHART_BARS ? bar_name[i] : "page tables (\"pt\")");
+			 i < CHART_BARS ? bar_name[i] : "page tables (any size)");
 	}
 	svg_text(out, 16, height - 12, 11, "start", "fill=\"#333333\"",
-		 "percentages: saving against 4 KiB pages with HVO off, in the same design");
+		 "under each pair: struct pages + page tables, and the saving against 4 KiB pages with "
+		 "HVO off in the same design; hvo_share_pte is in no kernel");
 	svg_end(out);
 	return 0;
 }

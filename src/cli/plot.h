@@ -8,6 +8,7 @@
 #define HVO_PLOT_H
 
 #include "machine.h"
+#include "cli/report.h"
 
 /* The largest strip: vmemmap pages (boxes) in one picture. */
 #define PLOT_STRIP_MAX_BOXES 4096
@@ -28,6 +29,25 @@ void plot_strip_default_range(struct machine *m, pfn_t *start, uint64_t *count);
 int plot_strip(struct machine *m, const char *title, pfn_t start, uint64_t count,
 	       FILE *out, char *err, size_t errlen);
 
+/* The colour of a vmemmap page's box ("#2ca02c"). */
+const char *plot_use_colour(enum vmemmap_use u);
+/*
+ * What backs the vmemmap page at @va, as the pictures show it: legacy's
+ * head page is the copy its tails map (VU_LEGACY_COPY).  Read-only.
+ */
+void plot_classify(struct machine *m, vaddr_t va, struct vmemmap_page_info *vi);
+
+/* What a strip holds: boxes and distinct frames behind them, per use. */
+struct strip_counts {
+	uint64_t boxes[NR_VMEMMAP_USES];
+	uint64_t frames[NR_VMEMMAP_USES];  /* a shared tail mapped 28 times is 1 */
+	bool any_ro, any_pmd, any_folio;
+};
+
+/* Count the @nr_boxes vmemmap pages from @vstart.  0, or -ENOMEM. */
+int plot_strip_counts(struct machine *m, vaddr_t vstart, uint64_t nr_boxes,
+		      struct strip_counts *c);
+
 /* One bar of the chart: vmemmap cost of 1 TiB of memory, in bytes. */
 struct chart_bar {
 	uint64_t huge_size;     /* 0: 4 KiB base pages, HVO off */
@@ -35,9 +55,13 @@ struct chart_bar {
 	double pgtable_bytes;   /* page tables under the vmemmap */
 	double per_folio_struct_pages;  /* measured change per folio (pages) */
 	double per_folio_pgtable_pages;
+	bool share_pte;         /* measured with hvo_share_pte=on */
+	bool refused;           /* the design refuses hvo_share_pte=on: no bar */
 };
 
-#define CHART_BARS 3
+/* 4 KiB (HVO off), 2 MiB, 1 GiB, and 1 GiB with hvo_share_pte=on */
+#define CHART_BARS 4
+#define CHART_SHARE_PTE 3
 
 /*
  * Measure the bars of @design: boot 1 TiB without huge pages for the base,

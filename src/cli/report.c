@@ -21,12 +21,35 @@ static const char *owner_name(enum frame_owner o)
 	return o <= FO_KERNEL ? names[o] : "?";
 }
 
-void show_report(struct machine *m, FILE *out)
+/*
+ * The report's layout: a section name flush left, its lines indented two
+ * spaces (a zone four), a name column, a value column, then the unit or a
+ * note.  Names that no kernel file shows are hvo's own and carry a '*',
+ * explained in the last line.
+ */
+#define RPT_NAME 30
+#define RPT_VALUE 12
+
+static void report_value_at(FILE *out, unsigned indent, const char *name, bool own, long long v,
+			    const char *note)
+{
+	char n[64];
+
+	snprintf(n, sizeof(n), "%s%s", name, own ? "*" : "");
+	fprintf(out, "%*s%-*s %*lld%s%s\n", (int)indent, "", (int)(RPT_NAME + 2 - indent), n,
+		RPT_VALUE, v, note[0] ? "  " : "", note);
+}
+
+static void report_value(FILE *out, const char *name, bool own, long long v, const char *note)
+{
+	report_value_at(out, 2, name, own, v, note);
+}
+
+static void report_machine(struct machine *m, FILE *out)
 {
 	const struct geometry *g = &m->geo;
-	int64_t v;
-	char s1[32];
 	uint64_t present_sections = 0;
+	char s1[32];
 
 	for (uint64_t s = 0; s < m->nr_sections; s++)
 		present_sections += !!(m->mem_section[s].flags & SECTION_MARKED_PRESENT);
@@ -34,17 +57,19 @@ void show_report(struct machine *m, FILE *out)
 		g->arch, format_size(m->cfg.mem_bytes, s1, sizeof(s1)), m->nr_nodes,
 		m->nr_nodes == 1 ? "" : "s",
 		m->cfg.layout == LAYOUT_QEMU_PC ? "qemu-pc" : "flat", m->gen->design);
-	fprintf(out, "geometry: %llu KiB pages, %u-byte struct page (%s), %llu MiB sections, PMD maps %llu KiB\n",
-		(unsigned long long)(g->page_size >> 10), g->struct_page_size,
+	fprintf(out, "  %-*s %llu KiB pages, %u-byte struct page (%s), %llu MiB sections, PMD maps %llu KiB\n",
+		RPT_NAME - 18, "geometry", (unsigned long long)(g->page_size >> 10), g->struct_page_size,
 		g->struct_page_pow2 ? "mask encoding possible" : "not a power of 2: no HVO",
 		(unsigned long long)(1ULL << (g->section_shift - 20)),
 		(unsigned long long)((1ULL << g->pmd_shift) >> 10));
-	fprintf(out, "memory: %llu present sections, max pfn %#llx, kernel image %llu pages\n",
-		(unsigned long long)present_sections, (unsigned long long)m->max_pfn,
-		(unsigned long long)m->kernel_reserved_pages);
+	fprintf(out, "  %-*s %llu present sections, max pfn %#llx, kernel image %llu pages\n",
+		RPT_NAME - 18, "memory", (unsigned long long)present_sections,
+		(unsigned long long)m->max_pfn, (unsigned long long)m->kernel_reserved_pages);
 	for (unsigned nid = 0; nid < m->nr_nodes; nid++) {
 		const struct pglist_data *pg = &m->nodes[nid];
-		fprintf(out, "  node %u: %llu present pages\n", nid,
+		char node[16];
+		snprintf(node, sizeof(node), "node %u", nid);
+		fprintf(out, "  %-*s %llu present pages\n", RPT_NAME - 18, node,
 			(unsigned long long)pg->node_present_pages);
 		for (unsigned z = 0; z < MAX_NR_ZONES; z++) {
 			const struct zone *zone = &pg->node_zones[z];
@@ -58,29 +83,86 @@ void show_report(struct machine *m, FILE *out)
 				(unsigned long long)zone->buddy.nr_free_pages);
 		}
 	}
-	fprintf(out, "vmemmap:\n");
+}
+
+static void report_vmemmap(struct machine *m, FILE *out)
+{
+	const struct geometry *g = &m->geo;
+	int64_t v;
+	char note[96];
+
+	fprintf(out, "vmemmap (in pages):\n");
 	counter_get(m, "nr_memmap_boot_pages", &v);
-	fprintf(out, "  nr_memmap_boot_pages  %10lld\n", (long long)v);
+	report_value(out, "nr_memmap_boot_pages", false, (long long)v, "/proc/vmstat");
 	counter_get(m, "nr_memmap_pages", &v);
-	fprintf(out, "  nr_memmap_pages       %10lld\n", (long long)v);
-	fprintf(out, "  vmemmap_pgtable_pages %10llu  (page tables: no kernel counter shows them)\n",
-		(unsigned long long)m->stat.vmemmap_pgtable_pages);
-	fprintf(out, "  shared tail pages     %10llu\n",
-		(unsigned long long)m->stat.nr_shared_tail_pages);
-	fprintf(out, "  host: %llu frames backed (%llu KiB), %llu generated lazily on first touch\n",
-		(unsigned long long)m->frames.host.nr_in_use,
-		(unsigned long long)((m->frames.host.nr_in_use * g->page_size) >> 10),
-		(unsigned long long)m->frames.nr_lazy);
-	fprintf(out, "meminfo:\n");
-	show_meminfo(m, out);
-	if (m->nr_hstates) {
-		fprintf(out, "hugepages (vm.hugetlb_optimize_vmemmap=%d):\n", m->vmemmap_optimize_enabled);
-		show_hugepages(m, out);
+	report_value(out, "nr_memmap_pages", false, (long long)v, "/proc/vmstat");
+	report_value(out, "vmemmap_pgtable_pages", true,
+		     (long long)m->stat.vmemmap_pgtable_pages, "page tables under the vmemmap");
+	report_value(out, "nr_shared_tail_pages", true,
+		     (long long)m->stat.nr_shared_tail_pages, "read-only tails shared by folios");
+	snprintf(note, sizeof(note), "%llu KiB of host memory",
+		 (unsigned long long)((m->frames.host.nr_in_use * g->page_size) >> 10));
+	report_value(out, "host_backed_frames", true, (long long)m->frames.host.nr_in_use, note);
+	report_value(out, "lazy_frames", true, (long long)m->frames.nr_lazy,
+		     "generated on first touch");
+}
+
+static void report_meminfo(struct machine *m, FILE *out)
+{
+	fprintf(out, "meminfo (/proc/meminfo):\n");
+	for (const struct counter_desc *c = counter_table; c->name; c++)
+		if (c->group == CG_MEMINFO)
+			report_value(out, c->name, false, (long long)c->get(m), c->unit);
+}
+
+static void report_hugepages(struct machine *m, FILE *out)
+{
+	fprintf(out, "hugepages (/sys/kernel/mm/hugepages, vm.hugetlb_optimize_vmemmap=%d):\n",
+		m->vmemmap_optimize_enabled);
+	for (unsigned i = 0; i < m->nr_hstates; i++) {
+		const struct hstate *h = &m->hstates[i];
+		unsigned long long kb = (unsigned long long)(huge_page_size(m, h) >> 10);
+		char dir[48], note[96];
+
+		snprintf(dir, sizeof(dir), "hugepages-%llukB%s", kb,
+			 i == m->default_hstate ? " (default)" : "");
+		fprintf(out, "  %s\n", dir);
+		report_value_at(out, 4, "nr_hugepages", false, (long long)h->nr_huge_pages, "");
+		report_value_at(out, 4, "free_hugepages", false, (long long)h->free_huge_pages, "");
+		report_value_at(out, 4, "surplus_hugepages", false, (long long)h->surplus_huge_pages, "");
+		snprintf(note, sizeof(note), "can free %llu KiB of vmemmap each",
+			 (unsigned long long)(hugetlb_vmemmap_optimizable_size(m, h->order) >> 10));
+		report_value_at(out, 4, "vmemmap_optimized", true, (long long)h->nr_optimized, note);
+		if (m->nr_nodes > 1)
+			for (unsigned nid = 0; nid < m->nr_nodes; nid++)
+				fprintf(out, "    node%u: nr_hugepages %llu free_hugepages %llu surplus_hugepages %llu\n",
+					nid, (unsigned long long)h->nr_huge_pages_node[nid],
+					(unsigned long long)h->free_huge_pages_node[nid],
+					(unsigned long long)h->surplus_huge_pages_node[nid]);
 	}
-	if (m->log.len) {
-		fprintf(out, "kernel log:\n");
-		fputs(m->log.buf, out);
+}
+
+static void report_log(struct machine *m, FILE *out)
+{
+	fprintf(out, "kernel log:\n");
+	for (const char *s = m->log.buf; *s;) {
+		const char *nl = strchr(s, '\n');
+		size_t n = nl ? (size_t)(nl - s) : strlen(s);
+		fprintf(out, "  %.*s\n", (int)n, s);
+		s += n + !!nl;
 	}
+}
+
+void show_report(struct machine *m, FILE *out)
+{
+	report_machine(m, out);
+	report_vmemmap(m, out);
+	report_meminfo(m, out);
+	if (m->nr_hstates)
+		report_hugepages(m, out);
+	if (m->log.len)
+		report_log(m, out);
+	fprintf(out, "* hvo's own: no kernel file or counter shows it\n");
 }
 
 

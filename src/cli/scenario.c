@@ -524,10 +524,22 @@ void scenario_finish(struct scenario *sc)
 		fputs("}\n", sc->out);
 		return;
 	}
-	if (!sc->quiet && !sc->error)
-		fprintf(sc->out, "%s: %u commands, %u expects passed, %u failed, %u checks failed\n",
-			sc->file, sc->nr_commands, sc->nr_expect_ok, sc->nr_expect_fail,
-			sc->nr_check_fail);
+	if (sc->quiet || sc->error)
+		return;
+	/* "6 commands, no expects, no check failed"; "3 of 4 expects passed" */
+	fprintf(sc->out, "%s: %u command%s, ", sc->file, sc->nr_commands,
+		sc->nr_commands == 1 ? "" : "s");
+	if (!sc->nr_expect_ok && !sc->nr_expect_fail)
+		fprintf(sc->out, "no expects, ");
+	else
+		fprintf(sc->out, "%u of %u expect%s passed, ", sc->nr_expect_ok,
+			sc->nr_expect_ok + sc->nr_expect_fail,
+			sc->nr_expect_ok + sc->nr_expect_fail == 1 ? "" : "s");
+	if (!sc->nr_check_fail)
+		fprintf(sc->out, "no check failed\n");
+	else
+		fprintf(sc->out, "%u check%s failed\n", sc->nr_check_fail,
+			sc->nr_check_fail == 1 ? "" : "s");
 }
 
 struct machine *scenario_boot_quietly(const char *file, const char *buf, size_t len,

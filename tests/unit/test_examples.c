@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Every example of README.md and `hvo help` runs as written
+ * (tools/examples.py: the scenario blocks, the `build/hvo` command lines,
+ * the explain sample and its output, every cmdline value the help lists),
+ * and the extractor notices a broken one.
+ */
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "testutil.h"
+
+#ifndef HVO_BUILD_DIR
+#define HVO_BUILD_DIR "build"
+#endif
+
+/* Run tools/examples.py @args; its exit status, its output in @out. */
+static int examples(const char *args, char *out, size_t len)
+{
+	char cmd[512];
+	FILE *p;
+	size_t n;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "python3 tools/examples.py %s 2>&1", args);
+	p = popen(cmd, "r");
+	ASSERT_TRUE(p != NULL);
+	n = fread(out, 1, len - 1, p);
+	out[n] = '\0';
+	st = pclose(p);
+	ASSERT_TRUE(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+TEST(readme_and_help_examples_run_as_written)
+{
+	static char out[16384];
+
+	if (examples("", out, sizeof(out)))
+		test_fail(__FILE__, __LINE__, "broken examples:\n%s", out);
+	ASSERT_TRUE(strstr(out, " examples, 0 broken") != NULL);
+	return 0;
+}
+
+/* A README with one broken line of each kind: each is reported. */
+TEST(examples_checker_reports_a_broken_example)
+{
+	static char out[16384], *text;
+	char path[128], args[192];
+	size_t len;
+	FILE *f;
+
+	ASSERT_EQ(read_whole_file("README.md", &text, &len), 0);
+	snprintf(path, sizeof(path), HVO_BUILD_DIR "/README.%ld.md", (long)getpid());
+	f = fopen(path, "w");
+	ASSERT_TRUE(f != NULL);
+	fwrite(text, 1, len, f);
+	fputs("\n```\nmachine mem=4G\nboot\nhotplug add node=1 size=1G\n```\n"
+	      "\n```sh\nbuild/hvo run tests/does-not-exist.hvo\n```\n"
+	      "\n```\n$ build/hvo explain pfn 0x1000\nno such line in the output\n```\n", f);
+	fclose(f);
+	free(text);
+	snprintf(args, sizeof(args), "--readme %s", path);
+	ASSERT_EQ(examples(args, out, sizeof(out)), 1);
+	remove(path);
+	ASSERT_TRUE(strstr(out, "scenario block: status 2: <stdin>:3: hotplug add: node 1 does not exist") != NULL);
+	ASSERT_TRUE(strstr(out, "`build/hvo run tests/does-not-exist.hvo`: status 2") != NULL);
+	ASSERT_TRUE(strstr(out, "output lacks: no such line in the output") != NULL);
+	ASSERT_TRUE(strstr(out, " examples, 3 broken") != NULL);
+	return 0;
+}
