@@ -11,7 +11,7 @@ its command must exit 0 and every line shown must appear in its output
 lines left out).  From `hvo help`: every value of a cmdline option listed
 as `name=a|b|c` must be accepted by `cmdline name=a` on a booted machine.
 
-Commands run in a scratch directory where build/ and tests/ point at the
+Commands run in a scratch directory where build/, tests/ and examples/ point at the
 tree, so files they write (strip.svg) do not land in the tree.
 
 Usage: examples.py [--root DIR] [--readme FILE] [-v]
@@ -138,7 +138,7 @@ def main():
     root = os.path.abspath(a.root)
     readme = os.path.abspath(a.readme or os.path.join(root, "README.md"))
     with tempfile.TemporaryDirectory(prefix="hvo-examples.") as scratch:
-        for d in ("build", "tests"):
+        for d in ("build", "tests", "examples"):
             os.symlink(os.path.join(root, d), os.path.join(scratch, d))
         f1, n1 = readme_examples(readme, scratch, a.v)
         f2, n2 = help_options(scratch)
