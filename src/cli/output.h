@@ -34,4 +34,29 @@ int output_commit(struct output *o, const char *cmd);
 /* Give up: the temporary file is removed, the target untouched. */
 void output_abort(struct output *o);
 
+/*
+ * Standard output, checked once for every command (main.c).  Where it is
+ * a regular file, the mark remembers where this run's output starts, so
+ * that output which could not be written in full is cut off again: a
+ * file holds the whole output or none of it (complete JSON or nothing).
+ */
+struct stdout_mark {
+	bool regular;
+	long long start;
+};
+
+/*
+ * Standard input, output and error that are closed get /dev/null opened
+ * the wrong way round in their place, so a write to a closed standard
+ * output fails (EBADF) instead of landing in a file opened later.
+ */
+void output_guard_std_fds(void);
+void output_stdout_mark(struct stdout_mark *mk);
+/*
+ * Flush and close standard output: 0, or -1 if any write failed, with the
+ * file cut back to its mark and, if @report, one line
+ * "hvo CMD: standard output: why" (@cmd NULL: "hvo: ...").
+ */
+int output_close_stdout(const struct stdout_mark *mk, const char *cmd, bool report);
+
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "arch/mmu.h"
+#include "cli/limits.h"
 #include "cli/report.h"
 #include "cli/scenario_cmds.h"
 #include "lib/parse.h"
@@ -24,6 +25,7 @@
 int cmd_sysctl(struct scenario *sc, int argc, char **argv, const char *rest)
 {
 	char err[256];
+	uint64_t count;
 	char *eq;
 	(void)rest;
 
@@ -32,6 +34,10 @@ int cmd_sysctl(struct scenario *sc, int argc, char **argv, const char *rest)
 	if (argc != 2 || !(eq = strchr(argv[1], '=')) || eq == argv[1])
 		return sc_error(sc, "sysctl: expected NAME=VALUE");
 	*eq = '\0';
+	if (!strcmp(argv[1], "vm.nr_hugepages") && !parse_u64(eq + 1, &count) &&
+	    pool_request_fits(sc->m, huge_page_size(sc->m, &sc->m->hstates[sc->m->default_hstate]),
+			      count, err, sizeof(err)))
+		return sc_error(sc, "sysctl vm.nr_hugepages=%s: %s", eq + 1, err);
 	if (hugetlb_sysctl(sc->m, argv[1], eq + 1, err, sizeof(err)))
 		return sc_error(sc, "%s", err);
 	return 0;
@@ -58,6 +64,8 @@ int cmd_hugepages(struct scenario *sc, int argc, char **argv, const char *rest)
 			return sc_error(sc, "hugepages: expected node=N with N < %u", sc->m->nr_nodes);
 		nid = (int)n;
 	}
+	if (pool_request_fits(sc->m, size, count, err, sizeof(err)))
+		return sc_error(sc, "hugepages %s %s: %s", argv[1], argv[2], err);
 	if (hugetlb_set_nr(sc->m, size, count, nid, err, sizeof(err)))
 		return sc_error(sc, "%s", err);
 	return 0;
@@ -81,11 +89,13 @@ static uint64_t machine_mem_bytes(const struct machine *m)
  */
 static int check_mem_cap(struct scenario *sc, const char *what, uint64_t size)
 {
+	char sz[32];
+
 	if (sc->max_mem_bytes &&
 	    (size > sc->max_mem_bytes ||
 	     machine_mem_bytes(sc->m) > sc->max_mem_bytes - size))
-		return sc_error(sc, "%s: memory above this run's cap of %llu MiB", what,
-				(unsigned long long)(sc->max_mem_bytes >> 20));
+		return sc_error(sc, "%s: memory above this run's limit of %s (HVO_MAX_MEM=SIZE changes it)",
+				what, format_size(sc->max_mem_bytes, sz, sizeof(sz)));
 	return 0;
 }
 
