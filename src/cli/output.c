@@ -19,10 +19,29 @@ static bool same_file(const char *a, const char *b)
 	       sa.st_ino == sb.st_ino;
 }
 
+/*
+ * A target that exists and is neither a file nor a folder (/dev/stdout, a
+ * FIFO, /dev/full) is written in place: a rename would replace the device
+ * node itself.  Its writes are checked all the same.
+ */
+static int open_device(struct output *o, const char *cmd, const char *path)
+{
+	o->path = strdup(path);
+	o->f = o->path ? fopen(path, "w") : NULL;
+	if (!o->f) {
+		cli_error("hvo %s: %s: %s", cmd, path, o->path ? strerror(errno) : "out of memory");
+		free(o->path);
+		o->path = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 int output_open(struct output *o, const char *cmd, const char *path,
 		const char *const *inputs)
 {
 	const char *slash;
+	struct stat st;
 	size_t dirlen;
 	int fd;
 
@@ -37,6 +56,8 @@ int output_open(struct output *o, const char *cmd, const char *path,
 				cmd, path);
 			return -1;
 		}
+	if (!stat(path, &st) && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+		return open_device(o, cmd, path);
 	slash = strrchr(path, '/');
 	dirlen = slash ? (size_t)(slash - path) + 1 : 0;
 	o->path = strdup(path);
@@ -87,13 +108,14 @@ int output_commit(struct output *o, const char *cmd)
 		err = errno;
 	}
 	o->f = NULL;
-	if (!bad && rename(o->tmp, o->path)) {
+	if (!bad && o->tmp && rename(o->tmp, o->path)) {
 		bad = 1;
 		err = errno;
 	}
 	if (bad) {
 		cli_error("hvo %s: %s: %s", cmd, name, strerror(err ? err : EIO));
-		unlink(o->tmp);
+		if (o->tmp)
+			unlink(o->tmp);
 	}
 	free(o->tmp);
 	free(o->path);

@@ -4,7 +4,8 @@
  * temporary file in the target's directory, output_commit() checks every
  * write, flushes, and renames it over the target only if all went well;
  * on any failure the target is left exactly as it was.  Standard output
- * ("-" or no path) is checked the same way, without the rename.
+ * ("-" or no path) and a target that is a device or FIFO (/dev/stdout)
+ * are checked the same way, written in place.
  */
 #ifndef HVO_OUTPUT_H
 #define HVO_OUTPUT_H
@@ -16,7 +17,7 @@
 struct output {
 	FILE *f;         /* write here */
 	char *path;      /* the target, NULL for standard output */
-	char *tmp;       /* the temporary file beside it */
+	char *tmp;       /* the temporary file beside it (NULL: in place) */
 };
 
 /*

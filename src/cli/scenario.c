@@ -101,6 +101,8 @@ static int parse_node_mem(struct scenario *sc, const char *val)
 
 	if (strlen(val) >= sizeof(buf))
 		return sc_error(sc, "node_mem: list too long");
+	if (*val == ',' || val[strlen(val) - 1] == ',' || strstr(val, ",,"))
+		return sc_error(sc, "node_mem=%s: an empty size in the list (expected e.g. 3G,1G)", val);
 	strcpy(buf, val);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		uint64_t sz;

@@ -109,9 +109,9 @@ static int check_mem_cap(struct scenario *sc, const char *what, uint64_t size)
  */
 int cmd_hotplug(struct scenario *sc, int argc, char **argv, const char *rest)
 {
-	uint64_t size = 0, addr = (uint64_t)-1, nid = 0;
+	uint64_t size = 0, addr = 0, nid = 0;
 	int mom = -1, movable = -1;
-	bool add;
+	bool add, addr_given = false;
 	char err[256];
 	int ret;
 	(void)rest;
@@ -125,8 +125,10 @@ int cmd_hotplug(struct scenario *sc, int argc, char **argv, const char *rest)
 		bool b;
 		if (!strncmp(argv[i], "size=", 5) && !parse_size(argv[i] + 5, &size))
 			continue;
-		if (!strncmp(argv[i], "addr=", 5) && !parse_size(argv[i] + 5, &addr))
+		if (!strncmp(argv[i], "addr=", 5) && !parse_size(argv[i] + 5, &addr)) {
+			addr_given = true;
 			continue;
+		}
 		if (add && !strncmp(argv[i], "node=", 5) && !parse_u64(argv[i] + 5, &nid))
 			continue;
 		if (add && !strcmp(argv[i], "memmap_on_memory")) {
@@ -149,10 +151,10 @@ int cmd_hotplug(struct scenario *sc, int argc, char **argv, const char *rest)
 	}
 	if (!size)
 		return sc_error(sc, "hotplug %s: size=S is required", argv[1]);
-	if (!add && addr == (uint64_t)-1)
+	if (!add && !addr_given)
 		return sc_error(sc, "hotplug remove: addr=A is required");
 	if (add) {
-		if (addr == (uint64_t)-1)
+		if (!addr_given)
 			addr = hotplug_default_addr(sc->m, SZ_1G);
 		if (mom < 0)
 			mom = sc->m->bp.memmap_on_memory == 1;
@@ -205,8 +207,12 @@ int cmd_dax(struct scenario *sc, int argc, char **argv, const char *rest)
 			continue;
 		if (!strncmp(argv[i], "align=", 6) && !parse_size(argv[i] + 6, &align))
 			continue;
-		if (!strncmp(argv[i], "addr=", 5) && !parse_size(argv[i] + 5, &addr))
+		if (!strncmp(argv[i], "addr=", 5) && !parse_size(argv[i] + 5, &addr)) {
+			/* all ones means "choose one" to dax_create(): never an address */
+			if (addr == (uint64_t)-1)
+				return sc_error(sc, "dax create: %s is not an address", argv[i]);
 			continue;
+		}
 		if (!strncmp(argv[i], "node=", 5) && !parse_u64(argv[i] + 5, &nid) && nid < MAX_NUMNODES)
 			continue;
 		if (!strcmp(argv[i], "memmap=ram") || !strcmp(argv[i], "memmap=device")) {

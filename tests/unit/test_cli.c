@@ -398,3 +398,33 @@ TEST(parse_uint_arg_and_checked_sums)
 	ASSERT_EQ(sum, UINT64_MAX);
 	return 0;
 }
+
+/* --out naming a FIFO or device writes into it; a rename would replace the node. */
+TEST(cli_plot_out_to_a_fifo_writes_in_place)
+{
+	struct sh_result r;
+
+	ASSERT_EQ(sh(&r, "mkfifo $T/p && (cat $T/p > $T/got &) && $HVO plot --out $T/p strip; s=$?; sleep 0.2; [ -p $T/p ] && echo fifo; grep -c '</svg>' $T/got; exit $s"), 0);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_TRUE(!strcmp(r.out, "fifo\n1\n"));
+	cleanup();
+	return 0;
+}
+
+/*
+ * tools/hostile.sh: 250 hostile inputs over every command and flag;
+ * any crash, hang, wrong exit, wrong stderr or damaged file fails it.
+ */
+TEST(cli_hostile_inputs)
+{
+	struct sh_result r;
+
+	ASSERT_EQ(sh(&r, "tools/hostile.sh $HVO"), 0);
+	if (r.status) {
+		fprintf(stderr, "%s", r.out);
+		return 1;
+	}
+	ASSERT_TRUE(strstr(r.out, " 0 crashes, 0 hangs") != NULL);
+	cleanup();
+	return 0;
+}
