@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/limits.h"
 #include "cli/output.h"
 #include "cli/plot.h"
 #include "cli/report.h"
@@ -46,7 +47,7 @@ static int parse_look_args(const char *cmd, int argc, char **argv, bool allow_ou
 			a->gen = generation_find(argv[i + 1]);
 			if (!a->gen) {
 				generation_names(names, sizeof(names));
-				fprintf(stderr, "hvo %s: unknown design '%s' (expected %s)\n",
+				cli_error("hvo %s: unknown design '%s' (expected %s)",
 					cmd, argv[i + 1], names);
 				return -1;
 			}
@@ -54,7 +55,7 @@ static int parse_look_args(const char *cmd, int argc, char **argv, bool allow_ou
 		} else if (allow_out && !strcmp(argv[i], "--out") && i + 1 < argc) {
 			a->out = argv[++i];
 		} else if (argv[i][0] == '-' && argv[i][1] && argv[i][1] == '-') {
-			fprintf(stderr, "hvo %s: bad option '%s' (see 'hvo help')\n", cmd, argv[i]);
+			cli_error("hvo %s: bad option '%s' (see 'hvo help')", cmd, argv[i]);
 			return -1;
 		} else
 			break;
@@ -70,7 +71,7 @@ static int parse_look_args(const char *cmd, int argc, char **argv, bool allow_ou
 	a->nr_words = argc - i;
 	for (int k = 0; k < a->nr_words; k++)
 		if (!strncmp(a->words[k], "--", 2)) {
-			fprintf(stderr, "hvo %s: options go before FILE: '%s'\n", cmd, a->words[k]);
+			cli_error("hvo %s: options go before FILE: '%s'", cmd, a->words[k]);
 			return -1;
 		}
 	return 0;
@@ -103,18 +104,18 @@ int cmd_explain(int argc, char **argv)
 	if (parse_look_args("explain", argc, argv, false, words, &a))
 		return 2;
 	if (a.nr_words != 2 || strcmp(a.words[0], "pfn")) {
-		fprintf(stderr, "hvo explain: expected [--design D] [FILE] pfn N\n");
+		cli_error("hvo explain: expected [--design D] [FILE] pfn N");
 		return 2;
 	}
 	if (parse_u64(a.words[1], &pfn)) {
-		fprintf(stderr, "hvo explain: '%s' is not a pfn (decimal or 0x hex)\n", a.words[1]);
+		cli_error("hvo explain: '%s' is not a pfn (decimal or 0x hex)", a.words[1]);
 		return 2;
 	}
 	m = look_boot(&a, &status);
 	if (!m)
 		return 2;
 	if (show_pfn(m, pfn, stdout)) {
-		fprintf(stderr, "hvo explain: pfn %#llx is beyond the end of memory (max pfn %#llx)\n",
+		cli_error("hvo explain: pfn %#llx is beyond the end of memory (max pfn %#llx)",
 			(unsigned long long)pfn, (unsigned long long)m->max_pfn);
 		status = 2;
 	}
@@ -132,7 +133,7 @@ static int parse_strip_words(char **w, int n, bool *have_pfn, uint64_t *pfn,
 		else if (!strncmp(w[i], "count=", 6) && !parse_u64(w[i] + 6, count) && *count)
 			*have_count = true;
 		else {
-			fprintf(stderr, "hvo plot: strip: bad argument '%s' (expected pfn=START count=N)\n", w[i]);
+			cli_error("hvo plot: strip: bad argument '%s' (expected pfn=START count=N)", w[i]);
 			return -1;
 		}
 	}
@@ -150,11 +151,11 @@ int cmd_plot(int argc, char **argv)
 	if (parse_look_args("plot", argc, argv, true, words, &a))
 		return 2;
 	if (!a.nr_words || (strcmp(a.words[0], "strip") && strcmp(a.words[0], "chart"))) {
-		fprintf(stderr, "hvo plot: expected [--design D] [--out F.svg] [FILE] strip [pfn=START] [count=N] | chart\n");
+		cli_error("hvo plot: expected [--design D] [--out F.svg] [FILE] strip [pfn=START] [count=N] | chart");
 		return 2;
 	}
 	if (!strcmp(a.words[0], "chart") && (a.nr_words != 1 || a.file || a.gen)) {
-		fprintf(stderr, "hvo plot: chart takes no FILE, --design or arguments: it measures every design itself\n");
+		cli_error("hvo plot: chart takes no FILE, --design or arguments: it measures every design itself");
 		return 2;
 	}
 	if (!strcmp(a.words[0], "strip")) {
@@ -188,7 +189,7 @@ int cmd_plot(int argc, char **argv)
 		ret = plot_chart(out.f, err, sizeof(err));
 	}
 	if (ret) {
-		fprintf(stderr, "hvo plot: %s\n", err);
+		cli_error("hvo plot: %s", err);
 		output_abort(&out);
 		return 2;
 	}

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/limits.h"
 #include "cli/plot.h"
 #include "cli/report.h"
 #include "cli/scenario.h"
@@ -18,7 +19,11 @@
 #include "sim/generations.h"
 #include "sim/sim.h"
 
-static char *read_all(FILE *f, size_t *len)
+/*
+ * All of @f, up to @max bytes (0: no limit): NULL with errno set on a read
+ * error, EFBIG past the limit (read stops there: /dev/zero ends at once).
+ */
+static char *read_all(FILE *f, uint64_t max, size_t *len)
 {
 	size_t cap = 65536, n = 0;
 	char *buf = malloc(cap);
@@ -26,9 +31,16 @@ static char *read_all(FILE *f, size_t *len)
 	while (buf) {
 		size_t got = fread(buf + n, 1, cap - n, f);
 		n += got;
+		if (max && n > max) {
+			free(buf);
+			errno = EFBIG;
+			return NULL;
+		}
 		if (n < cap) {
 			if (ferror(f)) {
+				int err = errno ? errno : EIO;
 				free(buf);
+				errno = err;
 				return NULL;
 			}
 			*len = n;
@@ -40,6 +52,7 @@ static char *read_all(FILE *f, size_t *len)
 			free(buf);
 		buf = nb;
 	}
+	errno = ENOMEM;
 	return NULL;
 }
 
@@ -58,7 +71,7 @@ int cmd_run(int argc, char **argv)
 		else if (!strcmp(argv[i], "--check"))
 			check = true;
 		else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "hvo run: unknown option '%s'\n", argv[i]);
+			cli_error("hvo run: unknown option '%s'", argv[i]);
 			print_usage(stderr);
 			return 2;
 		} else if (file) {
@@ -82,26 +95,31 @@ int cmd_run(int argc, char **argv)
 
 char *load_scenario(const char **file, size_t *len)
 {
+	uint64_t max = cli_max_input();
 	char *buf;
 
 	if (!*file) {
 		buf = strdup(default_scenario);
 		*len = buf ? strlen(buf) : 0;
 		*file = "<default>";
-	} else if (!strcmp(*file, "-")) {
-		buf = read_all(stdin, len);
+		return buf;
+	}
+	if (!strcmp(*file, "-")) {
+		buf = read_all(stdin, max, len);
 		*file = "<stdin>";
 	} else {
 		FILE *f = fopen(*file, "r");
 		if (!f) {
-			fprintf(stderr, "hvo: %s: %s\n", *file, strerror(errno));
+			cli_error("hvo: %s: %s", *file, strerror(errno));
 			return NULL;
 		}
-		buf = read_all(f, len);
+		buf = read_all(f, max, len);
 		fclose(f);
 	}
-	if (!buf)
-		fprintf(stderr, "hvo: %s: cannot read\n", *file);
+	if (!buf && errno == EFBIG)
+		cli_error("hvo: %s: larger than the input limit of %llu bytes (HVO_MAX_INPUT=SIZE raises it, 0 for none)",
+			  *file, (unsigned long long)max);
+	else if (!buf)
+		cli_error("hvo: %s: cannot read: %s", *file, strerror(errno));
 	return buf;
 }
-

@@ -28,7 +28,6 @@ int cmd_sweep(int argc, char **argv)
 
 	for (int i = 0; i < argc; i++) {
 		enum alloc_site site;
-		char *end;
 		if (!strcmp(argv[i], "--transient"))
 			o.transient = true;
 		else if (!strcmp(argv[i], "--persistent"))
@@ -38,13 +37,13 @@ int cmd_sweep(int argc, char **argv)
 		else if (!strcmp(argv[i], "--site") && i + 1 < argc &&
 			 !alloc_site_parse(argv[i + 1], &site))
 			o.site_mask |= 1u << site, i++;
-		else if (!strcmp(argv[i], "--min-order") && i + 1 < argc &&
-			 (o.min_order = (unsigned)strtoul(argv[i + 1], &end, 10), !*end && *argv[i + 1]))
-			i++;
-		else if (!strcmp(argv[i], "--max-runs") && i + 1 < argc &&
-			 (o.max_runs = strtoull(argv[i + 1], &end, 10), !*end && *argv[i + 1]))
-			i++;
-		else if (argv[i][0] == '-' && argv[i][1]) {
+		else if (!strcmp(argv[i], "--min-order") && i + 1 < argc) {
+			if (parse_uint_opt(stderr, "hvo sweep: --min-order", argv[++i], 63, &o.min_order))
+				return 2;
+		} else if (!strcmp(argv[i], "--max-runs") && i + 1 < argc) {
+			if (parse_u64_opt(stderr, "hvo sweep: --max-runs", argv[++i], UINT64_MAX, &o.max_runs))
+				return 2;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
 			fprintf(stderr, "hvo sweep: bad option '%s'\n", argv[i]);
 			print_usage(stderr);
 			return 2;

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/limits.h"
 #include "cli/output.h"
 
 static bool same_file(const char *a, const char *b)
@@ -18,10 +19,29 @@ static bool same_file(const char *a, const char *b)
 	       sa.st_ino == sb.st_ino;
 }
 
+/*
+ * A target that exists and is neither a file nor a folder (/dev/stdout, a
+ * FIFO, /dev/full) is written in place: a rename would replace the device
+ * node itself.  Its writes are checked all the same.
+ */
+static int open_device(struct output *o, const char *cmd, const char *path)
+{
+	o->path = strdup(path);
+	o->f = o->path ? fopen(path, "w") : NULL;
+	if (!o->f) {
+		cli_error("hvo %s: %s: %s", cmd, path, o->path ? strerror(errno) : "out of memory");
+		free(o->path);
+		o->path = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 int output_open(struct output *o, const char *cmd, const char *path,
 		const char *const *inputs)
 {
 	const char *slash;
+	struct stat st;
 	size_t dirlen;
 	int fd;
 
@@ -32,16 +52,18 @@ int output_open(struct output *o, const char *cmd, const char *path,
 	}
 	for (; inputs && *inputs; inputs++)
 		if (same_file(path, *inputs)) {
-			fprintf(stderr, "hvo %s: %s: is the input file; choose another --out\n",
+			cli_error("hvo %s: %s: is the input file; choose another --out",
 				cmd, path);
 			return -1;
 		}
+	if (!stat(path, &st) && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+		return open_device(o, cmd, path);
 	slash = strrchr(path, '/');
 	dirlen = slash ? (size_t)(slash - path) + 1 : 0;
 	o->path = strdup(path);
 	o->tmp = malloc(dirlen + 32);
 	if (!o->path || !o->tmp) {
-		fprintf(stderr, "hvo %s: %s: out of memory\n", cmd, path);
+		cli_error("hvo %s: %s: out of memory", cmd, path);
 		output_abort(o);
 		return -1;
 	}
@@ -49,7 +71,7 @@ int output_open(struct output *o, const char *cmd, const char *path,
 	strcpy(o->tmp + dirlen, ".hvo-out.XXXXXX");
 	fd = mkstemp(o->tmp);
 	if (fd < 0 || !(o->f = fdopen(fd, "w"))) {
-		fprintf(stderr, "hvo %s: %s: %s\n", cmd, path, strerror(errno));
+		cli_error("hvo %s: %s: %s", cmd, path, strerror(errno));
 		if (fd >= 0) {
 			close(fd);
 			unlink(o->tmp);
@@ -76,7 +98,7 @@ int output_commit(struct output *o, const char *cmd)
 
 	if (!o->path) {
 		if (bad) {
-			fprintf(stderr, "hvo %s: %s: %s\n", cmd, name, strerror(err ? err : EIO));
+			cli_error("hvo %s: %s: %s", cmd, name, strerror(err ? err : EIO));
 			return -1;
 		}
 		return 0;
@@ -86,13 +108,14 @@ int output_commit(struct output *o, const char *cmd)
 		err = errno;
 	}
 	o->f = NULL;
-	if (!bad && rename(o->tmp, o->path)) {
+	if (!bad && o->tmp && rename(o->tmp, o->path)) {
 		bad = 1;
 		err = errno;
 	}
 	if (bad) {
-		fprintf(stderr, "hvo %s: %s: %s\n", cmd, name, strerror(err ? err : EIO));
-		unlink(o->tmp);
+		cli_error("hvo %s: %s: %s", cmd, name, strerror(err ? err : EIO));
+		if (o->tmp)
+			unlink(o->tmp);
 	}
 	free(o->tmp);
 	free(o->path);
@@ -109,4 +132,63 @@ void output_abort(struct output *o)
 	free(o->tmp);
 	free(o->path);
 	memset(o, 0, sizeof(*o));
+}
+
+void output_guard_std_fds(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		int nfd;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		nfd = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+		if (nfd >= 0 && nfd != fd) {
+			dup2(nfd, fd);
+			close(nfd);
+		}
+	}
+}
+
+void output_stdout_mark(struct stdout_mark *mk)
+{
+	struct stat st;
+	int fl = fcntl(STDOUT_FILENO, F_GETFL);
+	off_t pos;
+
+	memset(mk, 0, sizeof(*mk));
+	if (fl < 0 || fstat(STDOUT_FILENO, &st) || !S_ISREG(st.st_mode))
+		return;
+	pos = (fl & O_APPEND) ? st.st_size : lseek(STDOUT_FILENO, 0, SEEK_CUR);
+	if (pos < 0)
+		return;
+	mk->regular = true;
+	mk->start = (long long)pos;
+}
+
+int output_close_stdout(const struct stdout_mark *mk, const char *cmd, bool report)
+{
+	/* a second descriptor: the cut comes after fclose, which may write */
+	int keep = mk->regular ? dup(STDOUT_FILENO) : -1;
+	int err = 0;
+
+	/* -1: a write failed earlier, its errno is gone */
+	if (fflush(stdout))
+		err = errno ? errno : -1;
+	else if (ferror(stdout))
+		err = -1;
+	if (fclose(stdout) && !err)
+		err = errno ? errno : -1;
+	if (err && keep >= 0) {
+		struct stat st;
+		if (!fstat(keep, &st) && st.st_size > (off_t)mk->start)
+			(void)!ftruncate(keep, (off_t)mk->start);
+	}
+	if (keep >= 0)
+		close(keep);
+	if (!err)
+		return 0;
+	if (report)
+		fprintf(stderr, "hvo%s%s: standard output: %s\n", cmd ? " " : "",
+			cmd ? cmd : "", err > 0 ? strerror(err) : "write error");
+	return -1;
 }

@@ -17,8 +17,10 @@
 #include "mm/memory_hotplug.h"
 #include "arch/mmu.h"
 #include "mm/page.h"
+#include "lib/escape.h"
 #include "lib/parse.h"
 #include "cli/host.h"
+#include "cli/limits.h"
 #include "cli/report.h"
 #include "cli/scenario.h"
 #include "cli/scenario_cmds.h"
@@ -48,6 +50,7 @@ void scenario_init(struct scenario *sc, const char *file, FILE *out, FILE *err)
 	fault_attr_init(&sc->fault);
 	sc->gen = generation_default();
 	boot_params_init(&sc->bp);
+	sc->max_mem_bytes = cli_max_mem();
 }
 
 void scenario_destroy(struct scenario *sc)
@@ -59,21 +62,6 @@ void scenario_destroy(struct scenario *sc)
 	sc->nr_snapshots = 0;
 }
 
-/*
- * One line, whatever the input held: control bytes (a stray escape
- * sequence, a NUL, a newline inside a quoted token) are shown as \xNN.
- */
-static void put_printable(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\x%02x", c);
-		else
-			fputc(c, f);
-	}
-}
-
 int sc_error(struct scenario *sc, const char *fmt, ...)
 {
 	char msg[512];
@@ -82,8 +70,10 @@ int sc_error(struct scenario *sc, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(sc->err, "%s:%u: ", sc->file, sc->line);
-	put_printable(sc->err, msg);
+	/* one line of ASCII whatever the input or its name held */
+	fput_escaped(sc->err, sc->file);
+	fprintf(sc->err, ":%u: ", sc->line);
+	fput_escaped(sc->err, msg);
 	fputc('\n', sc->err);
 	sc->error = true;
 	return -EINVAL;
@@ -112,6 +102,8 @@ static int parse_node_mem(struct scenario *sc, const char *val)
 
 	if (strlen(val) >= sizeof(buf))
 		return sc_error(sc, "node_mem: list too long");
+	if (*val == ',' || val[strlen(val) - 1] == ',' || strstr(val, ",,"))
+		return sc_error(sc, "node_mem=%s: an empty size in the list (expected e.g. 3G,1G)", val);
 	strcpy(buf, val);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		uint64_t sz;
@@ -257,6 +249,7 @@ static int cmd_machine(struct scenario *sc, int argc, char **argv, const char *r
 {
 	bool mem_given = false, nodes_given = false;
 	unsigned nodes_arg = 0;
+	char sz[32];
 	(void)rest;
 
 	if (need_unbooted(sc, "machine"))
@@ -286,8 +279,8 @@ static int cmd_machine(struct scenario *sc, int argc, char **argv, const char *r
 	if (sc->cfg.nr_ram && (sc->cfg.layout != LAYOUT_FLAT || sc->cfg.node_mem_given))
 		return sc_error(sc, "machine: ram= is the whole memory map: it excludes layout= and node_mem=");
 	if (sc->max_mem_bytes && sc->cfg.mem_bytes > sc->max_mem_bytes)
-		return sc_error(sc, "machine: mem above this run's cap of %llu MiB",
-				(unsigned long long)(sc->max_mem_bytes >> 20));
+		return sc_error(sc, "machine: mem above this run's limit of %s (HVO_MAX_MEM=SIZE changes it)",
+				format_size(sc->max_mem_bytes, sz, sizeof(sz)));
 	if (!sc->arch_given)
 		sc->cfg.arm64 = sc->cfg.page_size != 4096;
 	if (!sc->cfg.arm64 && sc->cfg.page_size != 4096)
@@ -334,6 +327,27 @@ static int cmd_design(struct scenario *sc, int argc, char **argv, const char *re
 	return 0;
 }
 
+/* The pools the command line asks for must fit the host-memory limit. */
+static int boot_pools_fit(struct scenario *sc, unsigned line)
+{
+	struct machine *m = sc->m;
+	char err[256];
+
+	for (unsigned i = 0; i < sc->bp.nr_hp; i++) {
+		uint64_t size = sc->bp.hp[i].size;
+
+		if (!size)
+			size = huge_page_size(m, &m->hstates[m->default_hstate]);
+		if (pool_request_fits(m, size, sc->bp.hp[i].count, err, sizeof(err))) {
+			sc->line = sc->cmdline_line ? sc->cmdline_line : line;
+			sc_error(sc, "hugepages=%llu: %s", (unsigned long long)sc->bp.hp[i].count, err);
+			sc->line = line;
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int cmd_boot(struct scenario *sc, int argc, char **argv, const char *rest)
 {
 	char err[256];
@@ -361,6 +375,8 @@ static int cmd_boot(struct scenario *sc, int argc, char **argv, const char *rest
 		sc->line = line;
 		return -EINVAL;
 	}
+	if (boot_pools_fit(sc, line))
+		return -EINVAL;
 	if (machine_boot(sc->m, err, sizeof(err)))
 		return sc_error(sc, "boot failed: %s", err);
 	if (hugetlb_late_init(sc->m, err, sizeof(err)))
@@ -468,6 +484,9 @@ int scenario_run_buffer(struct scenario *sc, const char *buf, size_t len)
 {
 	size_t pos = 0;
 
+	/* a UTF-8 byte order mark, as some editors write, is skipped */
+	if (len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3))
+		pos = 3;
 	while (pos < len) {
 		char line[MAX_LINE + 1];
 		size_t n = 0;
@@ -494,25 +513,11 @@ int scenario_run_buffer(struct scenario *sc, const char *buf, size_t len)
 	return sc->nr_expect_fail || sc->nr_check_fail ? 1 : 0;
 }
 
-/* @s with JSON's escapes (no surrounding quotes). */
-static void json_string(FILE *out, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-}
-
 void scenario_finish(struct scenario *sc)
 {
 	if (sc->json) {
 		fprintf(sc->out, "{\"scenario\": \"");
-		json_string(sc->out, sc->file);
+		fput_json_string(sc->out, sc->file);
 		fprintf(sc->out, "\", \"design\": \"%s\", \"error\": %s, \"expects_passed\": %u, \"expects_failed\": %u, \"checks_failed\": %u, \"counters\": ",
 			(sc->forced_gen ? sc->forced_gen : sc->gen)->name,
 			sc->error ? "true" : "false",
@@ -560,7 +565,8 @@ struct machine *scenario_boot_quietly(const char *file, const char *buf, size_t 
 	sc.forced_gen = gen;
 	*status = scenario_run_buffer(&sc, buf, len);
 	if (*status != 2 && (!sc.m || sc.m->phase != PHASE_RUNNING)) {
-		fprintf(err, "%s: the scenario boots no machine (put 'boot' in it)\n", file);
+		fput_escaped(err, file);
+		fprintf(err, ": the scenario boots no machine (put 'boot' in it)\n");
 		*status = 2;
 	}
 	if (*status != 2) {

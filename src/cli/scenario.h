@@ -41,7 +41,7 @@ struct scenario {
 	bool json;              /* final JSON instead of text output */
 	bool check_each;        /* run the checker after every command */
 	bool quiet;             /* no summary line */
-	uint64_t max_mem_bytes; /* refuse larger machines (fuzzing); 0 = no cap */
+	uint64_t max_mem_bytes; /* refuse more memory (HVO_MAX_MEM, fuzzing); 0 = no cap */
 	bool sweeping;          /* fault sweep: failed expects are not failures */
 	const struct hvo_generation *forced_gen; /* ignore 'design' lines (hvo compare) */
 	struct fault_attr fault; /* given to the machine at boot (fault sweep) */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "arch/mmu.h"
+#include "cli/limits.h"
 #include "cli/report.h"
 #include "cli/scenario_cmds.h"
 #include "lib/parse.h"
@@ -24,6 +25,7 @@
 int cmd_sysctl(struct scenario *sc, int argc, char **argv, const char *rest)
 {
 	char err[256];
+	uint64_t count;
 	char *eq;
 	(void)rest;
 
@@ -32,6 +34,10 @@ int cmd_sysctl(struct scenario *sc, int argc, char **argv, const char *rest)
 	if (argc != 2 || !(eq = strchr(argv[1], '=')) || eq == argv[1])
 		return sc_error(sc, "sysctl: expected NAME=VALUE");
 	*eq = '\0';
+	if (!strcmp(argv[1], "vm.nr_hugepages") && !parse_u64(eq + 1, &count) &&
+	    pool_request_fits(sc->m, huge_page_size(sc->m, &sc->m->hstates[sc->m->default_hstate]),
+			      count, err, sizeof(err)))
+		return sc_error(sc, "sysctl vm.nr_hugepages=%s: %s", eq + 1, err);
 	if (hugetlb_sysctl(sc->m, argv[1], eq + 1, err, sizeof(err)))
 		return sc_error(sc, "%s", err);
 	return 0;
@@ -58,6 +64,8 @@ int cmd_hugepages(struct scenario *sc, int argc, char **argv, const char *rest)
 			return sc_error(sc, "hugepages: expected node=N with N < %u", sc->m->nr_nodes);
 		nid = (int)n;
 	}
+	if (pool_request_fits(sc->m, size, count, err, sizeof(err)))
+		return sc_error(sc, "hugepages %s %s: %s", argv[1], argv[2], err);
 	if (hugetlb_set_nr(sc->m, size, count, nid, err, sizeof(err)))
 		return sc_error(sc, "%s", err);
 	return 0;
@@ -81,11 +89,13 @@ static uint64_t machine_mem_bytes(const struct machine *m)
  */
 static int check_mem_cap(struct scenario *sc, const char *what, uint64_t size)
 {
+	char sz[32];
+
 	if (sc->max_mem_bytes &&
 	    (size > sc->max_mem_bytes ||
 	     machine_mem_bytes(sc->m) > sc->max_mem_bytes - size))
-		return sc_error(sc, "%s: memory above this run's cap of %llu MiB", what,
-				(unsigned long long)(sc->max_mem_bytes >> 20));
+		return sc_error(sc, "%s: memory above this run's limit of %s (HVO_MAX_MEM=SIZE changes it)",
+				what, format_size(sc->max_mem_bytes, sz, sizeof(sz)));
 	return 0;
 }
 
@@ -99,9 +109,9 @@ static int check_mem_cap(struct scenario *sc, const char *what, uint64_t size)
  */
 int cmd_hotplug(struct scenario *sc, int argc, char **argv, const char *rest)
 {
-	uint64_t size = 0, addr = (uint64_t)-1, nid = 0;
+	uint64_t size = 0, addr = 0, nid = 0;
 	int mom = -1, movable = -1;
-	bool add;
+	bool add, addr_given = false;
 	char err[256];
 	int ret;
 	(void)rest;
@@ -115,8 +125,10 @@ int cmd_hotplug(struct scenario *sc, int argc, char **argv, const char *rest)
 		bool b;
 		if (!strncmp(argv[i], "size=", 5) && !parse_size(argv[i] + 5, &size))
 			continue;
-		if (!strncmp(argv[i], "addr=", 5) && !parse_size(argv[i] + 5, &addr))
+		if (!strncmp(argv[i], "addr=", 5) && !parse_size(argv[i] + 5, &addr)) {
+			addr_given = true;
 			continue;
+		}
 		if (add && !strncmp(argv[i], "node=", 5) && !parse_u64(argv[i] + 5, &nid))
 			continue;
 		if (add && !strcmp(argv[i], "memmap_on_memory")) {
@@ -139,10 +151,10 @@ int cmd_hotplug(struct scenario *sc, int argc, char **argv, const char *rest)
 	}
 	if (!size)
 		return sc_error(sc, "hotplug %s: size=S is required", argv[1]);
-	if (!add && addr == (uint64_t)-1)
+	if (!add && !addr_given)
 		return sc_error(sc, "hotplug remove: addr=A is required");
 	if (add) {
-		if (addr == (uint64_t)-1)
+		if (!addr_given)
 			addr = hotplug_default_addr(sc->m, SZ_1G);
 		if (mom < 0)
 			mom = sc->m->bp.memmap_on_memory == 1;
@@ -195,8 +207,12 @@ int cmd_dax(struct scenario *sc, int argc, char **argv, const char *rest)
 			continue;
 		if (!strncmp(argv[i], "align=", 6) && !parse_size(argv[i] + 6, &align))
 			continue;
-		if (!strncmp(argv[i], "addr=", 5) && !parse_size(argv[i] + 5, &addr))
+		if (!strncmp(argv[i], "addr=", 5) && !parse_size(argv[i] + 5, &addr)) {
+			/* all ones means "choose one" to dax_create(): never an address */
+			if (addr == (uint64_t)-1)
+				return sc_error(sc, "dax create: %s is not an address", argv[i]);
 			continue;
+		}
 		if (!strncmp(argv[i], "node=", 5) && !parse_u64(argv[i] + 5, &nid) && nid < MAX_NUMNODES)
 			continue;
 		if (!strcmp(argv[i], "memmap=ram") || !strcmp(argv[i], "memmap=device")) {

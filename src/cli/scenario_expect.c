@@ -98,6 +98,37 @@ static bool compare(int64_t a, const char *op, int64_t b, bool *ok)
 	return true;
 }
 
+/* The digits of @name from @from up to @to, as a strict number below @max. */
+static bool strict_part(const char *from, const char *to, uint64_t max)
+{
+	char num[32];
+	uint64_t v;
+
+	if (to <= from || (size_t)(to - from) >= sizeof(num))
+		return false;
+	memcpy(num, from, (size_t)(to - from));
+	num[to - from] = '\0';
+	return !parse_u64(num, &v) && v < max;
+}
+
+/*
+ * The numbers in nodeN/ and hugepages-NkB/ are whole numbers: "node-1/"
+ * or "node4294967296/" is no node (not the whole machine, not node 0).
+ */
+static bool counter_name_strict(const char *name)
+{
+	const char *end;
+
+	if (!strncmp(name, "node", 4) && (end = strchr(name, '/'))) {
+		if (!strict_part(name + 4, end, MAX_NUMNODES))
+			return false;
+		name = end + 1;
+	}
+	if (!strncmp(name, "hugepages-", 10) && (end = strstr(name, "kB/")))
+		return strict_part(name + 10, end, UINT64_MAX);
+	return true;
+}
+
 /* Value of NAME or NAME+NAME+... now (@s NULL) or at snapshot @s. */
 static int counter_sum(struct scenario *sc, const char *expr,
 		       const struct counter_snapshot *s, int64_t *out)
@@ -110,7 +141,7 @@ static int counter_sum(struct scenario *sc, const char *expr,
 	*out = 0;
 	for (tok = strtok_r(buf, "+", &save); tok; tok = strtok_r(NULL, "+", &save)) {
 		int64_t v;
-		if (counter_get(sc->m, tok, &v))
+		if (!counter_name_strict(tok) || counter_get(sc->m, tok, &v))
 			return sc_error(sc, "expect: unknown counter '%s' (see 'show vmstat' and 'show meminfo')", tok);
 		if (s) {
 			unsigned i;

@@ -100,7 +100,19 @@ static const char usage_tail[] =
 	"memblock_memmap pgtable vmemmap_head vmemmap_restore shared_tail shared_pte\n"
 	"hugetlb hotplug_memmap kernel.\n"
 	"\n"
-	"exit status: 0 success, 1 an expect, check or sweep violation, 2 bad input\n";
+	"limits (environment; a size, 0 for none):\n"
+	"  HVO_MAX_INPUT   bytes of one scenario file (default 16M)\n"
+	"  HVO_MAX_MEM     simulated memory, boot RAM + hotplug + DAX (default 16T)\n"
+	"  HVO_HOST_MEM    host memory for backed frames (default 7/8 of\n"
+	"                  MemAvailable); a pool request that needs more is\n"
+	"                  refused before it starts\n"
+	"\n"
+	"Numbers are whole tokens, decimal or 0x hex (sizes: K M G T P suffix);\n"
+	"error messages show bytes outside printable ASCII as \\xNN; a UTF-8 byte\n"
+	"order mark at the start of a scenario file is skipped.\n"
+	"\n"
+	"exit status: 0 success, 1 an expect, check or sweep violation, 2 bad input\n"
+	"or output that could not be written (one line on standard error)\n";
 
 /* The whole usage text; the design list comes from the generation table. */
 void print_usage(FILE *out)

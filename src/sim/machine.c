@@ -9,6 +9,7 @@
 
 #include "arch/mmu.h"
 #include "arch/pgtable.h"
+#include "lib/parse.h"
 #include "mm/hugetlb.h"
 #include "mm/sparse.h"
 #include "sim/generations.h"
@@ -158,7 +159,11 @@ static int validate_config(const struct machine_config *c, char *err,
 				snprintf(err, errlen, "node_mem of node %u is not a multiple of the page size", i);
 				return -EINVAL;
 			}
-			sum += c->node_mem[i];
+			if (add_u64_checked(&sum, c->node_mem[i])) {
+				snprintf(err, errlen, "node_mem adds up to more than 2^64 bytes, mem is %llu",
+					 (unsigned long long)c->mem_bytes);
+				return -EINVAL;
+			}
 		}
 		if (sum != c->mem_bytes) {
 			snprintf(err, errlen, "node_mem adds up to %llu bytes, mem is %llu",
