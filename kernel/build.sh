@@ -58,7 +58,8 @@ if ! LC_ALL=C $CC -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 	-DHVO_KERNEL_FILE="\"$tree/mm/hugetlb_vmemmap.c\"" \
 	-c kernel/kmode.c -o "$out/kmode.o" 2> "$out/kmode.err"; then
 	first=$(grep -m1 'error:' "$out/kmode.err" || true)
-	sym=$(printf '%s\n' "$first" | sed -n "s/^[^']*'\([^']*\)'.*/\1/p")
+	sym=$(printf '%s\n' "$first" | grep -E "implicit declaration|undeclared|unknown type name|has no member named|storage size of|incomplete type" |
+		sed -n "s/^[^']*'\([^']*\)'.*/\1/p")
 	loc=$(printf '%s\n' "$first" | cut -d: -f1-2)
 	[ -n "$first" ] || die "$tree: kernel/kmode.c did not compile (see $out/kmode.err)"
 	if [ -n "$sym" ]; then
@@ -70,5 +71,11 @@ rm -f "$out/kmode.err"
 # shellcheck disable=SC2086
 $CC $CSTD $WARN $CFLAGS -DHVO_KERNEL_MODE -DHVO_KERNEL_VERSION="\"$version\"" \
 	-Isrc -Isrc/include -Ikernel -o "$out/hvo" $SRC kernel/kshim_backend.c \
+	"$out/kmode.o" -lpthread -ldl
+# The comparison with the model (kernel/kdiff.c): the simulator without its main.
+# shellcheck disable=SC2086
+$CC $CSTD $WARN $CFLAGS -DHVO_KERNEL_MODE -DHVO_KERNEL_VERSION="\"$version\"" \
+	-Isrc -Isrc/include -Ikernel -o "$out/hvo-kdiff" kernel/kdiff.c \
+	$(printf '%s\n' $SRC | grep -v '^src/cli/main.c$') kernel/kshim_backend.c \
 	"$out/kmode.o" -lpthread -ldl
 echo "$out/hvo: design kernel is $tree/mm/hugetlb_vmemmap.c ($version)"

@@ -18,6 +18,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -37,8 +38,15 @@
 _Static_assert(VMEMMAP_SPLIT_NO_TLB_FLUSH == 1 && VMEMMAP_REMAP_NO_TLB_FLUSH == 2 &&
 	       VMEMMAP_SYNCHRONIZE_RCU == 4, "walk flags as in the kernel");
 
+/* A word of a struct page the real code's list operations overwrote. */
+struct ks_saved {
+	uint64_t va, old;
+};
+
 struct ks_ctx {
 	struct machine *m;
+	struct ks_saved *saved;    /* lru words to give back at the op's end */
+	size_t nr_saved, cap_saved;
 	struct vmemmap_list *list; /* optimize: where freed pages go */
 	int nid;                   /* the folio's node */
 	uint64_t *walk_pmd;        /* the PMD entry the walk is at */
@@ -136,9 +144,52 @@ uint64_t ks_read64(uint64_t va)
 	return v;
 }
 
+/*
+ * ks_write64() is the store of the list operations on a struct page's lru.
+ * The first store to each word saves what it held, for ks_give_back_lru().
+ */
 void ks_write64(uint64_t va, uint64_t v)
 {
+	if (ks_space_of(&ks_m()->geo, va) == KS_VMEMMAP) {
+		size_t i;
+
+		for (i = 0; i < ks.nr_saved && ks.saved[i].va != va; i++)
+			;
+		if (i == ks.nr_saved) {
+			if (ks.nr_saved == ks.cap_saved) {
+				size_t cap = ks.cap_saved ? 2 * ks.cap_saved : 64;
+				struct ks_saved *n = realloc(ks.saved, cap * sizeof(*n));
+				if (!n) {
+					fprintf(stderr, "hvo: host out of memory\n");
+					abort();
+				}
+				ks.saved = n;
+				ks.cap_saved = cap;
+			}
+			ks.saved[ks.nr_saved++] = (struct ks_saved){ va, ks_read64(va) };
+		}
+	}
 	ks_store(va, &v, sizeof(v));
+}
+
+/*
+ * The end of an op: the struct pages whose lru the real code used to list
+ * vmemmap pages get their words back.  In the kernel those pages go to
+ * __free_page(), whose free lists overwrite lru anyway, or into the
+ * vmemmap; hvo's buddy allocator keeps its lists outside struct pages, so
+ * leaving the links (host addresses of the real code's list heads among
+ * them) would leave bytes no kernel state explains.
+ */
+static void ks_give_back_lru(void)
+{
+	while (ks.nr_saved) {
+		struct ks_saved *s = &ks.saved[--ks.nr_saved];
+
+		(void)vmemmap_write(ks.m, s->va, &s->old, sizeof(s->old));
+	}
+	free(ks.saved);
+	ks.saved = NULL;
+	ks.cap_saved = 0;
 }
 
 void ks_memcpy(void *dst, const void *src, size_t n)
@@ -430,6 +481,7 @@ int kernel_vmemmap_optimize(struct machine *m, unsigned order, pfn_t pfn,
 		return ret;
 	ret = kmode_optimize_folio(order, pfn_to_page_va(&m->geo, pfn), flags,
 				   m->vmemmap_optimize_enabled);
+	ks_give_back_lru();
 	ks = (struct ks_ctx){ 0 };
 	return ret;
 }
@@ -442,6 +494,7 @@ int kernel_vmemmap_restore(struct machine *m, unsigned order, pfn_t pfn,
 	if (ret)
 		return ret;
 	ret = kmode_restore_folio(order, pfn_to_page_va(&m->geo, pfn), flags);
+	ks_give_back_lru();
 	ks = (struct ks_ctx){ 0 };
 	return ret;
 }
