@@ -128,7 +128,21 @@ unknown_api() {
 }
 check "an unknown API generation fails in one line naming the symbol" unknown_api
 
-# 6. 6.12.117's real code: the leak, as legacy-6.12.115 models it.
+# 6. The real code and the shim under ASan and UBSan, as make check runs hvo.
+sanitized() {
+	d=$W/tree-asan
+	rm -rf "$d"
+	mkdir -p "$d/mm"
+	sed "s/^SUBLEVEL = \(.*\)$/SUBLEVEL = \1-asan/" "$T113/Makefile" > "$d/Makefile"
+	cp "$T113/mm/hugetlb_vmemmap.h" "$T113/mm/hugetlb_vmemmap.c" "$d/mm/"
+	"$MAKE" -s kernel KSRC="$d" CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" > /dev/null || return 1
+	for f in runtime_2m_legacy rollback_mid_walk_legacy restore_k_of_n_fail_legacy boot_1g_legacy; do
+		zero_diff build/kernel-6.12.113-asan/hvo-kdiff legacy tests/scenarios/$f.hvo || return 1
+	done
+}
+check "6.12.113 under ASan+UBSan: 4 scenarios, 0 differences, no report" sanitized
+
+# 7. 6.12.117's real code: the leak, as legacy-6.12.115 models it.
 if [ -z "$T117" ]; then
 	echo "kernel-check: 6.12.117 not cached and not fetchable; its tests skipped"
 else
