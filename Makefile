@@ -127,6 +127,8 @@ valgrind: $(BUILD)/hvo
 run: $(BUILD)/hvo
 	$(BUILD)/hvo run
 
+include kernel/kernel.mk
+
 clean:
 	rm -rf $(BUILD)
 
@@ -145,6 +147,9 @@ help:
 	@echo "make fuzz     libFuzzer on the scenario and cmdline parsers (clang;"
 	@echo "              FUZZ_SECONDS=60 per target, FUZZ_TARGET=\"scenario cmdline\")"
 	@echo "make fuzz-replay  replay the tree's and build/fuzz's corpora under CC"
+	@echo "make kernel KSRC=DIR|linux-source-X.Y.tar.xz  build/kernel-VERSION/hvo, whose"
+	@echo "              design kernel runs that tree's mm/hugetlb_vmemmap.c (kernel/README.md)"
+	@echo "make kernel-check  kernel mode on Debian 6.12.113 and 6.12.117 (fetched once)"
 	@echo "make clean    remove build/"
 
 .PHONY: FORCE all check tsan valgrind bench fuzz fuzz-replay oracle oracle-quick run clean help

@@ -11,6 +11,9 @@
 
 #include "mm/hugetlb_vmemmap.h"
 #include "sim/generations.h"
+#ifdef HVO_KERNEL_MODE
+#include "kmode.h" /* kernel/: make kernel KSRC=... */
+#endif
 
 #define LEGACY (GEN_FAKE_HEADS | GEN_RCU_PER_BATCH | GEN_STATIC_KEY)
 #define SHARED_TAIL (GEN_MASK_ENCODING | GEN_SHARED_TAILS | GEN_PRE_HVO)
@@ -48,6 +51,12 @@ const struct hvo_generation hvo_generations[] = {
 	{ .name = "generic", .design = "generic", SHARED_OPS,
 	  .flags = GENERIC, .compare = true,
 	  .help = "section-driven, HugeTLB and DAX" },
+#ifdef HVO_KERNEL_MODE
+	{ .name = "kernel", .design = "legacy", .flags = LEGACY,
+	  .optimize_folio = kernel_vmemmap_optimize,
+	  .restore_folio = kernel_vmemmap_restore,
+	  .help = "the real mm/hugetlb_vmemmap.c, " HVO_KERNEL_VERSION },
+#endif
 };
 
 const unsigned nr_hvo_generations = ARRAY_SIZE(hvo_generations);

@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* <asm/pgalloc.h> for mm/hugetlb_vmemmap.c: the shim (kernel/kshim.h). */
+#include "kshim.h"

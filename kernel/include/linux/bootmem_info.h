@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* <linux/bootmem_info.h> for mm/hugetlb_vmemmap.c: the shim (kernel/kshim.h). */
+#include "kshim.h"
