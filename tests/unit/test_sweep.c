@@ -127,10 +127,15 @@ static void captured_free(struct captured_sweep *c)
 	free(c->json);
 }
 
-/* The fork sweep and the replaying one agree, run by run, on @text. */
-static void assert_fork_matches_replay(const char *what, const char *text,
-				       const struct sweep_opts *o)
+/*
+ * The fork sweep and the replaying one agree, run by run, on @text;
+ * returns the number of runs with a violation.
+ */
+static uint64_t assert_fork_matches_replay(const char *what, const char *text,
+					   const struct sweep_opts *o)
 {
+	uint64_t violations;
+
 	struct captured_sweep fork_c, replay_c;
 
 	sweep_capture(text, o, false, &fork_c);
@@ -148,8 +153,10 @@ static void assert_fork_matches_replay(const char *what, const char *text,
 	ASSERT_EQ(fork_c.res.panics, replay_c.res.panics);
 	ASSERT_EQ(fork_c.res.violations, replay_c.res.violations);
 	ASSERT_TRUE(fork_c.res.runs > 0);
+	violations = fork_c.res.violations;
 	captured_free(&fork_c);
 	captured_free(&replay_c);
+	return violations;
 }
 
 static char *scenario_file(const char *path)
@@ -191,12 +198,8 @@ TEST(sweep_fork_matches_replay)
 		"hotplug add node=0 size=256M memmap_on_memory\n", &sites);
 	for (unsigned i = 0; i < ARRAY_SIZE(files); i++) {
 		char *text = scenario_file(files[i]);
-		struct captured_sweep c;
 
-		assert_fork_matches_replay(files[i], text, &both);
-		sweep_capture(text, &both, false, &c);
-		violations += c.res.violations;
-		captured_free(&c);
+		violations += assert_fork_matches_replay(files[i], text, &both);
 		free(text);
 	}
 	ASSERT_TRUE(violations > 0); /* the bugs show: violations were compared */
