@@ -124,6 +124,42 @@ fuzz: $(addprefix $(BUILD)/fuzz_,$(FUZZ_TARGET))
 valgrind: $(BUILD)/hvo
 	valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=all $(BUILD)/hvo run >/dev/null
 
+# The fault sweep of every scenario, every allocation, both modes, uncapped:
+# each scenario cut into SWEEP_SHARDS shards (hvo sweep --shard K/N --json),
+# run by make -j SWEEP_JOBS, each shard's JSON lines in build/sweep/, added
+# up by tools/sweep-merge.  Scenarios with a 'check fails' line reproduce a
+# bug on purpose: their violations are expected.  SWEEP_SCENARIOS picks a
+# subset; the README tells how to spread the shards over several machines.
+NPROC := $(shell nproc 2>/dev/null || echo 1)
+SWEEP_SHARDS ?= $(NPROC)
+SWEEP_JOBS ?= $(NPROC)
+SWEEP_SCENARIOS ?= $(wildcard tests/scenarios/*.hvo)
+SWEEP_DIR := $(BUILD)/sweep
+SWEEP_NAMES := $(basename $(notdir $(SWEEP_SCENARIOS)))
+SWEEP_JSON := $(foreach s,$(SWEEP_NAMES),$(foreach k,$(shell seq 1 $(SWEEP_SHARDS)),$(SWEEP_DIR)/$(s).$(k)-of-$(SWEEP_SHARDS).json))
+SWEEP_BUGS := $(shell grep -l '^check fails' $(SWEEP_SCENARIOS) /dev/null)
+
+$(SWEEP_DIR):
+	mkdir -p $(SWEEP_DIR)
+
+# One shard: exit status 1 (violations) is a result, 2 is an error.
+define sweep_shard
+$(SWEEP_DIR)/$(1).$(2)-of-$(SWEEP_SHARDS).json: $(filter %/$(1).hvo,$(SWEEP_SCENARIOS)) $(BUILD)/hvo | $(SWEEP_DIR)
+	@$(BUILD)/hvo sweep --json --shard $(2)/$(SWEEP_SHARDS) $$< > $$@.tmp 2> $$@.err; st=$$$$?; \
+	if [ $$$$st -gt 1 ]; then cat $$@.err >&2; rm -f $$@.tmp; exit $$$$st; fi; \
+	mv $$@.tmp $$@; echo "swept $$< shard $(2)/$(SWEEP_SHARDS)"
+endef
+$(foreach s,$(SWEEP_NAMES),$(foreach k,$(shell seq 1 $(SWEEP_SHARDS)),$(eval $(call sweep_shard,$(s),$(k)))))
+
+sweep-shards: $(SWEEP_JSON)
+
+sweep-all: $(BUILD)/hvo
+	rm -f $(SWEEP_JSON)
+	$(MAKE) --no-print-directory -j$(SWEEP_JOBS) sweep-shards
+	tools/sweep-merge $(addprefix --expect-violations ,$(SWEEP_BUGS)) $(SWEEP_JSON) 2> $(SWEEP_DIR)/violations.log; \
+	st=$$?; grep -v '^tests/' $(SWEEP_DIR)/violations.log >&2; \
+	echo "violation lines: $(SWEEP_DIR)/violations.log"; exit $$st
+
 run: $(BUILD)/hvo
 	$(BUILD)/hvo run
 
@@ -150,6 +186,10 @@ help:
 	@echo "make kernel KSRC=DIR|linux-source-X.Y.tar.xz  build/kernel-VERSION/hvo, whose"
 	@echo "              design kernel runs that tree's mm/hugetlb_vmemmap.c (kernel/README.md)"
 	@echo "make kernel-check  kernel mode on Debian 6.12.113 and 6.12.117 (fetched once)"
+	@echo "make sweep-all  fault sweep of every scenario, every allocation, both modes,"
+	@echo "              in shards run by make -j (SWEEP_SHARDS, SWEEP_JOBS: nproc;"
+	@echo "              SWEEP_SCENARIOS for a subset); results in build/sweep/"
 	@echo "make clean    remove build/"
 
-.PHONY: FORCE all check tsan valgrind bench fuzz fuzz-replay oracle oracle-quick run clean help
+.PHONY: FORCE all check tsan valgrind bench fuzz fuzz-replay oracle oracle-quick run clean help \
+	sweep-all sweep-shards

@@ -47,6 +47,8 @@ bool should_fail_alloc(struct fault_attr *fa, enum alloc_site site,
 	if (!(fa->site_mask & (1u << site)) || order < fa->min_order)
 		return false;
 	fa->nr_seen++;
+	if (fa->hook)
+		fa->hook(fa, fa->hook_arg);
 	if (!fa->fail_nth)
 		return false;
 	if (fa->nr_seen == fa->fail_nth ||

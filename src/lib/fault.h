@@ -8,6 +8,11 @@
  * (persistent).  Filters restrict which allocations count: a mask of sites and
  * a minimum order.  Counters record how many allocations were seen and how
  * many were failed.
+ *
+ * A hook, when set, is called at every counted allocation after it is
+ * numbered (nr_seen is its number) and before the decision, and may change
+ * the attribute: the fork sweep (cli/sweep.c) forks there, and the child
+ * sets fail_nth to this allocation.
  */
 #ifndef HVO_FAULT_H
 #define HVO_FAULT_H
@@ -37,6 +42,8 @@ struct fault_attr {
 	unsigned min_order;   /* smaller orders do not count */
 	uint64_t nr_seen;     /* counted allocations so far */
 	uint64_t nr_injected; /* failures injected so far */
+	void (*hook)(struct fault_attr *fa, void *arg); /* NULL: none */
+	void *hook_arg;
 };
 
 const char *alloc_site_name(enum alloc_site site);
