@@ -39,6 +39,53 @@ int cmd_sysctl(struct scenario *sc, int argc, char **argv, const char *rest)
 
 /* ---- hugepages ---- */
 
+/* node=N, the optional last word of a pool command */
+static int parse_node_word(struct scenario *sc, const char *word, int *nid)
+{
+	uint64_t n;
+
+	if (strncmp(word, "node=", 5) || parse_u64(word + 5, &n) || n >= sc->m->nr_nodes)
+		return sc_error(sc, "hugepages: expected node=N with N < %u", sc->m->nr_nodes);
+	*nid = (int)n;
+	return 0;
+}
+
+/*
+ * hugepages SIZE demote N [node=N]: write N to demote.  A write that fails
+ * (out of memory) is no scenario error: the kernel demoted what it could,
+ * and the failure is printed as a shell would show it.
+ */
+static int hugepages_demote(struct scenario *sc, uint64_t size, int argc, char **argv)
+{
+	char err[256];
+	uint64_t count;
+	int nid = NUMA_NO_NODE, ret;
+
+	if (argc < 4 || argc > 5 || parse_u64(argv[3], &count))
+		return sc_error(sc, "hugepages: expected SIZE demote COUNT [node=N]");
+	if (argc == 5 && parse_node_word(sc, argv[4], &nid))
+		return -EINVAL;
+	ret = hugetlb_demote(sc->m, size, count, nid, err, sizeof(err));
+	if (ret == -EINVAL)
+		return sc_error(sc, "%s", err);
+	if (ret)
+		fprintf(sc->out, "hugepages-%llukB/demote: %s\n",
+			(unsigned long long)(size >> 10), err);
+	return 0;
+}
+
+static int hugepages_demote_size(struct scenario *sc, uint64_t size, int argc, char **argv)
+{
+	char err[256];
+	uint64_t dsize;
+
+	if (argc != 4 || parse_size(argv[3], &dsize))
+		return sc_error(sc, "hugepages: expected SIZE demote_size SIZE");
+	if (hugetlb_set_demote_size(sc->m, size, dsize, err, sizeof(err)))
+		return sc_error(sc, "%s", err);
+	return 0;
+}
+
 int cmd_hugepages(struct scenario *sc, int argc, char **argv, const char *rest)
 {
 	char err[256];
@@ -48,16 +95,15 @@ int cmd_hugepages(struct scenario *sc, int argc, char **argv, const char *rest)
 
 	if (need_booted(sc, "hugepages"))
 		return -EINVAL;
+	if (argc >= 3 && !parse_size(argv[1], &size) && !strcmp(argv[2], "demote"))
+		return hugepages_demote(sc, size, argc, argv);
+	if (argc >= 3 && !parse_size(argv[1], &size) && !strcmp(argv[2], "demote_size"))
+		return hugepages_demote_size(sc, size, argc, argv);
 	if (argc < 3 || argc > 4 || parse_size(argv[1], &size) ||
 	    parse_u64(argv[2], &count))
-		return sc_error(sc, "hugepages: expected SIZE COUNT [node=N]");
-	if (argc == 4) {
-		uint64_t n;
-		if (strncmp(argv[3], "node=", 5) || parse_u64(argv[3] + 5, &n) ||
-		    n >= sc->m->nr_nodes)
-			return sc_error(sc, "hugepages: expected node=N with N < %u", sc->m->nr_nodes);
-		nid = (int)n;
-	}
+		return sc_error(sc, "hugepages: expected SIZE COUNT [node=N], SIZE demote COUNT [node=N] or SIZE demote_size SIZE");
+	if (argc == 4 && parse_node_word(sc, argv[3], &nid))
+		return -EINVAL;
 	if (hugetlb_set_nr(sc->m, size, count, nid, err, sizeof(err)))
 		return sc_error(sc, "%s", err);
 	return 0;

@@ -39,6 +39,11 @@ static const char usage_head[] =
 static const char usage_tail[] =
 	"  boot\n"
 	"  hugepages SIZE COUNT [node=N]      resize a pool (nr_hugepages)\n"
+	"  hugepages SIZE demote N [node=N]   demote N free pages to demote_size\n"
+	"                                     (restore, split, optimize the new\n"
+	"                                     pages as one batch)\n"
+	"  hugepages SIZE demote_size SIZE    set demote_size (default: the next\n"
+	"                                     smaller size)\n"
 	"  hotplug add node=N size=S [addr=A] [memmap_on_memory] [movable|kernel]\n"
 	"          | remove addr=A size=S      (movable: online into ZONE_MOVABLE,\n"
 	"                                     kernel: ZONE_NORMAL; default from\n"

@@ -26,6 +26,7 @@ struct folio_list {
 
 struct hstate {
 	unsigned order;
+	unsigned demote_order;    /* 0: no demote / demote_size files */
 	bool registered;
 	uint64_t nr_huge_pages, free_huge_pages, surplus_huge_pages;
 	uint64_t resv_huge_pages, nr_overcommit_huge_pages;

@@ -116,6 +116,7 @@ int hugetlb_apply_boot_params(struct machine *m, const struct boot_params *bp,
 		h->order = ilog2_u64(sizes[i]) - m->geo.page_shift;
 		h->registered = true;
 	}
+	hugetlb_init_demote_order(m);
 	for (unsigned i = 0; i < bp->nr_hugepagesz; i++) {
 		char s[32];
 		if (!size_to_hstate(m, bp->hugepagesz[i])) {
@@ -336,7 +337,7 @@ void enqueue_hugetlb_folio(struct machine *m, struct hstate *h,
 }
 
 /* remove_pool_hugetlb_folio(): the most recent free folio of a node. */
-static bool dequeue_hugetlb_folio(struct machine *m, struct hstate *h, int nid,
+bool dequeue_hugetlb_folio(struct machine *m, struct hstate *h, int nid,
 				  struct hugetlb_folio *out)
 {
 	unsigned n;

@@ -53,6 +53,17 @@ int hugetlb_late_init(struct machine *m, char *err, size_t errlen);
  */
 int hugetlb_set_nr(struct machine *m, uint64_t size, uint64_t count, int nid,
 		   char *err, size_t errlen);
+/*
+ * Write @nr to hugepages-<size>/demote (on node @nid only unless
+ * NUMA_NO_NODE): 0, -EINVAL for a bad argument, or the write's error
+ * (-ENOMEM: some folios were demoted, the rest stayed whole); @err says
+ * which.  hugetlb_demote.c.
+ */
+int hugetlb_demote(struct machine *m, uint64_t size, uint64_t nr, int nid,
+		   char *err, size_t errlen);
+/* Write hugepages-<size>/demote_size. */
+int hugetlb_set_demote_size(struct machine *m, uint64_t size, uint64_t demote_size,
+			    char *err, size_t errlen);
 int hugetlb_sysctl(struct machine *m, const char *name, const char *val,
 		   char *err, size_t errlen);
 

@@ -27,6 +27,9 @@ void enqueue_hugetlb_folio(struct machine *m, struct hstate *h,
 				  pfn_t pfn, bool surplus, bool bootmem);
 void grow_pool(struct machine *m, struct hstate *h, uint64_t count, int nid);
 void pfn_vec_push(struct pfn_vec *pv, pfn_t pfn);
+bool dequeue_hugetlb_folio(struct machine *m, struct hstate *h, int nid,
+			   struct hugetlb_folio *out);
+void hugetlb_init_demote_order(struct machine *m);
 void prep_new_hugetlb_folio(struct machine *m, const struct hstate *h,
 				   pfn_t pfn);
 
