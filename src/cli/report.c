@@ -39,6 +39,10 @@ void show_report(struct machine *m, FILE *out)
 		g->struct_page_pow2 ? "mask encoding possible" : "not a power of 2: no HVO",
 		(unsigned long long)(1ULL << (g->section_shift - 20)),
 		(unsigned long long)((1ULL << g->pmd_shift) >> 10));
+	if (m->bp.unknown[0])
+		fprintf(out, "cmdline: passed to user space (unknown to the kernel): %s\n", m->bp.unknown);
+	if (m->bp.unmodelled[0])
+		fprintf(out, "cmdline: accepted, not modelled: %s\n", m->bp.unmodelled);
 	fprintf(out, "memory: %llu present sections, max pfn %#llx, kernel image %llu pages\n",
 		(unsigned long long)present_sections, (unsigned long long)m->max_pfn,
 		(unsigned long long)m->kernel_reserved_pages);

@@ -109,6 +109,68 @@ int cmd_hugepages(struct scenario *sc, int argc, char **argv, const char *rest)
 	return 0;
 }
 
+/* ---- a process's huge pages ---- */
+
+/*
+ * map SIZE N [as NAME]: a process maps N huge pages (MAP_HUGETLB) and
+ * writes to each.  NAME defaults to map0, map1, ... in order.  An mmap
+ * that cannot be reserved fails as the kernel's does, printed, no error.
+ */
+int cmd_map(struct scenario *sc, int argc, char **argv, const char *rest)
+{
+	char err[256], name[24];
+	uint64_t size, nr;
+	int ret;
+	(void)rest;
+
+	if (need_booted(sc, "map"))
+		return -EINVAL;
+	if ((argc != 3 && argc != 5) || parse_size(argv[1], &size) || parse_u64(argv[2], &nr) ||
+	    (argc == 5 && strcmp(argv[3], "as")))
+		return sc_error(sc, "map: expected SIZE COUNT [as NAME]");
+	if (argc == 5)
+		snprintf(name, sizeof(name), "%s", argv[4]);
+	else
+		snprintf(name, sizeof(name), "map%u", sc->nr_maps);
+	if (argc == 5 && strlen(argv[4]) >= sizeof(name))
+		return sc_error(sc, "map: the name %s is too long", argv[4]);
+	ret = hugetlb_map(sc->m, size, nr, name, err, sizeof(err));
+	if (ret == -EINVAL)
+		return sc_error(sc, "%s", err);
+	if (ret)
+		fprintf(sc->out, "map %s: %s\n", name, err);
+	else
+		sc->nr_maps++;
+	return 0;
+}
+
+int cmd_unmap(struct scenario *sc, int argc, char **argv, const char *rest)
+{
+	char err[256];
+	(void)rest;
+
+	if (need_booted(sc, "unmap"))
+		return -EINVAL;
+	if (argc != 2)
+		return sc_error(sc, "unmap: expected NAME");
+	if (hugetlb_unmap(sc->m, argv[1], err, sizeof(err)))
+		return sc_error(sc, "%s", err);
+	return 0;
+}
+
+/* settle: the kernel's deferred work (free_hpage_workfn) runs now. */
+int cmd_settle(struct scenario *sc, int argc, char **argv, const char *rest)
+{
+	(void)argv;
+	(void)rest;
+	if (need_booted(sc, "settle"))
+		return -EINVAL;
+	if (argc != 1)
+		return sc_error(sc, "settle: expected no arguments");
+	hugetlb_settle(sc->m);
+	return 0;
+}
+
 /* ---- hotplug ---- */
 
 /* Bytes of memory the machine has: boot RAM, hot-added memory, DAX ranges. */

@@ -64,6 +64,19 @@ int hugetlb_demote(struct machine *m, uint64_t size, uint64_t nr, int nid,
 /* Write hugepages-<size>/demote_size. */
 int hugetlb_set_demote_size(struct machine *m, uint64_t size, uint64_t demote_size,
 			    char *err, size_t errlen);
+/*
+ * A process mapping @nr huge pages of @size (MAP_HUGETLB) and faulting
+ * each, named @name; unmapping it.  hugetlb_surplus.c.  hugetlb_map
+ * returns -ENOMEM (nothing changed, @err says so) when the reservation
+ * cannot be met, -EINVAL for bad arguments.
+ */
+int hugetlb_map(struct machine *m, uint64_t size, uint64_t nr, const char *name,
+		char *err, size_t errlen);
+int hugetlb_unmap(struct machine *m, const char *name, char *err, size_t errlen);
+/* Let the deferred-free worker (free_hpage_workfn) run to completion. */
+void hugetlb_settle(struct machine *m);
+/* Host memory behind an hstate's in-use, deferred and mapping records. */
+void hugetlb_free_host_state(struct hstate *h);
 int hugetlb_sysctl(struct machine *m, const char *name, const char *val,
 		   char *err, size_t errlen);
 
