@@ -40,7 +40,11 @@ int hugetlb_apply_boot_params(struct machine *m, const struct boot_params *bp,
 			      char *err, size_t errlen);
 /* Early boot, before sparse_init: gigantic pages from memblock. */
 int hugetlb_reserve_bootmem(struct machine *m, char *err, size_t errlen);
-/* Boot, after sparse_init: populate pre-HVO bootmem pages (shared-tail, generic). */
+/*
+ * Boot, after sparse_init: legacy takes its gigantic pages from memblock
+ * now (after the memmap, as 6.12 does); shared-tail and generic populate
+ * their pre-HVO bootmem pages.
+ */
 int hugetlb_vmemmap_init_late(struct machine *m, char *err, size_t errlen);
 /* hugetlb_init: gather boot pages, allocate the non-gigantic boot pool. */
 int hugetlb_late_init(struct machine *m, char *err, size_t errlen);
