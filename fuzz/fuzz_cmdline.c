@@ -24,7 +24,8 @@ static void check_params(const struct boot_params *bp)
 	if (bp->hugetlb_free_vmemmap < -1 || bp->hugetlb_free_vmemmap > 1 ||
 	    bp->memmap_on_memory < -1 || bp->memmap_on_memory > 1)
 		abort();
-	if (!memchr(bp->ignored, '\0', sizeof(bp->ignored)))
+	if (!memchr(bp->unknown, '\0', sizeof(bp->unknown)) ||
+	    !memchr(bp->unmodelled, '\0', sizeof(bp->unmodelled)))
 		abort();
 	for (unsigned i = 0; i < bp->nr_hugepagesz; i++)
 		if (!bp->hugepagesz[i])

@@ -52,6 +52,7 @@ struct scenario {
 	struct boot_params bp;
 	unsigned cmdline_line;
 	struct machine *m;
+	unsigned nr_maps;       /* map commands that succeeded (default names) */
 	unsigned nr_snapshots;
 	struct counter_snapshot *snapshots[MAX_SNAPSHOTS];
 	unsigned nr_commands, nr_expect_ok, nr_expect_fail, nr_check_fail;

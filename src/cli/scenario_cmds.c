@@ -45,6 +45,53 @@ int cmd_sysctl(struct scenario *sc, int argc, char **argv, const char *rest)
 
 /* ---- hugepages ---- */
 
+/* node=N, the optional last word of a pool command */
+static int parse_node_word(struct scenario *sc, const char *word, int *nid)
+{
+	uint64_t n;
+
+	if (strncmp(word, "node=", 5) || parse_u64(word + 5, &n) || n >= sc->m->nr_nodes)
+		return sc_error(sc, "hugepages: expected node=N with N < %u", sc->m->nr_nodes);
+	*nid = (int)n;
+	return 0;
+}
+
+/*
+ * hugepages SIZE demote N [node=N]: write N to demote.  A write that fails
+ * (out of memory) is no scenario error: the kernel demoted what it could,
+ * and the failure is printed as a shell would show it.
+ */
+static int hugepages_demote(struct scenario *sc, uint64_t size, int argc, char **argv)
+{
+	char err[256];
+	uint64_t count;
+	int nid = NUMA_NO_NODE, ret;
+
+	if (argc < 4 || argc > 5 || parse_u64(argv[3], &count))
+		return sc_error(sc, "hugepages: expected SIZE demote COUNT [node=N]");
+	if (argc == 5 && parse_node_word(sc, argv[4], &nid))
+		return -EINVAL;
+	ret = hugetlb_demote(sc->m, size, count, nid, err, sizeof(err));
+	if (ret == -EINVAL)
+		return sc_error(sc, "%s", err);
+	if (ret)
+		fprintf(sc->out, "hugepages-%llukB/demote: %s\n",
+			(unsigned long long)(size >> 10), err);
+	return 0;
+}
+
+static int hugepages_demote_size(struct scenario *sc, uint64_t size, int argc, char **argv)
+{
+	char err[256];
+	uint64_t dsize;
+
+	if (argc != 4 || parse_size(argv[3], &dsize))
+		return sc_error(sc, "hugepages: expected SIZE demote_size SIZE");
+	if (hugetlb_set_demote_size(sc->m, size, dsize, err, sizeof(err)))
+		return sc_error(sc, "%s", err);
+	return 0;
+}
+
 int cmd_hugepages(struct scenario *sc, int argc, char **argv, const char *rest)
 {
 	char err[256];
@@ -54,20 +101,81 @@ int cmd_hugepages(struct scenario *sc, int argc, char **argv, const char *rest)
 
 	if (need_booted(sc, "hugepages"))
 		return -EINVAL;
+	if (argc >= 3 && !parse_size(argv[1], &size) && !strcmp(argv[2], "demote"))
+		return hugepages_demote(sc, size, argc, argv);
+	if (argc >= 3 && !parse_size(argv[1], &size) && !strcmp(argv[2], "demote_size"))
+		return hugepages_demote_size(sc, size, argc, argv);
 	if (argc < 3 || argc > 4 || parse_size(argv[1], &size) ||
 	    parse_u64(argv[2], &count))
-		return sc_error(sc, "hugepages: expected SIZE COUNT [node=N]");
-	if (argc == 4) {
-		uint64_t n;
-		if (strncmp(argv[3], "node=", 5) || parse_u64(argv[3] + 5, &n) ||
-		    n >= sc->m->nr_nodes)
-			return sc_error(sc, "hugepages: expected node=N with N < %u", sc->m->nr_nodes);
-		nid = (int)n;
-	}
+		return sc_error(sc, "hugepages: expected SIZE COUNT [node=N], SIZE demote COUNT [node=N] or SIZE demote_size SIZE");
+	if (argc == 4 && parse_node_word(sc, argv[3], &nid))
+		return -EINVAL;
 	if (pool_request_fits(sc->m, size, count, err, sizeof(err)))
 		return sc_error(sc, "hugepages %s %s: %s", argv[1], argv[2], err);
 	if (hugetlb_set_nr(sc->m, size, count, nid, err, sizeof(err)))
 		return sc_error(sc, "%s", err);
+	return 0;
+}
+
+/* ---- a process's huge pages ---- */
+
+/*
+ * map SIZE N [as NAME]: a process maps N huge pages (MAP_HUGETLB) and
+ * writes to each.  NAME defaults to map0, map1, ... in order.  An mmap
+ * that cannot be reserved fails as the kernel's does, printed, no error.
+ */
+int cmd_map(struct scenario *sc, int argc, char **argv, const char *rest)
+{
+	char err[256], name[24];
+	uint64_t size, nr;
+	int ret;
+	(void)rest;
+
+	if (need_booted(sc, "map"))
+		return -EINVAL;
+	if ((argc != 3 && argc != 5) || parse_size(argv[1], &size) || parse_u64(argv[2], &nr) ||
+	    (argc == 5 && strcmp(argv[3], "as")))
+		return sc_error(sc, "map: expected SIZE COUNT [as NAME]");
+	if (argc == 5)
+		snprintf(name, sizeof(name), "%s", argv[4]);
+	else
+		snprintf(name, sizeof(name), "map%u", sc->nr_maps);
+	if (argc == 5 && strlen(argv[4]) >= sizeof(name))
+		return sc_error(sc, "map: the name %s is too long", argv[4]);
+	ret = hugetlb_map(sc->m, size, nr, name, err, sizeof(err));
+	if (ret == -EINVAL)
+		return sc_error(sc, "%s", err);
+	if (ret)
+		fprintf(sc->out, "map %s: %s\n", name, err);
+	else
+		sc->nr_maps++;
+	return 0;
+}
+
+int cmd_unmap(struct scenario *sc, int argc, char **argv, const char *rest)
+{
+	char err[256];
+	(void)rest;
+
+	if (need_booted(sc, "unmap"))
+		return -EINVAL;
+	if (argc != 2)
+		return sc_error(sc, "unmap: expected NAME");
+	if (hugetlb_unmap(sc->m, argv[1], err, sizeof(err)))
+		return sc_error(sc, "%s", err);
+	return 0;
+}
+
+/* settle: the kernel's deferred work (free_hpage_workfn) runs now. */
+int cmd_settle(struct scenario *sc, int argc, char **argv, const char *rest)
+{
+	(void)argv;
+	(void)rest;
+	if (need_booted(sc, "settle"))
+		return -EINVAL;
+	if (argc != 1)
+		return sc_error(sc, "settle: expected no arguments");
+	hugetlb_settle(sc->m);
 	return 0;
 }
 

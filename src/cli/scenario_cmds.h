@@ -39,6 +39,9 @@ int cmd_poke(struct scenario *sc, int argc, char **argv, const char *rest);
 int cmd_show(struct scenario *sc, int argc, char **argv, const char *rest);
 int cmd_snapshot(struct scenario *sc, int argc, char **argv, const char *rest);
 int cmd_speculative_get(struct scenario *sc, int argc, char **argv, const char *rest);
+int cmd_map(struct scenario *sc, int argc, char **argv, const char *rest);
+int cmd_unmap(struct scenario *sc, int argc, char **argv, const char *rest);
+int cmd_settle(struct scenario *sc, int argc, char **argv, const char *rest);
 int cmd_sysctl(struct scenario *sc, int argc, char **argv, const char *rest);
 
 #endif

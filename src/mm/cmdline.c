@@ -136,15 +136,67 @@ static int param_hugepagesz(struct boot_params *bp, const char *val, char *err,
 	return 0;
 }
 
-static void note_ignored(struct boot_params *bp, const char *tok)
+/* Append @word to the space-separated list @list (of @cap bytes). */
+/*
+ * Append @word to the space-separated list @list (of @cap bytes); a list
+ * that is full ends in "..." so that nothing is left out unsaid.
+ */
+static void list_append(char *list, size_t cap, const char *word)
 {
-	size_t len = strlen(bp->ignored);
+	size_t len = strlen(list);
 
-	if (len + strlen(tok) + 2 >= sizeof(bp->ignored))
+	if (len >= 3 && !strcmp(list + len - 3, "..."))
 		return;
+	if (len + strlen(word) + 6 >= cap) {
+		strcpy(list + len, len ? " ..." : "...");
+		return;
+	}
 	if (len)
-		bp->ignored[len++] = ' ';
-	strcpy(bp->ignored + len, tok);
+		list[len++] = ' ';
+	strcpy(list + len, word);
+}
+
+/*
+ * Parameters the kernel has (its __setup and early_param names, a few
+ * dozen that hosts running HugeTLB commonly pass) whose effect hvo does
+ * not simulate.
+ */
+static const char *const unmodelled_params[] = {
+	"hugetlb_cma", "hugetlb_cma_only", "hugepage_alloc_threads", "cma",
+	"kernelcore", "movable_node", "mem", "memmap", "numa", "nokaslr",
+	"transparent_hugepage", "transparent_hugepage_shmem", "thp_anon",
+	"init_on_alloc", "init_on_free", "page_alloc.shuffle", "debug_pagealloc",
+	"page_owner", "memtest", "crashkernel", "console", "earlyprintk",
+	"earlycon", "loglevel", "quiet", "debug", "ignore_loglevel", "root",
+	"rootfstype", "rootwait", "ro", "rw", "init", "rdinit", "panic",
+	"nr_cpus", "maxcpus", "nosmp", "isolcpus", "nohz_full", "rcu_nocbs",
+	"mitigations", "iommu", "intel_iommu", "amd_iommu", "noapic", "acpi",
+	"pci", "selinux", "apparmor", "security", "audit", "lsm", "nomodeset",
+	"vmemmap_populate_hvo", "hugetlb_optimize_vmemmap", "sysctl",
+	NULL,
+};
+
+/*
+ * A well-formed parameter hvo does not model: known kernel parameters and
+ * dotted module parameters (the kernel keeps those for the module, never
+ * for init) by name, the rest as the kernel would hand them to init.
+ */
+static void note_unmodelled(struct boot_params *bp, const char *tok, size_t keylen)
+{
+	char key[128];
+
+	snprintf(key, sizeof(key), "%.*s", (int)MIN(keylen, sizeof(key) - 1), tok);
+	for (unsigned i = 0; unmodelled_params[i]; i++) {
+		if (!strcmp(key, unmodelled_params[i])) {
+			list_append(bp->unmodelled, sizeof(bp->unmodelled), key);
+			return;
+		}
+	}
+	if (strchr(key, '.')) {
+		list_append(bp->unmodelled, sizeof(bp->unmodelled), key);
+		return;
+	}
+	list_append(bp->unknown, sizeof(bp->unknown), tok);
 }
 
 static int parse_param(struct boot_params *bp, char *tok, char *err,
@@ -208,7 +260,7 @@ static int parse_param(struct boot_params *bp, char *tok, char *err,
 	}
 	if (eq)
 		*eq = '=';
-	note_ignored(bp, tok);
+	note_unmodelled(bp, tok, eq ? (size_t)(eq - tok) : strlen(tok));
 	return 0;
 }
 

@@ -6,7 +6,12 @@
  * memory_hotplug.memmap_on_memory=, memhp_default_state= (the zone that
  * hot-added memory goes online into), and hvo_share_pte=, which no kernel has
  * (see vmemmap_share_pte.h).  Every other well-formed parameter is
- * accepted and listed as ignored; malformed ones are errors.
+ * accepted and never dropped in silence: a kernel parameter hvo knows but
+ * does not model (hugetlb_cma=, console=, a module's dotted parameter,
+ * ...) goes on the unmodelled list, anything else on the unknown list,
+ * which the kernel hands to init ("Unknown kernel command line
+ * parameters ... will be passed to user space").  Boot logs both.
+ * Malformed parameters are errors.
  */
 #ifndef HVO_CMDLINE_H
 #define HVO_CMDLINE_H
@@ -35,7 +40,8 @@ struct boot_params {
 	int memmap_on_memory;           /* -1 unset */
 	bool memhp_online_movable;      /* memhp_default_state=online_movable */
 	int hvo_share_pte;              /* -1 unset, else 0/1 (simulator only) */
-	char ignored[1024];             /* space-separated ignored params */
+	char unknown[1024];             /* space-separated: passed to user space */
+	char unmodelled[1024];          /* space-separated names: known, not modelled */
 };
 
 void boot_params_init(struct boot_params *bp);

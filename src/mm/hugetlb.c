@@ -116,6 +116,7 @@ int hugetlb_apply_boot_params(struct machine *m, const struct boot_params *bp,
 		h->order = ilog2_u64(sizes[i]) - m->geo.page_shift;
 		h->registered = true;
 	}
+	hugetlb_init_demote_order(m);
 	for (unsigned i = 0; i < bp->nr_hugepagesz; i++) {
 		char s[32];
 		if (!size_to_hstate(m, bp->hugepagesz[i])) {
@@ -281,7 +282,7 @@ static void record_leak(struct machine *m, pfn_t pfn, uint64_t nr)
 }
 
 /* __update_and_free_hugetlb_folio() after its vmemmap is restored. */
-static void update_and_free_hugetlb_folio(struct machine *m,
+void update_and_free_hugetlb_folio(struct machine *m,
 					  const struct hstate *h, pfn_t pfn)
 {
 	if (check_free_tails(m, h, pfn)) {
@@ -296,7 +297,7 @@ static void update_and_free_hugetlb_folio(struct machine *m,
 
 /* ---- the pool ---- */
 
-static void folio_list_push(struct folio_list *l, struct hugetlb_folio f)
+void folio_list_push(struct folio_list *l, struct hugetlb_folio f)
 {
 	if (l->nr == l->cap) {
 		uint64_t cap = l->cap ? l->cap * 2 : 64;
@@ -322,7 +323,7 @@ void enqueue_hugetlb_folio(struct machine *m, struct hstate *h,
 {
 	int nid = pfn_nid(m, pfn);
 
-	folio_list_push(&h->freelists[nid], (struct hugetlb_folio){ pfn, bootmem });
+	folio_list_push(&h->freelists[nid], (struct hugetlb_folio){ pfn, bootmem, 0 });
 	h->nr_huge_pages++;
 	h->nr_huge_pages_node[nid]++;
 	h->free_huge_pages++;
@@ -336,7 +337,7 @@ void enqueue_hugetlb_folio(struct machine *m, struct hstate *h,
 }
 
 /* remove_pool_hugetlb_folio(): the most recent free folio of a node. */
-static bool dequeue_hugetlb_folio(struct machine *m, struct hstate *h, int nid,
+bool dequeue_hugetlb_folio(struct machine *m, struct hstate *h, int nid,
 				  struct hugetlb_folio *out)
 {
 	unsigned n;
@@ -368,7 +369,7 @@ found:
 }
 
 /* A fresh folio from the buddy allocator (contiguous range if gigantic). */
-static pfn_t alloc_fresh_hugetlb_folio(struct machine *m, struct hstate *h,
+pfn_t alloc_fresh_hugetlb_folio(struct machine *m, struct hstate *h,
 				       int nid)
 {
 	struct alloc_request req = { SITE_HUGETLB, h->order, nid, true, ZONE_MOVABLE };
@@ -459,6 +460,20 @@ static bool adjust_pool_surplus(struct machine *m, struct hstate *h, int nid)
 	return false;
 }
 
+/* adjust_pool_surplus(+1): one persistent page in use becomes surplus. */
+static bool adjust_pool_surplus_up(struct machine *m, struct hstate *h, int nid)
+{
+	for (unsigned n = 0; n < m->nr_nodes; n++) {
+		if ((nid != NUMA_NO_NODE && (unsigned)nid != n) ||
+		    h->surplus_huge_pages_node[n] >= h->nr_huge_pages_node[n])
+			continue;
+		h->surplus_huge_pages++;
+		h->surplus_huge_pages_node[n]++;
+		return true;
+	}
+	return false;
+}
+
 /* Grow until @count persistent pages (on @nid only if given). */
 void grow_pool(struct machine *m, struct hstate *h, uint64_t count, int nid)
 {
@@ -520,6 +535,9 @@ static void shrink_pool(struct machine *m, struct hstate *h, uint64_t count, int
 		pfn_vec_push(&list, f.pfn);
 	update_and_free_pages_bulk(m, h, &list);
 	free(list.v);
+	/* Pages in use cannot go: they become surplus (adjust_pool_surplus(+1)). */
+	while (persistent_huge_pages(h, nid) > count && adjust_pool_surplus_up(m, h, nid))
+		;
 }
 
 static int __hugetlb_set_nr(struct machine *m, uint64_t size, uint64_t count, int nid,
@@ -539,6 +557,7 @@ static int __hugetlb_set_nr(struct machine *m, uint64_t size, uint64_t count, in
 		snprintf(err, errlen, "node %d does not exist", nid);
 		return -EINVAL;
 	}
+	flush_free_hpage_work(m); /* set_max_huge_pages() waits for the worker */
 	have = persistent_huge_pages(h, nid);
 	if (count > have)
 		grow_pool(m, h, count, nid);
@@ -588,6 +607,17 @@ int hugetlb_sysctl(struct machine *m, const char *name, const char *val,
 		return hugetlb_set_nr(m, huge_page_size(m, &m->hstates[m->default_hstate]),
 				      v, NUMA_NO_NODE, err, errlen);
 	}
+	if (!strcmp(name, "vm.nr_overcommit_hugepages")) {
+		if (parse_u64(val, &v)) {
+			snprintf(err, errlen, "sysctl vm.nr_overcommit_hugepages=%s: expected a count", val);
+			return -EINVAL;
+		}
+		/* Lowering it frees nothing: surplus pages go as they are freed. */
+		pthread_mutex_lock(&m->resize_lock);
+		m->hstates[m->default_hstate].nr_overcommit_huge_pages = v;
+		pthread_mutex_unlock(&m->resize_lock);
+		return 0;
+	}
 	if (!strcmp(name, "vm.hugetlb_optimize_vmemmap")) {
 		if (!some_hstate_optimizable(m)) {
 			snprintf(err, errlen, "sysctl vm.hugetlb_optimize_vmemmap does not exist: no huge page size is optimizable here");
@@ -601,7 +631,7 @@ int hugetlb_sysctl(struct machine *m, const char *name, const char *val,
 		m->vmemmap_optimize_enabled = val[0] == '1';
 		return 0;
 	}
-	snprintf(err, errlen, "sysctl %s: unknown (expected vm.nr_hugepages or vm.hugetlb_optimize_vmemmap)", name);
+	snprintf(err, errlen, "sysctl %s: unknown (expected vm.nr_hugepages, vm.nr_overcommit_hugepages or vm.hugetlb_optimize_vmemmap)", name);
 	return -EINVAL;
 }
 

@@ -40,7 +40,11 @@ int hugetlb_apply_boot_params(struct machine *m, const struct boot_params *bp,
 			      char *err, size_t errlen);
 /* Early boot, before sparse_init: gigantic pages from memblock. */
 int hugetlb_reserve_bootmem(struct machine *m, char *err, size_t errlen);
-/* Boot, after sparse_init: populate pre-HVO bootmem pages (shared-tail, generic). */
+/*
+ * Boot, after sparse_init: legacy takes its gigantic pages from memblock
+ * now (after the memmap, as 6.12 does); shared-tail and generic populate
+ * their pre-HVO bootmem pages.
+ */
 int hugetlb_vmemmap_init_late(struct machine *m, char *err, size_t errlen);
 /* hugetlb_init: gather boot pages, allocate the non-gigantic boot pool. */
 int hugetlb_late_init(struct machine *m, char *err, size_t errlen);
@@ -53,6 +57,30 @@ int hugetlb_late_init(struct machine *m, char *err, size_t errlen);
  */
 int hugetlb_set_nr(struct machine *m, uint64_t size, uint64_t count, int nid,
 		   char *err, size_t errlen);
+/*
+ * Write @nr to hugepages-<size>/demote (on node @nid only unless
+ * NUMA_NO_NODE): 0, -EINVAL for a bad argument, or the write's error
+ * (-ENOMEM: some folios were demoted, the rest stayed whole); @err says
+ * which.  hugetlb_demote.c.
+ */
+int hugetlb_demote(struct machine *m, uint64_t size, uint64_t nr, int nid,
+		   char *err, size_t errlen);
+/* Write hugepages-<size>/demote_size. */
+int hugetlb_set_demote_size(struct machine *m, uint64_t size, uint64_t demote_size,
+			    char *err, size_t errlen);
+/*
+ * A process mapping @nr huge pages of @size (MAP_HUGETLB) and faulting
+ * each, named @name; unmapping it.  hugetlb_surplus.c.  hugetlb_map
+ * returns -ENOMEM (nothing changed, @err says so) when the reservation
+ * cannot be met, -EINVAL for bad arguments.
+ */
+int hugetlb_map(struct machine *m, uint64_t size, uint64_t nr, const char *name,
+		char *err, size_t errlen);
+int hugetlb_unmap(struct machine *m, const char *name, char *err, size_t errlen);
+/* Let the deferred-free worker (free_hpage_workfn) run to completion. */
+void hugetlb_settle(struct machine *m);
+/* Host memory behind an hstate's in-use, deferred and mapping records. */
+void hugetlb_free_host_state(struct hstate *h);
 int hugetlb_sysctl(struct machine *m, const char *name, const char *val,
 		   char *err, size_t errlen);
 

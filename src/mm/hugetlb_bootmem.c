@@ -116,7 +116,8 @@ static int alloc_bootmem_pages(struct machine *m, struct hstate *h)
 	return 0;
 }
 
-int hugetlb_reserve_bootmem(struct machine *m, char *err, size_t errlen)
+/* hugetlb_hstate_alloc_pages() for every gigantic size, from memblock. */
+static int alloc_gigantic_bootmem(struct machine *m, char *err, size_t errlen)
 {
 	for (unsigned i = 0; i < m->nr_hstates; i++) {
 		struct hstate *h = &m->hstates[i];
@@ -127,6 +128,36 @@ int hugetlb_reserve_bootmem(struct machine *m, char *err, size_t errlen)
 			return -ENOMEM;
 		}
 	}
+	return 0;
+}
+
+/*
+ * The boot memory budget.  With pre-HVO (shared-tail, generic: the 2025
+ * series that moved the allocation to hugetlb_bootmem_alloc(), before
+ * sparse_init) the gigantic pages are taken first and their memmap is
+ * populated already optimized: one page per folio.  Before it (6.12 and
+ * older, legacy) hugepages= is a __setup parameter, parsed in
+ * start_kernel() after setup_arch() has run paging_init() and with it
+ * sparse_init(): the full memmap is allocated first, and the gigantic
+ * pages get what memblock has left.  When that is too little the kernel
+ * does not fail the boot: hugetlb_hstate_alloc_pages() stops at the first
+ * failed allocation and warns "allocating N of page size S failed.  Only
+ * allocated K hugepages.", and HVO gives the memmap of the K pages back
+ * later, in hugetlb_init().  hugetlb_reserve_bootmem() does the pre-HVO
+ * half, hugetlb_alloc_bootmem_after_memmap() the legacy one.
+ */
+static int hugetlb_alloc_bootmem_after_memmap(struct machine *m, char *err, size_t errlen)
+{
+	if (gen_has(m, GEN_PRE_HVO))
+		return 0;
+	return alloc_gigantic_bootmem(m, err, errlen);
+}
+
+int hugetlb_reserve_bootmem(struct machine *m, char *err, size_t errlen)
+{
+	/* Without pre-HVO the pages come after the memmap (see below). */
+	if (gen_has(m, GEN_PRE_HVO) && alloc_gigantic_bootmem(m, err, errlen))
+		return -ENOMEM;
 	/* Pre-HVO: these sections are populated optimized, not by sparse_init. */
 	for (uint64_t i = 0; i < m->nr_bootmem_pages; i++) {
 		struct huge_bootmem_page *b = &m->bootmem_pages[i];
@@ -156,6 +187,9 @@ int hugetlb_reserve_bootmem(struct machine *m, char *err, size_t errlen)
 int hugetlb_vmemmap_init_late(struct machine *m, char *err, size_t errlen)
 {
 	uint64_t kept = 0;
+
+	if (hugetlb_alloc_bootmem_after_memmap(m, err, errlen))
+		return -ENOMEM;
 
 	for (uint64_t i = 0; i < m->nr_bootmem_pages; i++) {
 		struct huge_bootmem_page *b = &m->bootmem_pages[i];

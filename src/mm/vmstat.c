@@ -171,6 +171,10 @@ static int hstate_counter(struct machine *m, const char *name, int64_t *val)
 			*val = (int64_t)h->resv_huge_pages;
 		else if (!strcmp(field, "nr_overcommit_hugepages") && nid < 0)
 			*val = (int64_t)h->nr_overcommit_huge_pages;
+		else if (!strcmp(field, "demote") && h->demote_order)
+			*val = 0; /* reads as 0, as sysfs does */
+		else if (!strcmp(field, "demote_size") && h->demote_order && nid < 0)
+			*val = pages_to_kb(m, 1ULL << h->demote_order);
 		else
 			return -ENOENT;
 		return 0;

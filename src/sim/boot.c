@@ -40,6 +40,23 @@ static int reserve_kernel(struct machine *m, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * start_kernel(): parameters nobody claimed go to init, and the kernel
+ * says so (print_unknown_bootoptions); hvo also names each kernel
+ * parameter it accepted but does not simulate.
+ */
+static void log_unmodelled_params(struct machine *m)
+{
+	char buf[sizeof(m->bp.unmodelled)], *save = NULL;
+
+	if (m->bp.unknown[0])
+		klog(m, "Unknown kernel command line parameters \"%s\", will be passed to user space.",
+		     m->bp.unknown);
+	snprintf(buf, sizeof(buf), "%s", m->bp.unmodelled);
+	for (char *w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save))
+		klog(m, "hvo: accepted, not modelled: %s", w);
+}
+
 int machine_boot(struct machine *m, char *err, size_t errlen)
 {
 	int ret;
@@ -49,6 +66,7 @@ int machine_boot(struct machine *m, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	m->phase = PHASE_EARLY;
+	log_unmodelled_params(m);
 	ret = reserve_kernel(m, err, errlen);
 	if (ret)
 		return ret;

@@ -361,13 +361,22 @@ static int cmp_folio_ref(const void *a, const void *b)
 	return x->pfn < y->pfn ? -1 : x->pfn > y->pfn;
 }
 
+static uint64_t folios_on_freelists(const struct hstate *h)
+{
+	uint64_t n = 0;
+
+	for (unsigned nid = 0; nid < MAX_NUMNODES; nid++)
+		n += h->freelists[nid].nr;
+	return n;
+}
+
 static void collect_folios(struct machine *m, struct owner_ctx *c)
 {
 	uint64_t n = 0;
 
 	for (unsigned i = 0; i < m->nr_hstates; i++)
-		for (unsigned nid = 0; nid < MAX_NUMNODES; nid++)
-			n += m->hstates[i].freelists[nid].nr;
+		n += m->hstates[i].inuse.nr + m->hstates[i].deferred.nr +
+		     folios_on_freelists(&m->hstates[i]);
 	n += m->nr_leaks;
 	c->folios = malloc(MAX(n, 1) * sizeof(*c->folios));
 	if (!c->folios) {
@@ -377,6 +386,13 @@ static void collect_folios(struct machine *m, struct owner_ctx *c)
 	for (unsigned i = 0; i < m->nr_hstates; i++) {
 		for (unsigned nid = 0; nid < MAX_NUMNODES; nid++) {
 			const struct folio_list *fl = &m->hstates[i].freelists[nid];
+			for (uint64_t k = 0; k < fl->nr; k++)
+				c->folios[c->nr_folios++] = (struct folio_ref){
+					fl->v[k].pfn, 1ULL << m->hstates[i].order };
+		}
+		/* in use by a mapping, or freed and waiting for the worker */
+		for (unsigned w = 0; w < 2; w++) {
+			const struct folio_list *fl = w ? &m->hstates[i].deferred : &m->hstates[i].inuse;
 			for (uint64_t k = 0; k < fl->nr; k++)
 				c->folios[c->nr_folios++] = (struct folio_ref){
 					fl->v[k].pfn, 1ULL << m->hstates[i].order };

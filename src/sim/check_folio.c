@@ -134,6 +134,18 @@ static void check_folio(struct machine *m, struct check_report *r,
 	}
 }
 
+/* Pool folios in use on node @nid (a mapping faulted them). */
+static uint64_t inuse_on_node(struct machine *m, const struct hstate *h, unsigned nid)
+{
+	uint64_t n = 0;
+
+	for (uint64_t k = 0; k < h->inuse.nr; k++) {
+		struct zone *z = page_zone(m, h->inuse.v[k].pfn);
+		n += z && z->nid == (int)nid;
+	}
+	return n;
+}
+
 void check_hugetlb(struct machine *m, struct check_report *r, uint8_t *scratch)
 {
 	uint64_t optimized_folios = 0;
@@ -144,20 +156,29 @@ void check_hugetlb(struct machine *m, struct check_report *r, uint8_t *scratch)
 
 		for (unsigned nid = 0; nid < MAX_NUMNODES; nid++) {
 			const struct folio_list *fl = &h->freelists[nid];
-			if (fl->nr != h->nr_huge_pages_node[nid] && nid < m->nr_nodes)
-				check_fail(r, "hugepages-%llukB node %u: %llu folios listed, nr_hugepages says %llu",
-					   P((m->geo.page_size << h->order) >> 10), nid, P(fl->nr),
+			uint64_t used = nid < m->nr_nodes ? inuse_on_node(m, h, nid) : 0;
+			if (fl->nr + used != h->nr_huge_pages_node[nid] && nid < m->nr_nodes)
+				check_fail(r, "hugepages-%llukB node %u: %llu folios listed, %llu in use, nr_hugepages says %llu",
+					   P((m->geo.page_size << h->order) >> 10), nid, P(fl->nr), P(used),
 					   P(h->nr_huge_pages_node[nid]));
+			if (fl->nr != h->free_huge_pages_node[nid] && nid < m->nr_nodes)
+				check_fail(r, "hugepages-%llukB node %u: %llu folios listed free, free_hugepages says %llu",
+					   P((m->geo.page_size << h->order) >> 10), nid, P(fl->nr),
+					   P(h->free_huge_pages_node[nid]));
 			for (uint64_t k = 0; k < fl->nr; k++) {
 				check_folio(m, r, h, fl->v[k].pfn, scratch);
 				nr_opt += folio_vmemmap_optimized(m, fl->v[k].pfn);
 			}
 			nr += fl->nr;
 		}
-		if (nr != h->nr_huge_pages || h->free_huge_pages != nr)
-			check_fail(r, "hugepages-%llukB: %llu folios, nr %llu, free %llu",
-				   P((m->geo.page_size << h->order) >> 10), P(nr),
+		if (nr != h->free_huge_pages || nr + h->inuse.nr != h->nr_huge_pages)
+			check_fail(r, "hugepages-%llukB: %llu folios free, %llu in use, nr %llu, free %llu",
+				   P((m->geo.page_size << h->order) >> 10), P(nr), P(h->inuse.nr),
 				   P(h->nr_huge_pages), P(h->free_huge_pages));
+		for (uint64_t k = 0; k < h->inuse.nr; k++) {
+			check_folio(m, r, h, h->inuse.v[k].pfn, scratch);
+			nr_opt += folio_vmemmap_optimized(m, h->inuse.v[k].pfn);
+		}
 		if (nr_opt != h->nr_optimized)
 			check_fail(r, "hugepages-%llukB: %llu folios flagged optimized, counter says %llu",
 				   P((m->geo.page_size << h->order) >> 10), P(nr_opt), P(h->nr_optimized));
@@ -165,6 +186,18 @@ void check_hugetlb(struct machine *m, struct check_report *r, uint8_t *scratch)
 			check_fail(r, "hugepages-%llukB: surplus %llu exceeds nr_hugepages %llu",
 				   P((m->geo.page_size << h->order) >> 10),
 				   P(h->surplus_huge_pages), P(h->nr_huge_pages));
+		if (h->resv_huge_pages > h->free_huge_pages)
+			check_fail(r, "hugepages-%llukB: %llu pages reserved, %llu free",
+				   P((m->geo.page_size << h->order) >> 10),
+				   P(h->resv_huge_pages), P(h->free_huge_pages));
+		/* Freed, waiting for the worker: out of the pool, still optimized. */
+		for (uint64_t k = 0; k < h->deferred.nr; k++) {
+			check_folio(m, r, h, h->deferred.v[k].pfn, scratch);
+			if (!folio_vmemmap_optimized(m, h->deferred.v[k].pfn))
+				check_fail(r, "pfn %#llx: deferred free of a folio that is not optimized",
+					   P(h->deferred.v[k].pfn));
+			nr_opt++;
+		}
 		optimized_folios += nr_opt;
 	}
 	if (gen_has(m, GEN_STATIC_KEY) &&

@@ -321,9 +321,11 @@ void machine_destroy(struct machine *m)
 	free(m->mem_section);
 	free(m->boot_reserved.regions);
 	memblock_destroy(&m->memblock);
-	for (unsigned i = 0; i < HUGE_MAX_HSTATE; i++)
+	for (unsigned i = 0; i < HUGE_MAX_HSTATE; i++) {
 		for (unsigned n = 0; n < MAX_NUMNODES; n++)
 			free(m->hstates[i].freelists[n].v);
+		hugetlb_free_host_state(&m->hstates[i]);
+	}
 	free(m->bootmem_pages);
 	free(m->leaks);
 	for (unsigned i = 0; i < m->nr_dax; i++)

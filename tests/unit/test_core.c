@@ -59,7 +59,35 @@ TEST(cmdline_hugepages_follow_hugepagesz)
 	ASSERT_EQ(bp.hp[1].size, 1ULL << 30);
 	ASSERT_EQ(bp.hp[1].count, 2);
 	ASSERT_EQ(bp.hugetlb_free_vmemmap, 1);
-	ASSERT_TRUE(strstr(bp.ignored, "console=ttyS0") && strstr(bp.ignored, "quiet"));
+	/* known kernel parameters hvo does not simulate: by name */
+	ASSERT_TRUE(strstr(bp.unmodelled, "console") && strstr(bp.unmodelled, "quiet"));
+	ASSERT_EQ(bp.unknown[0], '\0');
+	return 0;
+}
+
+/*
+ * No parameter is dropped in silence: unknown ones go to user space as
+ * the kernel lists them, known but unsimulated ones by name, module
+ * parameters (dotted) with them.
+ */
+TEST(cmdline_lists_what_it_does_not_model)
+{
+	struct boot_params bp;
+	char err[256], many[2048];
+	size_t off = 0;
+
+	boot_params_init(&bp);
+	ASSERT_EQ(cmdline_parse(&bp, "hugetlb_cma=2G foo=bar hugetlb_cma_only "
+				     "kvm.nx_huge_pages=off single", err, sizeof(err)), 0);
+	ASSERT_TRUE(!strcmp(bp.unknown, "foo=bar single"));
+	ASSERT_TRUE(!strcmp(bp.unmodelled, "hugetlb_cma hugetlb_cma_only kvm.nx_huge_pages"));
+	/* a list that fills up says so instead of losing words quietly */
+	boot_params_init(&bp);
+	for (unsigned i = 0; i < 300; i++)
+		off += (size_t)snprintf(many + off, sizeof(many) - off, "p%u=1 ", i);
+	ASSERT_EQ(cmdline_parse(&bp, many, err, sizeof(err)), 0);
+	ASSERT_TRUE(strlen(bp.unknown) < sizeof(bp.unknown));
+	ASSERT_TRUE(!strcmp(bp.unknown + strlen(bp.unknown) - 4, " ..."));
 	return 0;
 }
 

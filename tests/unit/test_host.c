@@ -208,7 +208,13 @@ static const char *plan_gen(const char *out, const char *name)
 	return strstr(out, key);
 }
 
-TEST(plan_boot_out_of_memory_without_pre_hvo)
+/*
+ * 6.12 populates the whole memmap (sparse_init, in setup_arch) before
+ * hugepages= is parsed and the gigantic pages are taken from memblock, so
+ * what the memmap took is missing from the pool: 61 of 63 pages, with the
+ * kernel's "Only allocated" warning.
+ */
+TEST(plan_fewer_boot_pages_without_pre_hvo)
 {
 	static char out[16384];
 	const char *g;
@@ -216,7 +222,7 @@ TEST(plan_boot_out_of_memory_without_pre_hvo)
 	ASSERT_EQ(run_hvo("plan --json tests/host/plan-64g.hvo 1G=63", out, sizeof(out)), 0);
 	g = plan_gen(out, "legacy");
 	ASSERT_TRUE(g);
-	ASSERT_TRUE(strstr(g, "\"at_boot\": {\"boots\": false, \"error\": \"sparse_init: ") ==
+	ASSERT_TRUE(strstr(g, "\"at_boot\": {\"boots\": true, \"pages\": {\"1048576kB\": 61}") ==
 		    strstr(g, "\"at_boot\""));
 	/* the generations with pre-HVO boot with the whole pool */
 	for (unsigned i = 0; i < 3; i++) {

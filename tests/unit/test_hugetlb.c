@@ -3,6 +3,8 @@
  * Unit tests of HugeTLB vmemmap optimization: the designs' mappings and
  * struct pages, and what every failure leaves behind.
  */
+#include <string.h>
+
 #include "sim/sim.h"
 #include "mm/alloc.h"
 #include "harness.h"
@@ -476,6 +478,20 @@ TEST(check_optimized_folio_is_hugetlb)
 	ASSERT_EQ(vmemmap_write(m, pfn_to_page_va(&m->geo, pfn) + PAGE_OFF_MAPCOUNT,
 				&none, sizeof(none)), 0);
 	ASSERT_EQ(check_machine(m), 1);
+	machine_destroy(m);
+	return 0;
+}
+
+/* Boot names every parameter it does not model, in the kernel log. */
+TEST(boot_logs_unmodelled_params)
+{
+	struct machine *m = boot_scenario("machine mem=1G\n"
+					  "cmdline hugetlb_cma=2G foo=bar\nboot\n");
+
+	ASSERT_TRUE(m != NULL);
+	ASSERT_TRUE(strstr(m->log.buf, "Unknown kernel command line parameters \"foo=bar\", "
+				       "will be passed to user space."));
+	ASSERT_TRUE(strstr(m->log.buf, "accepted, not modelled: hugetlb_cma"));
 	machine_destroy(m);
 	return 0;
 }

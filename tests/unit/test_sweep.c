@@ -69,6 +69,61 @@ TEST(sweep_boot_gigantic_every_design)
 	return 0;
 }
 
+/*
+ * Demote (1 GiB to 32 MiB on 16K pages: restore 255 pages, 32 heads, the
+ * new folios optimized as one batch) under allocation failures: each
+ * folio ends whole and optimized in the old pool or split into the new
+ * one, never half of each (the checker sees every pool folio's struct
+ * pages and vmemmap).  Strided; hvo sweep over
+ * tests/scenarios/demote_16k_pages.hvo does every allocation.
+ */
+TEST(sweep_demote_every_design)
+{
+	static const char *const designs[] = { "legacy", "shared-tail", "generic" };
+
+	for (unsigned d = 0; d < 3; d++) {
+		char text[512];
+		struct sweep_result res;
+
+		snprintf(text, sizeof(text),
+			 "machine mem=3G arch=arm64 page_size=16K\n"
+			 "cmdline hugetlb_free_vmemmap=on hugepagesz=1G hugepages=1\n"
+			 "design %s\nboot\nhugepages 1G demote 1\ncheck\nhugepages 32M 0\ncheck\n",
+			 designs[d]);
+		ASSERT_EQ(sweep_text(text, &res, 40), 0);
+		ASSERT_TRUE(res.allocations > 300);
+		ASSERT_EQ(res.violations, 0);
+	}
+	return 0;
+}
+
+/*
+ * Surplus pages faulted, unmapped, freed by the worker, under every
+ * allocation failure (the single-folio optimize, the worker's restore,
+ * a failed mmap freeing what it gathered): nothing leaks, every counter
+ * agrees with the folios (every allocation, both modes).
+ */
+TEST(sweep_surplus_every_design)
+{
+	static const char *const designs[] = { "legacy", "shared-tail", "generic" };
+
+	for (unsigned d = 0; d < 3; d++) {
+		char text[512];
+		struct sweep_result res;
+
+		snprintf(text, sizeof(text),
+			 "machine mem=1G\ncmdline hugetlb_free_vmemmap=on\ndesign %s\nboot\n"
+			 "hugepages 2M 1\nsysctl vm.nr_overcommit_hugepages=3\n"
+			 "map 2M 4 as a\ncheck\nmap 2M 1 as b\nunmap a\ncheck\nsettle\ncheck\n",
+			 designs[d]);
+		ASSERT_EQ(sweep_text(text, &res, 0), 0);
+		ASSERT_TRUE(res.allocations > 20);
+		ASSERT_EQ(res.runs, 2 * res.allocations);
+		ASSERT_EQ(res.violations, 0);
+	}
+	return 0;
+}
+
 /* A scenario with a syntax error is refused, not swept. */
 TEST(sweep_refuses_bad_scenarios)
 {
