@@ -623,12 +623,17 @@ int hugetlb_sysctl(struct machine *m, const char *name, const char *val,
 			snprintf(err, errlen, "sysctl vm.hugetlb_optimize_vmemmap does not exist: no huge page size is optimizable here");
 			return -EINVAL;
 		}
-		if (strcmp(val, "0") && strcmp(val, "1")) {
-			snprintf(err, errlen, "sysctl vm.hugetlb_optimize_vmemmap=%s: expected 0 or 1", val);
+		/*
+		 * proc_dobool: any integer the int parser takes, non-zero
+		 * meaning on (writing 2 turns it on, as on a real kernel).
+		 */
+		int64_t on;
+		if (parse_s64(val, &on) || on < INT32_MIN || on > INT32_MAX) {
+			snprintf(err, errlen, "sysctl vm.hugetlb_optimize_vmemmap=%s: expected an integer (0: off, any other: on)", val);
 			return -EINVAL;
 		}
 		/* Read per folio at allocation time: existing folios keep their state. */
-		m->vmemmap_optimize_enabled = val[0] == '1';
+		m->vmemmap_optimize_enabled = on != 0;
 		return 0;
 	}
 	snprintf(err, errlen, "sysctl %s: unknown (expected vm.nr_hugepages, vm.nr_overcommit_hugepages or vm.hugetlb_optimize_vmemmap)", name);
