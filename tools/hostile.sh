@@ -220,7 +220,7 @@ r 2 'sysctl vm.nr_hugepages=5x'
 r 2 'sysctl vm.nr_hugepages=18446744073709551616'
 r 2 'sysctl vm.nr_hugepages'
 r 2 'sysctl =5'
-r 2 'sysctl vm.hugetlb_optimize_vmemmap=2'
+r 2 'sysctl vm.hugetlb_optimize_vmemmap=on'
 r 2 'sysctl vm.nosuch=1'
 # ---- hotplug and dax ----
 r 0 'hotplug add node=0 size=128M'
