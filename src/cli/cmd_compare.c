@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/limits.h"
 #include "cli/compare.h"
 #include "mm/vmstat.h"
 #include "sim/generations.h"
@@ -118,7 +119,7 @@ int cmd_compare(int argc, char **argv)
 	int st;
 
 	if (argc != 1 || argv[0][0] == '-') {
-		fprintf(stderr, "hvo compare: exactly one scenario FILE\n");
+		cli_error("hvo compare: exactly one scenario FILE");
 		print_usage(stderr);
 		return 2;
 	}
@@ -127,7 +128,7 @@ int cmd_compare(int argc, char **argv)
 		return 2;
 	if (compare_designs(file, buf, len, &r)) {
 		free(buf);
-		fprintf(stderr, "hvo compare: host out of memory\n");
+		cli_error("hvo compare: host out of memory");
 		return 2;
 	}
 	free(buf);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/limits.h"
 #include "cli/host.h"
 
 int cmd_host(int argc, char **argv)
@@ -21,16 +22,16 @@ int cmd_host(int argc, char **argv)
 		i = 2;
 	}
 	if (i != argc) {
-		fprintf(stderr, "hvo host: expected [--root DIR]\n");
+		cli_error("hvo host: expected [--root DIR]");
 		return 2;
 	}
 	h = malloc(sizeof(*h));
 	if (!h) {
-		fprintf(stderr, "hvo host: out of memory\n");
+		cli_error("hvo host: out of memory");
 		return 2;
 	}
 	if (host_read(root, h, err, sizeof(err))) {
-		fprintf(stderr, "%s\n", err);
+		cli_error("%s", err);
 		free(h);
 		return 2;
 	}

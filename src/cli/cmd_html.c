@@ -6,13 +6,14 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/limits.h"
 #include "cli/html.h"
 #include "cli/output.h"
 #include "sim/generations.h"
 
 static int html_usage(const char *why)
 {
-	fprintf(stderr, "hvo html: %s (expected [--design D] [FILE] --out F.html)\n", why);
+	cli_error("hvo html: %s (expected [--design D] [FILE] --out F.html)", why);
 	return 2;
 }
 
@@ -31,7 +32,7 @@ int cmd_html(int argc, char **argv)
 			if (!gen) {
 				char names[512];
 				generation_names(names, sizeof(names));
-				fprintf(stderr, "hvo html: unknown design '%s' (expected %s)\n", argv[i], names);
+				cli_error("hvo html: unknown design '%s' (expected %s)", argv[i], names);
 				return 2;
 			}
 		} else if (!strcmp(argv[i], "--out") && i + 1 < argc) {

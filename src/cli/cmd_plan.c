@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/limits.h"
 #include "cli/host.h"
 #include "cli/scenario.h"
 #include "lib/parse.h"
@@ -257,7 +258,7 @@ static int plan_source(struct plan *p, bool host, const char *file)
 		if (!h)
 			return -ENOMEM;
 		if (host_read(host_default_root(), h, err, sizeof(err))) {
-			fprintf(stderr, "%s\n", err);
+			cli_error("%s", err);
 			free(h);
 			return -EINVAL;
 		}
@@ -279,7 +280,7 @@ static int plan_source(struct plan *p, bool host, const char *file)
 	ret = plan_machine(p, text);
 	free(text);
 	if (!ret && !strstr(p->machine, "machine ")) {
-		fprintf(stderr, "hvo plan: %s has no machine line\n", p->source);
+		cli_error("hvo plan: %s has no machine line", p->source);
 		return -EINVAL;
 	}
 	return ret;
@@ -299,7 +300,7 @@ static int plan_args(struct plan *p, int argc, char **argv, bool *host, const ch
 			snprintf(size, sizeof(size), "%.*s", (int)(eq - argv[i]), argv[i]);
 			if (p->nr_req == MAX_REQ || parse_size(size, &r->size) || !r->size ||
 			    parse_u64(eq + 1, &r->count) || !r->count) {
-				fprintf(stderr, "hvo plan: '%s': expected SIZE=COUNT such as 1G=16 (at most %d)\n",
+				cli_error("hvo plan: '%s': expected SIZE=COUNT such as 1G=16 (at most %d)",
 					argv[i], MAX_REQ);
 				return -EINVAL;
 			}
@@ -307,12 +308,12 @@ static int plan_args(struct plan *p, int argc, char **argv, bool *host, const ch
 		} else if (!*file && argv[i][0] != '-') {
 			*file = argv[i];
 		} else {
-			fprintf(stderr, "hvo plan: unexpected '%s'\n", argv[i]);
+			cli_error("hvo plan: unexpected '%s'", argv[i]);
 			return -EINVAL;
 		}
 	}
 	if (*host == !!*file || !p->nr_req) {
-		fprintf(stderr, "hvo plan: expected [--json] (--host | FILE) SIZE=COUNT..\n");
+		cli_error("hvo plan: expected [--json] (--host | FILE) SIZE=COUNT..");
 		return -EINVAL;
 	}
 	return 0;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/limits.h"
 #include "cli/plot.h"
 #include "cli/report.h"
 #include "cli/scenario.h"
@@ -68,7 +69,7 @@ int cmd_sweep(int argc, char **argv)
 			o.json = stdout;
 		else if (!strcmp(argv[i], "--shard") && i + 1 < argc) {
 			if (parse_shard(argv[++i], &o)) {
-				fprintf(stderr, "hvo sweep: --shard: expected K/N with 1 <= K <= N, not '%s'\n",
+				cli_error("hvo sweep: --shard: expected K/N with 1 <= K <= N, not '%s'",
 					argv[i]);
 				return 2;
 			}
@@ -83,17 +84,17 @@ int cmd_sweep(int argc, char **argv)
 			if (parse_u64_opt(stderr, "hvo sweep: --max-runs", argv[++i], UINT64_MAX, &o.max_runs))
 				return 2;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "hvo sweep: bad option '%s'\n", argv[i]);
+			cli_error("hvo sweep: bad option '%s'", argv[i]);
 			print_usage(stderr);
 			return 2;
 		} else if (file) {
-			fprintf(stderr, "hvo sweep: one scenario file at a time\n");
+			cli_error("hvo sweep: one scenario file at a time");
 			return 2;
 		} else
 			file = argv[i];
 	}
 	if (!file) {
-		fprintf(stderr, "hvo sweep: a scenario FILE is required\n");
+		cli_error("hvo sweep: a scenario FILE is required");
 		print_usage(stderr);
 		return 2;
 	}

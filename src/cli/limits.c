@@ -3,11 +3,14 @@
  * Limits on what one command may take (see limits.h), and its one-line
  * error messages.
  */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/limits.h"
+#include "cli/output.h"
 #include "lib/escape.h"
 #include "lib/parse.h"
 #include "mm/hugetlb.h"
@@ -21,6 +24,42 @@ static const struct {
 	{ "HVO_MAX_MEM", HVO_MAX_MEM_DEFAULT },
 	{ "HVO_HOST_MEM", 0 },
 };
+
+/* The line the alarm prints; set before it is armed, read by the handler. */
+static char time_limit_msg[192];
+static size_t time_limit_len;
+
+static void time_limit_reached(int sig)
+{
+	(void)sig;
+	/* async-signal-safe: unlink(2), write(2) and _exit(2) only */
+	output_unlink_pending();
+	if (write(STDERR_FILENO, time_limit_msg, time_limit_len) < 0)
+		_exit(2);
+	_exit(2);
+}
+
+int cli_time_limit_arm(const char *cmd, FILE *err)
+{
+	const char *v = getenv("HVO_MAX_SECONDS");
+	uint64_t secs = strcmp(cmd, "sweep") ? HVO_MAX_SECONDS_DEFAULT : 0;
+	char msg[256];
+
+	if (v && parse_uint_arg("hvo: HVO_MAX_SECONDS", v, 0, UINT32_MAX, &secs, msg, sizeof(msg))) {
+		fprintf(err, "%s (seconds; 0: no limit)\n", msg);
+		return -1;
+	}
+	if (!secs)
+		return 0;
+	time_limit_len = (size_t)snprintf(time_limit_msg, sizeof(time_limit_msg),
+		"hvo %s: time limit of %llu s reached (HVO_MAX_SECONDS=SECONDS changes it; 0: no limit)\n",
+		cmd, (unsigned long long)secs);
+	if (time_limit_len >= sizeof(time_limit_msg))
+		time_limit_len = sizeof(time_limit_msg) - 1;
+	signal(SIGALRM, time_limit_reached);
+	alarm((unsigned)secs);
+	return 0;
+}
 
 int cli_limits_check(FILE *err)
 {

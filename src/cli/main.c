@@ -37,8 +37,11 @@ static int run_command(int argc, char **argv, const char **name)
 	}
 	*name = argv[1];
 	for (unsigned i = 0; i < ARRAY_SIZE(commands); i++)
-		if (!strcmp(argv[1], commands[i].name))
+		if (!strcmp(argv[1], commands[i].name)) {
+			if (cli_time_limit_arm(commands[i].name, stderr))
+				return 2;
 			return commands[i].fn(argc - 2, argv + 2);
+		}
 	*name = NULL;
 	cli_error("hvo: unknown command '%s'", argv[1]);
 	print_usage(stderr);

@@ -37,6 +37,21 @@ static int open_device(struct output *o, const char *cmd, const char *path)
 	return 0;
 }
 
+/*
+ * The temporary file being written, for output_unlink_pending() on a
+ * signal path (the time limit): one per process, as a command writes one
+ * output file at a time.
+ */
+static const char *volatile pending_tmp;
+
+void output_unlink_pending(void)
+{
+	const char *t = pending_tmp;
+
+	if (t)
+		unlink(t);
+}
+
 int output_open(struct output *o, const char *cmd, const char *path,
 		const char *const *inputs)
 {
@@ -87,6 +102,7 @@ int output_open(struct output *o, const char *cmd, const char *path,
 		umask(mask);
 		fchmod(fd, 0666 & ~mask);
 	}
+	pending_tmp = o->tmp;
 	return 0;
 }
 
@@ -108,6 +124,7 @@ int output_commit(struct output *o, const char *cmd)
 		err = errno;
 	}
 	o->f = NULL;
+	pending_tmp = NULL;
 	if (!bad && o->tmp && rename(o->tmp, o->path)) {
 		bad = 1;
 		err = errno;
@@ -125,6 +142,7 @@ int output_commit(struct output *o, const char *cmd)
 
 void output_abort(struct output *o)
 {
+	pending_tmp = NULL;
 	if (o->f && o->f != stdout)
 		fclose(o->f);
 	if (o->tmp)

@@ -32,6 +32,8 @@ int output_open(struct output *o, const char *cmd, const char *path,
  * with one line on stderr and the temporary file removed.
  */
 int output_commit(struct output *o, const char *cmd);
+/* Remove the temporary file being written, if any (async-signal-safe). */
+void output_unlink_pending(void);
 /* Give up: the temporary file is removed, the target untouched. */
 void output_abort(struct output *o);
 

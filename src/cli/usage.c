@@ -121,6 +121,8 @@ static const char usage_tail[] =
 	"  HVO_HOST_MEM    host memory for backed frames (default 7/8 of\n"
 	"                  MemAvailable); a pool request that needs more is\n"
 	"                  refused before it starts\n"
+	"  HVO_MAX_SECONDS wall time of one command, in seconds (default 3600;\n"
+	"                  sweep: none); past it one line and status 2\n"
 	"\n"
 	"Numbers are whole tokens, decimal or 0x hex (sizes: K M G T P suffix);\n"
 	"error messages show bytes outside printable ASCII as \\xNN; a UTF-8 byte\n"

@@ -301,6 +301,36 @@ TEST(cli_resources_are_bounded)
 	return 0;
 }
 
+/*
+ * HVO_MAX_SECONDS: a command that runs past it stops with one line and
+ * status 2, and an --out file it was writing is left as it was.
+ */
+TEST(cli_time_limit_stops_a_command)
+{
+	struct sh_result r;
+
+	write_scenarios();
+	write_file("slow.hvo", "machine mem=3072G\ndesign legacy\n");
+	ASSERT_EQ(sh(&r, "HVO_MAX_SECONDS=1 $HVO plan $T/slow.hvo 1G=3024"), 0);
+	ASSERT_EQ(one_line_2(&r, "plan past HVO_MAX_SECONDS",
+			     "hvo plan: time limit of 1 s reached (HVO_MAX_SECONDS"), 0);
+	/* a 3 TiB machine whose pool is freed and regrown: seconds of work */
+	write_file("slowboot.hvo", "machine mem=3072G\ncmdline hugepagesz=1G hugepages=3024 "
+		   "hugetlb_free_vmemmap=on\ndesign legacy\nboot\nhugepages 1G 0\n"
+		   "hugepages 1G 3000\n");
+	write_file("keep.svg", "precious\n");
+	ASSERT_EQ(sh(&r, "HVO_MAX_SECONDS=1 $HVO plot --out $T/keep.svg $T/slowboot.hvo strip"), 0);
+	ASSERT_EQ(one_line_2(&r, "plot past HVO_MAX_SECONDS", "hvo plot: time limit of 1 s reached"), 0);
+	ASSERT_EQ(sh(&r, "cat $T/keep.svg; ls -A $T | grep -c hvo-out"), 0);
+	ASSERT_TRUE(strstr(r.out, "precious\n0\n"));
+	ASSERT_EQ(sh(&r, "HVO_MAX_SECONDS=soon $HVO run $T/q.hvo"), 0);
+	ASSERT_EQ(one_line_2(&r, "HVO_MAX_SECONDS=soon", "HVO_MAX_SECONDS 'soon': expected an integer"), 0);
+	ASSERT_EQ(sh(&r, "HVO_MAX_SECONDS=0 $HVO run $T/q.hvo"), 0);
+	ASSERT_EQ(r.status, 0);
+	cleanup();
+	return 0;
+}
+
 /* Bytes outside printable ASCII in an input or a file name. */
 TEST(cli_messages_and_json_stay_clean)
 {
