@@ -410,6 +410,22 @@ static const struct command commands[] = {
 	{ "dax", cmd_dax },
 };
 
+/* "machine, cmdline, ... or dax": the command table's names, for errors. */
+static const char *command_names(char *names, size_t len)
+{
+	size_t n = 0;
+
+	names[0] = '\0';
+	for (unsigned i = 0; i < ARRAY_SIZE(commands); i++) {
+		const char *sep = !i ? "" : i + 1 == ARRAY_SIZE(commands) ? " or " : ", ";
+		int k = snprintf(names + n, len - n, "%s%s", sep, commands[i].name);
+		if (k < 0 || (size_t)k >= len - n)
+			break;
+		n += (size_t)k;
+	}
+	return names;
+}
+
 /* Split @line in place; '#' at the start of a token ends the line. */
 static int tokenize(char *line, char **argv, const char **rest)
 {
@@ -479,8 +495,10 @@ static int run_line(struct scenario *sc, char *line)
 			return ret;
 		}
 	}
-	return sc_error(sc, "unknown command '%s' (expected machine, cmdline, design, boot, sysctl, hugepages, hotplug, dax, show, check, snapshot, expect, fault, poke or speculative_get)",
-			argv[0]);
+	char names[256];
+
+	return sc_error(sc, "unknown command '%s' (expected %s)", argv[0],
+			command_names(names, sizeof(names)));
 }
 
 int scenario_run_buffer(struct scenario *sc, const char *buf, size_t len)
