@@ -18,6 +18,7 @@
 #include "cli/limits.h"
 #include "cli/host.h"
 #include "cli/scenario.h"
+#include "lib/escape.h"
 #include "lib/parse.h"
 #include "mm/vmstat.h"
 #include "sim/generations.h"
@@ -131,9 +132,35 @@ static int64_t memmap_sum(const struct plan_run *r)
 	return r->c[P_MEMMAP] + r->c[P_BOOT];
 }
 
+/* What a run changed against the run without a pool, as both reports show it. */
+struct plan_delta {
+	long long freed, pgtable, peak, boot, memmap, memtotal_kb;
+	long long optimized, splits, ptes, flushes, flush_all, rcu;
+};
+
+static struct plan_delta plan_delta(const struct plan_run *base, const struct plan_run *r)
+{
+	return (struct plan_delta){
+		.freed = (long long)(memmap_sum(base) - memmap_sum(r)),
+		.pgtable = (long long)(r->c[P_PGTABLE] - base->c[P_PGTABLE]),
+		.peak = (long long)r->c[P_PEAK],
+		.boot = (long long)r->c[P_BOOT],
+		.memmap = (long long)r->c[P_MEMMAP],
+		.memtotal_kb = (long long)(r->c[P_MEMTOTAL] - base->c[P_MEMTOTAL]),
+		.optimized = (long long)r->c[P_OPTIMIZED],
+		.splits = (long long)(r->c[P_SPLITS] - base->c[P_SPLITS]),
+		.ptes = (long long)(r->c[P_PTES] - base->c[P_PTES]),
+		.flushes = (long long)(r->c[P_FLUSH_ALL] + r->c[P_FLUSH_RANGE] -
+				       base->c[P_FLUSH_ALL] - base->c[P_FLUSH_RANGE]),
+		.flush_all = (long long)(r->c[P_FLUSH_ALL] - base->c[P_FLUSH_ALL]),
+		.rcu = (long long)(r->c[P_RCU] - base->c[P_RCU]),
+	};
+}
+
 static void print_run_text(const struct plan *p, const char *when,
 			   const struct plan_run *base, const struct plan_run *r)
 {
+	struct plan_delta d = plan_delta(base, r);
 	char sz[32];
 
 	printf("  %s:\n", when);
@@ -151,33 +178,22 @@ static void print_run_text(const struct plan *p, const char *when,
 			printf("    HugeTLB: %s pool of %lld pages\n", sz, (long long)r->got[i]);
 	}
 	printf("    vmemmap: %lld pages freed (%lld MiB), %lld folios optimized; page tables %+lld pages\n",
-	       (long long)(memmap_sum(base) - memmap_sum(r)),
-	       (long long)((memmap_sum(base) - memmap_sum(r)) * 4 / 1024),
-	       (long long)r->c[P_OPTIMIZED], (long long)(r->c[P_PGTABLE] - base->c[P_PGTABLE]));
+	       d.freed, d.freed * 4 / 1024, d.optimized, d.pgtable);
 	printf("    memmap: boot peak %lld pages (%lld MiB), after %lld boot + %lld buddy pages; MemTotal %+lld kB\n",
-	       (long long)r->c[P_PEAK], (long long)(r->c[P_PEAK] * 4 / 1024),
-	       (long long)r->c[P_BOOT], (long long)r->c[P_MEMMAP],
-	       (long long)(r->c[P_MEMTOTAL] - base->c[P_MEMTOTAL]));
+	       d.peak, d.peak * 4 / 1024, d.boot, d.memmap, d.memtotal_kb);
 	printf("    work: %lld PMD splits, %lld PTE writes, %lld TLB flushes (%lld full), %lld RCU grace periods\n",
-	       (long long)(r->c[P_SPLITS] - base->c[P_SPLITS]),
-	       (long long)(r->c[P_PTES] - base->c[P_PTES]),
-	       (long long)(r->c[P_FLUSH_ALL] + r->c[P_FLUSH_RANGE] -
-			   base->c[P_FLUSH_ALL] - base->c[P_FLUSH_RANGE]),
-	       (long long)(r->c[P_FLUSH_ALL] - base->c[P_FLUSH_ALL]),
-	       (long long)(r->c[P_RCU] - base->c[P_RCU]));
+	       d.splits, d.ptes, d.flushes, d.flush_all, d.rcu);
 }
 
 static void print_run_json(const struct plan *p, const char *when,
 			   const struct plan_run *base, const struct plan_run *r)
 {
+	struct plan_delta d = plan_delta(base, r);
+
 	printf("\"%s\": {\"boots\": %s", when, r->ok ? "true" : "false");
 	if (!r->ok) {
 		printf(", \"error\": \"");
-		for (const char *s = r->error; *s; s++)
-			if (*s == '"' || *s == '\\')
-				printf("\\%c", *s);
-			else if ((unsigned char)*s >= 0x20)
-				putchar(*s);
+		fput_json_string(stdout, r->error);
 		printf("\"}");
 		return;
 	}
@@ -189,16 +205,8 @@ static void print_run_json(const struct plan *p, const char *when,
 	       "\"memmap_boot_peak\": %lld, \"nr_memmap_boot_pages\": %lld, \"nr_memmap_pages\": %lld, "
 	       "\"MemTotal_change_kB\": %lld, \"pmd_splits\": %lld, \"pte_writes\": %lld, "
 	       "\"tlb_flushes\": %lld, \"tlb_flush_all\": %lld, \"rcu_grace_periods\": %lld}",
-	       (long long)(memmap_sum(base) - memmap_sum(r)),
-	       (long long)(r->c[P_PGTABLE] - base->c[P_PGTABLE]), (long long)r->c[P_PEAK],
-	       (long long)r->c[P_BOOT], (long long)r->c[P_MEMMAP],
-	       (long long)(r->c[P_MEMTOTAL] - base->c[P_MEMTOTAL]),
-	       (long long)(r->c[P_SPLITS] - base->c[P_SPLITS]),
-	       (long long)(r->c[P_PTES] - base->c[P_PTES]),
-	       (long long)(r->c[P_FLUSH_ALL] + r->c[P_FLUSH_RANGE] -
-			   base->c[P_FLUSH_ALL] - base->c[P_FLUSH_RANGE]),
-	       (long long)(r->c[P_FLUSH_ALL] - base->c[P_FLUSH_ALL]),
-	       (long long)(r->c[P_RCU] - base->c[P_RCU]));
+	       d.freed, d.pgtable, d.peak, d.boot, d.memmap, d.memtotal_kb, d.splits, d.ptes,
+	       d.flushes, d.flush_all, d.rcu);
 }
 
 static bool is_pool_word(const char *w)
