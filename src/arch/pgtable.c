@@ -49,6 +49,27 @@ void set_pt_entries(struct machine *m, uint64_t *entry, uint64_t n, uint64_t val
 	m->stat.nr_pte_writes += n;
 }
 
+/* arm64 and s390 rules: no valid-to-valid change of an entry's output address. */
+static bool pt_needs_bbm(const struct machine *m)
+{
+	return m->cfg.whatif_hvo_bbm;
+}
+
+void set_pt_entries_live(struct machine *m, uint64_t *entry, vaddr_t va,
+			 uint64_t size, uint64_t n, uint64_t val, uint64_t step)
+{
+	if (!pt_needs_bbm(m)) {
+		set_pt_entries(m, entry, n, val, step);
+		return;
+	}
+	for (uint64_t i = 0; i < n; i++, va += size, val += step) {
+		set_pt_entry(m, &entry[i], 0);              /* break */
+		flush_tlb_kernel_range(m, va, va + size);   /* TLBI */
+		set_pt_entry(m, &entry[i], val);            /* make */
+		m->stat.nr_bbm_sequences++;
+	}
+}
+
 uint64_t *pt_table(struct machine *m, uint64_t entry)
 {
 	uint64_t fe = frame_entry(&m->frames, entry_pfn(entry));

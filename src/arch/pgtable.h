@@ -78,6 +78,18 @@ void set_pt_entry(struct machine *m, uint64_t *entry, uint64_t val);
 void set_pt_entries(struct machine *m, uint64_t *entry, uint64_t n, uint64_t val,
 		    uint64_t step);
 
+/*
+ * Change live vmemmap entries, the PTEs from @entry mapping @va onwards
+ * (@n of them, @size bytes each: base pages, or one PMD): to @val,
+ * @val + @step, ...  Where the architecture forbids changing a valid entry
+ * into another valid one (arm64, s390, under machine whatif=hvo-bbm),
+ * each goes through break-before-make: invalidate it, flush its TLB
+ * entries, write the new entry (counted in vmstat.nr_bbm_sequences and
+ * nr_tlb_flush_range).  Elsewhere it is set_pt_entries().
+ */
+void set_pt_entries_live(struct machine *m, uint64_t *entry, vaddr_t va,
+			 uint64_t size, uint64_t n, uint64_t val, uint64_t step);
+
 /* The table that a present non-leaf entry points to. */
 uint64_t *pt_table(struct machine *m, uint64_t entry);
 

@@ -192,11 +192,17 @@ static int machine_arg(struct scenario *sc, const char *key, const char *val,
 		if (parse_size(val, &v) || (v != 4096 && v != 16384 && v != 65536))
 			return sc_error(sc, "page_size=%s: expected 4K, 16K or 64K", val);
 		sc->cfg.page_size = v;
+		sc->page_size_given = true;
 	} else if (!strcmp(key, "arch")) {
-		if (strcmp(val, "x86-64") && strcmp(val, "arm64"))
-			return sc_error(sc, "arch=%s: expected x86-64 or arm64", val);
-		sc->cfg.arm64 = !strcmp(val, "arm64");
+		char names[96];
+		arch_names(names, sizeof(names));
+		if (arch_from_name(val, &sc->cfg.arch))
+			return sc_error(sc, "arch=%s: expected %s", val, names);
 		sc->arch_given = true;
+	} else if (!strcmp(key, "whatif")) {
+		if (strcmp(val, "hvo-bbm"))
+			return sc_error(sc, "whatif=%s: expected hvo-bbm (HugeTLB HVO with break-before-make, in no kernel)", val);
+		sc->cfg.whatif_hvo_bbm = true;
 	} else if (!strcmp(key, "struct_page")) {
 		if (parse_u64(val, &v) || (v != 56 && v != 64 && v != 72 && v != 80))
 			return sc_error(sc, "struct_page=%s: expected 56, 64, 72 or 80", val);
@@ -208,7 +214,7 @@ static int machine_arg(struct scenario *sc, const char *key, const char *val,
 		if (parse_size(val, &sc->cfg.kernel_reserve_bytes))
 			return sc_error(sc, "kernel_reserve=%s: expected a size", val);
 	} else {
-		return sc_error(sc, "machine: unknown parameter '%s' (expected from, mem, ram, layout, nodes, node_mem, arch, page_size, struct_page, movablecore, kernel_reserve)", key);
+		return sc_error(sc, "machine: unknown parameter '%s' (expected from, mem, ram, layout, nodes, node_mem, arch, page_size, struct_page, movablecore, kernel_reserve, whatif)", key);
 	}
 	return 0;
 }
@@ -243,6 +249,27 @@ static int machine_from_host(struct scenario *sc, bool *mem_given)
 		sc->gen = generation_find(h->generation);
 	free(h);
 	return ret;
+}
+
+/*
+ * The architecture and page size: page_size=16K or 64K alone means arm64
+ * (the spelling older scenarios use); arch= alone takes that
+ * architecture's default page size (16K on loongarch64, 64K on powerpc).
+ */
+static int machine_arch(struct scenario *sc)
+{
+	char sizes[64];
+
+	if (!sc->arch_given && sc->page_size_given && sc->cfg.page_size != 4096)
+		sc->cfg.arch = ARCH_ARM64;
+	if (!sc->page_size_given)
+		sc->cfg.page_size = arch_default_page_size(sc->cfg.arch);
+	if (arch_has_page_size(sc->cfg.arch, sc->cfg.page_size))
+		return 0;
+	arch_page_sizes(sc->cfg.arch, sizes, sizeof(sizes));
+	if (sc->cfg.arch == ARCH_X86_64)
+		return sc_error(sc, "machine: x86-64 has 4K pages only (arch=arm64 for 16K and 64K)");
+	return sc_error(sc, "machine: %s has %s pages only", arch_name(sc->cfg.arch), sizes);
 }
 
 static int cmd_machine(struct scenario *sc, int argc, char **argv, const char *rest)
@@ -281,10 +308,8 @@ static int cmd_machine(struct scenario *sc, int argc, char **argv, const char *r
 	if (sc->max_mem_bytes && sc->cfg.mem_bytes > sc->max_mem_bytes)
 		return sc_error(sc, "machine: mem above this run's limit of %s (HVO_MAX_MEM=SIZE changes it)",
 				format_size(sc->max_mem_bytes, sz, sizeof(sz)));
-	if (!sc->arch_given)
-		sc->cfg.arm64 = sc->cfg.page_size != 4096;
-	if (!sc->cfg.arm64 && sc->cfg.page_size != 4096)
-		return sc_error(sc, "machine: x86-64 has 4K pages only (arch=arm64 for 16K and 64K)");
+	if (machine_arch(sc))
+		return -EINVAL;
 	if (nodes_given && sc->cfg.node_mem_given && nodes_arg != sc->cfg.nr_nodes)
 		return sc_error(sc, "machine: nodes=%u disagrees with node_mem (%u sizes)",
 				nodes_arg, sc->cfg.nr_nodes);

@@ -3,8 +3,9 @@
  * The scenario language: one command per line, '#' starts a comment.
  *
  *   machine mem=SIZE [layout=flat|qemu-pc] [nodes=N | node_mem=S,S,...]
- *           [arch=x86-64|arm64] [page_size=4K|16K|64K] [struct_page=56|64|72|80]
- *           [movablecore=SIZE] [kernel_reserve=SIZE]
+ *           [arch=x86-64|arm64|riscv64|loongarch64|s390|powerpc]
+ *           [page_size=4K|16K|64K] [struct_page=56|64|72|80]
+ *           [movablecore=SIZE] [kernel_reserve=SIZE] [whatif=hvo-bbm]
  *   cmdline <kernel command line>
  *   design legacy|legacy-6.12.115|legacy-6.12.0|shared-tail|generic
  *   boot
@@ -48,6 +49,7 @@ struct scenario {
 	struct machine_config cfg;
 	bool have_machine;
 	bool arch_given;
+	bool page_size_given;
 	const struct hvo_generation *gen; /* from the 'design' line */
 	struct boot_params bp;
 	unsigned cmdline_line;

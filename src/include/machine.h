@@ -49,7 +49,13 @@ struct machine_config {
 	bool node_mem_given;
 	uint64_t page_size;
 	unsigned struct_page;
-	bool arm64;                    /* arch=arm64 (default for 16K, 64K) */
+	enum hvo_arch arch;            /* arch= (arm64 implied by 16K, 64K) */
+	/*
+	 * machine whatif=hvo-bbm, in no kernel: HugeTLB HVO on an
+	 * architecture whose kernel has none (arm64), every change of a live
+	 * vmemmap entry done by break-before-make (arch/pgtable.c).
+	 */
+	bool whatif_hvo_bbm;
 	uint64_t movablecore_bytes;
 	uint64_t kernel_reserve_bytes; /* kernel image, firmware, early tables */
 	const struct hvo_generation *gen; /* the kernel generation (design) */
@@ -64,6 +70,7 @@ struct vmstat {
 	uint64_t memmap_boot_peak;     /* nr_memmap_boot_pages when memblock is freed */
 	uint64_t nr_pmd_splits;
 	uint64_t nr_pte_writes;        /* page-table entry stores */
+	uint64_t nr_bbm_sequences;     /* whatif=hvo-bbm: invalidate, flush, write */
 	uint64_t nr_synchronize_rcu;   /* legacy: RCU grace periods waited */
 	uint64_t nr_shared_tail_pages; /* shared tail pages published */
 	uint64_t nr_shared_tail_races_lost; /* copies freed after a lost cmpxchg */
@@ -188,10 +195,35 @@ struct machine {
 static inline void mm_lock(struct machine *m) { pthread_mutex_lock(&m->lock); }
 static inline void mm_unlock(struct machine *m) { pthread_mutex_unlock(&m->lock); }
 
+/*
+ * CONFIG_HUGETLB_PAGE_OPTIMIZE_VMEMMAP: is HugeTLB HVO built into this
+ * machine's kernel?  Where the architecture selects
+ * ARCH_WANT_OPTIMIZE_HUGETLB_VMEMMAP, or under whatif=hvo-bbm.  Without it
+ * hugetlb_free_vmemmap= is an unknown parameter, the sysctl does not exist
+ * and no size is optimizable (docs/geometry.md#architectures).
+ */
+static inline bool hugetlb_vmemmap_configured(const struct machine *m)
+{
+	return (m->geo.arch_want & ARCH_WANT_OPTIMIZE_HUGETLB_VMEMMAP) ||
+	       m->cfg.whatif_hvo_bbm;
+}
+
 /* Does the machine's kernel generation have @flag (GEN_*)? */
 static inline bool gen_has(const struct machine *m, unsigned flag)
 {
 	return m->gen->flags & flag;
+}
+
+/*
+ * Pre-HVO of boot-time gigantic pages (GEN_PRE_HVO): only where the
+ * architecture selects ARCH_WANT_HUGETLB_VMEMMAP_PREINIT (x86-64 alone,
+ * 08efe2935030); elsewhere those pages are allocated after the memmap and
+ * optimized late, as before 6.14.
+ */
+static inline bool hugetlb_vmemmap_preinit(const struct machine *m)
+{
+	return gen_has(m, GEN_PRE_HVO) &&
+	       (m->geo.arch_want & ARCH_WANT_HUGETLB_VMEMMAP_PREINIT);
 }
 
 static inline struct mem_section *__pfn_to_section(struct machine *m, pfn_t pfn)

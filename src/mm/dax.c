@@ -21,6 +21,9 @@ static bool dax_optimized(const struct machine *m, const struct dax_dev *d)
 
 	if (d->altmap || d->early || !d->order || !g->struct_page_pow2)
 		return false;
+	/* vmemmap_can_optimize(): only where the architecture selects it */
+	if (!(g->arch_want & ARCH_WANT_OPTIMIZE_DAX_VMEMMAP))
+		return false;
 	if (gen_has(m, GEN_SECTION_ORDER))
 		return d->order >= vmemmap_tail_min_order(g) && d->order <= max_folio_order(g);
 	/* __vmemmap_can_optimize(): more than VMEMMAP_RESERVE_NR (2) pages */

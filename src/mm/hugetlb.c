@@ -24,31 +24,11 @@
 
 /* ---- sizes ---- */
 
+/* arch_hugetlb_valid_size(): the sizes the architecture accepts, smallest first. */
 unsigned arch_hugetlb_sizes(const struct geometry *g, uint64_t *sizes)
 {
-	unsigned n = 0;
-
-	switch (g->page_size) {
-	case 4096:
-		if (g->arm64_4k)
-			sizes[n++] = 64 * SZ_1K; /* cont-PTE */
-		sizes[n++] = 2 * SZ_1M;
-		if (g->arm64_4k)
-			sizes[n++] = 32 * SZ_1M; /* cont-PMD */
-		sizes[n++] = SZ_1G;
-		break;
-	case 16384:
-		sizes[n++] = 2 * SZ_1M;  /* cont-PTE */
-		sizes[n++] = 32 * SZ_1M; /* PMD */
-		sizes[n++] = SZ_1G;      /* cont-PMD */
-		break;
-	default:
-		sizes[n++] = 2 * SZ_1M;   /* cont-PTE */
-		sizes[n++] = 512 * SZ_1M; /* PMD */
-		sizes[n++] = 16 * SZ_1G;  /* cont-PMD */
-		break;
-	}
-	return n;
+	memcpy(sizes, g->huge_sizes, g->nr_huge_sizes * sizeof(*sizes));
+	return g->nr_huge_sizes;
 }
 
 struct hstate *size_to_hstate(struct machine *m, uint64_t size)
@@ -99,6 +79,25 @@ unsigned hstate_index(const struct machine *m, const struct hstate *h)
 
 /* ---- boot parameters ---- */
 
+/*
+ * hugetlb_free_vmemmap=: an early parameter of mm/hugetlb_vmemmap.c, so a
+ * kernel built without HugeTLB HVO (arm64 since 060a2c92d1b6, s390 since
+ * 64e2f60f355e) does not know it, says so at boot and leaves HVO off.
+ */
+static void hugetlb_free_vmemmap_setup(struct machine *m, const struct boot_params *bp)
+{
+	if (!hugetlb_vmemmap_configured(m)) {
+		if (bp->hugetlb_free_vmemmap != -1) { /* boot logs the unknown list */
+			size_t n = strlen(m->bp.unknown);
+			snprintf(m->bp.unknown + n, sizeof(m->bp.unknown) - n, "%shugetlb_free_vmemmap=%s",
+				 n ? " " : "", bp->hugetlb_free_vmemmap ? "on" : "off");
+		}
+		m->vmemmap_optimize_enabled = false;
+		return;
+	}
+	m->vmemmap_optimize_enabled = bp->hugetlb_free_vmemmap == 1;
+}
+
 int hugetlb_apply_boot_params(struct machine *m, const struct boot_params *bp,
 			      char *err, size_t errlen)
 {
@@ -126,7 +125,7 @@ int hugetlb_apply_boot_params(struct machine *m, const struct boot_params *bp,
 			return -EINVAL;
 		}
 	}
-	def = bp->default_hugepagesz ? bp->default_hugepagesz : 1ULL << m->geo.pmd_shift;
+	def = bp->default_hugepagesz ? bp->default_hugepagesz : m->geo.default_huge_size;
 	if (!size_to_hstate(m, def)) {
 		char s[32];
 		snprintf(err, errlen, "default_hugepagesz=%s: unsupported huge page size (supported: %s)",
@@ -145,7 +144,7 @@ int hugetlb_apply_boot_params(struct machine *m, const struct boot_params *bp,
 			}
 		}
 	}
-	m->vmemmap_optimize_enabled = bp->hugetlb_free_vmemmap == 1;
+	hugetlb_free_vmemmap_setup(m, bp);
 	if (bp->hvo_share_pte == 1 && !gen_has(m, GEN_SHARED_TAILS)) {
 		snprintf(err, errlen, "hvo_share_pte=on: needs the shared-tail or generic design (legacy maps tails onto a copy of each folio's head page, so no two folios have a PTE table in common)");
 		return -EINVAL;
@@ -619,6 +618,11 @@ int hugetlb_sysctl(struct machine *m, const char *name, const char *val,
 		return 0;
 	}
 	if (!strcmp(name, "vm.hugetlb_optimize_vmemmap")) {
+		if (!hugetlb_vmemmap_configured(m)) {
+			snprintf(err, errlen, "sysctl vm.hugetlb_optimize_vmemmap does not exist (/proc/sys/vm/hugetlb_optimize_vmemmap: No such file or directory): %s kernels have no HugeTLB HVO (%s; machine whatif=hvo-bbm models it)",
+				 m->geo.arch, m->geo.arch_id == ARCH_S390 ? "64e2f60f355e" : "060a2c92d1b6");
+			return -EINVAL;
+		}
 		if (!some_hstate_optimizable(m)) {
 			snprintf(err, errlen, "sysctl vm.hugetlb_optimize_vmemmap does not exist: no huge page size is optimizable here");
 			return -EINVAL;

@@ -54,7 +54,7 @@ static bool bootmem_page_can_preinit(struct machine *m, const struct hstate *h,
 	uint64_t pmd_pfns = (1ULL << g->pmd_shift) / g->struct_page_size;
 	uint64_t align = MAX(g->pages_per_section, pmd_pfns);
 
-	if (!gen_has(m, GEN_PRE_HVO) || !m->vmemmap_optimize_enabled)
+	if (!hugetlb_vmemmap_preinit(m) || !m->vmemmap_optimize_enabled)
 		return false;
 	if (!hugetlb_vmemmap_optimizable_size(m, h->order))
 		return false;
@@ -148,7 +148,7 @@ static int alloc_gigantic_bootmem(struct machine *m, char *err, size_t errlen)
  */
 static int hugetlb_alloc_bootmem_after_memmap(struct machine *m, char *err, size_t errlen)
 {
-	if (gen_has(m, GEN_PRE_HVO))
+	if (hugetlb_vmemmap_preinit(m))
 		return 0;
 	return alloc_gigantic_bootmem(m, err, errlen);
 }
@@ -156,7 +156,7 @@ static int hugetlb_alloc_bootmem_after_memmap(struct machine *m, char *err, size
 int hugetlb_reserve_bootmem(struct machine *m, char *err, size_t errlen)
 {
 	/* Without pre-HVO the pages come after the memmap (see below). */
-	if (gen_has(m, GEN_PRE_HVO) && alloc_gigantic_bootmem(m, err, errlen))
+	if (hugetlb_vmemmap_preinit(m) && alloc_gigantic_bootmem(m, err, errlen))
 		return -ENOMEM;
 	/* Pre-HVO: these sections are populated optimized, not by sparse_init. */
 	for (uint64_t i = 0; i < m->nr_bootmem_pages; i++) {

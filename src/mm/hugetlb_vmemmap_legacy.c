@@ -30,7 +30,7 @@ static int legacy_remap_pte(struct machine *m, uint64_t *pte, vaddr_t addr,
 	if (rw) /* the new head must not be freed */
 		BUG_ON(!vmemmap_list_del(w->vmemmap_pages, w->reuse_page));
 	vmemmap_list_add(w->vmemmap_pages, old);
-	set_pt_entry(m, pte, mk_pte(w->reuse_page, rw));
+	set_pt_entries_live(m, pte, addr, m->geo.page_size, 1, mk_pte(w->reuse_page, rw), 0);
 	return 0;
 }
 
@@ -56,7 +56,8 @@ static void legacy_remap_ptes(struct machine *m, uint64_t *pte, vaddr_t addr,
 		while (i + k < n && entry_pfn(pte[i + k]) == start + k)
 			k++;
 		vmemmap_list_add_run(w->vmemmap_pages, start, k);
-		set_pt_entries(m, &pte[i], k, ro, 0);
+		set_pt_entries_live(m, &pte[i], addr, m->geo.page_size, k, ro, 0);
+		addr += k * m->geo.page_size;
 		i += k;
 	}
 }
@@ -78,7 +79,6 @@ static int legacy_restore_pte(struct machine *m, uint64_t *pte, vaddr_t addr,
 	uint8_t *to;
 	unsigned r;
 
-	(void)addr;
 	if (w->reuse_page == PFN_NONE) {
 		w->reuse_page = entry_pfn(*pte);
 		return 0;
@@ -87,7 +87,7 @@ static int legacy_restore_pte(struct machine *m, uint64_t *pte, vaddr_t addr,
 	page = vmemmap_list_pop(w->vmemmap_pages);
 	BUG_ON(page == PFN_NONE);
 	if (restore_uniform_page(m, page, w->reuse_page, legacy_reset_struct_pages(m), w)) {
-		set_pt_entry(m, pte, mk_pte(page, true));
+		set_pt_entries_live(m, pte, addr, g->page_size, 1, mk_pte(page, true), 0);
 		return 0;
 	}
 	copy_frame(m, page, w->reuse_page);
@@ -96,7 +96,7 @@ static int legacy_restore_pte(struct machine *m, uint64_t *pte, vaddr_t addr,
 	BUG_ON(2 * r > g->spp);
 	memcpy(to, to + r * g->struct_page_size, r * g->struct_page_size);
 	frame_try_compact(&m->frames, page); /* plain tails: all alike */
-	set_pt_entry(m, pte, mk_pte(page, true));
+	set_pt_entries_live(m, pte, addr, g->page_size, 1, mk_pte(page, true), 0);
 	return 0;
 }
 

@@ -20,13 +20,13 @@ static int shared_remap_pte(struct machine *m, uint64_t *pte, vaddr_t addr,
 			    struct vmemmap_walk *w)
 {
 	pfn_t old = entry_pfn(*pte);
+	uint64_t size = m->geo.page_size;
 
-	(void)addr;
 	if (!w->nr_walked) { /* the head page: map the new copy read-write */
 		BUG_ON(!vmemmap_list_del(w->vmemmap_pages, w->vmemmap_head));
-		set_pt_entry(m, pte, mk_pte(w->vmemmap_head, true));
+		set_pt_entries_live(m, pte, addr, size, 1, mk_pte(w->vmemmap_head, true), 0);
 	} else {
-		set_pt_entry(m, pte, mk_pte(w->vmemmap_tail, false));
+		set_pt_entries_live(m, pte, addr, size, 1, mk_pte(w->vmemmap_tail, false), 0);
 	}
 	vmemmap_list_add(w->vmemmap_pages, old);
 	return 0;
@@ -44,7 +44,6 @@ static int shared_restore_pte(struct machine *m, uint64_t *pte, vaddr_t addr,
 {
 	pfn_t src = entry_pfn(*pte), dst;
 
-	(void)addr;
 	if (w->vmemmap_tail != PFN_NONE && src != w->vmemmap_tail) {
 		if (gen_has(m, GEN_BUG_ROLLBACK_OVERWRITES_HEAD)) {
 			copy_frame(m, src, w->vmemmap_tail);
@@ -58,7 +57,7 @@ static int shared_restore_pte(struct machine *m, uint64_t *pte, vaddr_t addr,
 		copy_frame(m, dst, src);
 		frame_try_compact(&m->frames, dst);
 	}
-	set_pt_entry(m, pte, mk_pte(dst, true));
+	set_pt_entries_live(m, pte, addr, m->geo.page_size, 1, mk_pte(dst, true), 0);
 	return 0;
 }
 

@@ -92,7 +92,8 @@ int vmemmap_split_pmd(struct machine *m, uint64_t *pmd, vaddr_t va, int nid,
 	 * pages can be freed one by one; our buddy allocator frees any
 	 * order-0 page of a block already, so nothing more is needed.
 	 */
-	set_pt_entry(m, pmd, mk_table_entry(table));
+	/* a live block entry becomes a table entry: break-before-make on arm64 */
+	set_pt_entries_live(m, pmd, start, 1ULL << g->pmd_shift, 1, mk_table_entry(table), 0);
 	m->stat.nr_pmd_splits++;
 	if (!no_flush)
 		flush_tlb_kernel_range(m, start, start + (1ULL << g->pmd_shift));

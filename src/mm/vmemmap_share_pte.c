@@ -119,7 +119,11 @@ static void vmemmap_share_pmd(struct machine *m, uint64_t *pmd, vaddr_t addr,
 				vmemmap_list_add(pages, entry_pfn(pte[i]));
 		private = entry_pfn(old);
 	}
-	set_pt_entry(m, pmd, mk_table_entry(table));
+	if (entry_present(old)) /* a live entry: break-before-make on arm64 */
+		set_pt_entries_live(m, pmd, addr, 1ULL << g->pmd_shift, 1,
+				    mk_table_entry(table), 0);
+	else
+		set_pt_entry(m, pmd, mk_table_entry(table));
 	atomic_fetch_add(refs, 1);
 	if (private != PFN_NONE) {
 		flush_tlb_kernel_range(m, addr, addr + (1ULL << g->pmd_shift));
@@ -180,7 +184,8 @@ int vmemmap_unshare_pte_range(struct machine *m, vaddr_t start, vaddr_t end,
 		for (uint64_t i = 0; i < g->ptrs_per_table; i++)
 			set_pt_entry(m, &copy[i], shared[i]);
 		vmemmap_unlink_shared_pte(m, w.pmd);
-		set_pt_entry(m, w.pmd, mk_table_entry(t));
+		/* invalid now: the TLB flush comes before the new entry on arm64 */
+		set_pt_entries_live(m, w.pmd, addr, pmd_size, 1, mk_table_entry(t), 0);
 		flush_tlb_kernel_range(m, addr, addr + pmd_size);
 	}
 	vmemmap_list_destroy(&tables);

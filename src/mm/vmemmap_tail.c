@@ -30,6 +30,8 @@ uint64_t hugetlb_vmemmap_optimizable_size(const struct machine *m,
 {
 	uint64_t bytes = vmemmap_bytes_for_order(&m->geo, order);
 
+	if (!hugetlb_vmemmap_configured(m)) /* arm64, s390, powerpc */
+		return 0;
 	if (!m->geo.struct_page_pow2 || bytes <= m->geo.page_size)
 		return 0;
 	if (gen_has(m, GEN_SHARED_TAILS) &&

@@ -58,6 +58,8 @@ static int64_t get_zone_managed(struct machine *m) { return zone_sum(m, true); }
 static int64_t get_pgtable(struct machine *m) { return (int64_t)m->stat.vmemmap_pgtable_pages; }
 static int64_t get_splits(struct machine *m) { return (int64_t)m->stat.nr_pmd_splits; }
 static int64_t get_pte_writes(struct machine *m) { return (int64_t)m->stat.nr_pte_writes; }
+
+static int64_t get_bbm(struct machine *m) { return (int64_t)m->stat.nr_bbm_sequences; }
 static int64_t get_flush_all(struct machine *m) { return (int64_t)m->mmu.nr_flush_all; }
 static int64_t get_flush_range(struct machine *m) { return (int64_t)m->mmu.nr_flush_range; }
 static int64_t get_faults(struct machine *m) { return (int64_t)m->mmu.nr_faults; }
@@ -121,6 +123,7 @@ const struct counter_desc counter_table[] = {
 	{ "vmemmap_pgtable_pages", CG_HVO, "pages", get_pgtable, "page tables under the vmemmap (no kernel counter)" },
 	{ "nr_pmd_splits", CG_HVO, "", get_splits, NULL },
 	{ "nr_pte_writes", CG_HVO, "", get_pte_writes, NULL },
+	{ "nr_bbm_sequences", CG_HVO, "", get_bbm, "whatif=hvo-bbm: live entries changed by break-before-make (no kernel counter)" },
 	{ "nr_tlb_flush_all", CG_HVO, "", get_flush_all, NULL },
 	{ "nr_tlb_flush_range", CG_HVO, "", get_flush_range, NULL },
 	{ "nr_synchronize_rcu", CG_HVO, "", get_rcu, NULL },

@@ -127,8 +127,14 @@ static int validate_config(const struct machine_config *c, char *err,
 {
 	uint64_t sum = 0;
 
-	if (!c->arm64 && c->page_size != 4096) {
-		snprintf(err, errlen, "x86-64 has 4K pages only: use arch=arm64 for 16K and 64K");
+	if (!arch_has_page_size(c->arch, c->page_size)) {
+		char sizes[64];
+		arch_page_sizes(c->arch, sizes, sizeof(sizes));
+		snprintf(err, errlen, "%s has %s pages only", arch_name(c->arch), sizes);
+		return -EINVAL;
+	}
+	if (c->whatif_hvo_bbm && c->arch != ARCH_ARM64 && c->arch != ARCH_S390) {
+		snprintf(err, errlen, "whatif=hvo-bbm: for arm64 or s390, whose kernels have no HugeTLB HVO because a live vmemmap entry cannot be changed without break-before-make");
 		return -EINVAL;
 	}
 	if (!c->mem_bytes || c->mem_bytes % c->page_size) {
@@ -149,7 +155,7 @@ static int validate_config(const struct machine_config *c, char *err,
 		snprintf(err, errlen, "nodes must be 1..%d", MAX_NUMNODES);
 		return -EINVAL;
 	}
-	if (c->layout == LAYOUT_QEMU_PC && (c->page_size != 4096 || c->arm64)) {
+	if (c->layout == LAYOUT_QEMU_PC && (c->page_size != 4096 || c->arch != ARCH_X86_64)) {
 		snprintf(err, errlen, "layout=qemu-pc is an x86-64 machine: it needs arch=x86-64 and page_size=4K");
 		return -EINVAL;
 	}
@@ -259,8 +265,11 @@ struct machine *machine_create(const struct machine_config *cfg, char *err,
 	m->cfg = *cfg;
 	pthread_mutex_init(&m->lock, NULL);
 	pthread_mutex_init(&m->resize_lock, NULL);
-	if (geometry_init(&m->geo, cfg->page_size, cfg->struct_page, cfg->arm64)) {
-		snprintf(err, errlen, "page_size must be 4K, 16K or 64K and struct_page 56, 64, 72 or 80");
+	if (geometry_init(&m->geo, cfg->arch, cfg->page_size, cfg->struct_page)) {
+		char sizes[64];
+		arch_page_sizes(cfg->arch, sizes, sizeof(sizes));
+		snprintf(err, errlen, "page_size must be %s on %s and struct_page 56, 64, 72 or 80",
+			 sizes, arch_name(cfg->arch));
 		pthread_mutex_destroy(&m->lock);
 		pthread_mutex_destroy(&m->resize_lock);
 		free(m);
@@ -288,7 +297,8 @@ struct machine *machine_create(const struct machine_config *cfg, char *err,
 	m->mem_section = calloc(m->nr_sections, sizeof(*m->mem_section));
 	if (!m->mem_section ||
 	    frame_store_init(&m->frames, (1ULL << MAX_PHYSMEM_BITS) >> m->geo.page_shift,
-			     m->geo.section_shift - m->geo.page_shift,
+			     /* a directory entry per section, at least 8192 pfns */
+			     MAX(m->geo.section_shift - m->geo.page_shift, FRAME_BLOCK_SHIFT + 4),
 			     m->geo.page_size, m->geo.struct_page_size) ||
 	    pgtable_init(m)) {
 		snprintf(err, errlen, "host out of memory");

@@ -129,24 +129,90 @@ TEST(geometry_constants)
 {
 	struct geometry g;
 
-	ASSERT_EQ(geometry_init(&g, 4096, 64, false), 0);
+	ASSERT_EQ(geometry_init(&g, ARCH_X86_64, 4096, 64), 0);
 	ASSERT_EQ(g.spp, 64);
 	ASSERT_EQ(g.pages_per_section, 32768);
 	ASSERT_EQ(section_memmap_pages(&g), 512);
 	ASSERT_EQ(g.pmd_shift, 21);
 	ASSERT_EQ(g.pud_shift, 30);
-	ASSERT_EQ(geometry_init(&g, 16384, 64, true), 0);
+	ASSERT_EQ(geometry_init(&g, ARCH_ARM64, 16384, 64), 0);
 	ASSERT_EQ(g.pmd_shift, 25); /* 32 MiB */
 	ASSERT_EQ(section_memmap_pages(&g), 32);
-	ASSERT_EQ(geometry_init(&g, 65536, 64, true), 0);
+	ASSERT_EQ(geometry_init(&g, ARCH_ARM64, 65536, 64), 0);
 	ASSERT_EQ(g.section_shift, 29);
 	ASSERT_EQ(g.pmd_shift, 29); /* 512 MiB */
 	ASSERT_EQ(section_memmap_pages(&g), 8);
-	ASSERT_EQ(geometry_init(&g, 4096, 72, false), 0);
+	ASSERT_EQ(geometry_init(&g, ARCH_X86_64, 4096, 72), 0);
 	ASSERT_FALSE(g.struct_page_pow2);
 	ASSERT_EQ(section_memmap_pages(&g), 576);
-	ASSERT_NE(geometry_init(&g, 8192, 64, false), 0);
-	ASSERT_NE(geometry_init(&g, 4096, 60, false), 0);
+	ASSERT_NE(geometry_init(&g, ARCH_X86_64, 8192, 64), 0);
+	ASSERT_NE(geometry_init(&g, ARCH_X86_64, 4096, 60), 0);
+	ASSERT_NE(geometry_init(&g, ARCH_X86_64, 16384, 64), 0); /* 4K only */
+	return 0;
+}
+
+/*
+ * Each architecture's row (docs/geometry.md#architectures): section size,
+ * MAX_PAGE_ORDER, HugeTLB sizes, which optimizations its Kconfig selects,
+ * and a vmemmap base aligned as the fake-head removal requires.
+ */
+TEST(geometry_architectures)
+{
+	struct geometry g;
+	enum hvo_arch a;
+
+	ASSERT_EQ(arch_from_name("riscv64", &a), 0);
+	ASSERT_EQ(a, ARCH_RISCV64);
+	ASSERT_NE(arch_from_name("mips", &a), 0);
+	ASSERT_EQ(arch_default_page_size(ARCH_LOONGARCH64), 16384);
+	ASSERT_FALSE(arch_has_page_size(ARCH_RISCV64, 16384));
+
+	ASSERT_EQ(geometry_init(&g, ARCH_X86_64, 4096, 64), 0);
+	ASSERT_EQ(g.arch_want, ARCH_WANT_OPTIMIZE_HUGETLB_VMEMMAP |
+			       ARCH_WANT_OPTIMIZE_DAX_VMEMMAP |
+			       ARCH_WANT_HUGETLB_VMEMMAP_PREINIT);
+	ASSERT_EQ(g.nr_huge_sizes, 2);
+	ASSERT_EQ(g.vmemmap_align, 256 * SZ_1M); /* 16 GiB / 4K * 64 */
+
+	ASSERT_EQ(geometry_init(&g, ARCH_ARM64, 4096, 64), 0);
+	ASSERT_EQ(g.arch_want, 0); /* 060a2c92d1b6; no DAX select either */
+	ASSERT_EQ(g.nr_huge_sizes, 4);
+	ASSERT_EQ(g.huge_sizes[0], 64 * SZ_1K);
+	ASSERT_EQ(g.default_huge_size, 2 * SZ_1M);
+
+	ASSERT_EQ(geometry_init(&g, ARCH_RISCV64, 4096, 64), 0);
+	ASSERT_EQ(g.section_shift, 27);
+	ASSERT_EQ(g.max_order, 10);
+	ASSERT_EQ(g.arch_want, ARCH_WANT_OPTIMIZE_HUGETLB_VMEMMAP |
+			       ARCH_WANT_OPTIMIZE_DAX_VMEMMAP);
+	ASSERT_EQ(g.vmemmap_align, 256 * SZ_1M); /* max(section, 256M): 476849b0fba4 */
+
+	ASSERT_EQ(geometry_init(&g, ARCH_LOONGARCH64, 16384, 64), 0);
+	ASSERT_EQ(g.section_shift, 29);
+	ASSERT_EQ(g.max_order, 11);
+	ASSERT_EQ(g.arch_want, ARCH_WANT_OPTIMIZE_HUGETLB_VMEMMAP);
+	ASSERT_EQ(g.nr_huge_sizes, 1);
+	ASSERT_EQ(g.default_huge_size, 32 * SZ_1M); /* PMD only */
+	ASSERT_EQ(g.vmemmap_align, 64 * SZ_1M); /* max(PMD 32M, 64M): 2969b42c8f99 */
+
+	ASSERT_EQ(geometry_init(&g, ARCH_S390, 4096, 64), 0);
+	ASSERT_EQ(g.section_shift, 28);
+	ASSERT_EQ(g.arch_want, 0); /* 64e2f60f355e */
+	ASSERT_EQ(g.default_huge_size, SZ_1M);
+	ASSERT_EQ(g.huge_sizes[1], 2 * SZ_1G);
+
+	ASSERT_EQ(geometry_init(&g, ARCH_POWERPC, 4096, 64), 0);
+	ASSERT_EQ(g.section_shift, 24);
+	ASSERT_EQ(g.max_order, 12);
+	ASSERT_EQ(g.arch_want, ARCH_WANT_OPTIMIZE_DAX_VMEMMAP);
+	ASSERT_EQ(section_memmap_pages(&g), 64);
+	ASSERT_NE(geometry_init(&g, ARCH_POWERPC, 65536, 64), 0); /* not modelled */
+
+	for (unsigned i = 0; i < NR_HVO_ARCHS; i++) {
+		ASSERT_EQ(geometry_init(&g, (enum hvo_arch)i, arch_default_page_size((enum hvo_arch)i), 64), 0);
+		ASSERT_EQ(g.vmemmap_start % g.vmemmap_align, 0);
+		ASSERT_TRUE(g.max_order + g.page_shift <= g.section_shift);
+	}
 	return 0;
 }
 

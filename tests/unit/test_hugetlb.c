@@ -495,3 +495,70 @@ TEST(boot_logs_unmodelled_params)
 	machine_destroy(m);
 	return 0;
 }
+
+/*
+ * arm64 as mainline builds it (060a2c92d1b6): no HugeTLB HVO, so
+ * hugetlb_free_vmemmap= joins the unknown parameters, every size can free
+ * 0 KiB and the sysctl does not exist.  whatif=hvo-bbm builds HVO in and
+ * changes every live vmemmap entry by break-before-make.
+ */
+TEST(arm64_has_no_hugetlb_hvo)
+{
+	struct machine *m = boot_scenario("machine mem=2G arch=arm64\n"
+					  "cmdline foo=bar hugetlb_free_vmemmap=on hugepages=8\nboot\n");
+	char err[512];
+
+	ASSERT_TRUE(m != NULL);
+	ASSERT_FALSE(hugetlb_vmemmap_configured(m));
+	ASSERT_TRUE(strstr(m->log.buf, "Unknown kernel command line parameters "
+				       "\"foo=bar hugetlb_free_vmemmap=on\", will be passed to user space."));
+	ASSERT_TRUE(strstr(m->log.buf, "HugeTLB: 0 KiB vmemmap can be freed for a 2.00 MiB page"));
+	ASSERT_EQ(hugetlb_vmemmap_optimizable_size(m, 9), 0);
+	ASSERT_EQ(hugetlb_sysctl(m, "vm.hugetlb_optimize_vmemmap", "1", err, sizeof(err)), -EINVAL);
+	ASSERT_TRUE(strstr(err, "does not exist"));
+	ASSERT_EQ(counter(m, "nr_vmemmap_optimized"), 0);
+	ASSERT_EQ(counter(m, "nr_bbm_sequences"), 0);
+	machine_destroy(m);
+
+	m = boot_scenario("machine mem=2G arch=arm64 whatif=hvo-bbm\n"
+			  "cmdline hugetlb_free_vmemmap=on hugepages=8\nboot\n");
+	ASSERT_TRUE(m != NULL);
+	ASSERT_TRUE(hugetlb_vmemmap_configured(m));
+	ASSERT_FALSE(strstr(m->log.buf, "Unknown kernel command line"));
+	ASSERT_EQ(hugetlb_vmemmap_optimizable_size(m, 9), 7 * 4096);
+	ASSERT_EQ(counter(m, "nr_vmemmap_optimized"), 8);
+	/* one PMD split, then the head and 7 tail PTEs of each page */
+	ASSERT_EQ(counter(m, "nr_bbm_sequences"), 1 + 8 * 8);
+	ASSERT_EQ(counter(m, "nr_tlb_flush_range"), 1 + 8 * 8);
+	ASSERT_EQ(hugetlb_sysctl(m, "vm.hugetlb_optimize_vmemmap", "0", err, sizeof(err)), 0);
+	ASSERT_EQ(check_machine(m), 0);
+	machine_destroy(m);
+	return 0;
+}
+
+/*
+ * Pre-HVO of boot gigantic pages (legacy-6.18 and later) only where the
+ * architecture selects ARCH_WANT_HUGETLB_VMEMMAP_PREINIT: x86-64.
+ */
+TEST(preinit_only_where_arch_selects_it)
+{
+	static const char *const arch[] = { "x86-64", "riscv64" };
+
+	for (unsigned i = 0; i < 2; i++) {
+		char text[256];
+		struct machine *m;
+
+		snprintf(text, sizeof(text), "machine mem=4G arch=%s\n"
+			 "cmdline hugepagesz=1G hugepages=1 hugetlb_free_vmemmap=on\n"
+			 "design legacy-6.18\nboot\n", arch[i]);
+		m = boot_scenario(text);
+		ASSERT_TRUE(m != NULL);
+		ASSERT_EQ(hugetlb_vmemmap_preinit(m), i == 0);
+		ASSERT_EQ(m->nr_bootmem_pages, 1);
+		ASSERT_EQ(m->bootmem_pages[0].hvo, i == 0);
+		ASSERT_EQ(counter(m, "nr_vmemmap_optimized"), 1); /* late HVO on riscv64 */
+		ASSERT_EQ(check_machine(m), 0);
+		machine_destroy(m);
+	}
+	return 0;
+}

@@ -201,7 +201,7 @@ TEST(compound_head_mask_worked_example)
 {
 	struct geometry g;
 
-	ASSERT_EQ(geometry_init(&g, 4096, 64, false), 0);
+	ASSERT_EQ(geometry_init(&g, ARCH_X86_64, 4096, 64), 0);
 	ASSERT_EQ(pfn_to_page_va(&g, 0x40200), 0xffffea0001008000ULL);
 	ASSERT_EQ(pfn_to_page_va(&g, 0x40321), 0xffffea000100c840ULL);
 	ASSERT_EQ(encode_tail_mask(&g, 9), 0xffffffffffff8001ULL);

@@ -86,7 +86,7 @@ TEST(sweep_demote_every_design)
 		struct sweep_result res;
 
 		snprintf(text, sizeof(text),
-			 "machine mem=3G arch=arm64 page_size=16K\n"
+			 "machine mem=3G arch=arm64 page_size=16K whatif=hvo-bbm\n"
 			 "cmdline hugetlb_free_vmemmap=on hugepagesz=1G hugepages=1\n"
 			 "design %s\nboot\nhugepages 1G demote 1\ncheck\nhugepages 32M 0\ncheck\n",
 			 designs[d]);
