@@ -57,6 +57,14 @@ static void report_machine(struct machine *m, FILE *out)
 		g->struct_page_pow2 ? "mask encoding possible" : "not a power of 2: no HVO",
 		(unsigned long long)(1ULL << (g->section_shift - 20)),
 		(unsigned long long)((1ULL << g->pmd_shift) >> 10));
+	fprintf(out, "  %-*s HugeTLB %s%s%s, device DAX %s, pre-HVO of boot gigantic pages %s\n",
+		RPT_NAME - 18, "vmemmap opt",
+		m->cfg.whatif_hvo_bbm ? "by break-before-make (whatif=hvo-bbm, in no kernel)" :
+		hugetlb_vmemmap_configured(m) ? "yes" : "no (",
+		hugetlb_vmemmap_configured(m) ? "" : arch_no_hvo_why(g->arch_id),
+		hugetlb_vmemmap_configured(m) ? "" : ")",
+		g->arch_want & ARCH_WANT_OPTIMIZE_DAX_VMEMMAP ? "yes" : "no",
+		hugetlb_vmemmap_preinit(m) ? "yes" : "no");
 	if (m->bp.unknown[0])
 		fprintf(out, "  %-*s %s (unknown to the kernel: passed to user space)\n",
 			RPT_NAME - 18, "cmdline", m->bp.unknown);

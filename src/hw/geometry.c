@@ -41,6 +41,7 @@ struct arch_desc {
 	uint64_t default_page_size;
 	/* the vmemmap base alignment is max(PMD_SIZE, the folio's) there */
 	bool vmemmap_align_pmd;
+	const char *no_hvo_why;   /* without HugeTLB HVO: since when, why */
 	struct arch_page_geometry pages[4];
 };
 
@@ -61,6 +62,7 @@ static const struct arch_desc arch_table[NR_HVO_ARCHS] = {
 	[ARCH_ARM64] = {
 		.name = "arm64",
 		.want = 0,
+		.no_hvo_why = "disabled by 060a2c92d1b6: no break-before-make",
 		.default_page_size = K4,
 		.pages = {
 			/* cont-PTE, PMD, cont-PMD, PUD */
@@ -93,6 +95,7 @@ static const struct arch_desc arch_table[NR_HVO_ARCHS] = {
 	[ARCH_S390] = {
 		.name = "s390",
 		.want = 0,
+		.no_hvo_why = "disabled again by 64e2f60f355e: no valid-to-valid PTE change",
 		.default_page_size = K4,
 		/* segment (1 MiB) and region-third (2 GiB) frames */
 		.pages = { { K4, 28, 10, { SZ_1M, 2 * SZ_1G }, SZ_1M } },
@@ -107,6 +110,7 @@ static const struct arch_desc arch_table[NR_HVO_ARCHS] = {
 	[ARCH_POWERPC] = {
 		.name = "powerpc",
 		.want = ARCH_WANT_OPTIMIZE_DAX_VMEMMAP,
+		.no_hvo_why = "never selected: the DAX form only",
 		.default_page_size = K4,
 		.pages = { { K4, 24, 12, { 2 * SZ_1M, SZ_1G }, 2 * SZ_1M } },
 	},
@@ -148,6 +152,13 @@ void arch_names(char *buf, size_t len)
 		off += (size_t)snprintf(buf + off, len - off, "%s%s",
 					a ? (a + 1 == NR_HVO_ARCHS ? " or " : ", ") : "",
 					arch_table[a].name);
+}
+
+const char *arch_no_hvo_why(enum hvo_arch arch)
+{
+	const char *why = (unsigned)arch < NR_HVO_ARCHS ? arch_table[arch].no_hvo_why : NULL;
+
+	return why ? why : "";
 }
 
 bool arch_has_page_size(enum hvo_arch arch, uint64_t page_size)

@@ -71,6 +71,8 @@ const char *arch_name(enum hvo_arch arch);
 int arch_from_name(const char *name, enum hvo_arch *arch);
 /* "x86-64, arm64, ... or powerpc", for messages. */
 void arch_names(char *buf, size_t len);
+/* Why @arch's kernels have no HugeTLB HVO ("" where they have it). */
+const char *arch_no_hvo_why(enum hvo_arch arch);
 /* Base page sizes hvo models for @arch, and the one its kernels default to. */
 bool arch_has_page_size(enum hvo_arch arch, uint64_t page_size);
 uint64_t arch_default_page_size(enum hvo_arch arch);

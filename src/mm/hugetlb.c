@@ -619,8 +619,8 @@ int hugetlb_sysctl(struct machine *m, const char *name, const char *val,
 	}
 	if (!strcmp(name, "vm.hugetlb_optimize_vmemmap")) {
 		if (!hugetlb_vmemmap_configured(m)) {
-			snprintf(err, errlen, "sysctl vm.hugetlb_optimize_vmemmap does not exist (/proc/sys/vm/hugetlb_optimize_vmemmap: No such file or directory): %s kernels have no HugeTLB HVO (%s; machine whatif=hvo-bbm models it)",
-				 m->geo.arch, m->geo.arch_id == ARCH_S390 ? "64e2f60f355e" : "060a2c92d1b6");
+			snprintf(err, errlen, "sysctl vm.hugetlb_optimize_vmemmap does not exist (/proc/sys/vm/hugetlb_optimize_vmemmap: No such file or directory): %s kernels have no HugeTLB HVO (%s)",
+				 m->geo.arch, arch_no_hvo_why(m->geo.arch_id));
 			return -EINVAL;
 		}
 		if (!some_hstate_optimizable(m)) {
