@@ -148,7 +148,6 @@ struct machine {
 	struct vmstat stat;
 	struct klog log;
 	uint64_t kernel_reserved_pages;    /* memblock reserved for the kernel */
-	uint64_t sparse_dropped_pages;     /* RAM of sections sparse_init dropped, reserved */
 	int64_t hugetlb_optimize_vmemmap_key; /* legacy static key (count) */
 	bool vmemmap_optimize_enabled;     /* hugetlb_free_vmemmap / sysctl */
 	bool vmemmap_share_pte;            /* hvo_share_pte=on (not a kernel option) */

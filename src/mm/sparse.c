@@ -17,7 +17,6 @@
 #include "arch/mmu.h"
 #include "mm/page.h"
 #include "arch/pgtable.h"
-#include "mm/memory_hotplug.h"
 #include "mm/pgalloc.h"
 #include "mm/sparse.h"
 
@@ -169,6 +168,36 @@ int vmemmap_populate(struct machine *m, pfn_t start_pfn, uint64_t nr_pages,
 	return 0;
 }
 
+/*
+ * A section's memmap could not be allocated at boot.  The generic series
+ * panics ("mm/sparse: panic on memmap and usemap allocation failure").
+ * Before it, sparse_init_nid() logs "memory map backing failed.  Some
+ * memory will not be available.", clears section_mem_map of that section
+ * and of every present section after it on the node, and returns; but
+ * their RAM is still memblock memory, and memmap_init_range() (6.12 has
+ * no pfn_valid() check there) then writes their struct pages through a
+ * vmemmap that was never mapped: the boot dies a moment later, in
+ * memmap_init, instead of in sparse_init.  Either way we stop the boot
+ * (docs/failure-modes.md#sparse-init).
+ */
+static void sparse_init_failed(struct machine *m, uint64_t s, char *err, size_t errlen)
+{
+	int nid = m->mem_section[s].nid;
+
+	if (gen_has(m, GEN_SECTION_ORDER)) {
+		snprintf(err, errlen,
+			 "sparse_init: node %d section %llu: memory map backing failed (kernel panic)",
+			 nid, (unsigned long long)s);
+		return;
+	}
+	klog(m, "sparse_init_nid: node[%d] memory map backing failed. Some memory will not be available.",
+	     nid);
+	snprintf(err, errlen,
+		 "sparse_init: node %d section %llu: memory map backing failed, section dropped; "
+		 "memmap_init then faults on its unmapped struct pages (kernel oops)",
+		 nid, (unsigned long long)s);
+}
+
 int sparse_init_section(struct machine *m, uint64_t s, char *err, size_t errlen)
 {
 	const struct geometry *g = &m->geo;
@@ -177,109 +206,13 @@ int sparse_init_section(struct machine *m, uint64_t s, char *err, size_t errlen)
 				   ms->nid, SITE_MEMBLOCK_MEMMAP, NULL);
 
 	if (ret) {
-		/*
-		 * The generic series panics here ("mm/sparse: panic on memmap
-		 * and usemap allocation failure"); we stop the boot, which is
-		 * what a panic amounts to.  Before it sparse_init() drops the
-		 * section instead (sparse_init_drop_node()).
-		 */
-		snprintf(err, errlen,
-			 "sparse_init: node %d section %llu: memory map backing failed (kernel panic)",
-			 ms->nid, (unsigned long long)s);
+		sparse_init_failed(m, s, err, errlen);
 		return ret;
 	}
 	ms->flags |= SECTION_HAS_MEM_MAP;
 	ms->memmap_pages = (uint32_t)section_memmap_pages(g);
 	m->stat.nr_memmap_boot_pages += ms->memmap_pages;
 	return 0;
-}
-
-/*
- * Unmap what a failed vmemmap_populate() of section @s left mapped: the
- * vmemmap pages that hold only this section's struct pages.  The kernel
- * leaves them mapped and allocated, uncounted; hvo gives them back to
- * memblock, so that nr_memmap_boot_pages still counts every boot memmap
- * page there is.
- */
-static void sparse_unmap_partial(struct machine *m, uint64_t s)
-{
-	const struct geometry *g = &m->geo;
-	pfn_t pfn = section_nr_to_pfn(g, s), end = pfn + g->pages_per_section;
-	vaddr_t va = ALIGN_UP(pfn_to_page_va(g, pfn), g->page_size);
-	vaddr_t vend = ALIGN_DOWN(pfn_to_page_va(g, end), g->page_size);
-	pfn_t first = page_va_to_pfn(g, va), last = page_va_to_pfn(g, vend);
-
-	if (last > first)
-		vmemmap_depopulate(m, first, last - first);
-}
-
-/* memblock_reserve() of [pfn, end), around what is reserved already. */
-static void reserve_uncovered(struct machine *m, pfn_t pfn, pfn_t end)
-{
-	const struct memblock_type *rsv = &m->memblock.reserved;
-
-	while (pfn < end) {
-		pfn_t stop = end;
-		bool covered = false;
-
-		for (uint64_t i = 0; i < rsv->cnt; i++) {
-			const struct memblock_region *r = &rsv->regions[i];
-			if (r->base <= pfn && r->base + r->size > pfn) {
-				stop = MIN(end, r->base + r->size);
-				covered = true;
-				break;
-			}
-			if (r->base > pfn) {
-				stop = MIN(end, r->base);
-				break;
-			}
-		}
-		if (!covered) {
-			if (memblock_reserve(&m->memblock, pfn, stop - pfn)) {
-				fprintf(stderr, "hvo: host out of memory\n");
-				abort();
-			}
-			m->sparse_dropped_pages +=
-				memblock_type_pages_in(&m->memblock.memory, pfn, stop);
-		}
-		pfn = stop;
-	}
-}
-
-/*
- * sparse_init_nid() of 6.12 (and up to the generic series) when a
- * section's memmap cannot be allocated: "memory map backing failed.  Some
- * memory will not be available.", and that section and every present
- * section after it on the node lose their memmap and their presence
- * (section_mem_map = 0).  Their memory stays out of the buddy allocator
- * here (memblock_reserve): 6.12's memmap_init_range() has no pfn_valid()
- * check and would write the missing struct pages; hvo models what the
- * message promises.  Pre-initialized sections (pre-HVO) keep their state.
- * Returns the last section dropped.
- */
-static uint64_t sparse_init_drop_node(struct machine *m, uint64_t s)
-{
-	const struct geometry *g = &m->geo;
-	int nid = m->mem_section[s].nid;
-	uint64_t k = s, last = s;
-
-	klog(m, "sparse_init_nid: node[%d] memory map backing failed. Some memory will not be available.",
-	     nid);
-	sparse_unmap_partial(m, s);
-	for (; k < m->nr_sections; k++) {
-		struct mem_section *ms = &m->mem_section[k];
-
-		if (!(ms->flags & SECTION_MARKED_PRESENT))
-			continue;
-		if (ms->nid != nid)
-			break;
-		last = k;
-		if (ms->flags & SECTION_VMEMMAP_PREINIT)
-			continue;
-		reserve_uncovered(m, section_nr_to_pfn(g, k), section_nr_to_pfn(g, k + 1));
-		ms->flags = 0;
-	}
-	return last;
 }
 
 int sparse_init(struct machine *m, char *err, size_t errlen)
@@ -292,10 +225,6 @@ int sparse_init(struct machine *m, char *err, size_t errlen)
 		    (ms->flags & SECTION_VMEMMAP_PREINIT))
 			continue;
 		ret = sparse_init_section(m, s, err, errlen);
-		if (ret == -ENOMEM && !gen_has(m, GEN_SECTION_ORDER)) {
-			s = sparse_init_drop_node(m, s);
-			continue;
-		}
 		if (ret)
 			return ret;
 	}

@@ -327,8 +327,7 @@ static int check_frame(void *arg, pfn_t pfn, uint64_t e)
 			c->nr_altmap++;
 		return 0;
 	}
-	/* RAM, if not always with a struct page: sparse_init may drop sections */
-	if (!memblock_is_memory(&c->m->memblock, pfn))
+	if (!pfn_present(c->m, pfn))
 		check_fail(c->r, "pfn %#llx: owned frame is not present memory", P(pfn));
 	free_block_zone(c->m, pfn, &blk, &order);
 	if (order >= 0)
@@ -437,13 +436,11 @@ static void check_ownership(struct machine *m, struct check_report *r,
 	 * Managed pages: every present page that left memblock.  Bootmem
 	 * huge pages became managed when they were gathered into the pool.
 	 */
-	if (present - managed != m->kernel_reserved_pages + m->sparse_dropped_pages +
-				  c.nr_memblock + c.nr_altmap)
-		check_fail(r, "managed pages %llu: present %llu - kernel %llu - dropped sections %llu - memblock-held frames %llu - self-hosted memmap %llu = %llu",
-			   P(managed), P(present), P(m->kernel_reserved_pages),
-			   P(m->sparse_dropped_pages), P(c.nr_memblock), P(c.nr_altmap),
-			   P(present - m->kernel_reserved_pages - m->sparse_dropped_pages -
-			     c.nr_memblock - c.nr_altmap));
+	if (present - managed != m->kernel_reserved_pages + c.nr_memblock + c.nr_altmap)
+		check_fail(r, "managed pages %llu: present %llu - kernel %llu - memblock-held frames %llu - self-hosted memmap %llu = %llu",
+			   P(managed), P(present), P(m->kernel_reserved_pages), P(c.nr_memblock),
+			   P(c.nr_altmap),
+			   P(present - m->kernel_reserved_pages - c.nr_memblock - c.nr_altmap));
 	/* Allocated managed pages are all accounted for by an owner. */
 	if (managed - nr_free != c.nr_buddy_owned + folio_pages)
 		check_fail(r, "leak: %llu managed pages are allocated but owners account for %llu (frames %llu + huge pages %llu)",
