@@ -533,11 +533,12 @@ int cmd_fault(struct scenario *sc, int argc, char **argv, const char *rest)
 	struct fault_attr *fa;
 	(void)rest;
 
-	if (need_booted(sc, "fault"))
+	if (sc->m && need_booted(sc, "fault"))
 		return -EINVAL;
 	if (sc->sweeping)
 		return 0; /* the sweep owns fault injection */
-	fa = &sc->m->fault;
+	/* before boot: given to the machine at boot, so boot can fail */
+	fa = sc->m ? &sc->m->fault : &sc->fault;
 	if (argc == 2 && !strcmp(argv[1], "off")) {
 		fa->fail_nth = 0;
 		fa->persistent = false;

@@ -75,6 +75,7 @@ static const char usage_tail[] =
 	"  snapshot [LABEL]                   remember every counter\n"
 	"  expect NAME[+NAME..] [since LABEL] OP VALUE   OP: == != < <= > >=\n"
 	"  fault nth=N [persistent] [site=NAME].. [min_order=K] | fault off\n"
+	"                                     (before boot: counts boot's allocations)\n"
 	"  poke pfn N | poke huge SIZE INDEX OFFSET   write a struct page (RO faults)\n"
 	"  speculative_get pfn N [later]      get_page_unless_zero() as a PFN walker\n"
 	"                                     does it (later: during the next command,\n"

@@ -42,12 +42,18 @@ enum {
 	 * pages keep one private vmemmap page and map the zone's shared tail.
 	 */
 	GEN_SECTION_ORDER = 1u << 6,
+	/*
+	 * HugeTLB keeps folio fields in page[3] (4eeec8c89a0c, v6.15; in 6.12
+	 * stable with 274fe92de2c4): its mapping word is not TAIL_MAPPING,
+	 * and legacy restore must reset 4 struct pages, not 3.
+	 */
+	GEN_FOLIO_PAGE3 = 1u << 7,
 
 	/* Bugs of one kernel, fixed later (docs/bugs.md). */
 	/* Restore does not reset the head copy's first struct pages. */
 	GEN_BUG_SKIP_RESET = 1u << 16,
 	/* Before the 2026 series fixing vmemmap accounting and initialization:
-	 * 3 struct pages reset, DAX and hot-remove accounting as it was. */
+	 * DAX and failed hot-add accounting as it was. */
 	GEN_BUG_PRE_2026_FIXES = 1u << 17,
 	/* Before bd225530a4c7: no RCU around the remap, speculative PFN walkers
 	 * can write a read-only tail through a fake head. */
@@ -57,6 +63,20 @@ enum {
 	GEN_BUG_ROLLBACK_OVERWRITES_HEAD = 1u << 19,
 	/* Vmemmap pages from the folio's node only (before 2eaa6c2abb9d). */
 	GEN_BUG_VMEMMAP_THISNODE = 1u << 20,
+	/* page[3] holds folio fields but restore resets 3 struct pages
+	 * (v6.15-rc1 and rc2: 4eeec8c89a0c without 274fe92de2c4). */
+	GEN_BUG_RESET_3 = 1u << 21,
+	/* bd225530a4c7 without c2a967f6ab0e: one synchronize_rcu() per call
+	 * of the vmemmap entry points, whether anything is optimized or not. */
+	GEN_BUG_RCU_WITHOUT_HVO = 1u << 22,
+	/* Pre-HVO write protection given a byte count for a page count: only
+	 * the first pages_per_huge_page bytes of the tails become read-only
+	 * (fixed by "mm/hugetlb_vmemmap: fix __hugetlb_vmemmap_optimize_folios()"). */
+	GEN_BUG_WRPROTECT_RANGE = 1u << 23,
+	/* free_map_bootmem() does not take a hot-removed boot section's memmap
+	 * off nr_memmap_boot_pages (before "mm: fix accounting of memmap pages
+	 * for early sections", 2025, Fixes 15995a352474). */
+	GEN_BUG_BOOT_MEMMAP_REMOVE = 1u << 24,
 };
 
 struct hvo_generation {

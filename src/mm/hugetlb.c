@@ -206,6 +206,12 @@ void prep_bootmem_hvo_folio(struct machine *m, const struct hstate *h,
 	folio_set_vmemmap_optimized(m, pfn, true);
 }
 
+/* Tails whose mapping word holds folio fields: page[1..2], or [1..3]. */
+static uint64_t folio_tail_fields(const struct machine *m)
+{
+	return gen_has(m, GEN_FOLIO_PAGE3) ? 3 : 2;
+}
+
 /*
  * free_tail_page_prepare() for every tail: the mapping poison past the
  * folio fields, and compound_head() pointing at the head.  Returns the
@@ -240,7 +246,7 @@ static uint64_t check_free_tails(struct machine *m, const struct hstate *h,
 		}
 		BUG_ON(page_read_u64(m, p, PAGE_OFF_MAPPING, &mapping));
 		BUG_ON(compound_head(m, p, &ch));
-		if (i > 3 && mapping != TAIL_MAPPING)
+		if (i > folio_tail_fields(m) && mapping != TAIL_MAPPING)
 			why = "corrupted mapping in tail page";
 		else if (ch != head)
 			why = "compound_head not consistent";

@@ -297,6 +297,23 @@ static int __hugetlb_vmemmap_optimize_folio(struct machine *m, unsigned order,
 	return m->gen->optimize_folio(m, order, pfn, list, flags);
 }
 
+/*
+ * The grace period that keeps speculative page_ref_add_unless() writers
+ * off a vmemmap being remapped (bd225530a4c7): once per entry point
+ * call, before looking at the folios, until c2a967f6ab0e "don't
+ * synchronize_rcu() without HVO" moved it into the walk
+ * (VMEMMAP_SYNCHRONIZE_RCU), after the checks.  Returns the flag the walk
+ * gets: none when the wait is already done here.
+ */
+static unsigned vmemmap_rcu_flag(struct machine *m)
+{
+	if (gen_has(m, GEN_BUG_RCU_WITHOUT_HVO)) {
+		m->stat.nr_synchronize_rcu++;
+		return 0;
+	}
+	return VMEMMAP_SYNCHRONIZE_RCU;
+}
+
 int hugetlb_vmemmap_optimize_folio(struct machine *m, unsigned order, pfn_t pfn)
 {
 	struct vmemmap_list list;
@@ -304,7 +321,7 @@ int hugetlb_vmemmap_optimize_folio(struct machine *m, unsigned order, pfn_t pfn)
 
 	vmemmap_list_init(&list);
 	ret = __hugetlb_vmemmap_optimize_folio(m, order, pfn, &list,
-					       VMEMMAP_SYNCHRONIZE_RCU);
+					       vmemmap_rcu_flag(m));
 	free_vmemmap_page_list(m, &list);
 	vmemmap_list_destroy(&list);
 	return ret;
@@ -332,14 +349,14 @@ void hugetlb_vmemmap_optimize_folios(struct machine *m, unsigned order,
 	struct vmemmap_list list;
 	unsigned flags = VMEMMAP_REMAP_NO_TLB_FLUSH;
 
-	if (gen_has(m, GEN_RCU_PER_BATCH))
-		flags |= VMEMMAP_SYNCHRONIZE_RCU;
 	for (uint64_t i = 0; i < nr; i++) {
 		/* Stop splitting at the first ENOMEM: the optimize walks split on demand. */
 		if (hugetlb_vmemmap_split_folio(m, order, pfns[i]) == -ENOMEM)
 			break;
 	}
 	flush_tlb_all(m);
+	if (gen_has(m, GEN_RCU_PER_BATCH))
+		flags |= vmemmap_rcu_flag(m);
 	vmemmap_list_init(&list);
 	for (uint64_t i = 0; i < nr; i++) {
 		int ret = __hugetlb_vmemmap_optimize_folio(m, order, pfns[i], &list, flags);
@@ -371,7 +388,7 @@ static int __hugetlb_vmemmap_restore_folio(struct machine *m, unsigned order,
 int hugetlb_vmemmap_restore_folio(struct machine *m, unsigned order, pfn_t pfn)
 {
 	return __hugetlb_vmemmap_restore_folio(m, order, pfn,
-					       gen_has(m, GEN_RCU_PER_BATCH) ? VMEMMAP_SYNCHRONIZE_RCU : 0);
+					       gen_has(m, GEN_RCU_PER_BATCH) ? vmemmap_rcu_flag(m) : 0);
 }
 
 int64_t hugetlb_vmemmap_restore_folios(struct machine *m, unsigned order,
@@ -382,7 +399,7 @@ int64_t hugetlb_vmemmap_restore_folios(struct machine *m, unsigned order,
 	int ret = 0;
 
 	if (gen_has(m, GEN_RCU_PER_BATCH))
-		flags |= VMEMMAP_SYNCHRONIZE_RCU;
+		flags |= vmemmap_rcu_flag(m);
 	for (; done < nr; done++) {
 		if (folio_vmemmap_optimized(m, pfns[done])) {
 			ret = __hugetlb_vmemmap_restore_folio(m, order, pfns[done], flags);

@@ -62,12 +62,20 @@ static void legacy_remap_ptes(struct machine *m, uint64_t *pte, vaddr_t addr,
 	}
 }
 
-/* Struct pages restore resets: 3 before 274fe92de2c4 moved the count to cover page[3]. */
+/*
+ * Struct pages restore resets: the head and the tails that hold folio
+ * fields.  3 (head, page[1], page[2]) until HugeTLB moved its fields into
+ * page[3] (4eeec8c89a0c, v6.15-rc1); 4 from 274fe92de2c4 (v6.15-rc3),
+ * which came to 6.12 stable together with page[3].  v6.15-rc1 and rc2
+ * kept 3 with page[3] written: GEN_BUG_RESET_3.
+ */
 static unsigned legacy_reset_struct_pages(const struct machine *m)
 {
 	if (gen_has(m, GEN_BUG_SKIP_RESET))
 		return 0;
-	return gen_has(m, GEN_BUG_PRE_2026_FIXES) ? NR_RESET_STRUCT_PAGE - 1 : NR_RESET_STRUCT_PAGE;
+	if (!gen_has(m, GEN_FOLIO_PAGE3) || gen_has(m, GEN_BUG_RESET_3))
+		return NR_RESET_STRUCT_PAGE - 1;
+	return NR_RESET_STRUCT_PAGE;
 }
 
 /* Restore: copy the head page, then turn its first struct pages into tails. */

@@ -150,13 +150,26 @@ static int sparse_add_section(struct machine *m, uint64_t s, int nid,
 	return 0;
 }
 
+/*
+ * section_deactivate(): a hot-added section's memmap came from buddy
+ * (depopulate_section_memmap(), nr_memmap_pages), a boot section's from
+ * memblock (free_map_bootmem(), nr_memmap_boot_pages; its pages become
+ * managed memory).  free_map_bootmem() forgot the counter until "mm: fix
+ * accounting of memmap pages for early sections" (2025, Fixes
+ * 15995a352474): nr_memmap_boot_pages stayed 512 pages high per removed
+ * boot section.
+ */
 static void sparse_remove_section(struct machine *m, uint64_t s)
 {
 	const struct geometry *g = &m->geo;
+	struct mem_section *ms = &m->mem_section[s];
 
 	vmemmap_depopulate(m, section_nr_to_pfn(g, s), g->pages_per_section);
-	m->stat.nr_memmap_pages -= m->mem_section[s].memmap_pages;
-	memset(&m->mem_section[s], 0, sizeof(m->mem_section[s]));
+	if (!(ms->flags & SECTION_IS_EARLY))
+		m->stat.nr_memmap_pages -= ms->memmap_pages;
+	else if (!gen_has(m, GEN_BUG_BOOT_MEMMAP_REMOVE))
+		m->stat.nr_memmap_boot_pages -= ms->memmap_pages;
+	memset(ms, 0, sizeof(*ms));
 }
 
 /* [start, end) widened to take in zone @z's span, if it has one. */
@@ -326,16 +339,23 @@ int remove_memory(struct machine *m, phys_t start, uint64_t size, char *err,
 	}
 	for (uint64_t s = first; s < first + nsec; s++) {
 		const struct mem_section *ms = s < m->nr_sections ? &m->mem_section[s] : NULL;
-		if (!ms || !(ms->flags & SECTION_MARKED_PRESENT) || (ms->flags & SECTION_IS_EARLY) ||
+		if (!ms || !(ms->flags & SECTION_MARKED_PRESENT) || !(ms->flags & SECTION_HAS_MEM_MAP) ||
+		    (ms->flags & (SECTION_VMEMMAP_PREINIT | SECTION_IS_DEVICE)) ||
 		    ms->nid != m->mem_section[first].nid) {
-			snprintf(err, errlen, "hotplug: [%#llx, %#llx) is not hot-added memory of one node",
+			snprintf(err, errlen, "hotplug: [%#llx, %#llx) is not memory of one node with its own memmap",
 				 (unsigned long long)start, (unsigned long long)(start + size));
 			return -EINVAL;
 		}
 	}
 	nid = m->mem_section[first].nid;
-	z = page_zone(m, pfn); /* one zone: an add never makes spans overlap */
-	BUG_ON(!z || (z->idx != ZONE_NORMAL && z->idx != ZONE_MOVABLE));
+	z = page_zone(m, pfn);
+	/* boot memory may have holes or span two zones: refuse those */
+	if (memblock_type_pages_in(&m->memblock.memory, pfn, pfn + nr) != nr ||
+	    !z || page_zone(m, pfn + nr - 1) != z) {
+		snprintf(err, errlen, "hotplug: [%#llx, %#llx) has holes or spans two zones",
+			 (unsigned long long)start, (unsigned long long)(start + size));
+		return -EINVAL;
+	}
 	if (huge_pages_in(m, pfn, pfn + nr)) {
 		snprintf(err, errlen, "hotplug: huge pages live in [%#llx, %#llx): free them first",
 			 (unsigned long long)start, (unsigned long long)(start + size));

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "arch/mmu.h"
+#include "mm/hugetlb.h"
 #include "mm/page.h"
 
 int page_read(struct machine *m, vaddr_t page, struct page_struct *p)
@@ -214,7 +215,12 @@ int prep_compound_head(struct machine *m, pfn_t pfn, unsigned order, int32_t pag
 		return -EFAULT;
 	for (unsigned i = 1; i <= 3 && i < (1u << order); i++) {
 		compound_tail_struct(m, pfn, order, &ps);
-		ps.mapping = 0; /* folio fields overlay the mapping word */
+		/*
+		 * Folio fields overlay the mapping word of page[1] and
+		 * page[2]; of page[3] only for HugeTLB from 4eeec8c89a0c on.
+		 */
+		if (i < 3 || (page_type == PAGE_TYPE_HUGETLB && gen_has(m, GEN_FOLIO_PAGE3)))
+			ps.mapping = 0;
 		if (i == 1) {
 			ps.flags |= order; /* _flags_1: folio order */
 			ps.lru_prev = ~0ULL; /* _large_mapcount, _entire_mapcount: -1 */

@@ -120,6 +120,23 @@ int vmemmap_populate_hvo(struct machine *m, pfn_t pfn, unsigned order,
 	return 0;
 }
 
+/*
+ * The end of what __hugetlb_vmemmap_optimize_folios() asks to write-protect.
+ * From the pre-HVO series (6.14) until "mm/hugetlb_vmemmap: fix
+ * __hugetlb_vmemmap_optimize_folios()" (the 2026 bootmem refactor series)
+ * it added pages_per_huge_page(h) to the vmemmap address of the head, a
+ * page count to a byte address: a 1 GiB folio's first 256 KiB of struct
+ * pages (vmemmap pages 1 to 63) became read-only, the other 4032 tail
+ * PTEs stayed writable onto the page every tail shares.
+ */
+static vaddr_t wrprotect_end(struct machine *m, unsigned order, vaddr_t vstart,
+			     vaddr_t vend)
+{
+	if (!gen_has(m, GEN_BUG_WRPROTECT_RANGE))
+		return vend;
+	return MIN(vend, vstart + (1ULL << order));
+}
+
 void vmemmap_wrprotect_hvo(struct machine *m, pfn_t pfn, unsigned order)
 {
 	const struct geometry *g = &m->geo;
@@ -127,6 +144,7 @@ void vmemmap_wrprotect_hvo(struct machine *m, pfn_t pfn, unsigned order)
 	uint64_t *pte = NULL;
 
 	folio_range(m, pfn, order, &vstart, &vend);
+	vend = wrprotect_end(m, order, vstart, vend);
 
 	for (vaddr_t va = vstart + g->page_size; va < vend; va += g->page_size) {
 		/* walk once per PTE table; inside one, the next entry follows */

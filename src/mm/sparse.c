@@ -168,6 +168,36 @@ int vmemmap_populate(struct machine *m, pfn_t start_pfn, uint64_t nr_pages,
 	return 0;
 }
 
+/*
+ * A section's memmap could not be allocated at boot.  The generic series
+ * panics ("mm/sparse: panic on memmap and usemap allocation failure").
+ * Before it, sparse_init_nid() logs "memory map backing failed.  Some
+ * memory will not be available.", clears section_mem_map of that section
+ * and of every present section after it on the node, and returns; but
+ * their RAM is still memblock memory, and memmap_init_range() (6.12 has
+ * no pfn_valid() check there) then writes their struct pages through a
+ * vmemmap that was never mapped: the boot dies a moment later, in
+ * memmap_init, instead of in sparse_init.  Either way we stop the boot
+ * (docs/failure-modes.md#sparse-init).
+ */
+static void sparse_init_failed(struct machine *m, uint64_t s, char *err, size_t errlen)
+{
+	int nid = m->mem_section[s].nid;
+
+	if (gen_has(m, GEN_SECTION_ORDER)) {
+		snprintf(err, errlen,
+			 "sparse_init: node %d section %llu: memory map backing failed (kernel panic)",
+			 nid, (unsigned long long)s);
+		return;
+	}
+	klog(m, "sparse_init_nid: node[%d] memory map backing failed. Some memory will not be available.",
+	     nid);
+	snprintf(err, errlen,
+		 "sparse_init: node %d section %llu: memory map backing failed, section dropped; "
+		 "memmap_init then faults on its unmapped struct pages (kernel oops)",
+		 nid, (unsigned long long)s);
+}
+
 int sparse_init_section(struct machine *m, uint64_t s, char *err, size_t errlen)
 {
 	const struct geometry *g = &m->geo;
@@ -176,14 +206,7 @@ int sparse_init_section(struct machine *m, uint64_t s, char *err, size_t errlen)
 				   ms->nid, SITE_MEMBLOCK_MEMMAP, NULL);
 
 	if (ret) {
-		/*
-		 * 6.12 drops such a section with an error message; the
-		 * generic series panics instead.  We stop the boot, which is
-		 * what a panic amounts to.
-		 */
-		snprintf(err, errlen,
-			 "sparse_init: node %d section %llu: memory map backing failed (kernel panic)",
-			 ms->nid, (unsigned long long)s);
+		sparse_init_failed(m, s, err, errlen);
 		return ret;
 	}
 	ms->flags |= SECTION_HAS_MEM_MAP;

@@ -16,7 +16,7 @@
 #endif
 
 #define LEGACY (GEN_FAKE_HEADS | GEN_RCU_PER_BATCH | GEN_STATIC_KEY)
-#define SHARED_TAIL (GEN_MASK_ENCODING | GEN_SHARED_TAILS | GEN_PRE_HVO)
+#define SHARED_TAIL (GEN_MASK_ENCODING | GEN_SHARED_TAILS | GEN_PRE_HVO | GEN_FOLIO_PAGE3)
 #define GENERIC (SHARED_TAIL | GEN_SECTION_ORDER)
 
 #define LEGACY_OPS .design = "legacy", \
@@ -26,22 +26,35 @@
 	.restore_folio = shared_vmemmap_restore
 
 const struct hvo_generation hvo_generations[] = {
-	{ .name = "legacy", LEGACY_OPS, .flags = LEGACY, .compare = true,
+	{ .name = "legacy", LEGACY_OPS, .flags = LEGACY | GEN_FOLIO_PAGE3, .compare = true,
 	  .help = "6.12.113: fake heads, pointer encoding" },
 	{ .name = "legacy-6.12.115", LEGACY_OPS,
-	  .flags = LEGACY | GEN_BUG_SKIP_RESET,
+	  .flags = LEGACY | GEN_FOLIO_PAGE3 | GEN_BUG_SKIP_RESET,
 	  .help = "Debian 6.12.115-117: restore, no reset" },
 	{ .name = "legacy-6.12.0", LEGACY_OPS,
-	  .flags = LEGACY | GEN_BUG_PRE_2026_FIXES,
-	  .help = "6.12.0: before the 2026 fixes" },
+	  .flags = LEGACY | GEN_BUG_PRE_2026_FIXES | GEN_BUG_BOOT_MEMMAP_REMOVE,
+	  .help = "6.12.0: before the 2025 and 2026 fixes" },
+	{ .name = "legacy-6.11", LEGACY_OPS,
+	  .flags = LEGACY | GEN_BUG_PRE_2026_FIXES | GEN_BUG_BOOT_MEMMAP_REMOVE |
+		   GEN_BUG_RCU_WITHOUT_HVO,
+	  .help = "before c2a967f6ab0e (RCU without HVO)" },
 	{ .name = "legacy-6.10", LEGACY_OPS,
 	  .flags = LEGACY | GEN_BUG_SPECULATIVE_WALKERS,
 	  .help = "before bd225530a4c7 (PFN walkers)" },
 	{ .name = "legacy-6.5", LEGACY_OPS,
 	  .flags = LEGACY | GEN_BUG_SPECULATIVE_WALKERS | GEN_BUG_VMEMMAP_THISNODE,
 	  .help = "also before 2eaa6c2abb9d (THISNODE)" },
-	{ .name = "legacy-6.18", LEGACY_OPS, .flags = LEGACY | GEN_PRE_HVO,
+	{ .name = "legacy-6.18", LEGACY_OPS, .flags = LEGACY | GEN_PRE_HVO | GEN_FOLIO_PAGE3,
 	  .help = "6.14-6.18: fake heads, pre-HVO at boot" },
+	{ .name = "legacy-6.14", LEGACY_OPS,
+	  .flags = LEGACY | GEN_PRE_HVO | GEN_BUG_PRE_2026_FIXES |
+		   GEN_BUG_BOOT_MEMMAP_REMOVE | GEN_BUG_WRPROTECT_RANGE,
+	  .help = "6.14: pre-HVO tails 1/64 write-protected" },
+	{ .name = "legacy-6.15-rc1", LEGACY_OPS,
+	  .flags = LEGACY | GEN_PRE_HVO | GEN_FOLIO_PAGE3 | GEN_BUG_RESET_3 |
+		   GEN_BUG_PRE_2026_FIXES | GEN_BUG_BOOT_MEMMAP_REMOVE |
+		   GEN_BUG_WRPROTECT_RANGE,
+	  .help = "page[3] fields, restore resets 3" },
 	{ .name = "shared-tail", .design = "shared-tail", SHARED_OPS,
 	  .flags = SHARED_TAIL, .compare = true,
 	  .help = "no fake heads: mask, shared tails" },
