@@ -29,7 +29,7 @@ const struct hvo_generation hvo_generations[] = {
 	{ .name = "legacy", LEGACY_OPS, .flags = LEGACY, .compare = true,
 	  .help = "6.12.113: fake heads, pointer encoding" },
 	{ .name = "legacy-6.12.115", LEGACY_OPS,
-	  .flags = LEGACY | GEN_BUG_SKIP_RESET,
+	  .flags = LEGACY | GEN_BUG_SKIP_RESET | GEN_BUG_HEAD_IS_TAIL,
 	  .help = "Debian 6.12.115-117: restore, no reset" },
 	{ .name = "legacy-6.12.0", LEGACY_OPS,
 	  .flags = LEGACY | GEN_BUG_PRE_2026_FIXES,
