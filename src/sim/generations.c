@@ -7,6 +7,7 @@
  * messages are made from this table.  docs/generations.md describes each
  * row and the kernel commits behind it.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "mm/hugetlb_vmemmap.h"
@@ -55,6 +56,7 @@ const struct hvo_generation hvo_generations[] = {
 	{ .name = "kernel", .design = "legacy", .flags = LEGACY,
 	  .optimize_folio = kernel_vmemmap_optimize,
 	  .restore_folio = kernel_vmemmap_restore,
+	  .version = HVO_KERNEL_VERSION,
 	  .help = "the real mm/hugetlb_vmemmap.c, " HVO_KERNEL_VERSION },
 #endif
 };
@@ -72,6 +74,26 @@ const struct hvo_generation *generation_find(const char *name)
 const struct hvo_generation *generation_default(void)
 {
 	return generation_find("generic");
+}
+
+const struct hvo_generation *generation_model_of(const char *version)
+{
+	unsigned long major, minor, sub;
+	char *end;
+
+	if (!version)
+		return NULL;
+	major = strtoul(version, &end, 10);
+	if (*end++ != '.')
+		return NULL;
+	minor = strtoul(end, &end, 10);
+	if (*end++ != '.')
+		return NULL;
+	sub = strtoul(end, &end, 10);
+	if (major != 6 || minor != 12 || sub < 113)
+		return NULL;
+	/* Debian's 6.12.115 to 6.12.117 restore without the reset */
+	return generation_find(sub <= 117 && sub >= 115 ? "legacy-6.12.115" : "legacy");
 }
 
 const struct hvo_generation *generation_compared(unsigned i)
