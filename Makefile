@@ -67,8 +67,13 @@ $(BUILD)/bench: $(SRC) $(HDR) bench/bench.c | $(BUILD)
 
 # Benchmark (not a test): BENCH_TIB caps the largest booted machine.
 BENCH_TIB ?= 16
+# The kernel-mode row (kernel/README.md) runs when `make kernel` has built
+# $(KBENCH)/bench; KBENCH=build/kernel-VERSION picks another tree's.
+KBENCH ?= $(BUILD)/kernel-6.12.113
 bench: $(BUILD)/bench
 	$(BUILD)/bench $(BENCH_TIB)
+	@if [ -x $(KBENCH)/bench ]; then $(KBENCH)/bench $(BENCH_TIB) kernel; \
+	else echo "kernel mode: no $(KBENCH)/bench, row skipped (make kernel KSRC=DIR builds it)"; fi
 
 # Kernel oracle: the legacy design against Debian's Linux 6.12.113 under
 # QEMU/TCG (oracle/README.md).  The first run installs QEMU and the kernel (root).

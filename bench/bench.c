@@ -10,6 +10,12 @@
  *    HVO work timed on its own and its page-table writes, TLB flushes and
  *    page allocations counted per folio.
  *
+ *  - kernel: in a kernel-mode build (bench/bench.c linked with a kernel
+ *    tree's mm/hugetlb_vmemmap.c by `make kernel`, build/kernel-VERSION/bench),
+ *    optimize and restore of 30,000 2 MiB pages by the real code (design
+ *    kernel) and by the model (legacy), each timed on its own, and the
+ *    ratio of their CPU times;
+ *
  *  - hvo_share_pte: 1 TiB of 1 GiB pages booted with HVO off and on, with
  *    the option off (the kernel's own saving) and on (shared PTE tables);
  *    the note gives the net saving per TiB and the page tables per folio.
@@ -202,6 +208,57 @@ static void row_cycle(struct row *r, int design, bool restore)
 	machine_destroy(m);
 }
 
+/*
+ * Optimize and restore 30,000 2 MiB pages in design @gen (kernel mode's
+ * row): the pool is filled with HVO off, then the whole list is optimized
+ * at once and restored at once.  cpu s is both phases; the note splits it.
+ */
+static void row_kernel(struct row *r, const char *gen)
+{
+	char err[256];
+	uint64_t n = 30000;
+	struct machine *m = make_machine(64ULL << 30, "hugetlb_free_vmemmap=on",
+					 generation_find(gen), err, sizeof(err));
+	struct hstate *h;
+	pfn_t *pfns;
+	uint64_t k = 0;
+	int64_t optimized = 0;
+	double t0, c0, opt, res;
+
+	snprintf(r->what, sizeof(r->what), "optimize+restore 30000 x 2M");
+	if (!m || machine_boot(m, err, sizeof(err)) || hugetlb_late_init(m, err, sizeof(err))) {
+		snprintf(r->note, sizeof(r->note), "%s", m ? err : "no such design in this build");
+		machine_destroy(m);
+		return;
+	}
+	m->vmemmap_optimize_enabled = false;
+	hugetlb_set_nr(m, 2 * SZ_1M, n, NUMA_NO_NODE, err, sizeof(err));
+	m->vmemmap_optimize_enabled = true;
+	h = size_to_hstate(m, 2 * SZ_1M);
+	pfns = malloc(n * sizeof(*pfns));
+	for (unsigned nid = 0; pfns && nid < m->nr_nodes; nid++)
+		for (uint64_t i = 0; i < h->freelists[nid].nr && k < n; i++)
+			pfns[k++] = h->freelists[nid].v[i].pfn;
+	t0 = now();
+	c0 = cpu_now();
+	hugetlb_vmemmap_optimize_folios(m, h->order, pfns, k);
+	opt = cpu_now() - c0;
+	optimized = m->hugetlb_optimize_vmemmap_key; /* legacy's key counts them */
+	if (optimized != (int64_t)k ||
+	    hugetlb_vmemmap_restore_folios(m, h->order, pfns, k) != (int64_t)k)
+		snprintf(r->note, sizeof(r->note), "optimize or restore stopped early (%llu folios, %lld optimized)",
+			 (unsigned long long)k, (long long)optimized);
+	res = cpu_now() - c0 - opt;
+	r->seconds = r->hvo_seconds = now() - t0;
+	r->cpu_seconds = opt + res;
+	r->backed_bytes = backed(m);
+	if (!r->note[0])
+		snprintf(r->note, sizeof(r->note), "cpu: optimize %.3f s, restore %.3f s%s", opt, res,
+			 k == n ? "" : " (fewer folios)");
+	free(pfns);
+	machine_destroy(m);
+}
+
 /* Allocate and free the pool through nr_hugepages, as a user would. */
 static void row_pool(struct row *r, int design)
 {
@@ -339,8 +396,8 @@ static void run_row_once(void (*fn)(struct row *, int, bool), int design, bool f
 
 static unsigned bench_runs = 1; /* BENCH_RUNS: each row's fastest of this many */
 
-static void run_row(void (*fn)(struct row *, int, bool), int design, bool flag,
-		    const char *dname)
+static struct row run_row(void (*fn)(struct row *, int, bool), int design, bool flag,
+			  const char *dname)
 {
 	struct row r, best;
 
@@ -355,6 +412,7 @@ static void run_row(void (*fn)(struct row *, int, bool), int design, bool flag,
 	       r.backed_bytes ? r.rss_kb * 1024.0 / r.backed_bytes : 0, r.pte_per_folio,
 	       r.flush_per_folio, r.alloc_per_folio, r.note);
 	fflush(stdout);
+	return r;
 }
 
 static unsigned boot_tib;
@@ -362,6 +420,28 @@ static void boot_row(struct row *r, int design, bool hvo) { row_boot(r, boot_tib
 static void cycle_row(struct row *r, int design, bool restore) { row_cycle(r, design, restore); }
 static void pool_row(struct row *r, int design, bool unused) { (void)unused; row_pool(r, design); }
 static void share_pte_row(struct row *r, int design, bool share) { row_share_pte(r, design, share); }
+static const char *const kernel_rows[] = { "legacy", "kernel" };
+static void kernel_row(struct row *r, int i, bool unused) { (void)unused; row_kernel(r, kernel_rows[i]); }
+
+/* The model, then the real code, then the ratio of their CPU times. */
+static void kernel_rows_run(void)
+{
+	struct row model, real;
+
+	if (!generation_find("kernel")) {
+		printf("kernel mode: not in this binary (make kernel KSRC=DIR builds "
+		       "build/kernel-VERSION/bench, which make bench then runs)\n");
+		return;
+	}
+	model = run_row(kernel_row, 0, false, "legacy");
+	real = run_row(kernel_row, 1, false, "kernel");
+	if (model.cpu_seconds > 0 && real.cpu_seconds > 0)
+		printf("%-34s %-12s %.2fx the model's CPU time (target: within 3x)\n",
+		       "kernel mode / model", "", real.cpu_seconds / model.cpu_seconds);
+	else
+		printf("%-34s %-12s no ratio: a row did not run\n", "kernel mode / model", "");
+}
+
 static uint64_t dax_align;
 static void dax_row(struct row *r, int design, bool unused) { (void)unused; row_dax(r, design, dax_align); }
 
@@ -382,7 +462,7 @@ int main(int argc, char **argv)
 {
 	/* the designs generation_compared() lists: legacy, shared-tail, generic */
 	static const char *const names[] = { "legacy", "shared-tail", "generic" };
-	static const char *const groups[] = { "boot", "cycle", "pool", "share_pte", "dax" };
+	static const char *const groups[] = { "boot", "cycle", "pool", "share_pte", "dax", "kernel" };
 	char host[256] = "?";
 	FILE *f = fopen("/proc/cpuinfo", "r");
 	unsigned max_tib = argc > 1 ? (unsigned)atoi(argv[1]) : 16;
@@ -392,7 +472,7 @@ int main(int argc, char **argv)
 		for (unsigned g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
 			known |= !strcmp(argv[i], groups[g]);
 		if (!known) {
-			fprintf(stderr, "usage: [BENCH_RUNS=N] bench [MAX_TIB] [boot|cycle|pool|share_pte|dax]...\n");
+			fprintf(stderr, "usage: [BENCH_RUNS=N] bench [MAX_TIB] [boot|cycle|pool|share_pte|dax|kernel]...\n");
 			return 2;
 		}
 	}
@@ -425,6 +505,11 @@ int main(int argc, char **argv)
 		for (int d = 0; d < 3; d++)
 			run_row(boot_row, d, true, names[d]);
 	}
+	/* `kernel` only when named: the normal build has no kernel mode, and
+	 * make bench runs the kernel-mode binary for this group alone */
+	for (int i = 2; i < argc; i++)
+		if (!strcmp(argv[i], "kernel"))
+			kernel_rows_run();
 	for (int d = 0; selected(argc, argv, "cycle") && d < 3; d++) {
 		run_row(cycle_row, d, false, names[d]);
 		run_row(cycle_row, d, true, names[d]);

@@ -72,10 +72,10 @@ rm -f "$out/kmode.err"
 $CC $CSTD $WARN $CFLAGS -DHVO_KERNEL_MODE -DHVO_KERNEL_VERSION="\"$version\"" \
 	-Isrc -Isrc/include -Ikernel -o "$out/hvo" $SRC kernel/kshim_backend.c \
 	"$out/kmode.o" -lpthread -ldl
-# The comparison with the model (kernel/kdiff.c): the simulator without its main.
+# make bench's kernel row (bench/bench.c): the simulator without its main.
 # shellcheck disable=SC2086
 $CC $CSTD $WARN $CFLAGS -DHVO_KERNEL_MODE -DHVO_KERNEL_VERSION="\"$version\"" \
-	-Isrc -Isrc/include -Ikernel -o "$out/hvo-kdiff" kernel/kdiff.c \
+	-Isrc -Isrc/include -Ikernel -o "$out/bench" bench/bench.c \
 	$(printf '%s\n' $SRC | grep -v '^src/cli/main.c$') kernel/kshim_backend.c \
 	"$out/kmode.o" -lpthread -ldl
 echo "$out/hvo: design kernel is $tree/mm/hugetlb_vmemmap.c ($version)"

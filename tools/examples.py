@@ -8,7 +8,11 @@ line of a ```sh block that starts with `build/hvo` is a shell command
 (must exit 0); a block whose first line is `$ build/hvo ...` is a sample:
 its command must exit 0 and every line shown must appear in its output
 (a line ending in "..." matches as a prefix, a line "..." stands for
-lines left out).  From `hvo help`: every value of a cmdline option listed
+lines left out).  A command ending in a comment `# exit N` must exit N
+instead (`hvo diff` exits 1 on a difference).  A line or sample that
+starts with `build/kernel-VERSION/` needs a kernel-mode build (`make
+kernel`): it runs when that binary exists and is counted as skipped
+otherwise.  From `hvo help`: every value of a cmdline option listed
 as `name=a|b|c` must be accepted by `cmdline name=a` on a booted machine.
 
 Commands run in a scratch directory where build/, tests/ and examples/ point at the
@@ -48,6 +52,22 @@ def first_command(lines):
     return None
 
 
+EXIT_RE = re.compile(r"#\s*exit (\d+)\s*$")
+KERNEL_RE = re.compile(r"^(build/kernel-[^/\s]+/[^\s]+)")
+
+
+def expected_status(cmd):
+    """0, or N for a command that ends in the comment `# exit N`."""
+    m = EXIT_RE.search(cmd)
+    return int(m.group(1)) if m else 0
+
+
+def needs_missing_kernel_build(cmd, root):
+    """True for a build/kernel-VERSION/ command whose binary is not built."""
+    m = KERNEL_RE.match(cmd)
+    return bool(m) and not os.path.exists(os.path.join(root, m.group(1)))
+
+
 def run(cmd, cwd, stdin=None):
     p = subprocess.run(cmd, shell=True, cwd=cwd, input=stdin, capture_output=True,
                        text=True, timeout=600)
@@ -73,18 +93,22 @@ def sample_matches(shown, actual):
     return missing
 
 
-def readme_examples(readme, scratch, verbose):
+def readme_examples(readme, scratch, verbose, root, skipped):
     failures, count = [], 0
     with open(readme) as f:
         text = f.read()
     name = os.path.basename(readme)
     for lang, start, lines in blocks(text):
-        if lang == "" and lines and lines[0].startswith("$ build/hvo"):
-            count += 1
+        if lang == "" and lines and (lines[0].startswith("$ build/hvo") or
+                                     KERNEL_RE.match(lines[0][2:])):
             cmd = lines[0][2:]
+            if needs_missing_kernel_build(cmd, root):
+                skipped.append(cmd)
+                continue
+            count += 1
             st, out, err = run(cmd, scratch)
             missing = sample_matches(lines[1:], out)
-            if st or missing:
+            if st != expected_status(cmd) or missing:
                 failures.append("%s:%d: sample `%s`: status %d%s%s" % (
                     name, start, cmd, st, err and ", " + err.strip().split("\n")[0] or "",
                     missing and ", output lacks: " + missing[0].strip() or ""))
@@ -96,11 +120,14 @@ def readme_examples(readme, scratch, verbose):
                     name, start, st, err.strip().split("\n")[0] if err else ""))
         elif lang == "sh":
             for i, line in enumerate(lines):
-                if not line.startswith("build/hvo"):
+                if not line.startswith("build/hvo") and not KERNEL_RE.match(line):
+                    continue
+                if needs_missing_kernel_build(line, root):
+                    skipped.append(line)
                     continue
                 count += 1
                 st, out, err = run(line, scratch)
-                if st:
+                if st != expected_status(line):
                     failures.append("%s:%d: `%s`: status %d: %s" % (
                         name, start + i, line.split("#")[0].strip(), st,
                         err.strip().split("\n")[0] if err else ""))
@@ -140,11 +167,14 @@ def main():
     with tempfile.TemporaryDirectory(prefix="hvo-examples.") as scratch:
         for d in ("build", "tests", "examples"):
             os.symlink(os.path.join(root, d), os.path.join(scratch, d))
-        f1, n1 = readme_examples(readme, scratch, a.v)
+        skipped = []
+        f1, n1 = readme_examples(readme, scratch, a.v, root, skipped)
         f2, n2 = help_options(scratch)
     for f in f1 + f2:
         print(f)
-    print("%d examples, %d broken" % (n1 + n2, len(f1) + len(f2)))
+    print("%d examples, %d broken%s" % (
+        n1 + n2, len(f1) + len(f2),
+        skipped and ", %d skipped (no kernel-mode build: make kernel KSRC=DIR)" % len(skipped) or ""))
     return 1 if f1 + f2 else 0
 
 

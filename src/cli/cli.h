@@ -28,5 +28,6 @@ int cmd_plot(int argc, char **argv);
 int cmd_host(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_html(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 #endif

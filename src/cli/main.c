@@ -25,6 +25,7 @@ static const struct {
 	{ "host", cmd_host },
 	{ "plan", cmd_plan },
 	{ "html", cmd_html },
+	{ "diff", cmd_diff },
 };
 
 static int run_command(int argc, char **argv, const char **name)

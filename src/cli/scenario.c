@@ -526,36 +526,45 @@ static int run_line(struct scenario *sc, char *line)
 			command_names(names, sizeof(names)));
 }
 
+int scenario_step(struct scenario *sc, const char *buf, size_t len, size_t *pos)
+{
+	char line[MAX_LINE + 1];
+	size_t n = 0, p = *pos;
+
+	/* a UTF-8 byte order mark, as some editors write, is skipped */
+	if (!p && len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3))
+		p = 3;
+	sc->line++;
+	while (p < len && buf[p] != '\n') {
+		if (buf[p] == '\0') {
+			sc_error(sc, "NUL byte in scenario");
+			return 2;
+		}
+		if (n == MAX_LINE) {
+			sc_error(sc, "line longer than %d characters", MAX_LINE);
+			return 2;
+		}
+		line[n++] = buf[p++];
+	}
+	*pos = p + 1; /* the newline */
+	if (n && line[n - 1] == '\r')
+		n--;
+	line[n] = '\0';
+	return run_line(sc, line) ? 2 : 0;
+}
+
 int scenario_run_buffer(struct scenario *sc, const char *buf, size_t len)
 {
 	size_t pos = 0;
 
-	/* a UTF-8 byte order mark, as some editors write, is skipped */
-	if (len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3))
-		pos = 3;
-	while (pos < len) {
-		char line[MAX_LINE + 1];
-		size_t n = 0;
-
-		sc->line++;
-		while (pos < len && buf[pos] != '\n') {
-			if (buf[pos] == '\0') {
-				sc_error(sc, "NUL byte in scenario");
-				return 2;
-			}
-			if (n == MAX_LINE) {
-				sc_error(sc, "line longer than %d characters", MAX_LINE);
-				return 2;
-			}
-			line[n++] = buf[pos++];
-		}
-		pos++; /* the newline */
-		if (n && line[n - 1] == '\r')
-			n--;
-		line[n] = '\0';
-		if (run_line(sc, line))
+	while (pos < len)
+		if (scenario_step(sc, buf, len, &pos))
 			return 2;
-	}
+	return scenario_status(sc);
+}
+
+int scenario_status(const struct scenario *sc)
+{
 	return sc->nr_expect_fail || sc->nr_check_fail ? 1 : 0;
 }
 

@@ -66,6 +66,14 @@ void scenario_destroy(struct scenario *sc);
 
 /* Run every line of @buf.  Returns 0 (all good), 1 (failures), 2 (error). */
 int scenario_run_buffer(struct scenario *sc, const char *buf, size_t len);
+/*
+ * Run the one line of @buf that starts at *@pos (@pos 0 for the first) and
+ * move *@pos past it; the caller stops when *@pos reaches @len.  0, or 2
+ * after an error (one line on sc->err).  `hvo diff` steps two scenarios.
+ */
+int scenario_step(struct scenario *sc, const char *buf, size_t len, size_t *pos);
+/* 1 if an expect or check failed so far, else 0 (an error is scenario_step()'s 2). */
+int scenario_status(const struct scenario *sc);
 /* Print the final JSON object or summary line. */
 void scenario_finish(struct scenario *sc);
 

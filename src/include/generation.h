@@ -77,6 +77,14 @@ enum {
 	 * off nr_memmap_boot_pages (before "mm: fix accounting of memmap pages
 	 * for early sections", 2025, Fixes 15995a352474). */
 	GEN_BUG_BOOT_MEMMAP_REMOVE = 1u << 24,
+	/*
+	 * The refactored walk (c0b495b91a47, as Debian 6.12.115 backports it
+	 * onto fake heads): the new head page is required (no fallback onto
+	 * the old one: -ENOMEM), and a rollback restores every walked PTE that
+	 * maps the tail page, which is the head copy, so the head's PTE too:
+	 * each gets a page from the list and the head copy is mapped nowhere.
+	 */
+	GEN_BUG_HEAD_IS_TAIL = 1u << 25,
 };
 
 struct hvo_generation {
@@ -85,6 +93,7 @@ struct hvo_generation {
 	const char *help;     /* one line for `hvo help` */
 	unsigned flags;       /* GEN_* */
 	bool compare;         /* one of the designs `hvo compare` runs */
+	const char *version;  /* kernel mode: the version of the tree it runs */
 	/*
 	 * Optimize the vmemmap of the folio of @order at @pfn: pages it unmaps
 	 * go on @list, freed by the caller after a TLB flush.  0 or -ENOMEM /

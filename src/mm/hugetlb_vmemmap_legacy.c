@@ -78,34 +78,77 @@ static unsigned legacy_reset_struct_pages(const struct machine *m)
 	return NR_RESET_STRUCT_PAGE;
 }
 
-/* Restore: copy the head page, then turn its first struct pages into tails. */
-static int legacy_restore_pte(struct machine *m, uint64_t *pte, vaddr_t addr,
-			      struct vmemmap_walk *w)
+/* Map @pte onto a page from the list holding a copy of @src, reset. */
+static void legacy_restore_from(struct machine *m, uint64_t *pte, vaddr_t addr,
+				pfn_t src, struct vmemmap_walk *w)
 {
 	const struct geometry *g = &m->geo;
 	pfn_t page;
 	uint8_t *to;
 	unsigned r;
 
-	if (w->reuse_page == PFN_NONE) {
-		w->reuse_page = entry_pfn(*pte);
-		return 0;
-	}
-	BUG_ON(entry_pfn(*pte) != w->reuse_page);
 	page = vmemmap_list_pop(w->vmemmap_pages);
 	BUG_ON(page == PFN_NONE);
-	if (restore_uniform_page(m, page, w->reuse_page, legacy_reset_struct_pages(m), w)) {
+	if (restore_uniform_page(m, page, src, legacy_reset_struct_pages(m), w)) {
 		set_pt_entries_live(m, pte, addr, g->page_size, 1, mk_pte(page, true), 0);
-		return 0;
+		return;
 	}
-	copy_frame(m, page, w->reuse_page);
+	copy_frame(m, page, src);
 	to = frame_contents(m, page);
 	r = legacy_reset_struct_pages(m); /* 0 in legacy-6.12.115 */
 	BUG_ON(2 * r > g->spp);
 	memcpy(to, to + r * g->struct_page_size, r * g->struct_page_size);
 	frame_try_compact(&m->frames, page); /* plain tails: all alike */
 	set_pt_entries_live(m, pte, addr, g->page_size, 1, mk_pte(page, true), 0);
+}
+
+/* Restore: copy the head page, then turn its first struct pages into tails. */
+static int legacy_restore_pte(struct machine *m, uint64_t *pte, vaddr_t addr,
+			      struct vmemmap_walk *w)
+{
+	if (w->reuse_page == PFN_NONE) {
+		w->reuse_page = entry_pfn(*pte);
+		return 0;
+	}
+	BUG_ON(entry_pfn(*pte) != w->reuse_page);
+	legacy_restore_from(m, pte, addr, w->reuse_page, w);
 	return 0;
+}
+
+/*
+ * GEN_BUG_HEAD_IS_TAIL's rollback: every PTE that maps the tail page (the
+ * head copy: the head's PTE as well) gets a page of the list back, holding
+ * a copy of what it maps; the head copy itself is then mapped nowhere.
+ */
+static int legacy_rollback_pte(struct machine *m, uint64_t *pte, vaddr_t addr,
+			       struct vmemmap_walk *w)
+{
+	pfn_t src = entry_pfn(*pte);
+
+	if (src != w->vmemmap_tail)
+		return 0;
+	legacy_restore_from(m, pte, addr, src, w);
+	return 0;
+}
+
+/* Roll back the @nr_walked PTEs from @reuse that a failed walk remapped. */
+static void legacy_rollback(struct machine *m, vaddr_t reuse, uint64_t nr_walked,
+			    pfn_t tail, struct vmemmap_list *list, int nid)
+{
+	vaddr_t rend = reuse + nr_walked * m->geo.page_size;
+	struct vmemmap_walk rb = {
+		.remap_pte = legacy_restore_pte,
+		.reuse_addr = reuse,
+		.reuse_page = PFN_NONE,
+		.vmemmap_tail = tail,
+		.vmemmap_pages = list,
+		.flags = 0,
+		.nid = nid,
+	};
+
+	if (gen_has(m, GEN_BUG_HEAD_IS_TAIL))
+		rb.remap_pte = legacy_rollback_pte;
+	vmemmap_remap_range(m, reuse, rend, &rb);
 }
 
 static int legacy_remap_free(struct machine *m, vaddr_t start, vaddr_t end,
@@ -126,6 +169,8 @@ static int legacy_remap_free(struct machine *m, vaddr_t start, vaddr_t end,
 	int ret;
 
 	BUG_ON(start - reuse != m->geo.page_size);
+	if (newhead == PFN_NONE && gen_has(m, GEN_BUG_HEAD_IS_TAIL))
+		return -ENOMEM; /* no fallback onto the old head */
 	if (newhead != PFN_NONE) {
 		BUG_ON(vmemmap_walk_va(m, reuse, &pw));
 		copy_frame(m, newhead, pw.pfn);
@@ -133,18 +178,8 @@ static int legacy_remap_free(struct machine *m, vaddr_t start, vaddr_t end,
 		w.reuse_page = newhead;
 	}
 	ret = vmemmap_remap_range(m, reuse, end, &w);
-	if (ret && w.nr_walked) {
-		vaddr_t rend = reuse + w.nr_walked * m->geo.page_size;
-		struct vmemmap_walk rb = {
-			.remap_pte = legacy_restore_pte,
-			.reuse_addr = reuse,
-			.reuse_page = PFN_NONE,
-			.vmemmap_pages = list,
-			.flags = 0,
-			.nid = nid,
-		};
-		vmemmap_remap_range(m, reuse, rend, &rb);
-	}
+	if (ret && w.nr_walked)
+		legacy_rollback(m, reuse, w.nr_walked, newhead, list, nid);
 	return ret;
 }
 

@@ -7,6 +7,7 @@
  * messages are made from this table.  docs/generations.md describes each
  * row and the kernel commits behind it.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "mm/hugetlb_vmemmap.h"
@@ -29,7 +30,7 @@ const struct hvo_generation hvo_generations[] = {
 	{ .name = "legacy", LEGACY_OPS, .flags = LEGACY | GEN_FOLIO_PAGE3, .compare = true,
 	  .help = "6.12.113: fake heads, pointer encoding" },
 	{ .name = "legacy-6.12.115", LEGACY_OPS,
-	  .flags = LEGACY | GEN_FOLIO_PAGE3 | GEN_BUG_SKIP_RESET,
+	  .flags = LEGACY | GEN_FOLIO_PAGE3 | GEN_BUG_SKIP_RESET | GEN_BUG_HEAD_IS_TAIL,
 	  .help = "Debian 6.12.115-117: restore, no reset" },
 	{ .name = "legacy-6.12.0", LEGACY_OPS,
 	  .flags = LEGACY | GEN_BUG_PRE_2026_FIXES | GEN_BUG_BOOT_MEMMAP_REMOVE,
@@ -68,6 +69,7 @@ const struct hvo_generation hvo_generations[] = {
 	{ .name = "kernel", .design = "legacy", .flags = LEGACY,
 	  .optimize_folio = kernel_vmemmap_optimize,
 	  .restore_folio = kernel_vmemmap_restore,
+	  .version = HVO_KERNEL_VERSION,
 	  .help = "the real mm/hugetlb_vmemmap.c, " HVO_KERNEL_VERSION },
 #endif
 };
@@ -85,6 +87,26 @@ const struct hvo_generation *generation_find(const char *name)
 const struct hvo_generation *generation_default(void)
 {
 	return generation_find("generic");
+}
+
+const struct hvo_generation *generation_model_of(const char *version)
+{
+	unsigned long major, minor, sub;
+	char *end;
+
+	if (!version)
+		return NULL;
+	major = strtoul(version, &end, 10);
+	if (*end++ != '.')
+		return NULL;
+	minor = strtoul(end, &end, 10);
+	if (*end++ != '.')
+		return NULL;
+	sub = strtoul(end, &end, 10);
+	if (major != 6 || minor != 12 || sub < 113)
+		return NULL;
+	/* Debian's 6.12.115 to 6.12.117 restore without the reset */
+	return generation_find(sub <= 117 && sub >= 115 ? "legacy-6.12.115" : "legacy");
 }
 
 const struct hvo_generation *generation_compared(unsigned i)

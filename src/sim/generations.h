@@ -19,6 +19,13 @@ extern const unsigned nr_hvo_generations;
 const struct hvo_generation *generation_find(const char *name);
 /* generic: what a machine gets when nothing names a generation. */
 const struct hvo_generation *generation_default(void);
+/*
+ * The model row that claims to be kernel @version ("6.12.117", a planted
+ * tree's "6.12.113-noflush"): legacy-6.12.115 for Debian's 6.12.115 to
+ * 6.12.117, legacy for the other 6.12 from 6.12.113 on; NULL for any other
+ * version (`hvo diff` then needs --model).
+ */
+const struct hvo_generation *generation_model_of(const char *version);
 /* The @i-th of the designs `hvo compare` runs side by side; NULL past the last. */
 const struct hvo_generation *generation_compared(unsigned i);
 /* "legacy, legacy-6.12.115, ... or generic" into @buf. */

@@ -442,7 +442,7 @@ TEST(cli_plot_out_to_a_fifo_writes_in_place)
 }
 
 /*
- * tools/hostile.sh: 255 hostile inputs over every command and flag;
+ * tools/hostile.sh: 267 hostile inputs over every command and flag;
  * any crash, hang, wrong exit, wrong stderr or damaged file fails it.
  */
 TEST(cli_hostile_inputs)

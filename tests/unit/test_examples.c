@@ -3,7 +3,9 @@
  * Every example of README.md and `hvo help` runs as written
  * (tools/examples.py: the scenario blocks, the `build/hvo` command lines,
  * the explain sample and its output, every cmdline value the help lists),
- * and the extractor notices a broken one.
+ * and the extractor notices a broken one, an exit status other than the
+ * `# exit N` a line says, and skips lines that need a kernel-mode build
+ * that is not there.
  */
 #include <sys/wait.h>
 #include <unistd.h>
@@ -58,7 +60,13 @@ TEST(examples_checker_reports_a_broken_example)
 	fwrite(text, 1, len, f);
 	fputs("\n```\nmachine mem=4G\nboot\nhotplug add node=1 size=1G\n```\n"
 	      "\n```sh\nbuild/hvo run tests/does-not-exist.hvo\n```\n"
-	      "\n```\n$ build/hvo explain pfn 0x1000\nno such line in the output\n```\n", f);
+	      "\n```\n$ build/hvo explain pfn 0x1000\nno such line in the output\n```\n"
+	      /* an exit status other than the one its comment says */
+	      "\n```sh\nbuild/hvo diff --design legacy --model legacy "
+	      "tests/scenarios/runtime_2m_legacy.hvo   # exit 1\n"
+	      "build/hvo run tests/does-not-exist.hvo   # exit 2\n"
+	      /* a kernel-mode build that does not exist is skipped */
+	      "build/kernel-0.0.0-none/hvo run tests/scenarios/runtime_2m_legacy.hvo\n```\n", f);
 	fclose(f);
 	free(text);
 	snprintf(args, sizeof(args), "--readme %s", path);
@@ -67,6 +75,7 @@ TEST(examples_checker_reports_a_broken_example)
 	ASSERT_TRUE(strstr(out, "scenario block: status 2: <stdin>:3: hotplug add: node 1 does not exist") != NULL);
 	ASSERT_TRUE(strstr(out, "`build/hvo run tests/does-not-exist.hvo`: status 2") != NULL);
 	ASSERT_TRUE(strstr(out, "output lacks: no such line in the output") != NULL);
-	ASSERT_TRUE(strstr(out, " examples, 3 broken") != NULL);
+	ASSERT_TRUE(strstr(out, "runtime_2m_legacy.hvo`: status 0") != NULL);
+	ASSERT_TRUE(strstr(out, " examples, 4 broken, 1 skipped (no kernel-mode build") != NULL);
 	return 0;
 }
