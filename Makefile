@@ -62,8 +62,8 @@ $(BUILD)/test_tsan: $(SRC) $(HDR) tests/tsan/test_concurrency.c | $(BUILD)
 tsan: $(BUILD)/test_tsan
 	$(BUILD)/test_tsan
 
-$(BUILD)/bench: $(SRC) $(HDR) bench/bench.c | $(BUILD)
-	$(Q)$(CC) $(CSTD) $(WARN) -O2 -g $(INC) -o $@ $(SRC) bench/bench.c $(LDLIBS)
+$(BUILD)/bench: $(SRC) $(HDR) bench/bench.c bench/floor.c bench/floor.h | $(BUILD)
+	$(Q)$(CC) $(CSTD) $(WARN) -O2 -g $(INC) -o $@ $(SRC) bench/bench.c bench/floor.c $(LDLIBS) -lm
 
 # Benchmark (not a test): BENCH_TIB caps the largest booted machine.
 BENCH_TIB ?= 16

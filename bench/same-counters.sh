@@ -10,14 +10,16 @@
 # and check results) and the exit status.  Prints one line per difference
 # and "same counters: N scenarios" at the end; status 1 if any differ.
 #
-# usage: bench/same-counters.sh [HVO [OTHER_HVO]]
-#   With OTHER_HVO (another build, e.g. before a change), the first run
-#   uses OTHER_HVO instead of HVO_HOST_SHARE=0.
-HVO=${1:-build/hvo}
-OTHER=${2:-}
+# usage: [HVO=build/hvo] [OTHER=HVO2] bench/same-counters.sh [FILE...]
+#   FILEs default to the whole tree.  With OTHER (another build, e.g. from
+#   before a change) the first run of each uses OTHER instead of
+#   HVO_HOST_SHARE=0.
+HVO=${HVO:-build/hvo}
+OTHER=${OTHER:-}
+[ $# -gt 0 ] || set -- tests/scenarios/*.hvo tests/scenarios/errors/*.hvo
 n=0
 bad=0
-for f in tests/scenarios/*.hvo tests/scenarios/errors/*.hvo; do
+for f in "$@"; do
 	[ -f "$f" ] || continue
 	if [ -n "$OTHER" ]; then
 		a=$("$OTHER" run --json "$f" 2>&1); sa=$?

@@ -16,6 +16,7 @@ struct hostmem_arena {
 	struct hostmem_arena *next;
 	void *base;
 	size_t bytes;
+	uint32_t *extra; /* per chunk, references beyond the first; NULL: none yet */
 };
 
 /* MemAvailable of the host in bytes, 0 if unknown. */
@@ -66,6 +67,9 @@ void hostmem_init(struct hostmem *hm, size_t chunk)
 	memset(hm, 0, sizeof(*hm));
 	hm->chunk = chunk;
 	hm->arena_bytes = MAX((size_t)8 << 20, chunk * 64);
+	while (((size_t)1 << hm->arena_shift) < hm->arena_bytes)
+		hm->arena_shift++;
+	hm->arena_bytes = (size_t)1 << hm->arena_shift;
 	hm->thp = hostmem_env_flag("HVO_HOST_THP", true);
 	hm->share = hostmem_env_flag("HVO_HOST_SHARE", true);
 	hostmem_set_limit(hm);
@@ -90,23 +94,85 @@ void hostmem_destroy(struct hostmem *hm)
 	while (a) {
 		struct hostmem_arena *next = a->next;
 		munmap(a->base, a->bytes);
+		free(a->extra);
 		free(a);
 		a = next;
 	}
-	free(hm->refs.keys);
-	free(hm->refs.extra);
+	free(hm->index);
 	memset(hm, 0, sizeof(*hm));
+}
+
+/* The slot of arena number @nr in the index: its own, or the empty one it would take. */
+static size_t index_slot(const struct hostmem *hm, uintptr_t nr)
+{
+	size_t i = (size_t)(nr * 0x9e3779b97f4a7c15ULL) & (hm->index_cap - 1);
+
+	while (hm->index[i] && ((uintptr_t)hm->index[i]->base >> hm->arena_shift) != nr)
+		i = (i + 1) & (hm->index_cap - 1);
+	return i;
+}
+
+/* Enter @a in the index of arenas (never removed until destroy). */
+static int index_add(struct hostmem *hm, struct hostmem_arena *a)
+{
+	if ((hm->nr_arenas + 1) * 2 > hm->index_cap) {
+		size_t cap = hm->index_cap ? hm->index_cap * 2 : 64;
+		struct hostmem_arena **old = hm->index, **v = calloc(cap, sizeof(*v));
+		size_t ocap = hm->index_cap;
+
+		if (!v)
+			return -ENOMEM;
+		hm->index = v;
+		hm->index_cap = cap;
+		for (size_t i = 0; i < ocap; i++)
+			if (old[i])
+				hm->index[index_slot(hm, (uintptr_t)old[i]->base >> hm->arena_shift)] = old[i];
+		free(old);
+	}
+	hm->index[index_slot(hm, (uintptr_t)a->base >> hm->arena_shift)] = a;
+	hm->nr_arenas++;
+	return 0;
+}
+
+/* The arena chunk @p was carved from. */
+static struct hostmem_arena *arena_of(const struct hostmem *hm, const void *p)
+{
+	struct hostmem_arena *a = hm->index[index_slot(hm, (uintptr_t)p >> hm->arena_shift)];
+
+	BUG_ON(!a);
+	return a;
+}
+
+static size_t chunk_index(const struct hostmem *hm, const struct hostmem_arena *a, const void *p)
+{
+	return (size_t)((const char *)p - (const char *)a->base) / hm->chunk;
+}
+
+/* @bytes of fresh memory aligned to @bytes (a power of two), or MAP_FAILED. */
+static void *mmap_aligned(size_t bytes)
+{
+	char *p = mmap(NULL, 2 * bytes, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	uintptr_t start;
+
+	if (p == MAP_FAILED)
+		return MAP_FAILED;
+	start = ALIGN_UP((uintptr_t)p, (uintptr_t)bytes);
+	if (start > (uintptr_t)p)
+		munmap(p, start - (uintptr_t)p);
+	if ((uintptr_t)p + bytes > start)
+		munmap((char *)start + bytes, (uintptr_t)p + bytes - start);
+	return (void *)start;
 }
 
 static int hostmem_grow(struct hostmem *hm)
 {
-	struct hostmem_arena *a = malloc(sizeof(*a));
+	struct hostmem_arena *a = calloc(1, sizeof(*a));
 	void *base;
 
 	if (!a)
 		return -ENOMEM;
-	base = mmap(NULL, hm->arena_bytes, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	base = mmap_aligned(hm->arena_bytes);
 	if (base == MAP_FAILED) {
 		free(a);
 		return -ENOMEM;
@@ -123,6 +189,11 @@ static int hostmem_grow(struct hostmem *hm)
 #endif
 	a->base = base;
 	a->bytes = hm->arena_bytes;
+	if (index_add(hm, a)) {
+		munmap(base, a->bytes);
+		free(a);
+		return -ENOMEM;
+	}
 	a->next = hm->arenas;
 	hm->arenas = a;
 	hm->bump = base;
@@ -159,100 +230,42 @@ void *hostmem_alloc(struct hostmem *hm)
 
 /* ---- references of shared chunks ---- */
 
-static size_t refs_slot(const struct hostmem_refs *r, uintptr_t key)
-{
-	size_t i = (size_t)((key >> 12) * 0x9e3779b97f4a7c15ULL) & (r->cap - 1);
-
-	while (r->keys[i] && r->keys[i] != key)
-		i = (i + 1) & (r->cap - 1);
-	return i;
-}
-
-static void refs_grow(struct hostmem *hm)
-{
-	struct hostmem_refs *r = &hm->refs, old = *r;
-
-	r->cap = old.cap ? old.cap * 2 : 1024;
-	r->keys = calloc(r->cap, sizeof(*r->keys));
-	r->extra = calloc(r->cap, sizeof(*r->extra));
-	if (!r->keys || !r->extra)
-		hostmem_exhausted(hm, "no memory for the shared chunk table");
-	for (size_t i = 0; i < old.cap; i++) {
-		if (old.keys[i]) {
-			size_t j = refs_slot(r, old.keys[i]);
-			r->keys[j] = old.keys[i];
-			r->extra[j] = old.extra[i];
-		}
-	}
-	free(old.keys);
-	free(old.extra);
-}
-
-/* Remove slot @i, moving back the entries of its probe chain. */
-static void refs_delete(struct hostmem_refs *r, size_t i)
-{
-	size_t j = i;
-
-	r->keys[i] = 0;
-	r->nr--;
-	for (;;) {
-		size_t home;
-
-		j = (j + 1) & (r->cap - 1);
-		if (!r->keys[j])
-			return;
-		home = (size_t)((r->keys[j] >> 12) * 0x9e3779b97f4a7c15ULL) & (r->cap - 1);
-		/* Does j's home lie cyclically in (i, j]?  Then it stays. */
-		if (i <= j ? (home > i && home <= j) : (home > i || home <= j))
-			continue;
-		r->keys[i] = r->keys[j];
-		r->extra[i] = r->extra[j];
-		r->keys[j] = 0;
-		i = j;
-	}
-}
-
 void hostmem_get(struct hostmem *hm, void *p)
 {
-	struct hostmem_refs *r = &hm->refs;
-	size_t i;
+	struct hostmem_arena *a = arena_of(hm, p);
+	size_t i = chunk_index(hm, a, p);
 
-	if ((r->nr + 1) * 2 > r->cap)
-		refs_grow(hm);
-	i = refs_slot(r, (uintptr_t)p);
-	if (!r->keys[i]) {
-		r->keys[i] = (uintptr_t)p;
-		r->extra[i] = 0;
-		r->nr++;
+	if (!a->extra) {
+		a->extra = calloc(a->bytes / hm->chunk, sizeof(*a->extra));
+		if (!a->extra)
+			hostmem_exhausted(hm, "no memory for the reference counts");
 	}
-	BUG_ON(r->extra[i] == UINT32_MAX);
-	r->extra[i]++;
+	BUG_ON(a->extra[i] == UINT32_MAX);
+	a->extra[i]++;
 	hm->nr_in_use++;
 	hm->nr_shared++;
 }
 
 uint64_t hostmem_refcount(const struct hostmem *hm, const void *p)
 {
-	const struct hostmem_refs *r = &hm->refs;
-	size_t i;
+	const struct hostmem_arena *a;
 
-	if (!r->nr)
+	if (!hm->nr_shared)
 		return 1;
-	i = refs_slot(r, (uintptr_t)p);
-	return r->keys[i] ? 1 + (uint64_t)r->extra[i] : 1;
+	a = arena_of(hm, p);
+	return 1 + (a->extra ? a->extra[chunk_index(hm, a, p)] : 0);
 }
 
 void hostmem_free(struct hostmem *hm, void *p)
 {
-	struct hostmem_refs *r = &hm->refs;
-
 	hm->nr_in_use--;
-	if (r->nr) {
-		size_t i = refs_slot(r, (uintptr_t)p);
-		if (r->keys[i]) {
+	if (hm->nr_shared) {
+		struct hostmem_arena *a = arena_of(hm, p);
+		size_t i = chunk_index(hm, a, p);
+
+		if (a->extra && a->extra[i]) {
+			a->extra[i]--;
 			hm->nr_shared--;
-			if (!--r->extra[i])
-				refs_delete(r, i);
 			return;
 		}
 	}

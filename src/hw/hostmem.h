@@ -6,9 +6,10 @@
  * number of backed frames and every chunk is aligned to at least 4 KiB.
  *
  * A chunk may back several frames at once (a copy not yet written, see
- * frame_copy()): it then has a reference per frame, counted in a small
- * table of the shared chunks only, and returns to the free list when the
- * last one is put.
+ * frame_copy()): it then has a reference per frame, counted in an array
+ * its arena makes when it first shares a chunk (arenas are aligned to
+ * their size, so a chunk's arena is found from its address), and returns
+ * to the free list when the last one is put.
  *
  * The counters say what the host paid: a chunk carved from an arena is
  * fresh memory, first touched by whoever writes it (the host faults it in
@@ -23,17 +24,13 @@
 
 struct hostmem_arena;
 
-/* The chunks with more than one reference: open addressing, linear probing. */
-struct hostmem_refs {
-	uintptr_t *keys;  /* chunk address, 0 = empty slot */
-	uint32_t *extra;  /* references beyond the first */
-	size_t cap, nr;   /* slots (a power of two, or 0), slots in use */
-};
-
 struct hostmem {
 	size_t chunk;                 /* bytes per chunk = simulated page size */
 	size_t arena_bytes;           /* bytes per arena */
 	struct hostmem_arena *arenas; /* list of all arenas */
+	struct hostmem_arena **index; /* open addressing by arena number */
+	size_t index_cap, nr_arenas;
+	unsigned arena_shift;         /* log2(arena_bytes) */
 	void *free_list;              /* intrusive list of free chunks */
 	char *bump, *bump_end;        /* unused tail of the newest arena */
 	uint64_t nr_in_use;           /* references handed out: frames backed */
@@ -42,7 +39,6 @@ struct hostmem {
 	uint64_t nr_reused;           /* chunks handed out again from the free list */
 	bool thp;                     /* arenas advised MADV_HUGEPAGE ($HVO_HOST_THP) */
 	bool share;                   /* copies may share a chunk ($HVO_HOST_SHARE) */
-	struct hostmem_refs refs;
 	uint64_t limit_chunks;        /* most chunks to carve (0: no limit) */
 	char limit_from[32];          /* where the limit came from */
 };
