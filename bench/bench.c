@@ -451,9 +451,10 @@ static void print_cycle_ratio(const char *dname, const struct row *opt, const st
 
 	if (fl <= 0 || !opt->copy_bytes)
 		return;
-	printf("  %-12s optimize + restore %.2f s = %.2fx the first touch of its %.0f MiB of head copies"
-	       " (%.2f s); fresh host memory %.1f MiB, peak RSS %.0f MiB\n",
-	       dname, opt->seconds + res->seconds, (opt->seconds + res->seconds) / fl,
+	printf("  %-12s optimize + restore %.2f s (cpu %.2f s) = %.2fx (cpu %.2fx) the first touch of"
+	       " its %.0f MiB of head copies (%.2f s); fresh host memory %.1f MiB, peak RSS %.0f MiB\n",
+	       dname, opt->seconds + res->seconds, opt->cpu_seconds + res->cpu_seconds,
+	       (opt->seconds + res->seconds) / fl, (opt->cpu_seconds + res->cpu_seconds) / fl,
 	       opt->copy_bytes / (1 << 20), fl, (opt->fresh_bytes + res->fresh_bytes) / (1 << 20),
 	       MAX(opt->rss_kb, res->rss_kb) / 1024.0);
 }

@@ -468,6 +468,20 @@ uint8_t *frame_materialize_pattern(struct frame_store *fs, pfn_t pfn)
 	return bytes;
 }
 
+/* frame_copy() without sharing ($HVO_HOST_SHARE=0): @dst gets bytes of its own. */
+static void frame_copy_real(struct frame_store *fs, uint64_t *slot, pfn_t dst,
+			    const uint8_t *bytes)
+{
+	uint8_t *to = frame_writable_bytes(fs, dst);
+
+	if (!to) {
+		to = hostmem_alloc(&fs->host);
+		drop_content(fs, slot);
+		*slot |= (uint64_t)(uintptr_t)to | FRAME_DATA;
+	}
+	memcpy(to, bytes, fs->host.chunk);
+}
+
 int frame_copy(struct frame_store *fs, pfn_t dst, pfn_t src)
 {
 	uint64_t e = frame_entry(fs, src), *slot;
@@ -483,13 +497,7 @@ int frame_copy(struct frame_store *fs, pfn_t dst, pfn_t src)
 	slot = frame_slot(fs, dst, false);
 	BUG_ON(!slot || !*slot);
 	if (!fs->host.share) {
-		uint8_t *to = frame_writable_bytes(fs, dst);
-		if (!to) {
-			to = hostmem_alloc(&fs->host);
-			drop_content(fs, slot);
-			*slot |= (uint64_t)(uintptr_t)to | FRAME_DATA;
-		}
-		memcpy(to, bytes, fs->host.chunk);
+		frame_copy_real(fs, slot, dst, bytes);
 		return 0;
 	}
 	if (frame_bytes(fs, dst) == bytes)
