@@ -62,10 +62,12 @@ $(BUILD)/test_tsan: $(SRC) $(HDR) tests/tsan/test_concurrency.c | $(BUILD)
 tsan: $(BUILD)/test_tsan
 	$(BUILD)/test_tsan
 
-$(BUILD)/bench: $(SRC) $(HDR) bench/bench.c | $(BUILD)
-	$(Q)$(CC) $(CSTD) $(WARN) -O2 -g $(INC) -o $@ $(SRC) bench/bench.c $(LDLIBS)
+$(BUILD)/bench: $(SRC) $(HDR) bench/bench.c bench/floor.c bench/floor.h | $(BUILD)
+	$(Q)$(CC) $(CSTD) $(WARN) -O2 -g $(INC) -o $@ $(SRC) bench/bench.c bench/floor.c $(LDLIBS) -lm
 
-# Benchmark (not a test): BENCH_TIB caps the largest booted machine.
+# Benchmark (not a test): BENCH_TIB caps the largest booted machine (64:
+# mem=65532G, the largest 4-level machine); build/bench TIB GROUP.. DESIGN..
+# runs a subset.
 BENCH_TIB ?= 16
 # The kernel-mode row (kernel/README.md) runs when `make kernel` has built
 # $(KBENCH)/bench; KBENCH=build/kernel-VERSION picks another tree's.
@@ -179,7 +181,8 @@ help:
 	@echo "make check    build with ASan+UBSan, run unit and scenario tests and"
 	@echo "              replay the fuzz corpora, in CHECK_SHARDS shards (default:"
 	@echo "              nproc) run side by side by make -j; V=1 shows commands"
-	@echo "make bench    the benchmark table (BENCH_TIB=1 for a quick one; BENCH_RUNS=3"
+	@echo "make bench    the benchmark table, each row also as a multiple of this host's"
+	@echo "              measured floor (BENCH_TIB=1 for a quick one; BENCH_RUNS=3"
 	@echo "              prints each row's fastest of 3 runs, for a noisy host)"
 	@echo "make valgrind the default scenario under valgrind"
 	@echo "make tsan     concurrency tests under ThreadSanitizer (use CC=clang)"

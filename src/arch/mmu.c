@@ -77,12 +77,14 @@ int mmu_translate(struct machine *m, vaddr_t va, bool write, pfn_t *pfn)
 
 uint8_t *frame_contents(struct machine *m, pfn_t pfn)
 {
-	uint8_t *bytes = frame_bytes(&m->frames, pfn);
+	uint8_t *bytes = frame_writable_bytes(&m->frames, pfn);
 	uint64_t e;
 
 	if (bytes)
 		return bytes;
 	e = frame_entry(&m->frames, pfn);
+	if (e & FRAME_ZERO)
+		return frame_materialize_zero(&m->frames, pfn);
 	if (e & FRAME_LAZY) {
 		BUG_ON(m->phase == PHASE_EARLY); /* memmap_init has not run */
 		return frame_materialize_lazy(&m->frames, pfn, m->geo.page_size);
@@ -116,6 +118,10 @@ int frame_read(struct machine *m, pfn_t pfn, size_t off, void *buf, size_t len)
 	}
 	if (e & FRAME_LAZY) {
 		frame_read_lazy(&m->frames, pfn, off, buf, len);
+		return 0;
+	}
+	if (e & FRAME_ZERO) {
+		memset(buf, 0, len);
 		return 0;
 	}
 	return -EFAULT;

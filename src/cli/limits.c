@@ -98,8 +98,8 @@ uint64_t cli_max_mem(void)
 /*
  * The least host memory a new folio costs: its struct pages, or one
  * backed vmemmap page if they fill more (measured on x86-64, a 2 MiB
- * folio backs about 4 KiB with HVO off and 8 KiB with it on, a 1 GiB one
- * 4 KiB and 45 KiB).  A lower bound: a request refused here could not
+ * folio backs about 4 KiB with HVO off or on: the head page's copy shares
+ * its bytes, hw/frame.c).  A lower bound: a request refused here could not
  * have finished; one let through still meets the limit in hw/hostmem.c.
  */
 static uint64_t folio_host_bytes(const struct machine *m, uint64_t folio_pages)

@@ -292,6 +292,34 @@ int frame_claim(struct frame_store *fs, pfn_t pfn, enum frame_owner owner,
 	return 0;
 }
 
+int frame_claim_zero(struct frame_store *fs, pfn_t pfn, enum frame_owner owner,
+		     enum frame_origin origin)
+{
+	uint64_t *slot;
+
+	if (!fs->host.share)
+		return frame_claim(fs, pfn, owner, origin); /* the store without sharing */
+	slot = frame_slot(fs, pfn, true);
+	if (!slot)
+		return -ENOMEM;
+	BUG_ON(*slot);
+	*slot = FRAME_ZERO | ((uint64_t)origin << FRAME_ORIGIN_SHIFT) | owner;
+	frame_count_entries(fs, 1);
+	return 0;
+}
+
+uint8_t *frame_materialize_zero(struct frame_store *fs, pfn_t pfn)
+{
+	uint64_t *slot = frame_slot(fs, pfn, false);
+	uint8_t *bytes;
+
+	BUG_ON(!slot || !(*slot & FRAME_ZERO));
+	bytes = hostmem_alloc(&fs->host);
+	*slot = (*slot & (FRAME_ORIGIN_MASK | FRAME_OWNER_MASK)) | (uint64_t)(uintptr_t)bytes |
+		FRAME_DATA;
+	return bytes;
+}
+
 int frame_claim_lazy(struct frame_store *fs, pfn_t pfn, enum frame_owner owner,
 		     enum frame_origin origin, uint64_t vpage)
 {
@@ -438,6 +466,66 @@ uint8_t *frame_materialize_pattern(struct frame_store *fs, pfn_t pfn)
 	drop_content(fs, slot);
 	*slot |= (uint64_t)(uintptr_t)bytes | FRAME_DATA;
 	return bytes;
+}
+
+/* frame_copy() without sharing ($HVO_HOST_SHARE=0): @dst gets bytes of its own. */
+static void frame_copy_real(struct frame_store *fs, uint64_t *slot, pfn_t dst,
+			    const uint8_t *bytes)
+{
+	uint8_t *to = frame_writable_bytes(fs, dst);
+
+	if (!to) {
+		to = hostmem_alloc(&fs->host);
+		drop_content(fs, slot);
+		*slot |= (uint64_t)(uintptr_t)to | FRAME_DATA;
+	}
+	memcpy(to, bytes, fs->host.chunk);
+}
+
+int frame_copy(struct frame_store *fs, pfn_t dst, pfn_t src)
+{
+	uint64_t e = frame_entry(fs, src), *slot;
+	uint8_t *bytes;
+
+	if (e & FRAME_PATTERN)
+		return frame_share_pattern(fs, dst, src);
+	if (!(e & FRAME_DATA))
+		return -EINVAL;
+	if (dst == src)
+		return 0;
+	bytes = frame_bytes(fs, src);
+	slot = frame_slot(fs, dst, false);
+	BUG_ON(!slot || !*slot);
+	if (!fs->host.share) {
+		frame_copy_real(fs, slot, dst, bytes);
+		return 0;
+	}
+	if (frame_bytes(fs, dst) == bytes)
+		return 0; /* already sharing them */
+	hostmem_get(&fs->host, bytes);
+	drop_content(fs, slot);
+	*slot |= (uint64_t)(uintptr_t)bytes | FRAME_DATA | FRAME_COW;
+	*frame_slot(fs, src, false) |= FRAME_COW; /* src has a leaf: it has bytes */
+	return 0;
+}
+
+uint8_t *frame_unshare(struct frame_store *fs, pfn_t pfn)
+{
+	uint64_t *slot = frame_slot(fs, pfn, false);
+	uint8_t *bytes, *mine;
+
+	BUG_ON(!slot || !(*slot & FRAME_COW));
+	bytes = (uint8_t *)(uintptr_t)(*slot & ~((1ULL << FRAME_PAYLOAD_SHIFT) - 1));
+	if (hostmem_refcount(&fs->host, bytes) == 1) {
+		*slot &= ~FRAME_COW;
+		return bytes;
+	}
+	mine = hostmem_alloc(&fs->host);
+	memcpy(mine, bytes, fs->host.chunk);
+	hostmem_free(&fs->host, bytes);
+	*slot = (*slot & (FRAME_ORIGIN_MASK | FRAME_OWNER_MASK)) | (uint64_t)(uintptr_t)mine |
+		FRAME_DATA;
+	return mine;
 }
 
 void frame_try_compact(struct frame_store *fs, pfn_t pfn)

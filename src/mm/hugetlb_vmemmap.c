@@ -38,7 +38,8 @@ pfn_t alloc_vmemmap_page(struct machine *m, enum alloc_site site,
 	pfn = alloc_frames(m, &req);
 	if (pfn == PFN_NONE)
 		return PFN_NONE;
-	if (frame_claim(&m->frames, pfn, FO_VMEMMAP, ORIGIN_BUDDY)) {
+	/* no host bytes until it is copied into or written */
+	if (frame_claim_zero(&m->frames, pfn, FO_VMEMMAP, ORIGIN_BUDDY)) {
 		fprintf(stderr, "hvo: host out of memory\n");
 		abort();
 	}
@@ -149,16 +150,16 @@ int vmemmap_remap_range(struct machine *m, vaddr_t start, vaddr_t end,
 	return 0;
 }
 
-/* copy_page() between two vmemmap frames; an all-alike copy stays compact. */
+/*
+ * copy_page() between two vmemmap frames: an all-alike copy stays
+ * compact, a copy of real bytes shares them until written (frame_copy()).
+ */
 void copy_frame(struct machine *m, pfn_t dst, pfn_t src)
 {
-	const uint8_t *pat = frame_pattern(&m->frames, src);
 	uint8_t *d;
 
-	if (pat) {
-		frame_share_pattern(&m->frames, dst, src);
+	if (!frame_copy(&m->frames, dst, src))
 		return;
-	}
 	d = frame_contents(m, dst);
 	if (!d || frame_read(m, src, 0, d, m->geo.page_size)) {
 		fprintf(stderr, "hvo: host out of memory\n");
