@@ -33,6 +33,8 @@ static const char usage_head[] =
 	"  cmdline LINUX KERNEL COMMAND LINE   hugepagesz= hugepages= default_hugepagesz=\n"
 	"                                     hugetlb_free_vmemmap= movablecore=\n"
 	"                                     memory_hotplug.memmap_on_memory=\n"
+	"                                     hugetlb_cma=SIZE|NODE:SIZE,..\n"
+	"                                     hugetlb_cma_only=on|off (6.15+)\n"
 	"                                     memhp_default_state=online|online_kernel|\n"
 	"                                     online_movable\n"
 	"                                     hvo_share_pte=on|off (not in any kernel:\n"

@@ -57,6 +57,9 @@ enum {
 	GEN_BUG_ROLLBACK_OVERWRITES_HEAD = 1u << 19,
 	/* Vmemmap pages from the folio's node only (before 2eaa6c2abb9d). */
 	GEN_BUG_VMEMMAP_THISNODE = 1u << 20,
+	/* cma_alloc() does not wait for the HugeTLB free worker (before
+	 * 67bab13307c8 "mm/hugetlb: wait for hugetlb folios to be freed"). */
+	GEN_BUG_CMA_NO_WAIT = 1u << 21,
 };
 
 struct hvo_generation {

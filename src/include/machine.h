@@ -10,6 +10,7 @@
 
 #include <pthread.h>
 
+#include "mm/cma.h"
 #include "mm/cmdline.h"
 #include "lib/fault.h"
 #include "hw/frame.h"
@@ -176,6 +177,10 @@ struct machine {
 	unsigned dax_seq;                  /* for names dax0, dax1, ... */
 	struct page_leak *leaks;           /* folios the free path refused */
 	uint64_t nr_leaks;
+	struct cma cma_areas[MAX_CMA_AREAS]; /* cma_areas[] (mm/cma.c) */
+	unsigned nr_cma;
+	uint8_t hugetlb_cma_area[MAX_NUMNODES]; /* 1 + index in cma_areas, 0: none */
+	uint64_t hugetlb_cma_size;         /* bytes of HugeTLB CMA reserved */
 	unsigned nr_hstates;
 	unsigned default_hstate;
 	struct hstate hstates[HUGE_MAX_HSTATE];

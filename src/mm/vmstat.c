@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "mm/cma.h"
 #include "mm/vmemmap_share_pte.h"
 #include "mm/vmstat.h"
 
@@ -37,6 +38,21 @@ static int64_t get_hugetlb(struct machine *m)
 		pages += m->hstates[i].nr_huge_pages << m->hstates[i].order;
 	return pages_to_kb(m, pages);
 }
+
+static int64_t get_cma_total(struct machine *m) { return pages_to_kb(m, totalcma_pages(m)); }
+static int64_t get_cma_free(struct machine *m) { return pages_to_kb(m, global_cma_free_pages(m)); }
+static int64_t get_nr_free_cma(struct machine *m) { return (int64_t)global_cma_free_pages(m); }
+
+static int64_t cma_sum(struct machine *m, bool fail)
+{
+	uint64_t n = 0;
+	for (unsigned i = 0; i < m->nr_cma; i++)
+		n += fail ? m->cma_areas[i].alloc_pages_fail : m->cma_areas[i].alloc_pages_success;
+	return (int64_t)n;
+}
+
+static int64_t get_cma_success(struct machine *m) { return cma_sum(m, false); }
+static int64_t get_cma_fail(struct machine *m) { return cma_sum(m, true); }
 
 static int64_t get_nr_free(struct machine *m) { return (int64_t)global_free_pages(m); }
 static int64_t get_memmap(struct machine *m) { return m->stat.nr_memmap_pages; }
@@ -106,6 +122,8 @@ static int64_t get_sections(struct machine *m)
 const struct counter_desc counter_table[] = {
 	{ "MemTotal", CG_MEMINFO, "kB", get_memtotal, "managed pages" },
 	{ "MemFree", CG_MEMINFO, "kB", get_memfree, "free pages in the buddy allocator" },
+	{ "CmaTotal", CG_MEMINFO, "kB", get_cma_total, "pages of active CMA areas" },
+	{ "CmaFree", CG_MEMINFO, "kB", get_cma_free, "free CMA pages (in MemFree too)" },
 	{ "HugePages_Total", CG_MEMINFO, "", get_hp_total, "default size pool" },
 	{ "HugePages_Free", CG_MEMINFO, "", get_hp_free, NULL },
 	{ "HugePages_Rsvd", CG_MEMINFO, "", get_hp_rsvd, NULL },
@@ -113,8 +131,11 @@ const struct counter_desc counter_table[] = {
 	{ "Hugepagesize", CG_MEMINFO, "kB", get_hp_size, NULL },
 	{ "Hugetlb", CG_MEMINFO, "kB", get_hugetlb, "all sizes" },
 	{ "nr_free_pages", CG_VMSTAT, "pages", get_nr_free, NULL },
+	{ "nr_free_cma", CG_VMSTAT, "pages", get_nr_free_cma, NULL },
 	{ "nr_memmap_pages", CG_VMSTAT, "pages", get_memmap, "memmap from buddy or altmap" },
 	{ "nr_memmap_boot_pages", CG_VMSTAT, "pages", get_memmap_boot, "memmap from memblock" },
+	{ "cma_alloc_pages_success", CG_HVO, "pages", get_cma_success, "sum of /sys/kernel/mm/cma/*/alloc_pages_success" },
+	{ "cma_alloc_pages_fail", CG_HVO, "pages", get_cma_fail, "sum of /sys/kernel/mm/cma/*/alloc_pages_fail" },
 	{ "zone_present", CG_HVO, "pages", get_zone_present, "sum of zone present_pages" },
 	{ "zone_managed", CG_HVO, "pages", get_zone_managed, "sum of zone managed_pages" },
 	{ "present_sections", CG_HVO, "", get_sections, NULL },

@@ -40,6 +40,8 @@ const struct hvo_generation hvo_generations[] = {
 	{ .name = "legacy-6.5", LEGACY_OPS,
 	  .flags = LEGACY | GEN_BUG_SPECULATIVE_WALKERS | GEN_BUG_VMEMMAP_THISNODE,
 	  .help = "also before 2eaa6c2abb9d (THISNODE)" },
+	{ .name = "legacy-6.13", LEGACY_OPS, .flags = LEGACY | GEN_BUG_CMA_NO_WAIT,
+	  .help = "before 67bab13307c8 (cma_alloc waits)" },
 	{ .name = "legacy-6.18", LEGACY_OPS, .flags = LEGACY | GEN_PRE_HVO,
 	  .help = "6.14-6.18: fake heads, pre-HVO at boot" },
 	{ .name = "shared-tail", .design = "shared-tail", SHARED_OPS,
