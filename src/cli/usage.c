@@ -28,6 +28,8 @@ static const char usage_head[] =
 	"  machine mem=SIZE [layout=flat|qemu-pc] [nodes=N | node_mem=S,S,..]\n"
 	"          [arch=x86-64|arm64] [page_size=4K|16K|64K]\n"
 	"          [struct_page=56|64|72|80] [movablecore=SIZE] [kernel_reserve=SIZE]\n"
+	"          [deferred_init=on|off] (CONFIG_DEFERRED_STRUCT_PAGE_INIT, default\n"
+	"          off; Debian's kernels have it on)\n"
 	"  machine ram=START-END[@NODE],..     the memory map itself instead of mem/layout\n"
 	"  machine from=host [KEY=VALUE..]     this host's memory map, generation, cmdline\n"
 	"  cmdline LINUX KERNEL COMMAND LINE   hugepagesz= hugepages= default_hugepagesz=\n"

@@ -60,6 +60,10 @@ enum {
 	/* cma_alloc() does not wait for the HugeTLB free worker (before
 	 * 67bab13307c8 "mm/hugetlb: wait for hugetlb folios to be freed"). */
 	GEN_BUG_CMA_NO_WAIT = 1u << 21,
+	/* Before fde1c4ecf916 ("mm: hugetlb: skip initialization of gigantic
+	 * tail struct pages if freed by HVO"): memmap_init_reserved_pages()
+	 * writes every struct page of a boot-time gigantic page. */
+	GEN_BUG_INIT_HVO_TAILS = 1u << 22,
 };
 
 struct hvo_generation {

@@ -53,6 +53,7 @@ struct machine_config {
 	bool arm64;                    /* arch=arm64 (default for 16K, 64K) */
 	uint64_t movablecore_bytes;
 	uint64_t kernel_reserve_bytes; /* kernel image, firmware, early tables */
+	bool deferred_struct_page_init; /* CONFIG_DEFERRED_STRUCT_PAGE_INIT (deferred_init=on) */
 	const struct hvo_generation *gen; /* the kernel generation (design) */
 };
 
@@ -63,6 +64,8 @@ struct vmstat {
 	uint64_t vmemmap_pgtable_pages; /* PUD/PMD/PTE tables under the vmemmap */
 	uint64_t memmap_init_pages;    /* struct pages written by memmap_init */
 	uint64_t memmap_boot_peak;     /* nr_memmap_boot_pages when memblock is freed */
+	uint64_t memmap_init_boot_pages;     /* struct pages written before deferred init */
+	uint64_t memmap_init_deferred_pages; /* struct pages deferred_init_memmap wrote */
 	uint64_t nr_pmd_splits;
 	uint64_t nr_pte_writes;        /* page-table entry stores */
 	uint64_t nr_synchronize_rcu;   /* legacy: RCU grace periods waited */

@@ -78,6 +78,8 @@ static int64_t get_flush_all(struct machine *m) { return (int64_t)m->mmu.nr_flus
 static int64_t get_flush_range(struct machine *m) { return (int64_t)m->mmu.nr_flush_range; }
 static int64_t get_faults(struct machine *m) { return (int64_t)m->mmu.nr_faults; }
 static int64_t get_memmap_init(struct machine *m) { return (int64_t)m->stat.memmap_init_pages; }
+static int64_t get_memmap_init_boot(struct machine *m) { return (int64_t)m->stat.memmap_init_boot_pages; }
+static int64_t get_memmap_init_deferred(struct machine *m) { return (int64_t)m->stat.memmap_init_deferred_pages; }
 static int64_t get_memmap_peak(struct machine *m) { return (int64_t)m->stat.memmap_boot_peak; }
 static int64_t get_rcu(struct machine *m) { return (int64_t)m->stat.nr_synchronize_rcu; }
 static int64_t get_shared_tails(struct machine *m) { return (int64_t)m->stat.nr_shared_tail_pages; }
@@ -152,6 +154,8 @@ const struct counter_desc counter_table[] = {
 	{ "hugetlb_optimize_vmemmap", CG_HVO, "", get_hvo_enabled, "vm.hugetlb_optimize_vmemmap" },
 	{ "hugetlb_optimize_vmemmap_key", CG_HVO, "", get_static_key, "legacy static key count" },
 	{ "memmap_init_pages", CG_HVO, "", get_memmap_init, "struct pages memmap_init wrote" },
+	{ "memmap_init_boot_pages", CG_HVO, "", get_memmap_init_boot, "struct pages written at boot (deferred_init=on: before deferred init)" },
+	{ "memmap_init_deferred_pages", CG_HVO, "", get_memmap_init_deferred, "struct pages deferred_init_memmap wrote" },
 	{ "memmap_boot_peak", CG_HVO, "pages", get_memmap_peak, "boot memmap before HugeTLB's late HVO (no kernel counter)" },
 	{ "mmu_faults", CG_HVO, "", get_faults, "RO writes, unmapped or stale accesses" },
 	{ "device_pageblocks", CG_HVO, "", get_dev_pb, "pageblocks of device DAX ranges" },

@@ -93,6 +93,8 @@ int machine_boot(struct machine *m, char *err, size_t errlen)
 		return ret;
 	}
 	memmap_init(m);
+	/* page_alloc_init_late(): the deferred struct pages, before init runs */
+	deferred_init_memmap(m);
 	/* core_initcall cma_init_reserved_areas() */
 	if (cma_init_reserved_areas(m)) {
 		snprintf(err, errlen, "host out of memory");
