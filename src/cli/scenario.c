@@ -210,11 +210,16 @@ static int machine_arg(struct scenario *sc, const char *key, const char *val,
 	} else if (!strcmp(key, "movablecore")) {
 		if (parse_size(val, &sc->cfg.movablecore_bytes))
 			return sc_error(sc, "movablecore=%s: expected a size", val);
+	} else if (!strcmp(key, "deferred_init")) {
+		bool b;
+		if (parse_bool(val, &b))
+			return sc_error(sc, "deferred_init=%s: expected on or off", val);
+		sc->cfg.deferred_struct_page_init = b;
 	} else if (!strcmp(key, "kernel_reserve")) {
 		if (parse_size(val, &sc->cfg.kernel_reserve_bytes))
 			return sc_error(sc, "kernel_reserve=%s: expected a size", val);
 	} else {
-		return sc_error(sc, "machine: unknown parameter '%s' (expected from, mem, ram, layout, nodes, node_mem, arch, page_size, struct_page, movablecore, kernel_reserve, whatif)", key);
+		return sc_error(sc, "machine: unknown parameter '%s' (expected from, mem, ram, layout, nodes, node_mem, arch, page_size, struct_page, movablecore, deferred_init, kernel_reserve, whatif)", key);
 	}
 	return 0;
 }

@@ -85,6 +85,13 @@ enum {
 	 * each gets a page from the list and the head copy is mapped nowhere.
 	 */
 	GEN_BUG_HEAD_IS_TAIL = 1u << 25,
+	/* cma_alloc() does not wait for the HugeTLB free worker (before
+	 * 67bab13307c8 "mm/hugetlb: wait for hugetlb folios to be freed"). */
+	GEN_BUG_CMA_NO_WAIT = 1u << 26,
+	/* Before fde1c4ecf916 ("mm: hugetlb: skip initialization of gigantic
+	 * tail struct pages if freed by HVO"): memmap_init_reserved_pages()
+	 * writes every struct page of a boot-time gigantic page. */
+	GEN_BUG_INIT_HVO_TAILS = 1u << 27,
 };
 
 struct hvo_generation {

@@ -10,6 +10,7 @@
 
 #include <pthread.h>
 
+#include "mm/cma.h"
 #include "mm/cmdline.h"
 #include "lib/fault.h"
 #include "hw/frame.h"
@@ -58,6 +59,7 @@ struct machine_config {
 	bool whatif_hvo_bbm;
 	uint64_t movablecore_bytes;
 	uint64_t kernel_reserve_bytes; /* kernel image, firmware, early tables */
+	bool deferred_struct_page_init; /* CONFIG_DEFERRED_STRUCT_PAGE_INIT (deferred_init=on) */
 	const struct hvo_generation *gen; /* the kernel generation (design) */
 };
 
@@ -68,6 +70,8 @@ struct vmstat {
 	uint64_t vmemmap_pgtable_pages; /* PUD/PMD/PTE tables under the vmemmap */
 	uint64_t memmap_init_pages;    /* struct pages written by memmap_init */
 	uint64_t memmap_boot_peak;     /* nr_memmap_boot_pages when memblock is freed */
+	uint64_t memmap_init_boot_pages;     /* struct pages written before deferred init */
+	uint64_t memmap_init_deferred_pages; /* struct pages deferred_init_memmap wrote */
 	uint64_t nr_pmd_splits;
 	uint64_t nr_pte_writes;        /* page-table entry stores */
 	uint64_t nr_bbm_sequences;     /* whatif=hvo-bbm: invalidate, flush, write */
@@ -183,6 +187,10 @@ struct machine {
 	unsigned dax_seq;                  /* for names dax0, dax1, ... */
 	struct page_leak *leaks;           /* folios the free path refused */
 	uint64_t nr_leaks;
+	struct cma cma_areas[MAX_CMA_AREAS]; /* cma_areas[] (mm/cma.c) */
+	unsigned nr_cma;
+	uint8_t hugetlb_cma_area[MAX_NUMNODES]; /* 1 + index in cma_areas, 0: none */
+	uint64_t hugetlb_cma_size;         /* bytes of HugeTLB CMA reserved */
 	unsigned nr_hstates;
 	unsigned default_hstate;
 	struct hstate hstates[HUGE_MAX_HSTATE];

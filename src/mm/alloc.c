@@ -22,13 +22,32 @@ static pfn_t alloc_contig_in_zone(struct zone *z, unsigned order)
 	return PFN_NONE;
 }
 
-static pfn_t alloc_from_zone(struct zone *z, unsigned order)
+/*
+ * A movable request (__GFP_MOVABLE: the highest zone allowed is
+ * ZONE_MOVABLE) may take pages of the zone's CMA areas: first when they
+ * hold more than half of the zone's free memory, else when the rest is
+ * out.  Nothing else ever gets CMA pages.
+ */
+static pfn_t alloc_from_zone(struct machine *m, struct zone *z,
+			     const struct alloc_request *req)
 {
+	bool cma = req->high_zone == ZONE_MOVABLE && m->nr_cma &&
+		   req->order <= z->buddy.max_order;
+	pfn_t p;
+
 	if (!z->initialized || !z->managed_pages)
 		return PFN_NONE;
-	if (order > z->buddy.max_order)
-		return alloc_contig_in_zone(z, order);
-	return __alloc_pages(&z->buddy, order);
+	if (req->order > z->buddy.max_order)
+		return alloc_contig_in_zone(z, req->order);
+	if (cma && cma_first(m, z)) {
+		p = cma_alloc_movable(m, z, req->order);
+		if (p != PFN_NONE)
+			return p;
+	}
+	p = __alloc_pages(&z->buddy, req->order);
+	if (p == PFN_NONE && cma)
+		p = cma_alloc_movable(m, z, req->order);
+	return p;
 }
 
 static pfn_t alloc_from_node(struct machine *m, int nid,
@@ -40,7 +59,7 @@ static pfn_t alloc_from_node(struct machine *m, int nid,
 		pfn_t p;
 		if (z == ZONE_DEVICE)
 			continue;
-		p = alloc_from_zone(&pgdat->node_zones[z], req->order);
+		p = alloc_from_zone(m, &pgdat->node_zones[z], req);
 		if (p != PFN_NONE)
 			return p;
 	}
@@ -88,11 +107,56 @@ pfn_t alloc_frames(struct machine *m, const struct alloc_request *req)
 	return alloc_buddy(m, req);
 }
 
+/* Bottom-up from @min: the lowest aligned free run of @nr pages on @nid. */
+static pfn_t memblock_fit_bottom_up(struct machine *m, uint64_t nr, uint64_t align,
+				    pfn_t min, int nid)
+{
+	const struct memblock *mb = &m->memblock;
+
+	for (pfn_t p = ALIGN_UP(min, align); p + nr <= m->max_pfn; p += align) {
+		if (memblock_pfn_nid(mb, p) != nid || memblock_pfn_nid(mb, p + nr - 1) != nid ||
+		    memblock_type_pages_in(&mb->memory, p, p + nr) != nr ||
+		    memblock_type_pages_in(&mb->reserved, p, p + nr))
+			continue;
+		if (memblock_reserve(&m->memblock, p, nr))
+			return PFN_NONE;
+		return p;
+	}
+	return PFN_NONE;
+}
+
+pfn_t alloc_cma_area(struct machine *m, uint64_t nr, uint64_t align, int nid)
+{
+	pfn_t four_g = (4 * SZ_1G) >> m->geo.page_shift, p = PFN_NONE;
+
+	if (should_fail_alloc(&m->fault, SITE_HUGETLB, ilog2_u64(nr)) || m->phase != PHASE_EARLY)
+		return PFN_NONE;
+	if (m->max_pfn >= four_g + nr)
+		p = memblock_fit_bottom_up(m, nr, align, four_g, nid);
+	if (p == PFN_NONE)
+		p = memblock_alloc_range(&m->memblock, nr, align, 0, m->max_pfn, nid);
+	return p;
+}
+
+pfn_t alloc_frames_cma(struct machine *m, struct cma *cma, unsigned order)
+{
+	if (should_fail_alloc(&m->fault, SITE_HUGETLB, order)) {
+		cma->alloc_pages_fail += 1ULL << order;
+		return PFN_NONE;
+	}
+	return cma_alloc(m, cma, order);
+}
+
 void free_frames(struct machine *m, pfn_t pfn, unsigned order)
 {
 	struct zone *z = page_zone(m, pfn);
+	struct cma *cma = m->nr_cma ? cma_of_pfn(m, pfn) : NULL;
 
 	BUG_ON(!z || m->phase != PHASE_RUNNING);
+	if (cma) { /* a CMA page goes back to its area's free lists */
+		cma_release(m, cma, pfn, order);
+		return;
+	}
 	if (order > z->buddy.max_order)
 		buddy_free_range(&z->buddy, pfn, pfn + (1ULL << order));
 	else

@@ -26,7 +26,16 @@ struct alloc_request {
  */
 pfn_t alloc_frames(struct machine *m, const struct alloc_request *req);
 
-/* Return a block taken from the buddy allocator. */
+/*
+ * Boot: a CMA area of @nr pages aligned to @align on @nid from memblock,
+ * bottom-up from 4 GiB when the node has room above it, else top-down
+ * (cma_alloc_mem()).  PFN_NONE on failure.
+ */
+pfn_t alloc_cma_area(struct machine *m, uint64_t nr, uint64_t align, int nid);
+/* Run time: cma_alloc() of 2^@order pages from @cma (site SITE_HUGETLB). */
+pfn_t alloc_frames_cma(struct machine *m, struct cma *cma, unsigned order);
+
+/* Return a block taken from the buddy allocator (or lent by a CMA area). */
 void free_frames(struct machine *m, pfn_t pfn, unsigned order);
 /* Return @nr contiguous single pages taken from the buddy allocator. */
 void free_frames_run(struct machine *m, pfn_t pfn, uint64_t nr);

@@ -16,6 +16,44 @@ void boot_params_init(struct boot_params *bp)
 	bp->hugetlb_free_vmemmap = -1;
 	bp->memmap_on_memory = -1;
 	bp->hvo_share_pte = -1;
+	bp->hugetlb_cma_only = -1;
+}
+
+/*
+ * hugetlb_cma=SIZE or hugetlb_cma=NODE:SIZE[,NODE:SIZE...]
+ * (cmdline_parse_hugetlb_cma; a later one replaces an earlier one).
+ */
+static int param_hugetlb_cma(struct boot_params *bp, const char *val, char *err,
+			     size_t errlen)
+{
+	char buf[256], *save = NULL;
+	uint64_t size;
+
+	bp->hugetlb_cma_size = 0;
+	bp->hugetlb_cma_node_given = false;
+	memset(bp->hugetlb_cma_size_in_node, 0, sizeof(bp->hugetlb_cma_size_in_node));
+	if (!strchr(val, ':')) {
+		if (parse_size(val, &bp->hugetlb_cma_size))
+			goto bad;
+		return 0;
+	}
+	snprintf(buf, sizeof(buf), "%s", val);
+	for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		char *colon = strchr(w, ':');
+		uint64_t nid;
+		if (!colon)
+			goto bad;
+		*colon = '\0';
+		if (parse_u64(w, &nid) || nid >= MAX_NUMNODES || parse_size(colon + 1, &size))
+			goto bad;
+		bp->hugetlb_cma_size_in_node[nid] = size;
+		bp->hugetlb_cma_node_given = true;
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "hugetlb_cma=%s: expected a size such as 4G or NODE:SIZE,... (node below %d)",
+		 val, MAX_NUMNODES);
+	return -EINVAL;
 }
 
 /*
@@ -162,7 +200,7 @@ static void list_append(char *list, size_t cap, const char *word)
  * not simulate.
  */
 static const char *const unmodelled_params[] = {
-	"hugetlb_cma", "hugetlb_cma_only", "hugepage_alloc_threads", "cma",
+	"hugepage_alloc_threads", "cma",
 	"kernelcore", "movable_node", "mem", "memmap", "numa", "nokaslr",
 	"transparent_hugepage", "transparent_hugepage_shmem", "thp_anon",
 	"init_on_alloc", "init_on_free", "page_alloc.shuffle", "debug_pagealloc",
@@ -217,7 +255,8 @@ static int parse_param(struct boot_params *bp, char *tok, char *err,
 	if (!strcmp(key, "hugepagesz") || !strcmp(key, "hugepages") ||
 	    !strcmp(key, "default_hugepagesz") || !strcmp(key, "movablecore") ||
 	    !strcmp(key, "hugetlb_free_vmemmap") || !strcmp(key, "hvo_share_pte") ||
-	    !strcmp(key, "memory_hotplug.memmap_on_memory") || !strcmp(key, "memhp_default_state")) {
+	    !strcmp(key, "memory_hotplug.memmap_on_memory") || !strcmp(key, "memhp_default_state") ||
+	    !strcmp(key, "hugetlb_cma") || !strcmp(key, "hugetlb_cma_only")) {
 		if (!val || !*val) {
 			snprintf(err, errlen, "%s: expected %s=VALUE", key, key);
 			return -EINVAL;
@@ -246,6 +285,16 @@ static int parse_param(struct boot_params *bp, char *tok, char *err,
 			bp->hvo_share_pte = b;
 		else
 			bp->memmap_on_memory = b;
+		return 0;
+	}
+	if (!strcmp(key, "hugetlb_cma"))
+		return param_hugetlb_cma(bp, val, err, errlen);
+	if (!strcmp(key, "hugetlb_cma_only")) { /* kstrtobool */
+		if (parse_bool(val, &b)) {
+			snprintf(err, errlen, "hugetlb_cma_only=%s: expected on/off, y/n or 1/0", val);
+			return -EINVAL;
+		}
+		bp->hugetlb_cma_only = b;
 		return 0;
 	}
 	if (!strcmp(key, "memhp_default_state"))

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The Linux kernel command line, as far as the simulated kernel cares:
- * hugepagesz=, hugepages= (also per node: hugepages=0:2,1:3),
+ * hugepagesz=, hugepages= (also per node: hugepages=0:2,1:3), hugetlb_cma=
+ * (SIZE or NODE:SIZE,...), hugetlb_cma_only=,
  * default_hugepagesz=, hugetlb_free_vmemmap=, movablecore=,
  * memory_hotplug.memmap_on_memory=, memhp_default_state= (the zone that
  * hot-added memory goes online into), and hvo_share_pte=, which no kernel has
  * (see vmemmap_share_pte.h).  Every other well-formed parameter is
  * accepted and never dropped in silence: a kernel parameter hvo knows but
- * does not model (hugetlb_cma=, console=, a module's dotted parameter,
+ * does not model (cma=, console=, a module's dotted parameter,
  * ...) goes on the unmodelled list, anything else on the unknown list,
  * which the kernel hands to init ("Unknown kernel command line
  * parameters ... will be passed to user space").  Boot logs both.
@@ -40,6 +41,10 @@ struct boot_params {
 	int memmap_on_memory;           /* -1 unset */
 	bool memhp_online_movable;      /* memhp_default_state=online_movable */
 	int hvo_share_pte;              /* -1 unset, else 0/1 (simulator only) */
+	uint64_t hugetlb_cma_size;      /* hugetlb_cma=SIZE, bytes */
+	uint64_t hugetlb_cma_size_in_node[MAX_NUMNODES]; /* hugetlb_cma=NODE:SIZE,... */
+	bool hugetlb_cma_node_given;
+	int hugetlb_cma_only;           /* -1 unset, else 0/1 */
 	char unknown[1024];             /* space-separated: passed to user space */
 	char unmodelled[1024];          /* space-separated names: known, not modelled */
 };

@@ -14,6 +14,7 @@
 
 #include "mm/alloc.h"
 #include "mm/hugetlb.h"
+#include "mm/hugetlb_cma.h"
 #include "mm/hugetlb_internal.h"
 #include "mm/hugetlb_vmemmap.h"
 #include "arch/mmu.h"
@@ -373,12 +374,24 @@ found:
 	return true;
 }
 
-/* A fresh folio from the buddy allocator (contiguous range if gigantic). */
+/*
+ * A fresh folio from the buddy allocator (contiguous range if gigantic).
+ * A gigantic one comes from the HugeTLB CMA areas first, and only from
+ * them with hugetlb_cma_only (alloc_gigantic_folio).
+ */
 pfn_t alloc_fresh_hugetlb_folio(struct machine *m, struct hstate *h,
 				       int nid)
 {
 	struct alloc_request req = { SITE_HUGETLB, h->order, nid, true, ZONE_MOVABLE };
-	pfn_t pfn = alloc_frames(m, &req);
+	pfn_t pfn = PFN_NONE;
+
+	if (hstate_is_gigantic(m, h) && hugetlb_cma_enabled(m)) {
+		pfn = hugetlb_cma_alloc_folio(m, h->order, nid, true);
+		if (pfn == PFN_NONE && hugetlb_cma_exclusive_alloc(m))
+			return PFN_NONE;
+	}
+	if (pfn == PFN_NONE)
+		pfn = alloc_frames(m, &req);
 
 	if (pfn == PFN_NONE)
 		return pfn;

@@ -13,6 +13,7 @@
 #include "arch/pgtable.h"
 #include "mm/alloc.h"
 #include "mm/hugetlb.h"
+#include "mm/hugetlb_cma.h"
 #include "mm/hugetlb_internal.h"
 #include "mm/hugetlb_vmemmap.h"
 #include "mm/page.h"
@@ -119,10 +120,27 @@ static int alloc_bootmem_pages(struct machine *m, struct hstate *h)
 /* hugetlb_hstate_alloc_pages() for every gigantic size, from memblock. */
 static int alloc_gigantic_bootmem(struct machine *m, char *err, size_t errlen)
 {
+	bool warned = false;
+
 	for (unsigned i = 0; i < m->nr_hstates; i++) {
 		struct hstate *h = &m->hstates[i];
 		if (!hstate_is_gigantic(m, h))
 			continue;
+		if (hugetlb_cma_enabled(m)) {
+			uint64_t want[MAX_NUMNODES];
+			bool per_node;
+			/*
+			 * 6.15+ with hugetlb_cma_only takes them from the CMA
+			 * areas at boot (hugetlb_early_cma): not modelled.
+			 */
+			if (!warned && boot_request(m, h, want, &per_node)) {
+				klog(m, "HugeTLB: hugetlb_cma is enabled, skip boot time allocation");
+				if (hugetlb_cma_exclusive_alloc(m))
+					klog(m, "hvo: not modelled: boot-time gigantic pages from the CMA areas (hugetlb_cma_only)");
+				warned = true;
+			}
+			continue;
+		}
 		if (alloc_bootmem_pages(m, h)) {
 			snprintf(err, errlen, "host out of memory");
 			return -ENOMEM;

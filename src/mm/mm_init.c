@@ -5,6 +5,7 @@
  * hands every page memblock did not reserve to the buddy allocator.
  * (memmap_init() is in sparse.c, next to the lazy memmap it accounts.)
  */
+#include "mm/hugetlb_vmemmap.h"
 #include "mm/mm_init.h"
 
 /* Zone ranges by address (x86-64), in pfns. */
@@ -152,4 +153,76 @@ int memblock_free_all(struct machine *m)
 		}
 	}
 	return 0;
+}
+
+/*
+ * CONFIG_DEFERRED_STRUCT_PAGE_INIT.  memmap_init() writes the struct pages
+ * of the low zones and of the first section of each node's highest zone;
+ * from the next section boundary (pgdat->first_deferred_pfn, set by
+ * defer_init()) it stops, and deferred_init_memmap() writes the free pages
+ * there later, in page_alloc_init_late(), which hvo runs at the end of
+ * boot.  Memblock-reserved pages in the deferred range are written at boot
+ * by memmap_init_reserved_pages(), except those marked NOINIT: the
+ * boot-time gigantic pages HVO will optimize (fde1c4ecf916 "mm: hugetlb:
+ * skip initialization of gigantic tail struct pages if freed by HVO", 6.7),
+ * whose struct pages HugeTLB writes itself, only the ones in the head
+ * vmemmap page (page_size / sizeof(struct page) of them).  In the generic
+ * design memmap_init never counted the shared tails of those pages.
+ *
+ * Counted, not timed: memmap_init_boot_pages and memmap_init_deferred_pages.
+ */
+static pfn_t first_deferred_pfn(struct machine *m, const struct pglist_data *pgdat)
+{
+	pfn_t end = pgdat->node_start_pfn + pgdat->node_spanned_pages;
+	uint64_t pps = m->geo.pages_per_section;
+
+	for (int z = ZONE_MOVABLE; z >= 0; z--) {
+		const struct zone *zone = &pgdat->node_zones[z];
+		if (!zone->spanned_pages || zone_end_pfn(zone) != end)
+			continue;
+		/* defer_init(): past PAGES_PER_SECTION pages, at a section boundary */
+		return MIN(end, ALIGN_UP(zone->zone_start_pfn + pps, pps));
+	}
+	return end;
+}
+
+/* Struct pages of boot-time huge pages in [start, end) that boot skips. */
+static uint64_t bootmem_noinit_pages(struct machine *m, pfn_t start, pfn_t end)
+{
+	uint64_t n = 0;
+
+	if (gen_has(m, GEN_BUG_INIT_HVO_TAILS) || gen_has(m, GEN_SECTION_ORDER))
+		return 0;
+	for (uint64_t i = 0; i < m->nr_bootmem_pages; i++) {
+		const struct huge_bootmem_page *b = &m->bootmem_pages[i];
+		unsigned order = m->hstates[b->hidx].order;
+		if (b->pfn < start || b->pfn >= end || !m->vmemmap_optimize_enabled ||
+		    !hugetlb_vmemmap_optimizable_size(m, order))
+			continue;
+		n += (1ULL << order) - m->geo.spp;
+	}
+	return n;
+}
+
+void deferred_init_memmap(struct machine *m)
+{
+	uint64_t deferred = 0, skipped = 0;
+
+	if (m->cfg.deferred_struct_page_init) {
+		for (unsigned nid = 0; nid < m->nr_nodes; nid++) {
+			const struct pglist_data *pgdat = &m->nodes[nid];
+			pfn_t end = pgdat->node_start_pfn + pgdat->node_spanned_pages;
+			pfn_t first = first_deferred_pfn(m, pgdat);
+			uint64_t present, reserved;
+
+			if (!pgdat->online || first >= end)
+				continue;
+			present = memblock_type_pages_in(&m->memblock.memory, first, end);
+			reserved = memblock_type_pages_in(&m->boot_reserved, first, end);
+			deferred += present - MIN(present, reserved);
+			skipped += bootmem_noinit_pages(m, first, end);
+		}
+	}
+	m->stat.memmap_init_deferred_pages = deferred;
+	m->stat.memmap_init_boot_pages = m->stat.memmap_init_pages - deferred - skipped;
 }

@@ -15,5 +15,10 @@ void free_area_init(struct machine *m);
  * zone's buddy allocator; the machine enters PHASE_RUNNING.  0 or -ENOMEM.
  */
 int memblock_free_all(struct machine *m);
+/*
+ * page_alloc_init_late()'s deferred_init_memmap(), counted: with
+ * deferred_init=on, which struct pages boot wrote and which were deferred.
+ */
+void deferred_init_memmap(struct machine *m);
 
 #endif

@@ -81,5 +81,5 @@ uint64_t global_free_pages(const struct machine *m)
 	for (unsigned nid = 0; nid < m->nr_nodes; nid++)
 		for (unsigned z = 0; z < MAX_NR_ZONES; z++)
 			n += m->nodes[nid].node_zones[z].buddy.nr_free_pages;
-	return n;
+	return n + global_cma_free_pages(m); /* NR_FREE_PAGES counts CMA pages */
 }

@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "mm/cma.h"
 #include "mm/vmemmap_share_pte.h"
 #include "mm/vmstat.h"
 
@@ -38,6 +39,21 @@ static int64_t get_hugetlb(struct machine *m)
 	return pages_to_kb(m, pages);
 }
 
+static int64_t get_cma_total(struct machine *m) { return pages_to_kb(m, totalcma_pages(m)); }
+static int64_t get_cma_free(struct machine *m) { return pages_to_kb(m, global_cma_free_pages(m)); }
+static int64_t get_nr_free_cma(struct machine *m) { return (int64_t)global_cma_free_pages(m); }
+
+static int64_t cma_sum(struct machine *m, bool fail)
+{
+	uint64_t n = 0;
+	for (unsigned i = 0; i < m->nr_cma; i++)
+		n += fail ? m->cma_areas[i].alloc_pages_fail : m->cma_areas[i].alloc_pages_success;
+	return (int64_t)n;
+}
+
+static int64_t get_cma_success(struct machine *m) { return cma_sum(m, false); }
+static int64_t get_cma_fail(struct machine *m) { return cma_sum(m, true); }
+
 static int64_t get_nr_free(struct machine *m) { return (int64_t)global_free_pages(m); }
 static int64_t get_memmap(struct machine *m) { return m->stat.nr_memmap_pages; }
 static int64_t get_memmap_boot(struct machine *m) { return m->stat.nr_memmap_boot_pages; }
@@ -64,6 +80,8 @@ static int64_t get_flush_all(struct machine *m) { return (int64_t)m->mmu.nr_flus
 static int64_t get_flush_range(struct machine *m) { return (int64_t)m->mmu.nr_flush_range; }
 static int64_t get_faults(struct machine *m) { return (int64_t)m->mmu.nr_faults; }
 static int64_t get_memmap_init(struct machine *m) { return (int64_t)m->stat.memmap_init_pages; }
+static int64_t get_memmap_init_boot(struct machine *m) { return (int64_t)m->stat.memmap_init_boot_pages; }
+static int64_t get_memmap_init_deferred(struct machine *m) { return (int64_t)m->stat.memmap_init_deferred_pages; }
 static int64_t get_memmap_peak(struct machine *m) { return (int64_t)m->stat.memmap_boot_peak; }
 static int64_t get_rcu(struct machine *m) { return (int64_t)m->stat.nr_synchronize_rcu; }
 static int64_t get_shared_tails(struct machine *m) { return (int64_t)m->stat.nr_shared_tail_pages; }
@@ -108,6 +126,8 @@ static int64_t get_sections(struct machine *m)
 const struct counter_desc counter_table[] = {
 	{ "MemTotal", CG_MEMINFO, "kB", get_memtotal, "managed pages" },
 	{ "MemFree", CG_MEMINFO, "kB", get_memfree, "free pages in the buddy allocator" },
+	{ "CmaTotal", CG_MEMINFO, "kB", get_cma_total, "pages of active CMA areas" },
+	{ "CmaFree", CG_MEMINFO, "kB", get_cma_free, "free CMA pages (in MemFree too)" },
 	{ "HugePages_Total", CG_MEMINFO, "", get_hp_total, "default size pool" },
 	{ "HugePages_Free", CG_MEMINFO, "", get_hp_free, NULL },
 	{ "HugePages_Rsvd", CG_MEMINFO, "", get_hp_rsvd, NULL },
@@ -115,8 +135,11 @@ const struct counter_desc counter_table[] = {
 	{ "Hugepagesize", CG_MEMINFO, "kB", get_hp_size, NULL },
 	{ "Hugetlb", CG_MEMINFO, "kB", get_hugetlb, "all sizes" },
 	{ "nr_free_pages", CG_VMSTAT, "pages", get_nr_free, NULL },
+	{ "nr_free_cma", CG_VMSTAT, "pages", get_nr_free_cma, NULL },
 	{ "nr_memmap_pages", CG_VMSTAT, "pages", get_memmap, "memmap from buddy or altmap" },
 	{ "nr_memmap_boot_pages", CG_VMSTAT, "pages", get_memmap_boot, "memmap from memblock" },
+	{ "cma_alloc_pages_success", CG_HVO, "pages", get_cma_success, "sum of /sys/kernel/mm/cma/*/alloc_pages_success" },
+	{ "cma_alloc_pages_fail", CG_HVO, "pages", get_cma_fail, "sum of /sys/kernel/mm/cma/*/alloc_pages_fail" },
 	{ "zone_present", CG_HVO, "pages", get_zone_present, "sum of zone present_pages" },
 	{ "zone_managed", CG_HVO, "pages", get_zone_managed, "sum of zone managed_pages" },
 	{ "present_sections", CG_HVO, "", get_sections, NULL },
@@ -134,6 +157,8 @@ const struct counter_desc counter_table[] = {
 	{ "hugetlb_optimize_vmemmap", CG_HVO, "", get_hvo_enabled, "vm.hugetlb_optimize_vmemmap" },
 	{ "hugetlb_optimize_vmemmap_key", CG_HVO, "", get_static_key, "legacy static key count" },
 	{ "memmap_init_pages", CG_HVO, "", get_memmap_init, "struct pages memmap_init wrote" },
+	{ "memmap_init_boot_pages", CG_HVO, "", get_memmap_init_boot, "struct pages written at boot (deferred_init=on: before deferred init)" },
+	{ "memmap_init_deferred_pages", CG_HVO, "", get_memmap_init_deferred, "struct pages deferred_init_memmap wrote" },
 	{ "memmap_boot_peak", CG_HVO, "pages", get_memmap_peak, "boot memmap before HugeTLB's late HVO (no kernel counter)" },
 	{ "mmu_faults", CG_HVO, "", get_faults, "RO writes, unmapped or stale accesses" },
 	{ "device_pageblocks", CG_HVO, "", get_dev_pb, "pageblocks of device DAX ranges" },

@@ -9,7 +9,9 @@
  */
 #include <string.h>
 
+#include "mm/cma.h"
 #include "mm/hugetlb.h"
+#include "mm/hugetlb_cma.h"
 #include "mm/mm_init.h"
 #include "mm/sparse.h"
 #include "sim/sim.h"
@@ -66,12 +68,14 @@ int machine_boot(struct machine *m, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	m->phase = PHASE_EARLY;
+	hugetlb_cma_validate_params(m);
 	log_unmodelled_params(m);
 	ret = reserve_kernel(m, err, errlen);
 	if (ret)
 		return ret;
 	memblocks_present(m);
 	free_area_init(m);
+	hugetlb_cma_reserve(m);
 	ret = hugetlb_reserve_bootmem(m, err, errlen);
 	if (ret)
 		return ret;
@@ -89,6 +93,13 @@ int machine_boot(struct machine *m, char *err, size_t errlen)
 		return ret;
 	}
 	memmap_init(m);
+	/* page_alloc_init_late(): the deferred struct pages, before init runs */
+	deferred_init_memmap(m);
+	/* core_initcall cma_init_reserved_areas() */
+	if (cma_init_reserved_areas(m)) {
+		snprintf(err, errlen, "host out of memory");
+		return -ENOMEM;
+	}
 	for (uint64_t s = 0; s < m->nr_sections; s++)
 		if (m->mem_section[s].flags & SECTION_MARKED_PRESENT)
 			m->mem_section[s].flags |= SECTION_IS_ONLINE;

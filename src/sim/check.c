@@ -587,6 +587,7 @@ uint64_t mm_check(struct machine *m, struct check_report *r)
 	vmemmap_for_each_leaf(m, check_leaf, &lc);
 	check_tables_reachable(m, r);
 	check_buddy(m, r);
+	check_cma(m, r);
 	check_ownership(m, r, &lc.seen);
 	check_hugetlb(m, r, lc.scratch);
 	check_dax(m, r, lc.scratch);

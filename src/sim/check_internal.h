@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * What the checker's files share (check.c, check_folio.c).
+ * What the checker's files share (check.c, check_folio.c, check_cma.c).
  */
 #ifndef HVO_CHECK_INTERNAL_H
 #define HVO_CHECK_INTERNAL_H
@@ -19,6 +19,8 @@ const uint8_t *frame_view(struct machine *m, pfn_t pfn, uint8_t *scratch);
 void check_hugetlb(struct machine *m, struct check_report *r, uint8_t *scratch);
 /* Device-DAX compound pages: compound_head() of every struct page. */
 void check_dax(struct machine *m, struct check_report *r, uint8_t *scratch);
+/* CMA areas: zone, pageblocks, free lists, pages (check_cma.c). */
+void check_cma(struct machine *m, struct check_report *r);
 /* hvo_share_pte: shared PTE tables and their reference counts. */
 void check_shared_pte(struct machine *m, struct check_report *r);
 

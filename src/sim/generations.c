@@ -43,8 +43,11 @@ const struct hvo_generation hvo_generations[] = {
 	  .flags = LEGACY | GEN_BUG_SPECULATIVE_WALKERS,
 	  .help = "before bd225530a4c7 (PFN walkers)" },
 	{ .name = "legacy-6.5", LEGACY_OPS,
-	  .flags = LEGACY | GEN_BUG_SPECULATIVE_WALKERS | GEN_BUG_VMEMMAP_THISNODE,
+	  .flags = LEGACY | GEN_BUG_SPECULATIVE_WALKERS | GEN_BUG_VMEMMAP_THISNODE |
+		   GEN_BUG_INIT_HVO_TAILS,
 	  .help = "also before 2eaa6c2abb9d (THISNODE)" },
+	{ .name = "legacy-6.13", LEGACY_OPS, .flags = LEGACY | GEN_BUG_CMA_NO_WAIT,
+	  .help = "before 67bab13307c8 (cma_alloc waits)" },
 	{ .name = "legacy-6.18", LEGACY_OPS, .flags = LEGACY | GEN_PRE_HVO | GEN_FOLIO_PAGE3,
 	  .help = "6.14-6.18: fake heads, pre-HVO at boot" },
 	{ .name = "legacy-6.14", LEGACY_OPS,

@@ -326,6 +326,7 @@ void machine_destroy(struct machine *m)
 	for (unsigned n = 0; n < MAX_NUMNODES; n++)
 		for (unsigned z = 0; z < MAX_NR_ZONES; z++)
 			buddy_destroy(&m->nodes[n].node_zones[z].buddy);
+	cma_destroy_areas(m);
 	pgtable_destroy(m);
 	frame_store_destroy(&m->frames);
 	free(m->mem_section);

@@ -77,10 +77,16 @@ TEST(cmdline_lists_what_it_does_not_model)
 	size_t off = 0;
 
 	boot_params_init(&bp);
-	ASSERT_EQ(cmdline_parse(&bp, "hugetlb_cma=2G foo=bar hugetlb_cma_only "
+	ASSERT_EQ(cmdline_parse(&bp, "cma=64M foo=bar hugepage_alloc_threads=4 "
 				     "kvm.nx_huge_pages=off single", err, sizeof(err)), 0);
 	ASSERT_TRUE(!strcmp(bp.unknown, "foo=bar single"));
-	ASSERT_TRUE(!strcmp(bp.unmodelled, "hugetlb_cma hugetlb_cma_only kvm.nx_huge_pages"));
+	ASSERT_TRUE(!strcmp(bp.unmodelled, "cma hugepage_alloc_threads kvm.nx_huge_pages"));
+	/* hugetlb_cma= is modelled now: parsed, on no list */
+	boot_params_init(&bp);
+	ASSERT_EQ(cmdline_parse(&bp, "hugetlb_cma=0:1G,1:2G hugetlb_cma_only=on", err, sizeof(err)), 0);
+	ASSERT_TRUE(!bp.unknown[0] && !bp.unmodelled[0]);
+	ASSERT_EQ(bp.hugetlb_cma_size_in_node[1], 2 * SZ_1G);
+	ASSERT_EQ(bp.hugetlb_cma_only, 1);
 	/* a list that fills up says so instead of losing words quietly */
 	boot_params_init(&bp);
 	for (unsigned i = 0; i < 300; i++)
