@@ -75,7 +75,7 @@ $CC $CSTD $WARN $CFLAGS -DHVO_KERNEL_MODE -DHVO_KERNEL_VERSION="\"$version\"" \
 # make bench's kernel row (bench/bench.c): the simulator without its main.
 # shellcheck disable=SC2086
 $CC $CSTD $WARN $CFLAGS -DHVO_KERNEL_MODE -DHVO_KERNEL_VERSION="\"$version\"" \
-	-Isrc -Isrc/include -Ikernel -o "$out/bench" bench/bench.c \
+	-Isrc -Isrc/include -Ikernel -o "$out/bench" bench/bench.c bench/floor.c \
 	$(printf '%s\n' $SRC | grep -v '^src/cli/main.c$') kernel/kshim_backend.c \
-	"$out/kmode.o" -lpthread -ldl
+	"$out/kmode.o" -lpthread -ldl -lm
 echo "$out/hvo: design kernel is $tree/mm/hugetlb_vmemmap.c ($version)"
