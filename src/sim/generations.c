@@ -69,7 +69,7 @@ const struct hvo_generation hvo_generations[] = {
 	  .flags = GENERIC, .compare = true,
 	  .help = "section-driven, HugeTLB and DAX" },
 #ifdef HVO_KERNEL_MODE
-	{ .name = "kernel", .design = "legacy", .flags = LEGACY,
+	{ .name = "kernel", .design = "legacy", .flags = LEGACY | GEN_FOLIO_PAGE3, /* 6.12 trees: page[3] folio fields */
 	  .optimize_folio = kernel_vmemmap_optimize,
 	  .restore_folio = kernel_vmemmap_restore,
 	  .version = HVO_KERNEL_VERSION,
