@@ -195,6 +195,28 @@ static void row_boot(struct row *r, unsigned tib, int design, bool hvo)
 	machine_destroy(m);
 }
 
+/*
+ * Fill the 2 MiB pool with @n folios while HVO is off, and return their
+ * pfns (*@k of them) for one batch of the vmemmap entry points.
+ */
+static pfn_t *fill_pool_unoptimized(struct machine *m, uint64_t n, uint64_t *k)
+{
+	char err[256];
+	struct hstate *h;
+	pfn_t *pfns;
+
+	m->vmemmap_optimize_enabled = false;
+	hugetlb_set_nr(m, 2 * SZ_1M, n, NUMA_NO_NODE, err, sizeof(err));
+	m->vmemmap_optimize_enabled = true;
+	h = size_to_hstate(m, 2 * SZ_1M);
+	pfns = malloc(n * sizeof(*pfns));
+	*k = 0;
+	for (unsigned nid = 0; pfns && nid < m->nr_nodes; nid++)
+		for (uint64_t i = 0; i < h->freelists[nid].nr && *k < n; i++)
+			pfns[(*k)++] = h->freelists[nid].v[i].pfn;
+	return pfns;
+}
+
 /* Allocate 1 TiB of 2 MiB pages and free them; time the HVO parts alone. */
 static void row_cycle(struct row *r, int design, bool restore)
 {
@@ -215,14 +237,8 @@ static void row_cycle(struct row *r, int design, bool restore)
 		return;
 	}
 	/* Fill the pool with HVO off, then optimize the whole list at once. */
-	m->vmemmap_optimize_enabled = false;
-	hugetlb_set_nr(m, 2 * SZ_1M, n, NUMA_NO_NODE, err, sizeof(err));
-	m->vmemmap_optimize_enabled = true;
+	pfns = fill_pool_unoptimized(m, n, &k);
 	h = size_to_hstate(m, 2 * SZ_1M);
-	pfns = malloc(n * sizeof(*pfns));
-	for (unsigned nid = 0; nid < m->nr_nodes; nid++)
-		for (uint64_t i = 0; i < h->freelists[nid].nr; i++)
-			pfns[k++] = h->freelists[nid].v[i].pfn;
 	pte0 = m->stat.nr_pte_writes;
 	fl0 = m->mmu.nr_flush_all + m->mmu.nr_flush_range;
 	al0 = m->stat.nr_vmemmap_alloc_pages + m->stat.vmemmap_pgtable_pages;
@@ -272,14 +288,8 @@ static void row_kernel(struct row *r, const char *gen)
 		machine_destroy(m);
 		return;
 	}
-	m->vmemmap_optimize_enabled = false;
-	hugetlb_set_nr(m, 2 * SZ_1M, n, NUMA_NO_NODE, err, sizeof(err));
-	m->vmemmap_optimize_enabled = true;
+	pfns = fill_pool_unoptimized(m, n, &k);
 	h = size_to_hstate(m, 2 * SZ_1M);
-	pfns = malloc(n * sizeof(*pfns));
-	for (unsigned nid = 0; pfns && nid < m->nr_nodes; nid++)
-		for (uint64_t i = 0; i < h->freelists[nid].nr && k < n; i++)
-			pfns[k++] = h->freelists[nid].v[i].pfn;
 	t0 = now();
 	c0 = cpu_now();
 	hugetlb_vmemmap_optimize_folios(m, h->order, pfns, k);
