@@ -48,6 +48,14 @@ enum {
 	 * and legacy restore must reset 4 struct pages, not 3.
 	 */
 	GEN_FOLIO_PAGE3 = 1u << 7,
+	/*
+	 * The cmdline parameter hugetlb_cma_only: gigantic pages come from the
+	 * CMA areas alone, never from alloc_contig_pages().  It came with the
+	 * "hugetlb/CMA improvements for large systems" series (v6.15, posted
+	 * as 20250228182928.2645936-1-fvdl@google.com); kernels before it pass
+	 * the word to init as an unknown parameter.
+	 */
+	GEN_HUGETLB_CMA_ONLY = 1u << 8,
 
 	/* Bugs of one kernel, fixed later (docs/bugs.md). */
 	/* Restore does not reset the head copy's first struct pages. */

@@ -30,8 +30,7 @@
 
 bool hugetlb_cma_only_supported(const struct machine *m)
 {
-	/* hugetlb_cma_only came with the series that brought pre-HVO */
-	return gen_has(m, GEN_PRE_HVO);
+	return gen_has(m, GEN_HUGETLB_CMA_ONLY);
 }
 
 bool hugetlb_cma_enabled(const struct machine *m)

@@ -17,7 +17,8 @@
 #endif
 
 #define LEGACY (GEN_FAKE_HEADS | GEN_RCU_PER_BATCH | GEN_STATIC_KEY)
-#define SHARED_TAIL (GEN_MASK_ENCODING | GEN_SHARED_TAILS | GEN_PRE_HVO | GEN_FOLIO_PAGE3)
+#define SHARED_TAIL (GEN_MASK_ENCODING | GEN_SHARED_TAILS | GEN_PRE_HVO | GEN_FOLIO_PAGE3 | \
+		     GEN_HUGETLB_CMA_ONLY)
 #define GENERIC (SHARED_TAIL | GEN_SECTION_ORDER)
 
 #define LEGACY_OPS .design = "legacy", \
@@ -48,14 +49,16 @@ const struct hvo_generation hvo_generations[] = {
 	  .help = "also before 2eaa6c2abb9d (THISNODE)" },
 	{ .name = "legacy-6.13", LEGACY_OPS, .flags = LEGACY | GEN_BUG_CMA_NO_WAIT,
 	  .help = "before 67bab13307c8 (cma_alloc waits)" },
-	{ .name = "legacy-6.18", LEGACY_OPS, .flags = LEGACY | GEN_PRE_HVO | GEN_FOLIO_PAGE3,
+	{ .name = "legacy-6.18", LEGACY_OPS,
+	  .flags = LEGACY | GEN_PRE_HVO | GEN_FOLIO_PAGE3 | GEN_HUGETLB_CMA_ONLY,
 	  .help = "6.14-6.18: fake heads, pre-HVO at boot" },
 	{ .name = "legacy-6.14", LEGACY_OPS,
 	  .flags = LEGACY | GEN_PRE_HVO | GEN_BUG_PRE_2026_FIXES |
 		   GEN_BUG_BOOT_MEMMAP_REMOVE | GEN_BUG_WRPROTECT_RANGE,
 	  .help = "6.14: pre-HVO tails 1/64 write-protected" },
 	{ .name = "legacy-6.15-rc1", LEGACY_OPS,
-	  .flags = LEGACY | GEN_PRE_HVO | GEN_FOLIO_PAGE3 | GEN_BUG_RESET_3 |
+	  .flags = LEGACY | GEN_PRE_HVO | GEN_FOLIO_PAGE3 | GEN_HUGETLB_CMA_ONLY |
+		   GEN_BUG_RESET_3 |
 		   GEN_BUG_PRE_2026_FIXES | GEN_BUG_BOOT_MEMMAP_REMOVE |
 		   GEN_BUG_WRPROTECT_RANGE,
 	  .help = "page[3] fields, restore resets 3" },
