@@ -39,6 +39,10 @@ static int run_command(int argc, char **argv, const char **name)
 	*name = argv[1];
 	for (unsigned i = 0; i < ARRAY_SIZE(commands); i++)
 		if (!strcmp(argv[1], commands[i].name)) {
+			if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+				print_usage(stdout); /* hvo CMD --help, as hvo help */
+				return 0;
+			}
 			if (cli_time_limit_arm(commands[i].name, stderr))
 				return 2;
 			return commands[i].fn(argc - 2, argv + 2);

@@ -458,3 +458,24 @@ TEST(cli_hostile_inputs)
 	cleanup();
 	return 0;
 }
+
+/* `hvo CMD --help` and `-h` print the usage on stdout and exit 0, for every command. */
+TEST(cli_command_help_is_usage)
+{
+	static const char *const cmds[] = { "run", "sweep", "compare", "explain", "plot",
+					     "host", "plan", "html", "diff" };
+	struct sh_result r;
+	int bad = 0;
+
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		for (int h = 0; h < 2; h++) {
+			ASSERT_EQ(sh(&r, "$HVO %s %s", cmds[i], h ? "-h" : "--help"), 0);
+			if (r.status || r.err[0] || !strstr(r.out, "usage: hvo run")) {
+				fprintf(stderr, "    hvo %s %s: status %d, stderr '%s'\n", cmds[i],
+					h ? "-h" : "--help", r.status, r.err);
+				bad++;
+			}
+		}
+	cleanup();
+	return bad;
+}
