@@ -250,12 +250,21 @@ void check_dax(struct machine *m, struct check_report *r, uint8_t *scratch)
 				}
 				alike = frame_pattern(&m->frames, w.pfn) ||
 					frame_owner(&m->frames, w.pfn) == FO_SHARED_TAIL;
-				for (unsigned k = 0; k < g->spp; k++) {
+				/*
+				 * Only the slots of this compound page: with a memmap
+				 * smaller than one page (16K or 64K base pages, 2 MiB
+				 * compounds) the rest of the page is another's.
+				 */
+				unsigned k0 = va < head ? (unsigned)((head - va) / g->struct_page_size) : 0;
+				unsigned k1 = end - va < g->page_size ?
+					(unsigned)((end - va) / g->struct_page_size) : g->spp;
+
+				for (unsigned k = k0; k < k1; k++) {
 					vaddr_t pva = va + k * g->struct_page_size;
 					const uint8_t *sp = bytes + k * g->struct_page_size;
 					vaddr_t ch;
 
-					if (alike && k && k != g->spp - 1)
+					if (alike && k != k0 && k != k1 - 1)
 						continue;
 					r->nr_struct_pages_checked++;
 					ch = head_from_bytes(m, pva, sp, k + 1 < g->spp ? sp + g->struct_page_size : NULL);
