@@ -58,6 +58,12 @@ struct scenario {
 	unsigned nr_snapshots;
 	struct counter_snapshot *snapshots[MAX_SNAPSHOTS];
 	unsigned nr_commands, nr_expect_ok, nr_expect_fail, nr_check_fail;
+	/*
+	 * nr_commands when a `check` last found nothing with no pfn walker
+	 * pending (so nothing ran after it): while nr_commands still equals
+	 * it, the machine is exactly as that check saw it.  0 = never.
+	 */
+	unsigned checked_at;
 	bool error;
 };
 

@@ -413,8 +413,14 @@ int cmd_check(struct scenario *sc, int argc, char **argv, const char *rest)
 		return sc_error(sc, "check: expected 'check' or 'check fails'");
 	if (need_booted(sc, "check"))
 		return -EINVAL;
-	if (argc == 1)
-		return run_check(sc, "check");
+	if (argc == 1) {
+		unsigned fails = sc->nr_check_fail;
+		int ret = run_check(sc, "check");
+
+		if (!ret && sc->nr_check_fail == fails && !sc->m->nr_pfn_walkers)
+			sc->checked_at = sc->nr_commands;
+		return ret;
+	}
 	if (sc->sweeping)
 		return 0; /* injected failures may steer around the bug */
 	r = malloc(sizeof(*r));

@@ -16,7 +16,8 @@
  * over cores is the job of shards run by make -j, xargs -P or GNU parallel
  * (--shard K/N, tools/sweep-merge).  With @replay every run starts from
  * the beginning instead, as the sweep first did; both give the same runs,
- * results and output (tests/unit/test_sweep.c compares them).
+ * results and output (tests/unit/test_sweep.c compares them).  A run whose
+ * scenario ends in a `check` that found nothing is not checked again.
  */
 #ifndef HVO_SWEEP_H
 #define HVO_SWEEP_H
@@ -33,6 +34,13 @@ struct sweep_opts {
 	bool verbose;
 	bool replay;          /* every run from the start (the reference) */
 	/*
+	 * Check the final machine even when the scenario's last command was a
+	 * `check` that found nothing (the machine is as it saw it, see
+	 * struct scenario's checked_at, so by default that result stands): the
+	 * reference the tests compare the shortcut with.
+	 */
+	bool recheck;
+	/*
 	 * Shard K of N (1 <= K <= N): of the allocation points the sweep would
 	 * run (every one, or every step-th with @max_runs), only the K-th,
 	 * (K+N)-th, ...  0/0: all.  Only shard 1 counts the clean run's own
@@ -48,6 +56,7 @@ struct sweep_result {
 	uint64_t injected;     /* failures injected, over all runs */
 	uint64_t panics;       /* runs that ended in a failed boot */
 	uint64_t violations;   /* runs with an invariant violation */
+	uint64_t final_checks_skipped; /* runs whose last `check` stood (see recheck) */
 };
 
 /*

@@ -160,23 +160,45 @@ const uint8_t *frame_view(struct machine *m, pfn_t pfn, uint8_t *scratch)
 	return scratch;
 }
 
-/* Check the struct pages of one vmemmap page mapped at @va by frame @pfn. */
-static void check_vmemmap_page(struct leaf_ctx *c, vaddr_t va, pfn_t pfn)
+/*
+ * The zone of every pfn of [@p, @p + @n) when they are all present memory
+ * of one section and one zone that page_zone() would name for each (no
+ * device range, no other zone's span reaching into the run); else NULL,
+ * and the caller asks pfn by pfn.
+ */
+static struct zone *run_zone(struct machine *m, pfn_t p, uint64_t n)
+{
+	pfn_t last = p + n - 1;
+	struct mem_section *ms = __pfn_to_section(m, p);
+	struct zone *found = NULL;
+
+	if (!ms || ms != __pfn_to_section(m, last) || !(ms->flags & SECTION_MARKED_PRESENT))
+		return NULL;
+	for (unsigned i = 0; i < m->nr_dax; i++)
+		if (m->dax[i].start <= last && p < m->dax[i].start + m->dax[i].nr)
+			return NULL;
+	for (unsigned z = 0; z < ZONE_DEVICE; z++) {
+		struct zone *zone = &m->nodes[ms->nid].node_zones[z];
+
+		if (!zone->spanned_pages || zone->zone_start_pfn > last ||
+		    zone->zone_start_pfn + zone->spanned_pages <= p)
+			continue; /* spans none of the run */
+		if (!zone_spans_pfn(zone, p) || !zone_spans_pfn(zone, last))
+			return NULL; /* spans part of it */
+		if (!found)
+			found = zone; /* page_zone() takes the first */
+	}
+	if (!found || memblock_type_pages_in(&m->memblock.memory, p, p + n) != n)
+		return NULL;
+	return found;
+}
+
+/* Check the struct pages of one vmemmap page, pfn by pfn. */
+static void check_struct_pages(struct leaf_ctx *c, vaddr_t va, const uint8_t *bytes)
 {
 	struct machine *m = c->m;
 	const struct geometry *g = &m->geo;
-	enum frame_owner o = frame_owner(&m->frames, pfn);
-	const uint8_t *bytes;
 
-	if (o != FO_VMEMMAP && o != FO_SHARED_TAIL) {
-		check_fail(c->r, "va %#llx: maps frame %#llx, which is %s",
-			   P(va), P(pfn), o == FO_NONE ? "not owned (free or foreign)" : "a page table");
-		return;
-	}
-	seen_mark(&c->seen, pfn);
-	bytes = frame_view(m, pfn, c->scratch);
-	if (!bytes || !g->struct_page_pow2)
-		return; /* lazy: generated from the layout when touched */
 	for (unsigned i = 0; i < g->spp; i++) {
 		pfn_t p = page_va_to_pfn(g, va) + i;
 		struct page_struct ps;
@@ -193,6 +215,55 @@ static void check_vmemmap_page(struct leaf_ctx *c, vaddr_t va, pfn_t pfn)
 				   z->nid, zone_name(z->idx));
 		}
 	}
+}
+
+/*
+ * The same for a page whose pfns all lie in zone @z (run_zone()): a
+ * pattern frame's one struct page is decoded once.  false if some struct
+ * page disagrees; the caller then reports pfn by pfn.
+ */
+static bool struct_pages_agree(struct leaf_ctx *c, pfn_t pfn, const uint8_t *bytes,
+			       const struct zone *z)
+{
+	const struct geometry *g = &c->m->geo;
+	const uint8_t *pattern = frame_pattern(&c->m->frames, pfn);
+	unsigned n = pattern ? 1 : g->spp;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct page_struct ps;
+
+		page_struct_decode(g, pattern ? pattern : bytes + i * g->struct_page_size, &ps);
+		if (flags_nid(ps.flags) != z->nid || flags_zone(ps.flags) != z->idx)
+			return false;
+	}
+	c->r->nr_struct_pages_checked += g->spp;
+	return true;
+}
+
+/* Check the struct pages of one vmemmap page mapped at @va by frame @pfn. */
+static void check_vmemmap_page(struct leaf_ctx *c, vaddr_t va, pfn_t pfn)
+{
+	struct machine *m = c->m;
+	const struct geometry *g = &m->geo;
+	enum frame_owner o = frame_owner(&m->frames, pfn);
+	const uint8_t *bytes;
+	struct zone *z;
+
+	if (o != FO_VMEMMAP && o != FO_SHARED_TAIL) {
+		check_fail(c->r, "va %#llx: maps frame %#llx, which is %s",
+			   P(va), P(pfn), o == FO_NONE ? "not owned (free or foreign)" : "a page table");
+		return;
+	}
+	seen_mark(&c->seen, pfn);
+	if (!g->struct_page_pow2 || (!frame_bytes(&m->frames, pfn) && !frame_pattern(&m->frames, pfn)))
+		return; /* lazy: generated from the layout when touched */
+	z = run_zone(m, page_va_to_pfn(g, va), g->spp);
+	if (z && frame_pattern(&m->frames, pfn) && struct_pages_agree(c, pfn, NULL, z))
+		return;
+	bytes = frame_view(m, pfn, c->scratch);
+	if (z && struct_pages_agree(c, pfn, bytes, z))
+		return;
+	check_struct_pages(c, va, bytes);
 }
 
 static int check_leaf(void *arg, vaddr_t va, enum pt_level lvl, uint64_t e)

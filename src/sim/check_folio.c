@@ -38,9 +38,54 @@ static vaddr_t head_from_bytes(struct machine *m, vaddr_t va, const uint8_t *sp,
 				    next ? &nx.compound_info : NULL, NULL);
 }
 
-static void check_folio(struct machine *m, struct check_report *r,
-			const struct hstate *h, pfn_t pfn, uint8_t *scratch)
+/*
+ * The struct pages of the vmemmap frame check_folio() read last, decoded
+ * slot by slot as they are asked for: the optimized tails of a folio map
+ * one frame thousands of times, and the checker writes no frame.
+ */
+struct decoded_frame {
+	pfn_t pfn; /* PFN_NONE: nothing decoded */
+	struct page_struct *ps; /* g->spp slots */
+	uint8_t *done;          /* slot decoded */
+};
+
+static void decoded_init(struct decoded_frame *d, const struct geometry *g)
 {
+	d->pfn = PFN_NONE;
+	d->ps = malloc(g->spp * sizeof(*d->ps));
+	d->done = malloc(g->spp);
+	if (!d->ps || !d->done) {
+		fprintf(stderr, "hvo: host out of memory\n");
+		abort();
+	}
+}
+
+static void decoded_destroy(struct decoded_frame *d)
+{
+	free(d->ps);
+	free(d->done);
+}
+
+/* Slot @i of frame @pfn, whose bytes are @bytes. */
+static const struct page_struct *decoded_slot(struct decoded_frame *d, const struct geometry *g,
+					      pfn_t pfn, const uint8_t *bytes, unsigned i)
+{
+	if (d->pfn != pfn) {
+		memset(d->done, 0, g->spp);
+		d->pfn = pfn;
+	}
+	if (!d->done[i]) {
+		page_struct_decode(g, bytes + i * g->struct_page_size, &d->ps[i]);
+		d->done[i] = 1;
+	}
+	return &d->ps[i];
+}
+
+static void check_folio(struct machine *m, struct check_report *r,
+			const struct hstate *h, pfn_t pfn, uint8_t *scratch,
+			struct decoded_frame *dec)
+{
+	struct struct_page_ctx spc = struct_page_ctx_of(m);
 	const struct geometry *g = &m->geo;
 	vaddr_t vstart = pfn_to_page_va(g, pfn);
 	vaddr_t vend = vstart + vmemmap_bytes_for_order(g, h->order);
@@ -107,9 +152,11 @@ static void check_folio(struct machine *m, struct check_report *r,
 		}
 		for (vaddr_t pva = va; pva < next; pva += g->struct_page_size) {
 			unsigned i = (unsigned)((pva - page_va) / g->struct_page_size);
-			const uint8_t *sp = bytes + (pva - page_va);
-			vaddr_t ch = head_from_bytes(m, pva, sp, i + 1 < g->spp ? sp + g->struct_page_size : NULL);
-			struct page_struct ps;
+			const struct page_struct *ps = decoded_slot(dec, g, w.pfn, bytes, i);
+			const struct page_struct *nx =
+				i + 1 < g->spp ? decoded_slot(dec, g, w.pfn, bytes, i + 1) : NULL;
+			vaddr_t ch = compound_head_decode(&spc, pva, ps->flags, ps->compound_info,
+							  nx ? &nx->compound_info : NULL, NULL);
 
 			r->nr_struct_pages_checked++;
 			if (ch != vstart) {
@@ -117,18 +164,17 @@ static void check_folio(struct machine *m, struct check_report *r,
 					   P(page_va_to_pfn(g, pva)), P(ch), P(vstart), P(pfn));
 				return;
 			}
-			page_struct_decode(g, sp, &ps);
-			if (pva != vstart && i == 0 && test_flag(ps.flags, PG_head) &&
+			if (pva != vstart && i == 0 && test_flag(ps->flags, PG_head) &&
 			    !gen_has(m, GEN_FAKE_HEADS))
 				check_fail(r, "pfn %#llx: fake head (PG_head at a vmemmap page start) in the %s design",
 					   P(page_va_to_pfn(g, pva)), m->gen->design);
 			if (z && pva != vstart &&
-			    (flags_zone(ps.flags) != z->idx || flags_nid(ps.flags) != z->nid)) {
+			    (flags_zone(ps->flags) != z->idx || flags_nid(ps->flags) != z->nid)) {
 				struct zone *pz = page_zone(m, page_va_to_pfn(g, pva));
-				if (pz && (flags_zone(ps.flags) != pz->idx || flags_nid(ps.flags) != pz->nid))
+				if (pz && (flags_zone(ps->flags) != pz->idx || flags_nid(ps->flags) != pz->nid))
 					check_fail(r, "pfn %#llx: tail struct page says zone %s node %d, it is in zone %s node %d",
-						   P(page_va_to_pfn(g, pva)), zone_name(flags_zone(ps.flags)),
-						   flags_nid(ps.flags), zone_name(pz->idx), pz->nid);
+						   P(page_va_to_pfn(g, pva)), zone_name(flags_zone(ps->flags)),
+						   flags_nid(ps->flags), zone_name(pz->idx), pz->nid);
 			}
 		}
 	}
@@ -149,6 +195,9 @@ static uint64_t inuse_on_node(struct machine *m, const struct hstate *h, unsigne
 void check_hugetlb(struct machine *m, struct check_report *r, uint8_t *scratch)
 {
 	uint64_t optimized_folios = 0;
+	struct decoded_frame dec;
+
+	decoded_init(&dec, &m->geo);
 
 	for (unsigned i = 0; i < m->nr_hstates; i++) {
 		const struct hstate *h = &m->hstates[i];
@@ -166,7 +215,7 @@ void check_hugetlb(struct machine *m, struct check_report *r, uint8_t *scratch)
 					   P((m->geo.page_size << h->order) >> 10), nid, P(fl->nr),
 					   P(h->free_huge_pages_node[nid]));
 			for (uint64_t k = 0; k < fl->nr; k++) {
-				check_folio(m, r, h, fl->v[k].pfn, scratch);
+				check_folio(m, r, h, fl->v[k].pfn, scratch, &dec);
 				nr_opt += folio_vmemmap_optimized(m, fl->v[k].pfn);
 			}
 			nr += fl->nr;
@@ -176,7 +225,7 @@ void check_hugetlb(struct machine *m, struct check_report *r, uint8_t *scratch)
 				   P((m->geo.page_size << h->order) >> 10), P(nr), P(h->inuse.nr),
 				   P(h->nr_huge_pages), P(h->free_huge_pages));
 		for (uint64_t k = 0; k < h->inuse.nr; k++) {
-			check_folio(m, r, h, h->inuse.v[k].pfn, scratch);
+			check_folio(m, r, h, h->inuse.v[k].pfn, scratch, &dec);
 			nr_opt += folio_vmemmap_optimized(m, h->inuse.v[k].pfn);
 		}
 		if (nr_opt != h->nr_optimized)
@@ -192,7 +241,7 @@ void check_hugetlb(struct machine *m, struct check_report *r, uint8_t *scratch)
 				   P(h->resv_huge_pages), P(h->free_huge_pages));
 		/* Freed, waiting for the worker: out of the pool, still optimized. */
 		for (uint64_t k = 0; k < h->deferred.nr; k++) {
-			check_folio(m, r, h, h->deferred.v[k].pfn, scratch);
+			check_folio(m, r, h, h->deferred.v[k].pfn, scratch, &dec);
 			if (!folio_vmemmap_optimized(m, h->deferred.v[k].pfn))
 				check_fail(r, "pfn %#llx: deferred free of a folio that is not optimized",
 					   P(h->deferred.v[k].pfn));
@@ -204,6 +253,7 @@ void check_hugetlb(struct machine *m, struct check_report *r, uint8_t *scratch)
 	    m->hugetlb_optimize_vmemmap_key != (int64_t)optimized_folios)
 		check_fail(r, "static key hugetlb_optimize_vmemmap_key is %lld, %llu folios are optimized",
 			   (long long)m->hugetlb_optimize_vmemmap_key, P(optimized_folios));
+	decoded_destroy(&dec);
 }
 
 /* ---- device DAX: compound_head() of every struct page ---- */

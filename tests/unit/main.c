@@ -15,7 +15,8 @@
  * at the child's exit) or a hang (TEST_TIMEOUT) fails that one test and
  * the run goes on.  A test's own output (its stdout and stderr) is kept in
  * a temporary file and shown only when the test fails, or with -v, which
- * also prints each test's wall time.  -t runs the unit test named NAME and
+ * also prints each test's wall time and CPU time (user + sys of the test
+ * and the processes it waited for).  -t runs the unit test named NAME and
  * the files whose path contains NAME; -l lists the tests a run would run.
  * A scenario or corpus folder that is missing or empty is a failed test.
  * Ends with "N passed, N failed".
@@ -34,6 +35,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -112,6 +114,7 @@ struct job {
 	FILE *out; /* the child's stdout and stderr */
 	struct timespec start;
 	double ms;
+	double cpu_ms; /* user + sys of the test and the children it waited for */
 	int failed;
 	char why[160];
 	char *output; /* what the child wrote (owned) */
@@ -395,12 +398,20 @@ static const char *sanitizer_in(const struct job *j)
 	return NULL;
 }
 
-static void finish_job(struct job *j, int status)
+static double cpu_ms(const struct rusage *ru)
+{
+	return (double)(ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1e3 +
+	       (double)(ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1e3;
+}
+
+static void finish_job(struct job *j, int status, const struct rusage *before,
+		       const struct rusage *after)
 {
 	const char *san;
 	size_t n;
 
 	j->ms = ms_since(&j->start);
+	j->cpu_ms = cpu_ms(after) - cpu_ms(before);
 	read_output(j);
 	j->state = JOB_DONE;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
@@ -428,7 +439,7 @@ static void print_job(const struct job *j, unsigned n, int verbose)
 	else
 		printf("ok %u - %s", n, j->name);
 	if (verbose && j->kind != JOB_NOFOLDER)
-		printf("%s%.0f ms", j->failed ? ", " : " (", j->ms);
+		printf("%s%.0f ms, %.0f ms cpu", j->failed ? ", " : " (", j->ms, j->cpu_ms);
 	if (j->failed || verbose)
 		printf(")");
 	printf("\n");
@@ -524,15 +535,21 @@ static void run_jobs(unsigned shard, int verbose, unsigned *passed, unsigned *fa
 {
 	for (size_t i = 0; i < nr_jobs; i++) {
 		struct job *j = &jobs[i];
+		struct rusage before;
 		int status;
 
 		if (j->shard != (int)shard)
 			continue;
+		getrusage(RUSAGE_CHILDREN, &before);
 		if (j->state == JOB_PENDING)
 			start_job(j);
 		while (j->state == JOB_RUNNING) {
-			if (waitpid(j->pid, &status, 0) == j->pid)
-				finish_job(j, status);
+			if (waitpid(j->pid, &status, 0) == j->pid) {
+				struct rusage now;
+
+				getrusage(RUSAGE_CHILDREN, &now);
+				finish_job(j, status, &before, &now);
+			}
 			else if (errno != EINTR) {
 				perror("waitpid");
 				exit(2);

@@ -364,3 +364,65 @@ TEST(translate_block_equals_page_by_page)
 	machine_destroy(b);
 	return 0;
 }
+
+/*
+ * A struct page whose node or zone bits disagree with the layout is found,
+ * pfn by pfn, whether its vmemmap page has bytes of its own or repeats one
+ * struct page (a pattern frame: the checker decodes that one once when the
+ * whole page lies in one zone, so both ways are tried).
+ */
+TEST(checker_finds_struct_pages_in_the_wrong_zone)
+{
+	struct machine *m = boot_scenario("machine mem=1G\ncmdline hugetlb_free_vmemmap=on\n"
+					  "design legacy\nboot\nhugepages 2M 4\nhugepages 2M 2\n");
+	const struct geometry *g;
+	struct check_report *r = malloc(sizeof(*r));
+	bool did_bytes = false, did_pattern = false;
+
+	ASSERT_TRUE(m && r);
+	g = &m->geo;
+	ASSERT_EQ(mm_check(m, r), 0);
+	for (pfn_t pfn = 0; pfn < m->max_pfn && !(did_bytes && did_pattern); pfn += g->spp) {
+		struct pt_walk w;
+		const uint8_t *pat;
+		uint8_t *bytes, save[MAX_STRUCT_PAGE], bad[MAX_STRUCT_PAGE];
+		struct page_struct ps;
+		struct zone *z = page_zone(m, pfn);
+		uint64_t present = 0;
+
+		if (!z || vmemmap_walk_va(m, pfn_to_page_va(g, pfn), &w) ||
+		    frame_owner(&m->frames, w.pfn) != FO_VMEMMAP)
+			continue;
+		for (unsigned i = 0; i < g->spp; i++)
+			present += pfn_present(m, pfn + i);
+		pat = frame_pattern(&m->frames, w.pfn);
+		bytes = frame_bytes(&m->frames, w.pfn);
+		if ((pat && did_pattern) || (bytes && did_bytes) || (!pat && !bytes) ||
+		    !pfn_present(m, pfn + 1))
+			continue;
+		memcpy(save, pat ? pat : bytes + g->struct_page_size, g->struct_page_size);
+		page_struct_decode(g, save, &ps);
+		ps.flags = (ps.flags & ~(ZONES_MASK << ZONES_PGSHIFT)) | /* another zone */
+			   page_flags_node_zone(0, z->idx == ZONE_DMA32 ? ZONE_NORMAL : ZONE_DMA32);
+		page_struct_encode(g, &ps, bad);
+		if (pat) {
+			ASSERT_EQ(frame_set_pattern(&m->frames, w.pfn, bad), 0);
+			ASSERT_EQ(mm_check(m, r), present); /* every struct page of it */
+			ASSERT_EQ(frame_set_pattern(&m->frames, w.pfn, save), 0);
+			did_pattern = true;
+		} else {
+			memcpy(bytes + g->struct_page_size, bad, g->struct_page_size);
+			ASSERT_TRUE(mm_check(m, r) >= 1); /* a huge page's head says so too */
+			memcpy(bytes + g->struct_page_size, save, g->struct_page_size);
+			did_bytes = true;
+		}
+		ASSERT_TRUE(strstr(r->lines[0], "struct page says node 0 zone"));
+		ASSERT_TRUE(strstr(r->lines[0], "layout says node 0 zone"));
+		ASSERT_EQ(mm_check(m, r), 0);
+	}
+	ASSERT_TRUE(did_bytes);
+	ASSERT_TRUE(did_pattern);
+	free(r);
+	machine_destroy(m);
+	return 0;
+}
