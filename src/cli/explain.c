@@ -285,7 +285,7 @@ int explain_compound_head(struct machine *m, vaddr_t va, vaddr_t *head,
 		*head = compound_head_decode(&c, va, flags, info, &next, &r);
 	} else
 		*head = compound_head_decode(&c, va, flags, info, NULL, &r);
-	head_flag = test_flag(flags, PG_head) ? " (PG_head: a head page)" : "";
+	head_flag = test_flag(flags, c.pg_head) ? " (PG_head: a head page)" : "";
 	switch (r) {
 	case CH_MASK_TAIL:
 		snprintf(why, whylen, "compound_info has bit 0 set, so it is a mask: "
@@ -330,13 +330,15 @@ int explain_compound_head(struct machine *m, vaddr_t va, vaddr_t *head,
 
 /* ---- show pfn ---- */
 
-static void print_flags(uint64_t flags, bool folio_page1, FILE *out)
+/* The flags word, decoded with the bit numbers of @l (the machine's kernel). */
+static void print_flags(const struct page_layout *l, uint64_t flags, bool folio_page1,
+			FILE *out)
 {
-	static const struct { unsigned bit; const char *name; } names[] = {
-		{ PG_locked, "locked" }, { PG_referenced, "referenced" },
-		{ PG_uptodate, "uptodate" }, { PG_dirty, "dirty" }, { PG_lru, "lru" },
-		{ PG_head, "head" }, { PG_active, "active" }, { PG_reserved, "reserved" },
-		{ PG_private, "private" }, { PG_hwpoison, "hwpoison" },
+	const struct { unsigned bit; const char *name; } names[] = {
+		{ PG(l, locked), "locked" }, { PG(l, referenced), "referenced" },
+		{ PG(l, uptodate), "uptodate" }, { PG(l, dirty), "dirty" }, { PG(l, lru), "lru" },
+		{ PG(l, head), "head" }, { PG(l, active), "active" }, { PG(l, reserved), "reserved" },
+		{ PG(l, private), "private" }, { PG(l, hwpoison), "hwpoison" },
 	};
 	const char *sep = "";
 
@@ -549,7 +551,7 @@ static void print_struct_page(struct machine *m, vaddr_t va, const struct vmemma
 			(unsigned long long)((va & (g->page_size - 1)) / g->struct_page_size));
 	}
 	fprintf(out, "  flags ");
-	print_flags(ps.flags, tail && fi->found && as == head_va + g->struct_page_size, out);
+	print_flags(page_layout_of(m), ps.flags, tail && fi->found && as == head_va + g->struct_page_size, out);
 	fprintf(out, "\n  compound_info %#llx: ", (unsigned long long)ps.compound_info);
 	if (!tail)
 		fprintf(out, "bit 0 clear, not a tail\n");
@@ -563,7 +565,7 @@ static void print_struct_page(struct machine *m, vaddr_t va, const struct vmemma
 	fprintf(out, "  mapping %#llx%s  index %#llx  private %#llx",
 		(unsigned long long)ps.mapping, ps.mapping == TAIL_MAPPING ? " (TAIL_MAPPING)" : "",
 		(unsigned long long)ps.index, (unsigned long long)ps.private_);
-	if (!tail && test_flag(ps.flags, PG_head) && fi->found && !fi->dax)
+	if (!tail && (ps.flags & page_pg(m, head)) && fi->found && !fi->dax)
 		fprintf(out, " [%s%s]", ps.private_ & (1ULL << HPG_vmemmap_optimized) ? "vmemmap_optimized" : "not optimized",
 			ps.private_ & (1ULL << HPG_freed) ? " freed" : "");
 	fprintf(out, "\n  refcount %d  mapcount %d%s\n", ps.refcount, ps.mapcount,
