@@ -495,7 +495,10 @@ static void print_owner(struct machine *m, const struct vmemmap_page_info *vi, F
 			fprintf(out, "a shared tail page no zone has published");
 		break;
 	case VU_HEAD:
-		if (gen_has(m, GEN_FAKE_HEADS) && !fi->dax)
+		if (gen_has(m, GEN_HEAD_IN_PLACE) && !fi->dax)
+			fprintf(out, "the head page of %s, kept in place (6.1: no copy), its tails "
+				"map it read-only", fname);
+		else if (gen_has(m, GEN_FAKE_HEADS) && !fi->dax)
 			fprintf(out, origin == ORIGIN_BUDDY
 				? "the copied head page of %s: HVO copied the head vmemmap page here and freed the original"
 				: "the original head page of %s: no copy could be allocated, so HVO kept it", fname);
@@ -503,8 +506,9 @@ static void print_owner(struct machine *m, const struct vmemmap_page_info *vi, F
 			fprintf(out, "the private head page of %s", fname);
 		break;
 	case VU_LEGACY_COPY:
-		fprintf(out, "the copied head page of %s, mapped read-only here: these struct pages "
-			"are copies of the head page's, so its first one is a fake head", fname);
+		fprintf(out, "the %s head page of %s, mapped read-only here: these struct pages "
+			"are the head page's, so its first one is a fake head",
+			gen_has(m, GEN_HEAD_IN_PLACE) ? "kept" : "copied", fname);
 		break;
 	case VU_DAX_REUSED:
 		fprintf(out, "the second vmemmap page of %s, which every later vmemmap page of the "
@@ -616,7 +620,8 @@ static void print_folio(struct machine *m, pfn_t pfn, const struct folio_info *f
 		fprintf(out, " + %llu PTEs onto the shared tail", (unsigned long long)u.shared_tail);
 	if (u.reused)
 		fprintf(out, " + %llu PTEs onto its %s", (unsigned long long)u.reused,
-			fi->dax ? "second vmemmap page" : "copied head page, read-only");
+			fi->dax ? "second vmemmap page" :
+			gen_has(m, GEN_HEAD_IN_PLACE) ? "head page, read-only" : "copied head page, read-only");
 	if (u.unmapped)
 		fprintf(out, " + %llu unmapped", (unsigned long long)u.unmapped);
 	fprintf(out, " (saves %llu)\n", (unsigned long long)(u.pages - u.private_ - u.unmapped));
