@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # kernel/build.sh KSRC: the kernel-mode binary build/kernel-VERSION/hvo from
 # a kernel tree (a directory) or a linux-source-*.tar.xz (only the top
-# Makefile and mm/hugetlb_vmemmap.[ch] are unpacked, into kernel/cache/).
+# Makefile, mm/hugetlb_vmemmap.[ch] and include/linux/page-flags.h are
+# unpacked, into kernel/cache/).  The tree's page-flag bit numbers
+# (kernel/pageflags.awk) become the layout of the `kernel` row.
 # The tree's mm/hugetlb_vmemmap.c is compiled unmodified by kernel/kmode.c
 # against the shim (kernel/kshim.h) and linked with the simulator, whose
 # generation table then has a row `kernel`.  Called by `make kernel`, which
@@ -23,11 +25,11 @@ if [ -f "$ksrc" ]; then
 	esac
 	key=$(basename "$ksrc" .tar.xz)-$(cksum < "$ksrc" | cut -d' ' -f1)
 	tree=kernel/cache/tar-$key
-	if [ ! -f "$tree/mm/hugetlb_vmemmap.c" ]; then
+	if [ ! -f "$tree/mm/hugetlb_vmemmap.c" ] || [ ! -f "$tree/include/linux/page-flags.h" ]; then
 		tmp=$(mktemp -d kernel/cache/.unpack.XXXXXX 2>/dev/null) ||
 			{ mkdir -p kernel/cache && tmp=$(mktemp -d kernel/cache/.unpack.XXXXXX); }
 		tar -xJf "$ksrc" -C "$tmp" --no-wildcards-match-slash \
-			--wildcards '*/Makefile' '*/mm/hugetlb_vmemmap.[ch]' ||
+			--wildcards '*/Makefile' '*/mm/hugetlb_vmemmap.[ch]' '*/include/linux/page-flags.h' ||
 			{ rm -rf "$tmp"; die "KSRC=$ksrc: no mm/hugetlb_vmemmap.c in it"; }
 		top=$(ls "$tmp")
 		mkdir -p "$tree"
@@ -40,6 +42,8 @@ else
 	die "KSRC=$ksrc: no such directory or file"
 fi
 [ -f "$tree/mm/hugetlb_vmemmap.c" ] || die "$tree: no mm/hugetlb_vmemmap.c"
+[ -f "$tree/include/linux/page-flags.h" ] ||
+	die "$tree: no include/linux/page-flags.h (the page-flag bit numbers; kernel/fetch-source.sh unpacks it)"
 tree=$(cd "$tree" && pwd)
 
 version=unknown
@@ -51,10 +55,22 @@ fi
 out=build/kernel-$version
 mkdir -p "$out"
 
+# The API generation, from the file: 6.1's page API defines
+# hugetlb_vmemmap_optimize(h, head) and hugetlb_vmemmap_restore(h, head);
+# anything else is compiled as the 6.12 folio API, and a file of a third
+# generation then fails below naming the first symbol the shim lacks.
+api=folio
+kdef=
+if grep -Eq '^(void|int) hugetlb_vmemmap_(optimize|restore)\(const struct hstate \*h, struct page \*head\)' \
+	"$tree/mm/hugetlb_vmemmap.c"; then
+	api=page
+	kdef=-DKS_API_PAGE
+fi
+
 # The kernel's file is the kernel's code: its own warnings policy
 # (no -Wunused-parameter, -Wsign-compare), its aliasing rules.
 if ! LC_ALL=C $CC -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
-	-Wno-sign-compare -fno-strict-aliasing $CFLAGS -Ikernel/include -Ikernel \
+	-Wno-sign-compare -fno-strict-aliasing $CFLAGS $kdef -Ikernel/include -Ikernel \
 	-DHVO_KERNEL_FILE="\"$tree/mm/hugetlb_vmemmap.c\"" \
 	-c kernel/kmode.c -o "$out/kmode.o" 2> "$out/kmode.err"; then
 	first=$(grep -m1 'error:' "$out/kmode.err" || true)
@@ -68,14 +84,17 @@ if ! LC_ALL=C $CC -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 	die "$loc: unknown API generation: $(printf '%s' "$first" | sed 's/.*error: //') (all errors in $out/kmode.err)"
 fi
 rm -f "$out/kmode.err"
+# The tree's page-flag bit numbers, for the `kernel` row's layout.
+awk -v version="$version" -f kernel/pageflags.awk "$tree/include/linux/page-flags.h" \
+	> "$out/kpage_layout.h" || die "$tree: include/linux/page-flags.h: no page-flag numbers (see above)"
 # shellcheck disable=SC2086
-$CC $CSTD $WARN $CFLAGS -DHVO_KERNEL_MODE -DHVO_KERNEL_VERSION="\"$version\"" \
-	-Isrc -Isrc/include -Ikernel -o "$out/hvo" $SRC kernel/kshim_backend.c \
+$CC $CSTD $WARN $CFLAGS -DHVO_KERNEL_MODE -DHVO_KERNEL_VERSION="\"$version\"" ${kdef:+-DHVO_KERNEL_API_PAGE} \
+	-Isrc -Isrc/include -Ikernel -I"$out" -o "$out/hvo" $SRC kernel/kshim_backend.c \
 	"$out/kmode.o" -lpthread -ldl
 # make bench's kernel row (bench/bench.c): the simulator without its main.
 # shellcheck disable=SC2086
-$CC $CSTD $WARN $CFLAGS -DHVO_KERNEL_MODE -DHVO_KERNEL_VERSION="\"$version\"" \
-	-Isrc -Isrc/include -Ikernel -o "$out/bench" bench/bench.c bench/floor.c \
+$CC $CSTD $WARN $CFLAGS -DHVO_KERNEL_MODE -DHVO_KERNEL_VERSION="\"$version\"" ${kdef:+-DHVO_KERNEL_API_PAGE} \
+	-Isrc -Isrc/include -Ikernel -I"$out" -o "$out/bench" bench/bench.c bench/floor.c \
 	$(printf '%s\n' $SRC | grep -v '^src/cli/main.c$') kernel/kshim_backend.c \
 	"$out/kmode.o" -lpthread -ldl -lm
-echo "$out/hvo: design kernel is $tree/mm/hugetlb_vmemmap.c ($version)"
+echo "$out/hvo: design kernel is $tree/mm/hugetlb_vmemmap.c ($version, $api API)"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
-# make kernel-check: kernel mode on Debian's 6.12.113 and 6.12.117 sources
+# make kernel-check: kernel mode on Debian's 6.12.113, 6.12.117 and 6.1.192 sources
 # (kernel/fetch-source.sh fetches each once into kernel/cache/).  Not part
 # of `make check`, which stays hermetic: without the source and without a
 # network this prints why and passes.  Prints one ok/FAILED line per test
@@ -24,6 +24,7 @@ tree() { # tree VERSION: print the cached or fetched tree, or nothing
 }
 T113=$(tree 6.12.113)
 T117=$(tree 6.12.117)
+T61=$(tree 6.1.192)
 if [ -z "$T113" ]; then
 	echo "kernel-check: skipped: Debian's linux-source 6.12.113 is not cached and could not be fetched:"
 	sed 's/^/    /' "$W/fetch-6.12.113.log"
@@ -84,16 +85,21 @@ for s in speculative_get_legacy tails_read_only_legacy restore_k_of_n_fail_legac
 done
 
 # 3. Bugs planted in copies of the tree are caught.
-plant() { # plant NAME SED-SCRIPT: a tree with one change; print its binary
-	d=$W/tree-$1
-	rm -rf "$d"
-	mkdir -p "$d/mm"
-	sed "s/^SUBLEVEL = \(.*\)$/SUBLEVEL = \1-$1/" "$T113/Makefile" > "$d/Makefile"
-	cp "$T113/mm/hugetlb_vmemmap.h" "$d/mm/"
-	sed "$2" "$T113/mm/hugetlb_vmemmap.c" > "$d/mm/hugetlb_vmemmap.c"
-	! cmp -s "$d/mm/hugetlb_vmemmap.c" "$T113/mm/hugetlb_vmemmap.c" || return 1
+copy_tree() { # copy_tree FROM TO SUFFIX: the files kernel mode reads, SUBLEVEL suffixed
+	rm -rf "$2"
+	mkdir -p "$2/mm" "$2/include/linux"
+	sed "s/^SUBLEVEL = \(.*\)$/SUBLEVEL = \1-$3/" "$1/Makefile" > "$2/Makefile"
+	cp "$1/mm/hugetlb_vmemmap.h" "$1/mm/hugetlb_vmemmap.c" "$2/mm/"
+	cp "$1/include/linux/page-flags.h" "$2/include/linux/"
+}
+plant() { # plant NAME SED-SCRIPT [TREE [VERSION]]: a tree with one change; print its binary
+	t=${3:-$T113}
+	d=$W/tree-$1-${4:-6.12.113}
+	copy_tree "$t" "$d" "$1"
+	sed "$2" "$t/mm/hugetlb_vmemmap.c" > "$d/mm/hugetlb_vmemmap.c"
+	! cmp -s "$d/mm/hugetlb_vmemmap.c" "$t/mm/hugetlb_vmemmap.c" || return 1
 	build "$d" > /dev/null 2>&1 || return 1
-	echo "build/kernel-6.12.113-$1"
+	echo "build/kernel-${4:-6.12.113}-$1"
 }
 caught() { # caught BIN SCENARIO: the checker fails it, the comparison differs
 	[ -n "$1" ] || { echo "the planted tree did not build" >&2; return 1; }
@@ -124,27 +130,22 @@ B=$(plant deref 's/^\tlist_add(&page->lru, walk->vmemmap_pages);/\tpage->private
 check "an unrouted struct page store stops the run with its address" segv "$B"
 
 # 5. A tree of another API generation: one line naming the first missing symbol.
-unknown_api() {
-	d=$W/tree-newapi
-	rm -rf "$d"
-	mkdir -p "$d/mm"
-	sed "s/^SUBLEVEL = \(.*\)$/SUBLEVEL = \1-newapi/" "$T113/Makefile" > "$d/Makefile"
-	cp "$T113/mm/hugetlb_vmemmap.h" "$d/mm/"
-	sed 's/walk_kernel_page_table_range(/walk_kernel_pgtable_v2(/' "$T113/mm/hugetlb_vmemmap.c" > "$d/mm/hugetlb_vmemmap.c"
+unknown_api() { # unknown_api TREE OLD NEW: OLD renamed NEW fails the build in one line
+	d=$W/tree-newapi-$(basename "$1")
+	copy_tree "$1" "$d" newapi
+	sed "s/$2(/$3(/" "$1/mm/hugetlb_vmemmap.c" > "$d/mm/hugetlb_vmemmap.c"
 	out=$(build "$d" 2>&1 >/dev/null | grep -v '^make[][0-9]*: \*\*\*')
 	echo "$out"
 	[ "$(printf '%s\n' "$out" | wc -l)" = 1 ] &&
-		printf '%s\n' "$out" | grep -q "first missing symbol 'walk_kernel_pgtable_v2'"
+		printf '%s\n' "$out" | grep -q "first missing symbol '$3'"
 }
-check "an unknown API generation fails in one line naming the symbol" unknown_api
+check "an unknown API generation fails in one line naming the symbol" \
+	unknown_api "$T113" walk_kernel_page_table_range walk_kernel_pgtable_v2
 
 # 6. The real code and the shim under ASan and UBSan, as make check runs hvo.
 sanitized() {
 	d=$W/tree-asan
-	rm -rf "$d"
-	mkdir -p "$d/mm"
-	sed "s/^SUBLEVEL = \(.*\)$/SUBLEVEL = \1-asan/" "$T113/Makefile" > "$d/Makefile"
-	cp "$T113/mm/hugetlb_vmemmap.h" "$T113/mm/hugetlb_vmemmap.c" "$d/mm/"
+	copy_tree "$T113" "$d" asan
 	"$MAKE" -s kernel KSRC="$d" CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" > /dev/null || return 1
 	for f in runtime_2m_legacy rollback_mid_walk_legacy restore_k_of_n_fail_legacy boot_1g_legacy; do
 		zero_diff build/kernel-6.12.113-asan tests/scenarios/$f.hvo || return 1
@@ -175,6 +176,53 @@ else
 		check "6.12.117 $f: 0 differences from design legacy-6.12.115 after every command" \
 			zero_diff $K7 "$f"
 	done
+fi
+
+# 8. Debian's 6.1.192: the page API and 6.1's own pgd-to-pte walker, run
+# unmodified, against legacy-6.1 (generation_model_of() picks it).
+if [ -z "$T61" ]; then
+	echo "kernel-check: 6.1.192 not cached and not fetchable; its tests skipped"
+else
+	check "make kernel KSRC=$T61" build "$T61"
+	K61=build/kernel-6.1.192
+	for f in $LEGACY; do
+		check "6.1.192 $f: 0 differences from design legacy-6.1 after every command" \
+			zero_diff $K61 "$f"
+	done
+	# The sweep against 6.1's code and against legacy-6.1: 0 violations, alike.
+	same_sweep61() { # same_sweep61 FILE
+		c=$(as_kernel "$1")
+		m=$W/$(basename "$1" .hvo).legacy-6.1.hvo
+		sed 's/^design .*$/design legacy-6.1/' "$1" > "$m"
+		$K61/hvo sweep "$c" > "$W/sweep-k.out" 2>&1
+		sk=$?
+		$K61/hvo sweep "$m" > "$W/sweep-l.out" 2>&1
+		nk=$(tail -1 "$W/sweep-k.out" | sed 's/^[^:]*: //')
+		nl=$(tail -1 "$W/sweep-l.out" | sed 's/^[^:]*: //')
+		echo "kernel: $nk; legacy-6.1: $nl"
+		[ $sk = 0 ] && [ "$nk" = "$nl" ] && echo "$nk" | grep -q ' 0 violations$'
+	}
+	for s in tails_read_only_legacy restore_k_of_n_fail_legacy rollback_mid_walk_legacy; do
+		check "6.1.192 sweep $s: 0 violations, as legacy-6.1" same_sweep61 tests/scenarios/$s.hvo
+	done
+	# Planted bugs: the checker finds violations (the copies' legacy
+	# expects may fail too, so its status alone does not tell) and hvo diff
+	# stops at the command that ran the broken code.
+	caught61() { # caught61 BIN SCENARIO
+		[ -n "$1" ] || { echo "the planted tree did not build" >&2; return 1; }
+		"$1/hvo" run --check "$(as_kernel "$2")" > "$W/planted.out" 2>&1
+		grep -q 'invariant violation' "$W/planted.out" || { echo "the checker found nothing" >&2; return 1; }
+		"$1/hvo" diff "$2" > "$W/planted-diff.out" 2>&1
+		[ $? = 1 ] || { echo "hvo diff found no difference" >&2; return 1; }
+	}
+	B=$(plant noflush 's/^\tflush_tlb_kernel_range(start + PAGE_SIZE, end);/\t(void)0;/' "$T61" 6.1.192)
+	check "planted 6.1: vmemmap_remap_range() without its TLB flush is caught" caught61 "$B" tests/scenarios/runtime_2m_legacy.hvo
+	where
+	B=$(plant rwtail 's/pgprot_t pgprot = PAGE_KERNEL_RO;/pgprot_t pgprot = PAGE_KERNEL;/' "$T61" 6.1.192)
+	check "planted 6.1: tails remapped read-write are caught" caught61 "$B" tests/scenarios/tails_read_only_legacy.hvo
+	where
+	check "an unknown API generation (6.1's walker renamed) fails in one line naming the symbol" \
+		unknown_api "$T61" pud_offset pud_offset_v2
 fi
 
 echo "$pass passed, $fail failed"

@@ -3,8 +3,10 @@
 # kernel/fetch-source.sh VERSION (6.12.113, 6.12.117, 6.1.192, ...): fetch
 # Debian's linux-source-MAJOR.MINOR package of that version with
 # `apt-get download` into kernel/cache/debs/ (git-ignored), and unpack from
-# it only what kernel mode compiles: the top Makefile (for the version) and
-# mm/hugetlb_vmemmap.c and .h, into kernel/cache/linux-VERSION/.  Prints
+# it only what kernel mode compiles: the top Makefile (for the version),
+# mm/hugetlb_vmemmap.c and .h, and include/linux/page-flags.h (the
+# version's page-flag bit numbers, kernel/pageflags.awk), into
+# kernel/cache/linux-VERSION/.  Prints
 # that directory.  A cached tree or package is not fetched again.
 # Exit status 2 when the package cannot be had (no network, no such version).
 set -eu
@@ -16,7 +18,7 @@ pkg=linux-source-$mm
 cache=$(cd "$(dirname "$0")" && pwd)/cache
 tree=$cache/linux-$v
 
-if [ -f "$tree/mm/hugetlb_vmemmap.c" ]; then
+if [ -f "$tree/mm/hugetlb_vmemmap.c" ] && [ -f "$tree/include/linux/page-flags.h" ]; then
 	echo "$tree"
 	exit 0
 fi
@@ -45,10 +47,12 @@ tmp=$(mktemp -d "$cache/.unpack.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" --wildcards '*.tar.xz'
 tar -xJf "$tmp/usr/src/$pkg.tar.xz" -C "$tmp" --no-wildcards-match-slash \
-	--wildcards '*/Makefile' '*/mm/hugetlb_vmemmap.[ch]'
-mkdir -p "$tree.part/mm"
+	--wildcards '*/Makefile' '*/mm/hugetlb_vmemmap.[ch]' '*/include/linux/page-flags.h'
+rm -rf "$tree.part"
+mkdir -p "$tree.part/mm" "$tree.part/include/linux"
 mv "$tmp/$pkg/Makefile" "$tree.part/Makefile"
 mv "$tmp/$pkg/mm/hugetlb_vmemmap.c" "$tmp/$pkg/mm/hugetlb_vmemmap.h" "$tree.part/mm/"
+mv "$tmp/$pkg/include/linux/page-flags.h" "$tree.part/include/linux/"
 rm -rf "$tree"
 mv "$tree.part" "$tree"
 echo "$tree"

@@ -6,12 +6,17 @@
  * Including it gives access to its static functions, so the ops below call
  * the real __hugetlb_vmemmap_optimize_folio() and
  * __hugetlb_vmemmap_restore_folio() on one folio, with the flags hvo's
- * batching passes (the same VMEMMAP_* bits).  What the shim needs out of
- * line is here too: init_mm and the kernel page-table walker.
+ * batching passes (the same VMEMMAP_* bits); for a 6.1 tree (KS_API_PAGE)
+ * its public hugetlb_vmemmap_optimize() and hugetlb_vmemmap_restore() on
+ * one head page.  What the shim needs out of line is here too: init_mm and
+ * (6.12) the kernel page-table walker.
  */
 #include "kshim.h"
 
-/* The file's public names, which hvo's own mm/hugetlb_vmemmap.c has too. */
+/* The file's public names, which hvo's own mm/hugetlb_vmemmap.c has too
+ * (6.12's folio API; 6.1's page API, renamed alike for symmetry). */
+#define hugetlb_vmemmap_optimize kernel_hugetlb_vmemmap_optimize
+#define hugetlb_vmemmap_restore kernel_hugetlb_vmemmap_restore
 #define hugetlb_vmemmap_optimize_folio kernel_hugetlb_vmemmap_optimize_folio
 #define hugetlb_vmemmap_optimize_folios kernel_hugetlb_vmemmap_optimize_folios
 #define hugetlb_vmemmap_restore_folio kernel_hugetlb_vmemmap_restore_folio
@@ -23,6 +28,7 @@
 struct mm_struct init_mm;
 const struct hstate ks_no_hstates[1];
 
+#ifndef KS_API_PAGE
 /*
  * walk_kernel_page_table_range() as mm/pagewalk.c does it for a range
  * below one PGD entry's worth of PUDs, without holes (the vmemmap of a
@@ -133,3 +139,30 @@ int kmode_restore_folio(unsigned order, uint64_t folio, unsigned long flags)
 	return __hugetlb_vmemmap_restore_folio(&h, (struct folio *)(uintptr_t)folio,
 					       flags);
 }
+#else
+/*
+ * 6.1, the page API: the public entry points for one head page, which
+ * check, walk, flush and free themselves.  @flags (hvo's batch flags) do
+ * not apply: the row is GEN_UNBATCHED, so hvo never batches it.
+ * hugetlb_vmemmap_optimize() returns nothing; the folio's flag tells.
+ */
+int kmode_optimize_folio(unsigned order, uint64_t folio, unsigned long flags,
+			 int enabled)
+{
+	const struct hstate h = { .order = order };
+	struct page *head = (struct page *)(uintptr_t)folio;
+
+	(void)flags;
+	vmemmap_optimize_enabled = enabled;
+	hugetlb_vmemmap_optimize(&h, head);
+	return HPageVmemmapOptimized(head) ? 0 : -ENOMEM;
+}
+
+int kmode_restore_folio(unsigned order, uint64_t folio, unsigned long flags)
+{
+	const struct hstate h = { .order = order };
+
+	(void)flags;
+	return hugetlb_vmemmap_restore(&h, (struct page *)(uintptr_t)folio);
+}
+#endif

@@ -3,7 +3,8 @@
  * The shim a kernel tree's mm/hugetlb_vmemmap.c is compiled against, in
  * the manner of the kernel's tools/testing/vma/vma_internal.h: every
  * header that file includes (the files under kernel/include/) is this
- * one.  It declares exactly what the 6.12 file uses, written for hvo:
+ * one.  It declares exactly what the 6.1 and 6.12 files use, written for
+ * hvo:
  *
  *  - struct page * is a simulated vmemmap address (hvo's geometry), so
  *    pointer arithmetic and container_of() work as in the kernel, but the
@@ -31,8 +32,19 @@
 
 #include "kshim_backend.h"
 
-/* ---- configuration (Debian 6.12, x86-64) ---- */
+/*
+ * ---- API generations ----
+ * kernel/build.sh reads the tree's file and passes KS_API_PAGE for the
+ * 6.1 generation: the page API (hugetlb_vmemmap_optimize(h, head),
+ * hugetlb_vmemmap_restore(h, head)), its own pgd-to-pte walker, and a
+ * file that frees its vmemmap pages itself and keeps no memmap counters.
+ * Without it, the 6.12 generation: the folio API, the page walker, the
+ * folio batch functions.  Where the two differ below, #ifdef KS_API_PAGE.
+ */
+
+/* ---- configuration (Debian 6.1 and 6.12, x86-64) ---- */
 #define CONFIG_HUGETLB_PAGE_OPTIMIZE_VMEMMAP 1
+#define CONFIG_PROC_SYSCTL 1
 #define CONFIG_HUGETLB_PAGE_OPTIMIZE_VMEMMAP_DEFAULT_ON 0
 #define CONFIG_MEMORY_HOTPLUG 1
 #define IS_ENABLED(option) (option)
@@ -130,6 +142,11 @@ static inline void list_add(struct list_head *n, struct list_head *head)
 	__list_add(n, head, ks_lget(&head->next));
 }
 
+static inline void list_add_tail(struct list_head *n, struct list_head *head)
+{
+	__list_add(n, ks_lget(&head->prev), head);
+}
+
 static inline void __list_del_entry(struct list_head *entry)
 {
 	struct list_head *prev = ks_lget(&entry->prev), *next = ks_lget(&entry->next);
@@ -222,6 +239,11 @@ int PageTail(const struct page *page);
 bool folio_test_hugetlb(const struct folio *folio);
 int folio_ref_count(const struct folio *folio);
 
+/* 6.1's names of the same flag, on the head page */
+#define HPageVmemmapOptimized(page) ks_folio_test_optimized((uint64_t)(uintptr_t)(page))
+#define SetHPageVmemmapOptimized(page) ks_folio_set_optimized((uint64_t)(uintptr_t)(page), 1)
+#define ClearHPageVmemmapOptimized(page) ks_folio_set_optimized((uint64_t)(uintptr_t)(page), 0)
+
 #define folio_test_hugetlb_vmemmap_optimized(folio) \
 	ks_folio_test_optimized((uint64_t)(uintptr_t)(folio))
 #define folio_set_hugetlb_vmemmap_optimized(folio) \
@@ -237,16 +259,50 @@ typedef unsigned gfp_t;
 #define __GFP_RETRY_MAYFAIL KS_GFP_RETRY_MAYFAIL
 #define __GFP_THISNODE KS_GFP_THISNODE
 
+#ifndef KS_API_PAGE
 static inline struct page *alloc_pages_node(int nid, gfp_t gfp, unsigned order)
 {
 	BUG_ON(order != 0);
 	return (struct page *)(uintptr_t)ks_alloc_page(nid, gfp);
 }
 
+/* 6.12 reaches __free_page() only to undo alloc_vmemmap_page_list() */
 #define __free_page(page) ks_free_page((uint64_t)(uintptr_t)(page))
 #define free_bootmem_page(page) ks_free_bootmem_page((uint64_t)(uintptr_t)(page))
 #define memmap_pages_add(delta) ks_memmap_pages_add(delta)
 #define memmap_boot_pages_add(delta) ks_memmap_boot_pages_add(delta)
+#else
+/*
+ * 6.1: every allocation is restore's page list, and the file frees its
+ * unmapped pages itself (free_vmemmap_page(): __free_page() or
+ * free_bootmem_page() by PG_reserved).  It has no memmap counters
+ * (nr_memmap_pages came with 15995a352474, v6.11); the shim keeps hvo's,
+ * as the model does, so the two can be compared.
+ */
+static inline struct page *alloc_pages_node(int nid, gfp_t gfp, unsigned order)
+{
+	uint64_t page;
+
+	BUG_ON(order != 0);
+	page = ks_alloc_page(nid, gfp | KS_GFP_RETRY_MAYFAIL);
+	if (page)
+		ks_memmap_pages_add(1);
+	return (struct page *)(uintptr_t)page;
+}
+
+/* alloc_vmemmap_page_list()'s undo */
+static inline void __free_pages(struct page *page, unsigned order)
+{
+	BUG_ON(order != 0);
+	ks_memmap_pages_add(-1);
+	ks_free_page((uint64_t)(uintptr_t)page);
+}
+/* free_vmemmap_page(): a page the walk unmapped */
+#define __free_page(page) \
+	(ks_memmap_pages_add(-1), ks_free_vmemmap_page((uint64_t)(uintptr_t)(page)))
+#define free_bootmem_page(page) \
+	(ks_memmap_boot_pages_add(-1), ks_free_bootmem_page((uint64_t)(uintptr_t)(page)))
+#endif
 /* hvo's buddy allocator frees any order-0 page of a block already. */
 #define split_page(page, order) ((void)(page), (void)(order))
 
@@ -268,6 +324,10 @@ extern const struct hstate ks_no_hstates[1];
 typedef struct { uint64_t pte; } pte_t;
 typedef struct { uint64_t pmd; } pmd_t;
 typedef struct { uint64_t pgd; } pgd_t;
+#ifdef KS_API_PAGE
+typedef struct { uint64_t pud; } pud_t;
+typedef struct { uint64_t p4d; } p4d_t; /* folded: the PGD entry itself */
+#endif
 typedef struct { uint64_t pgprot; } pgprot_t;
 typedef pte_t *pgtable_t;
 
@@ -338,6 +398,53 @@ static inline void pmd_populate_kernel(struct mm_struct *mm, pmd_t *pmd, pte_t *
 	(void)mm;
 	ks_pmd_populate(&pmd->pmd, (uint64_t)(uintptr_t)pte);
 }
+#ifdef KS_API_PAGE
+/*
+ * 6.1's own pgd-to-pte walker: the offset functions on hvo's tables (four
+ * levels, p4d folded into the PGD as on x86-64 without 5-level paging).
+ * pmd_offset() tells the backend which PMD table the walk is in, so a
+ * pmd_populate_kernel() into it is the split's counted write.
+ */
+#define PGDIR_SHIFT 39
+#define PUD_SHIFT 30
+#define PGDIR_SIZE (1UL << PGDIR_SHIFT)
+#define PGDIR_MASK (~(PGDIR_SIZE - 1))
+#define P4D_SIZE PGDIR_SIZE
+#define P4D_MASK PGDIR_MASK
+#define PUD_SIZE (1UL << PUD_SHIFT)
+#define PUD_MASK (~(PUD_SIZE - 1))
+#define KS_ADDR_END(addr, end, size, mask) ({				\
+	unsigned long __b = ((addr) + (size)) & (mask);			\
+	(__b - 1 < (end) - 1) ? __b : (end);				\
+})
+#define pgd_addr_end(addr, end) KS_ADDR_END(addr, end, PGDIR_SIZE, PGDIR_MASK)
+#define p4d_addr_end(addr, end) KS_ADDR_END(addr, end, P4D_SIZE, P4D_MASK)
+#define pud_addr_end(addr, end) KS_ADDR_END(addr, end, PUD_SIZE, PUD_MASK)
+#define pmd_addr_end(addr, end) KS_ADDR_END(addr, end, PMD_SIZE, PMD_MASK)
+
+static inline pgd_t *pgd_offset_k(unsigned long addr)
+{
+	return (pgd_t *)ks_pgd_entry(addr);
+}
+static inline p4d_t *p4d_offset(pgd_t *pgd, unsigned long addr)
+{
+	(void)addr;
+	return (p4d_t *)pgd;
+}
+static inline pud_t *pud_offset(p4d_t *p4d, unsigned long addr)
+{
+	return (pud_t *)ks_pte_table(p4d->p4d) + ((addr >> PUD_SHIFT) & (PTRS_PER_PTE - 1));
+}
+static inline pmd_t *pmd_offset(pud_t *pud, unsigned long addr)
+{
+	return (pmd_t *)ks_pmd_table(pud->pud) + ((addr >> PMD_SHIFT) & (PTRS_PER_PTE - 1));
+}
+static inline pmd_t *pmd_off_k(unsigned long addr)
+{
+	return (pmd_t *)ks_pmd_entry(addr);
+}
+#endif
+
 #define flush_tlb_kernel_range(start, end) ks_flush_tlb_kernel_range(start, end)
 #define flush_tlb_all() ks_flush_tlb_all()
 

@@ -50,6 +50,8 @@ struct ks_ctx {
 	struct vmemmap_list *list; /* optimize: where freed pages go */
 	int nid;                   /* the folio's node */
 	uint64_t *walk_pmd;        /* the PMD entry the walk is at */
+	uint64_t *pmd_tables[8];   /* 6.1: the PMD tables pmd_offset() gave */
+	unsigned nr_pmd_tables;
 };
 
 static _Thread_local struct ks_ctx ks;
@@ -245,6 +247,39 @@ uint64_t *ks_pte_table(uint64_t pmd_entry)
 	return pt_table(ks_m(), pmd_entry);
 }
 
+uint64_t *ks_pgd_entry(uint64_t va)
+{
+	struct machine *m = ks_m();
+
+	return &m->pgd[pt_index(&m->geo, va, PT_PGD)];
+}
+
+uint64_t *ks_pmd_table(uint64_t pud_entry)
+{
+	uint64_t *t = pt_table(ks_m(), pud_entry);
+	unsigned i;
+
+	for (i = 0; i < ks.nr_pmd_tables && ks.pmd_tables[i] != t; i++)
+		;
+	if (i == ks.nr_pmd_tables) {
+		if (i == sizeof(ks.pmd_tables) / sizeof(ks.pmd_tables[0]))
+			ks_bug(__FILE__, __LINE__, "a walk over more PMD tables than the shim notes");
+		ks.pmd_tables[ks.nr_pmd_tables++] = t;
+	}
+	return t;
+}
+
+/* Is @pmd an entry of a live PMD table (not the real code's local pmd_t)? */
+static bool ks_live_pmd(const uint64_t *pmd)
+{
+	if (pmd == ks.walk_pmd)
+		return true;
+	for (unsigned i = 0; i < ks.nr_pmd_tables; i++)
+		if (pmd >= ks.pmd_tables[i] && pmd < ks.pmd_tables[i] + ks_m()->geo.ptrs_per_table)
+			return true;
+	return false;
+}
+
 void ks_set_entry(uint64_t *entry, uint64_t val)
 {
 	set_pt_entry(ks_m(), entry, val);
@@ -256,15 +291,16 @@ void ks_walk_pmd(uint64_t *pmd)
 }
 
 /*
- * pmd_populate_kernel(): on the PMD the walk is at, a counted write (the
- * split); on any other entry (the real code's local pmd_t) a plain store.
+ * pmd_populate_kernel(): on the PMD the walk is at (6.12) or an entry of a
+ * PMD table the walk is in (6.1), a counted write (the split); on any
+ * other entry (the real code's local pmd_t) a plain store.
  */
 void ks_pmd_populate(uint64_t *pmd, uint64_t table_va)
 {
 	struct machine *m = ks_m();
 	uint64_t val = mk_table_entry(ks_direct_pfn(&m->geo, table_va));
 
-	if (pmd != ks.walk_pmd) {
+	if (!ks_live_pmd(pmd)) {
 		*pmd = val;
 		return;
 	}
@@ -338,13 +374,42 @@ void ks_free_page(uint64_t page)
 	m->stat.nr_vmemmap_alloc_pages--;
 }
 
+/*
+ * 6.1 frees each page its walk unmapped itself, after its TLB flush:
+ * the checks hvo's free_vmemmap_page_list() makes (no TLB entry still
+ * maps the page; the page is a vmemmap page of the origin the kernel's
+ * PG_reserved test chose) and the same counts.
+ */
+static void ks_check_free(struct machine *m, pfn_t pfn, enum frame_origin want)
+{
+	struct pfn_run run = { .start = pfn, .nr = 1 };
+
+	tlb_check_before_free(m, &run, 1);
+	if (frame_owner(&m->frames, pfn) != FO_VMEMMAP || frame_origin(&m->frames, pfn) != want)
+		ks_bug(__FILE__, __LINE__, want == ORIGIN_MEMBLOCK ?
+		       "free_bootmem_page() of a page that is not a memblock vmemmap page" :
+		       "__free_page() of a page that is not a buddy vmemmap page");
+}
+
+void ks_free_vmemmap_page(uint64_t page)
+{
+	struct machine *m = ks_m();
+	pfn_t pfn = ks_page_pfn(page);
+
+	ks_check_free(m, pfn, ORIGIN_BUDDY);
+	frame_release(&m->frames, pfn);
+	free_frames_run(m, pfn, 1);
+	m->stat.nr_vmemmap_free_pages++;
+}
+
 void ks_free_bootmem_page(uint64_t page)
 {
 	struct machine *m = ks_m();
 	pfn_t pfn = ks_page_pfn(page);
 
+	ks_check_free(m, pfn, ORIGIN_MEMBLOCK);
 	frame_release(&m->frames, pfn);
-	free_reserved_frames(m, pfn, 1);
+	free_bootmem_vmemmap_pages(m, pfn, 1);
 	m->stat.nr_vmemmap_free_pages++;
 }
 
@@ -365,7 +430,7 @@ int ks_page_reserved(uint64_t page)
 	uint64_t flags = 0;
 
 	(void)page_read_u64(ks_m(), page, PAGE_OFF_FLAGS, &flags);
-	return !!(flags & (1ULL << PG_reserved));
+	return !!(flags & page_pg(ks_m(), reserved));
 }
 
 /* PageVmemmapSelfHosted(): hvo knows it as the frame's origin. */
@@ -465,7 +530,8 @@ static int ks_enter(struct machine *m, pfn_t pfn, struct vmemmap_list *list)
 {
 	const struct geometry *g = &m->geo;
 
-	if (g->page_shift != 12 || g->struct_page_size != 64 || g->pmd_shift != 21)
+	if (g->page_shift != 12 || g->struct_page_size != 64 || g->pmd_shift != 21 ||
+	    g->pud_shift != 30 || g->pgd_shift != 39 || g->ptrs_per_table != 512)
 		return -ENOTSUPP; /* the shim is x86-64 with 4 KiB pages */
 	ks_install_segv();
 	ks = (struct ks_ctx){ .m = m, .list = list, .nid = folio_nid(m, pfn) };

@@ -34,7 +34,9 @@ void ks_copy_page(uint64_t dst, uint64_t src);
 
 /* Page-table entries (host pointers into hvo's tables). */
 uint64_t *ks_pmd_entry(uint64_t va);              /* NULL: no PMD table */
-uint64_t *ks_pte_table(uint64_t pmd_entry);
+uint64_t *ks_pte_table(uint64_t pmd_entry);      /* any table entry's table */
+uint64_t *ks_pgd_entry(uint64_t va);              /* 6.1: pgd_offset_k() */
+uint64_t *ks_pmd_table(uint64_t pud_entry);       /* 6.1: pmd_offset(), noted */
 void ks_set_entry(uint64_t *entry, uint64_t val); /* counted write */
 void ks_walk_pmd(uint64_t *pmd);                  /* the walk is at @pmd */
 void ks_pmd_populate(uint64_t *pmd, uint64_t table_va);
@@ -45,7 +47,8 @@ void ks_flush_tlb_all(void);
 
 /* Page allocation through the choke point: struct page va or 0. */
 uint64_t ks_alloc_page(int nid, unsigned gfp);
-void ks_free_page(uint64_t page);
+void ks_free_page(uint64_t page);                 /* undo of ks_alloc_page() */
+void ks_free_vmemmap_page(uint64_t page);         /* 6.1: an unmapped page */
 void ks_free_bootmem_page(uint64_t page);
 void ks_memmap_pages_add(long delta);
 void ks_memmap_boot_pages_add(long delta);

@@ -285,7 +285,7 @@ int explain_compound_head(struct machine *m, vaddr_t va, vaddr_t *head,
 		*head = compound_head_decode(&c, va, flags, info, &next, &r);
 	} else
 		*head = compound_head_decode(&c, va, flags, info, NULL, &r);
-	head_flag = test_flag(flags, PG_head) ? " (PG_head: a head page)" : "";
+	head_flag = test_flag(flags, c.pg_head) ? " (PG_head: a head page)" : "";
 	switch (r) {
 	case CH_MASK_TAIL:
 		snprintf(why, whylen, "compound_info has bit 0 set, so it is a mask: "
@@ -330,13 +330,15 @@ int explain_compound_head(struct machine *m, vaddr_t va, vaddr_t *head,
 
 /* ---- show pfn ---- */
 
-static void print_flags(uint64_t flags, bool folio_page1, FILE *out)
+/* The flags word, decoded with the bit numbers of @l (the machine's kernel). */
+static void print_flags(const struct page_layout *l, uint64_t flags, bool folio_page1,
+			FILE *out)
 {
-	static const struct { unsigned bit; const char *name; } names[] = {
-		{ PG_locked, "locked" }, { PG_referenced, "referenced" },
-		{ PG_uptodate, "uptodate" }, { PG_dirty, "dirty" }, { PG_lru, "lru" },
-		{ PG_head, "head" }, { PG_active, "active" }, { PG_reserved, "reserved" },
-		{ PG_private, "private" }, { PG_hwpoison, "hwpoison" },
+	const struct { unsigned bit; const char *name; } names[] = {
+		{ PG(l, locked), "locked" }, { PG(l, referenced), "referenced" },
+		{ PG(l, uptodate), "uptodate" }, { PG(l, dirty), "dirty" }, { PG(l, lru), "lru" },
+		{ PG(l, head), "head" }, { PG(l, active), "active" }, { PG(l, reserved), "reserved" },
+		{ PG(l, private), "private" }, { PG(l, hwpoison), "hwpoison" },
 	};
 	const char *sep = "";
 
@@ -493,7 +495,10 @@ static void print_owner(struct machine *m, const struct vmemmap_page_info *vi, F
 			fprintf(out, "a shared tail page no zone has published");
 		break;
 	case VU_HEAD:
-		if (gen_has(m, GEN_FAKE_HEADS) && !fi->dax)
+		if (gen_has(m, GEN_HEAD_IN_PLACE) && !fi->dax)
+			fprintf(out, "the head page of %s, kept in place (6.1: no copy), its tails "
+				"map it read-only", fname);
+		else if (gen_has(m, GEN_FAKE_HEADS) && !fi->dax)
 			fprintf(out, origin == ORIGIN_BUDDY
 				? "the copied head page of %s: HVO copied the head vmemmap page here and freed the original"
 				: "the original head page of %s: no copy could be allocated, so HVO kept it", fname);
@@ -501,8 +506,9 @@ static void print_owner(struct machine *m, const struct vmemmap_page_info *vi, F
 			fprintf(out, "the private head page of %s", fname);
 		break;
 	case VU_LEGACY_COPY:
-		fprintf(out, "the copied head page of %s, mapped read-only here: these struct pages "
-			"are copies of the head page's, so its first one is a fake head", fname);
+		fprintf(out, "the %s head page of %s, mapped read-only here: these struct pages "
+			"are the head page's, so its first one is a fake head",
+			gen_has(m, GEN_HEAD_IN_PLACE) ? "kept" : "copied", fname);
 		break;
 	case VU_DAX_REUSED:
 		fprintf(out, "the second vmemmap page of %s, which every later vmemmap page of the "
@@ -549,7 +555,7 @@ static void print_struct_page(struct machine *m, vaddr_t va, const struct vmemma
 			(unsigned long long)((va & (g->page_size - 1)) / g->struct_page_size));
 	}
 	fprintf(out, "  flags ");
-	print_flags(ps.flags, tail && fi->found && as == head_va + g->struct_page_size, out);
+	print_flags(page_layout_of(m), ps.flags, tail && fi->found && as == head_va + g->struct_page_size, out);
 	fprintf(out, "\n  compound_info %#llx: ", (unsigned long long)ps.compound_info);
 	if (!tail)
 		fprintf(out, "bit 0 clear, not a tail\n");
@@ -563,7 +569,7 @@ static void print_struct_page(struct machine *m, vaddr_t va, const struct vmemma
 	fprintf(out, "  mapping %#llx%s  index %#llx  private %#llx",
 		(unsigned long long)ps.mapping, ps.mapping == TAIL_MAPPING ? " (TAIL_MAPPING)" : "",
 		(unsigned long long)ps.index, (unsigned long long)ps.private_);
-	if (!tail && test_flag(ps.flags, PG_head) && fi->found && !fi->dax)
+	if (!tail && (ps.flags & page_pg(m, head)) && fi->found && !fi->dax)
 		fprintf(out, " [%s%s]", ps.private_ & (1ULL << HPG_vmemmap_optimized) ? "vmemmap_optimized" : "not optimized",
 			ps.private_ & (1ULL << HPG_freed) ? " freed" : "");
 	fprintf(out, "\n  refcount %d  mapcount %d%s\n", ps.refcount, ps.mapcount,
@@ -614,7 +620,8 @@ static void print_folio(struct machine *m, pfn_t pfn, const struct folio_info *f
 		fprintf(out, " + %llu PTEs onto the shared tail", (unsigned long long)u.shared_tail);
 	if (u.reused)
 		fprintf(out, " + %llu PTEs onto its %s", (unsigned long long)u.reused,
-			fi->dax ? "second vmemmap page" : "copied head page, read-only");
+			fi->dax ? "second vmemmap page" :
+			gen_has(m, GEN_HEAD_IN_PLACE) ? "head page, read-only" : "copied head page, read-only");
 	if (u.unmapped)
 		fprintf(out, " + %llu unmapped", (unsigned long long)u.unmapped);
 	fprintf(out, " (saves %llu)\n", (unsigned long long)(u.pages - u.private_ - u.unmapped));

@@ -17,6 +17,7 @@
 #include "types.h"
 
 struct machine;
+struct page_layout;
 struct vmemmap_list;
 
 /* Capabilities of a design. */
@@ -49,13 +50,43 @@ enum {
 	 */
 	GEN_FOLIO_PAGE3 = 1u << 7,
 	/*
+	 * What 6.1 (legacy-6.1) does, each changed later.  No batches: every
+	 * folio is optimized and restored on its own, with its own PMD-split
+	 * and remap TLB flushes and its pages freed at once (batching came in
+	 * v6.7: 79359d6d24df, cfb8c75099db, 91f386bf0772, f4b7e3efaddb,
+	 * f13b83fdd996, c24f188b2289).
+	 */
+	GEN_UNBATCHED = 1u << 8,
+	/*
+	 * The head vmemmap page stays where it is: no copy to a new page, the
+	 * tails are remapped onto the old head page, whose PTE is not touched
+	 * and not flushed (before 11aad2631bf7 "mm/hugetlb_vmemmap: remap
+	 * head page to newly allocated page").
+	 */
+	GEN_HEAD_IN_PLACE = 1u << 9,
+	/*
+	 * The vmemmap page lists are queues (list_add_tail(), then
+	 * list_first_entry()): restore maps the pages in the order they were
+	 * allocated, a rollback gives each walked PTE the page it had.  6.12
+	 * adds at the head (list_add()), so the last page allocated or unmapped
+	 * is the first one taken.
+	 */
+	GEN_LIST_FIFO = 1u << 10,
+	/*
+	 * The free path does not look at the tails of a freed compound page:
+	 * free_tail_pages_check() returns at once without CONFIG_DEBUG_VM
+	 * (Debian's configuration).  From 700d2e9a36b9 (v6.4) the check runs
+	 * whenever page checks are on (check_pages_enabled).
+	 */
+	GEN_NO_FREE_TAIL_CHECK = 1u << 11,
+	/*
 	 * The cmdline parameter hugetlb_cma_only: gigantic pages come from the
 	 * CMA areas alone, never from alloc_contig_pages().  It came with the
 	 * "hugetlb/CMA improvements for large systems" series (v6.15, posted
 	 * as 20250228182928.2645936-1-fvdl@google.com); kernels before it pass
 	 * the word to init as an unknown parameter.
 	 */
-	GEN_HUGETLB_CMA_ONLY = 1u << 8,
+	GEN_HUGETLB_CMA_ONLY = 1u << 12,
 
 	/* Bugs of one kernel, fixed later (docs/bugs.md). */
 	/* Restore does not reset the head copy's first struct pages. */
@@ -109,6 +140,8 @@ struct hvo_generation {
 	unsigned flags;       /* GEN_* */
 	bool compare;         /* one of the designs `hvo compare` runs */
 	const char *version;  /* kernel mode: the version of the tree it runs */
+	/* Page-flag bit numbers of that kernel (page_layout.h); NULL: hvo's own */
+	const struct page_layout *layout;
 	/*
 	 * Optimize the vmemmap of the folio of @order at @pfn: pages it unmaps
 	 * go on @list, freed by the caller after a TLB flush.  0 or -ENOMEM /

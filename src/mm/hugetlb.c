@@ -225,6 +225,8 @@ static uint64_t check_free_tails(struct machine *m, const struct hstate *h,
 	vaddr_t head = pfn_to_page_va(g, pfn);
 	uint64_t bad = 0, nr = pages_per_huge_page(h);
 
+	if (gen_has(m, GEN_NO_FREE_TAIL_CHECK))
+		return 0;
 	for (uint64_t i = 1; i < nr; i++) {
 		vaddr_t p = head + i * g->struct_page_size, ch;
 		uint64_t mapping;
@@ -522,6 +524,15 @@ static void update_and_free_pages_bulk(struct machine *m, struct hstate *h,
 {
 	uint64_t pos = 0;
 
+	if (gen_has(m, GEN_UNBATCHED)) { /* 6.1: update_and_free_page() per folio */
+		for (; pos < list->nr; pos++) {
+			if (hugetlb_vmemmap_restore_folio(m, h->order, list->v[pos]))
+				enqueue_hugetlb_folio(m, h, list->v[pos], true, false);
+			else
+				update_and_free_hugetlb_folio(m, h, list->v[pos]);
+		}
+		return;
+	}
 	while (pos < list->nr) {
 		int64_t n = hugetlb_vmemmap_restore_folios(m, h->order, list->v + pos,
 							   list->nr - pos);

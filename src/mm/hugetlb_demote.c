@@ -50,7 +50,7 @@ static bool folio_test_hwpoison(struct machine *m, pfn_t pfn)
 
 	if (page_read_u64(m, pfn_to_page_va(&m->geo, pfn), PAGE_OFF_FLAGS, &flags))
 		return false;
-	return flags & (1ULL << PG_hwpoison);
+	return flags & page_pg(m, hwpoison);
 }
 
 /*

@@ -145,8 +145,12 @@ int vmemmap_remap_range(struct machine *m, vaddr_t start, vaddr_t end,
 		}
 		addr = next;
 	}
-	if ((w->remap_pte || w->remap_ptes) && !(w->flags & VMEMMAP_REMAP_NO_TLB_FLUSH))
+	if ((w->remap_pte || w->remap_ptes) && !(w->flags & VMEMMAP_REMAP_NO_TLB_FLUSH)) {
+		/* GEN_HEAD_IN_PLACE: the walk starts at the head, never remapped */
+		if (gen_has(m, GEN_HEAD_IN_PLACE))
+			start += g->page_size;
 		flush_tlb_kernel_range(m, start, end);
+	}
 	return 0;
 }
 
@@ -350,6 +354,11 @@ void hugetlb_vmemmap_optimize_folios(struct machine *m, unsigned order,
 	struct vmemmap_list list;
 	unsigned flags = VMEMMAP_REMAP_NO_TLB_FLUSH;
 
+	if (gen_has(m, GEN_UNBATCHED)) { /* 6.1: hugetlb_vmemmap_optimize() per folio */
+		for (uint64_t i = 0; i < nr; i++)
+			hugetlb_vmemmap_optimize_folio(m, order, pfns[i]);
+		return;
+	}
 	for (uint64_t i = 0; i < nr; i++) {
 		/* Stop splitting at the first ENOMEM: the optimize walks split on demand. */
 		if (hugetlb_vmemmap_split_folio(m, order, pfns[i]) == -ENOMEM)
@@ -399,7 +408,9 @@ int64_t hugetlb_vmemmap_restore_folios(struct machine *m, unsigned order,
 	uint64_t restored = 0, done = 0;
 	int ret = 0;
 
-	if (gen_has(m, GEN_RCU_PER_BATCH))
+	if (gen_has(m, GEN_UNBATCHED)) /* each with its own TLB flush */
+		flags = 0;
+	else if (gen_has(m, GEN_RCU_PER_BATCH))
 		flags |= vmemmap_rcu_flag(m);
 	for (; done < nr; done++) {
 		if (folio_vmemmap_optimized(m, pfns[done])) {
@@ -410,7 +421,7 @@ int64_t hugetlb_vmemmap_restore_folios(struct machine *m, unsigned order,
 			restored++;
 		}
 	}
-	if (restored)
+	if (restored && !gen_has(m, GEN_UNBATCHED))
 		flush_tlb_all(m);
 	if (ret && !done)
 		return ret;

@@ -46,6 +46,10 @@ void vmemmap_list_add_run(struct vmemmap_list *l, pfn_t pfn, uint64_t nr);
 bool vmemmap_list_del(struct vmemmap_list *l, pfn_t pfn);
 /* The page added last, taken off the list; PFN_NONE if empty. */
 pfn_t vmemmap_list_pop(struct vmemmap_list *l);
+/* The page added first (GEN_LIST_FIFO's list_first_entry()); PFN_NONE if empty. */
+pfn_t vmemmap_list_pop_first(struct vmemmap_list *l);
+/* free_bootmem_page() of @nr boot-memmap pages from @pfn (PG_reserved off). */
+void free_bootmem_vmemmap_pages(struct machine *m, pfn_t pfn, uint64_t nr);
 /* Free every page of @l back to where it came from, and empty @l. */
 void free_vmemmap_page_list(struct machine *m, struct vmemmap_list *l);
 

@@ -87,7 +87,8 @@ static void legacy_restore_from(struct machine *m, uint64_t *pte, vaddr_t addr,
 	uint8_t *to;
 	unsigned r;
 
-	page = vmemmap_list_pop(w->vmemmap_pages);
+	page = gen_has(m, GEN_LIST_FIFO) ? vmemmap_list_pop_first(w->vmemmap_pages)
+					 : vmemmap_list_pop(w->vmemmap_pages);
 	BUG_ON(page == PFN_NONE);
 	if (restore_uniform_page(m, page, src, legacy_reset_struct_pages(m), w)) {
 		set_pt_entries_live(m, pte, addr, g->page_size, 1, mk_pte(page, true), 0);
@@ -164,9 +165,13 @@ static int legacy_remap_free(struct machine *m, vaddr_t start, vaddr_t end,
 		.flags = flags,
 		.nid = nid,
 	};
-	pfn_t newhead = alloc_vmemmap_page(m, SITE_VMEMMAP_HEAD, nid);
+	pfn_t newhead = PFN_NONE;
 	struct pt_walk pw;
 	int ret;
+
+	/* GEN_HEAD_IN_PLACE: the tails map the old head page, nothing is copied */
+	if (!gen_has(m, GEN_HEAD_IN_PLACE))
+		newhead = alloc_vmemmap_page(m, SITE_VMEMMAP_HEAD, nid);
 
 	BUG_ON(start - reuse != m->geo.page_size);
 	if (newhead == PFN_NONE && gen_has(m, GEN_BUG_HEAD_IS_TAIL))

@@ -57,6 +57,7 @@ struct struct_page_ctx struct_page_ctx_of(const struct machine *m)
 		.fake_head_check = m->hugetlb_optimize_vmemmap_key != 0,
 		.page_size = m->geo.page_size,
 		.struct_page_size = m->geo.struct_page_size,
+		.pg_head = PG(page_layout_of(m), head),
 	};
 }
 
@@ -111,7 +112,7 @@ void init_single_page(struct machine *m, pfn_t pfn, struct page_struct *p)
 		   memblock_type_contains(&m->boot_reserved, pfn);
 	p->flags = page_flags_node_zone(nid, zt);
 	if (reserved)
-		p->flags |= 1ULL << PG_reserved;
+		p->flags |= page_pg(m, reserved);
 	p->refcount = reserved ? 1 : 0;
 	p->mapcount = -1;
 }
@@ -208,7 +209,7 @@ int prep_compound_head(struct machine *m, pfn_t pfn, unsigned order, int32_t pag
 	struct zone *z = page_zone(m, pfn);
 
 	memset(&ps, 0, sizeof(ps));
-	ps.flags = page_flags_node_zone(z->nid, z->idx) | (1ULL << PG_head);
+	ps.flags = page_flags_node_zone(z->nid, z->idx) | page_pg(m, head);
 	ps.mapcount = page_type;
 	ps.refcount = 0;                 /* pool folios are frozen */
 	if (page_write(m, head, &ps))
@@ -241,7 +242,7 @@ static bool page_is_fake_head(struct machine *m, vaddr_t page)
 	vaddr_t head;
 
 	if (compound_info_has_mask(m) || page_read_u64(m, page, PAGE_OFF_FLAGS, &flags) ||
-	    !test_flag(flags, PG_head))
+	    !(flags & page_pg(m, head)))
 		return false;
 	return !compound_head(m, page, &head) && head != page;
 }

@@ -19,6 +19,13 @@ int page_write(struct machine *m, vaddr_t page, const struct page_struct *p);
 int page_read_u64(struct machine *m, vaddr_t page, unsigned off, uint64_t *v);
 int page_write_u64(struct machine *m, vaddr_t page, unsigned off, uint64_t v);
 
+/* The page-flag bit numbers of this machine's kernel generation. */
+static inline const struct page_layout *page_layout_of(const struct machine *m)
+{
+	return m->gen->layout ? m->gen->layout : &page_layout_hvo;
+}
+/* 1 << PG_@flag in this machine's layout. */
+#define page_pg(m, flag) (1ULL << PG(page_layout_of(m), flag))
 /* The facts compound_head_decode() needs, from this machine. */
 struct struct_page_ctx struct_page_ctx_of(const struct machine *m);
 

@@ -6,6 +6,29 @@
 
 #include "mm/page_struct.h"
 
+/*
+ * The layouts.  6.1 and 6.12 are enum pageflags of Debian's trees
+ * (linux-source 6.1.192 and 6.12.113) with its x86-64 configuration:
+ * CONFIG_MMU, CONFIG_ARCH_USES_PG_UNCACHED (X86_PAT), CONFIG_MEMORY_FAILURE
+ * and CONFIG_64BIT on; kernel/pageflags.awk computes the same from a tree.
+ */
+const struct page_layout page_layout_hvo = {
+	.name = "hvo", .pg_locked = PG_locked, .pg_referenced = PG_referenced,
+	.pg_uptodate = PG_uptodate, .pg_dirty = PG_dirty, .pg_lru = PG_lru,
+	.pg_head = PG_head, .pg_active = PG_active, .pg_reserved = PG_reserved,
+	.pg_private = PG_private, .pg_hwpoison = PG_hwpoison,
+};
+const struct page_layout page_layout_6_1 = {
+	.name = "6.1", .pg_locked = 0, .pg_referenced = 1, .pg_uptodate = 2,
+	.pg_dirty = 3, .pg_lru = 4, .pg_head = 16, .pg_active = 5,
+	.pg_reserved = 12, .pg_private = 13, .pg_hwpoison = 23,
+};
+const struct page_layout page_layout_6_12 = {
+	.name = "6.12", .pg_locked = 0, .pg_referenced = 2, .pg_uptodate = 3,
+	.pg_dirty = 4, .pg_lru = 5, .pg_head = 6, .pg_active = 8,
+	.pg_reserved = 13, .pg_private = 14, .pg_hwpoison = 20,
+};
+
 static void put64(uint8_t *b, unsigned off, uint64_t v) { memcpy(b + off, &v, 8); }
 static uint64_t get64(const uint8_t *b, unsigned off) { uint64_t v; memcpy(&v, b + off, 8); return v; }
 
@@ -51,7 +74,7 @@ bool compound_head_needs_next(const struct struct_page_ctx *c, vaddr_t va,
 			      uint64_t flags, uint64_t info)
 {
 	return !c->mask && !(info & 1) && c->fake_head_check &&
-	       IS_ALIGNED(va, c->page_size) && test_flag(flags, PG_head);
+	       IS_ALIGNED(va, c->page_size) && test_flag(flags, c->pg_head);
 }
 
 vaddr_t compound_head_decode(const struct struct_page_ctx *c, vaddr_t va,
@@ -73,7 +96,7 @@ vaddr_t compound_head_decode(const struct struct_page_ctx *c, vaddr_t va,
 		r = CH_NO_KEY;
 	} else if (!IS_ALIGNED(va, c->page_size)) {
 		r = CH_UNALIGNED;
-	} else if (!test_flag(flags, PG_head)) {
+	} else if (!test_flag(flags, c->pg_head)) {
 		r = CH_NOT_HEAD;
 	} else if (!next_info) {
 		r = CH_NO_NEXT;

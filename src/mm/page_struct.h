@@ -30,8 +30,15 @@
 
 #include "hw/geometry.h"
 #include "mm/mmzone.h"
+#include "page_layout.h"
 #include "types.h"
 
+/*
+ * Page-flag bit numbers (page_layout.h): every row's layout, tested as
+ * PG(layout, head).  The PG_* constants are hvo's own layout, that of the
+ * rows which name no kernel's (page_layout_hvo); simulated kernel code
+ * asks the machine's layout (page.h: page_pg()).
+ */
 #define PG_locked 0
 #define PG_referenced 2
 #define PG_uptodate 3
@@ -42,6 +49,11 @@
 #define PG_reserved 10
 #define PG_private 11
 #define PG_hwpoison 19
+
+extern const struct page_layout page_layout_hvo; /* the PG_* above */
+extern const struct page_layout page_layout_6_1;  /* Debian 6.1, x86-64 */
+extern const struct page_layout page_layout_6_12; /* Debian 6.12, x86-64 */
+#define PG(layout, flag) ((layout)->pg_##flag)
 
 #define ZONES_PGSHIFT 51
 #define ZONES_MASK 0x7ULL
@@ -118,6 +130,7 @@ struct struct_page_ctx {
 	bool fake_head_check;   /* pointer encoding with the static key on */
 	uint64_t page_size;     /* of a vmemmap page */
 	unsigned struct_page_size;
+	unsigned pg_head;       /* PG_head's bit in this machine's layout */
 };
 
 /* Why compound_head_decode() answered what it did. */

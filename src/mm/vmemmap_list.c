@@ -10,6 +10,7 @@
 #include "arch/mmu.h"
 #include "mm/alloc.h"
 #include "mm/hugetlb_vmemmap.h"
+#include "mm/page.h"
 
 /* ---- lists of vmemmap pages ---- */
 
@@ -103,6 +104,25 @@ pfn_t vmemmap_list_pop(struct vmemmap_list *l)
 	return last->start + last->nr;
 }
 
+pfn_t vmemmap_list_pop_first(struct vmemmap_list *l)
+{
+	struct pfn_run *first;
+	pfn_t pfn;
+
+	if (!l->nr)
+		return PFN_NONE;
+	first = &l->v[0];
+	pfn = first->start;
+	l->nr--;
+	if (!--first->nr) {
+		memmove(first, first + 1, (l->nr_runs - 1) * sizeof(*first));
+		l->nr_runs--;
+	} else {
+		first->start++;
+	}
+	return pfn;
+}
+
 /*
  * free_vmemmap_page(): each page goes back by its origin, with its counter.
  * The list is freed in order; consecutive pfns of one origin (a boot
@@ -112,9 +132,31 @@ static void free_vmemmap_run(struct machine *m, pfn_t pfn, uint64_t nr,
 			     enum frame_origin origin)
 {
 	if (origin == ORIGIN_MEMBLOCK)
-		free_reserved_frames(m, pfn, nr);
+		free_bootmem_vmemmap_pages(m, pfn, nr);
 	else
 		free_frames_run(m, pfn, nr);
+}
+
+/*
+ * free_bootmem_page() of boot-memmap pages after boot: free_reserved_page()
+ * clears PG_reserved and leaves refcount 0 as the page goes to the buddy
+ * allocator, so a later __free_page() of the same frame (a restore's page,
+ * say) is told apart by PageReserved() as the kernel tells it.  At boot
+ * (still memblock) the pages stay reserved.
+ */
+void free_bootmem_vmemmap_pages(struct machine *m, pfn_t pfn, uint64_t nr)
+{
+	if (m->phase != PHASE_EARLY) {
+		for (uint64_t i = 0; i < nr; i++) {
+			vaddr_t page = pfn_to_page_va(&m->geo, pfn + i);
+			uint64_t flags;
+
+			BUG_ON(page_read_u64(m, page, PAGE_OFF_FLAGS, &flags));
+			BUG_ON(page_write_u64(m, page, PAGE_OFF_FLAGS, flags & ~page_pg(m, reserved)));
+			BUG_ON(set_page_count(m, pfn + i, 0));
+		}
+	}
+	free_reserved_frames(m, pfn, nr);
 }
 
 void free_vmemmap_page_list(struct machine *m, struct vmemmap_list *l)

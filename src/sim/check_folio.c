@@ -104,7 +104,7 @@ static void check_folio(struct machine *m, struct check_report *r,
 	head_frame = w.pfn;
 	page_struct_decode(g, hb + (vstart & (g->page_size - 1)), &head);
 	optimized = head.private_ & (1ULL << HPG_vmemmap_optimized);
-	if (!test_flag(head.flags, PG_head))
+	if (!(head.flags & page_pg(m, head)))
 		check_fail(r, "pfn %#llx: huge page head lacks PG_head", P(pfn));
 	/* d8f5f7e445f0: a folio whose vmemmap is optimized is a hugetlb folio */
 	if (head.mapcount != PAGE_TYPE_HUGETLB)
@@ -164,7 +164,7 @@ static void check_folio(struct machine *m, struct check_report *r,
 					   P(page_va_to_pfn(g, pva)), P(ch), P(vstart), P(pfn));
 				return;
 			}
-			if (pva != vstart && i == 0 && test_flag(ps->flags, PG_head) &&
+			if (pva != vstart && i == 0 && (ps->flags & page_pg(m, head)) &&
 			    !gen_has(m, GEN_FAKE_HEADS))
 				check_fail(r, "pfn %#llx: fake head (PG_head at a vmemmap page start) in the %s design",
 					   P(page_va_to_pfn(g, pva)), m->gen->design);

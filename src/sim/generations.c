@@ -11,15 +11,30 @@
 #include <string.h>
 
 #include "mm/hugetlb_vmemmap.h"
+#include "mm/page_struct.h"
 #include "sim/generations.h"
 #ifdef HVO_KERNEL_MODE
 #include "kmode.h" /* kernel/: make kernel KSRC=... */
+#include "kpage_layout.h" /* made by kernel/build.sh from the tree */
+
+static const struct page_layout kernel_page_layout = HVO_KERNEL_PAGE_LAYOUT;
 #endif
 
 #define LEGACY (GEN_FAKE_HEADS | GEN_RCU_PER_BATCH | GEN_STATIC_KEY)
 #define SHARED_TAIL (GEN_MASK_ENCODING | GEN_SHARED_TAILS | GEN_PRE_HVO | GEN_FOLIO_PAGE3 | \
 		     GEN_HUGETLB_CMA_ONLY)
 #define GENERIC (SHARED_TAIL | GEN_SECTION_ORDER)
+/*
+ * 6.1 (Debian's 6.1.192): fake heads and the static key, but no batches,
+ * no new head page, FIFO page lists, no tail check on free (GEN_UNBATCHED
+ * and the next three: generation.h), and everything legacy-6.5 lacks: no
+ * RCU wait (bd225530a4c7), __GFP_THISNODE (2eaa6c2abb9d), every boot
+ * gigantic struct page initialized (fde1c4ecf916).  Restore resets 3
+ * struct pages (no page[3] fields).
+ */
+#define LEGACY_61 (GEN_FAKE_HEADS | GEN_STATIC_KEY | GEN_UNBATCHED | GEN_HEAD_IN_PLACE | \
+		   GEN_LIST_FIFO | GEN_NO_FREE_TAIL_CHECK | GEN_BUG_SPECULATIVE_WALKERS | \
+		   GEN_BUG_VMEMMAP_THISNODE | GEN_BUG_INIT_HVO_TAILS)
 
 #define LEGACY_OPS .design = "legacy", \
 	.optimize_folio = legacy_vmemmap_optimize, \
@@ -29,12 +44,15 @@
 
 const struct hvo_generation hvo_generations[] = {
 	{ .name = "legacy", LEGACY_OPS, .flags = LEGACY | GEN_FOLIO_PAGE3, .compare = true,
+	  .layout = &page_layout_6_12,
 	  .help = "6.12.113: fake heads, pointer encoding" },
 	{ .name = "legacy-6.12.115", LEGACY_OPS,
 	  .flags = LEGACY | GEN_FOLIO_PAGE3 | GEN_BUG_SKIP_RESET | GEN_BUG_HEAD_IS_TAIL,
+	  .layout = &page_layout_6_12,
 	  .help = "Debian 6.12.115-117: restore, no reset" },
 	{ .name = "legacy-6.12.0", LEGACY_OPS,
 	  .flags = LEGACY | GEN_BUG_PRE_2026_FIXES | GEN_BUG_BOOT_MEMMAP_REMOVE,
+	  .layout = &page_layout_6_12,
 	  .help = "6.12.0: before the 2025 and 2026 fixes" },
 	{ .name = "legacy-6.11", LEGACY_OPS,
 	  .flags = LEGACY | GEN_BUG_PRE_2026_FIXES | GEN_BUG_BOOT_MEMMAP_REMOVE |
@@ -47,6 +65,8 @@ const struct hvo_generation hvo_generations[] = {
 	  .flags = LEGACY | GEN_BUG_SPECULATIVE_WALKERS | GEN_BUG_VMEMMAP_THISNODE |
 		   GEN_BUG_INIT_HVO_TAILS,
 	  .help = "also before 2eaa6c2abb9d (THISNODE)" },
+	{ .name = "legacy-6.1", LEGACY_OPS, .flags = LEGACY_61, .layout = &page_layout_6_1,
+	  .help = "Debian 6.1.192: unbatched, head in place" },
 	{ .name = "legacy-6.13", LEGACY_OPS, .flags = LEGACY | GEN_BUG_CMA_NO_WAIT,
 	  .help = "before 67bab13307c8 (cma_alloc waits)" },
 	{ .name = "legacy-6.18", LEGACY_OPS,
@@ -72,7 +92,14 @@ const struct hvo_generation hvo_generations[] = {
 	  .flags = GENERIC, .compare = true,
 	  .help = "section-driven, HugeTLB and DAX" },
 #ifdef HVO_KERNEL_MODE
-	{ .name = "kernel", .design = "legacy", .flags = LEGACY | GEN_FOLIO_PAGE3, /* 6.12 trees: page[3] folio fields */
+	/* 6.12 trees: page[3] folio fields; 6.1 trees (the page API): as legacy-6.1 */
+	{ .name = "kernel", .design = "legacy",
+#ifdef HVO_KERNEL_API_PAGE
+	  .flags = LEGACY_61,
+#else
+	  .flags = LEGACY | GEN_FOLIO_PAGE3,
+#endif
+	  .layout = &kernel_page_layout, /* the tree's own enum pageflags */
 	  .optimize_folio = kernel_vmemmap_optimize,
 	  .restore_folio = kernel_vmemmap_restore,
 	  .version = HVO_KERNEL_VERSION,
@@ -109,6 +136,8 @@ const struct hvo_generation *generation_model_of(const char *version)
 	if (*end++ != '.')
 		return NULL;
 	sub = strtoul(end, &end, 10);
+	if (major == 6 && minor == 1 && sub >= 192)
+		return generation_find("legacy-6.1");
 	if (major != 6 || minor != 12 || sub < 113)
 		return NULL;
 	/* Debian's 6.12.115 to 6.12.117 restore without the reset */

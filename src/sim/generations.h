@@ -22,7 +22,8 @@ const struct hvo_generation *generation_default(void);
 /*
  * The model row that claims to be kernel @version ("6.12.117", a planted
  * tree's "6.12.113-noflush"): legacy-6.12.115 for Debian's 6.12.115 to
- * 6.12.117, legacy for the other 6.12 from 6.12.113 on; NULL for any other
+ * 6.12.117, legacy for the other 6.12 from 6.12.113 on, legacy-6.1 for 6.1
+ * from 6.1.192 on; NULL for any other
  * version (`hvo diff` then needs --model).
  */
 const struct hvo_generation *generation_model_of(const char *version);
