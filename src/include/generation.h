@@ -131,6 +131,10 @@ enum {
 	 * tail struct pages if freed by HVO"): memmap_init_reserved_pages()
 	 * writes every struct page of a boot-time gigantic page. */
 	GEN_BUG_INIT_HVO_TAILS = 1u << 27,
+	/* Before 52ccdde16b65 (v6.10; Fixes 32c877191e02, v6.5): a dissolved
+	 * folio whose vmemmap was restored before __update_and_free_hugetlb_folio()
+	 * keeps the hugetlb type and goes back to its free list. */
+	GEN_BUG_DISSOLVE_CLEAR_FLAG = 1u << 28,
 };
 
 struct hvo_generation {

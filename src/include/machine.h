@@ -172,6 +172,12 @@ struct machine {
 	 * a shared PTE table) and the compare-and-swap that publishes it.
 	 */
 	void (*before_tail_publish)(struct machine *m, struct zone *z, unsigned order);
+	/*
+	 * Test seam: called in boot between the HugeTLB reservation, which
+	 * records the order and zone of the sections it will optimize, and
+	 * sparse_init, which populates them as those sections say.
+	 */
+	void (*before_sparse_init)(struct machine *m);
 	void *test_data;
 	/*
 	 * Test seam: a batch optimize that runs out of memory frees what it

@@ -80,18 +80,17 @@ static int map_vmemmap_pte(struct machine *m, vaddr_t va, pfn_t frame, bool rw, 
 }
 
 /*
- * One compound page: a private head vmemmap page, then (legacy) a private
- * second page that every later vmemmap page maps read-write, or (generic)
- * the zone's shared tail mapped read-only.
+ * One compound page before the generic design: a private head vmemmap
+ * page, then a private second page that every later vmemmap page maps
+ * read-write.  (generic goes through vmemmap_populate(), which maps the
+ * zone's shared tail read-only because the sections' order says so.)
  */
-static int populate_compound(struct machine *m, const struct dax_dev *d, pfn_t pfn,
-			     struct zone *zone)
+static int populate_compound(struct machine *m, const struct dax_dev *d, pfn_t pfn)
 {
 	const struct geometry *g = &m->geo;
 	vaddr_t vstart = pfn_to_page_va(g, pfn);
 	vaddr_t vend = vstart + vmemmap_bytes_for_order(g, d->order);
 	pfn_t head = alloc_dax_vmemmap_page(m, d->nid), tail;
-	bool generic = gen_has(m, GEN_SECTION_ORDER);
 
 	if (head == PFN_NONE)
 		return -ENOMEM;
@@ -100,13 +99,12 @@ static int populate_compound(struct machine *m, const struct dax_dev *d, pfn_t p
 		free_frames(m, head, 0);
 		return -ENOMEM;
 	}
-	tail = generic ? vmemmap_shared_tail_page(m, d->order, zone)
-		       : alloc_dax_vmemmap_page(m, d->nid);
+	tail = alloc_dax_vmemmap_page(m, d->nid);
 	if (tail == PFN_NONE)
 		return -ENOMEM; /* the head is mapped: depopulate frees it */
 	for (vaddr_t va = vstart + g->page_size; va < vend; va += g->page_size) {
-		if (map_vmemmap_pte(m, va, tail, !generic, d->nid)) {
-			if (!generic && va == vstart + g->page_size) {
+		if (map_vmemmap_pte(m, va, tail, true, d->nid)) {
+			if (va == vstart + g->page_size) {
 				frame_release(&m->frames, tail);
 				free_frames(m, tail, 0);
 			}
@@ -181,18 +179,17 @@ static void memmap_init_zone_device(struct machine *m, struct dax_dev *d)
 
 static int dax_populate(struct machine *m, struct dax_dev *d)
 {
-	struct zone *z = &m->nodes[d->nid].node_zones[ZONE_DEVICE];
-
 	if (d->early)
 		return 0; /* the boot section's memmap already maps it */
 	if (d->altmap) {
 		struct vmem_altmap alt = { d->start, d->altmap_pages, 0 };
 		return vmemmap_populate(m, d->start, d->nr, d->nid, SITE_HOTPLUG_MEMMAP, &alt);
 	}
-	if (!dax_optimized(m, d))
+	/* generic: the sections' order makes vmemmap_populate() optimize */
+	if (!dax_optimized(m, d) || gen_has(m, GEN_SECTION_ORDER))
 		return vmemmap_populate(m, d->start, d->nr, d->nid, SITE_HOTPLUG_MEMMAP, NULL);
 	for (pfn_t p = d->start; p < d->start + d->nr; p += 1ULL << d->order) {
-		int ret = populate_compound(m, d, p, z);
+		int ret = populate_compound(m, d, p);
 		if (ret)
 			return ret;
 	}
@@ -312,7 +309,9 @@ int dax_create(struct machine *m, uint64_t size, uint64_t align, int nid,
 		m->mem_section[s] = (struct mem_section){
 			.flags = SECTION_MARKED_PRESENT | SECTION_IS_DEVICE,
 			.nid = (int8_t)nid,
-			.order = (uint8_t)(gen_has(m, GEN_SECTION_ORDER) ? d->order : 0),
+			/* generic: sparse_add_section() records (order, zone) */
+			.order = (uint8_t)(gen_has(m, GEN_SECTION_ORDER) &&
+					   dax_optimized(m, d) ? d->order : 0),
 			.zone = ZONE_DEVICE,
 		};
 	m->nr_dax++;

@@ -89,4 +89,13 @@ void show_hugepages(struct machine *m, FILE *out);
 /* Is the folio at @pfn (a pool folio) optimized?  Reads its head. */
 bool folio_test_hugetlb_vmemmap_optimized(struct machine *m, pfn_t pfn);
 
+/*
+ * Dissolve the free huge page at @pfn of @h (hugetlb_dissolve.c): 0 (also
+ * when it is not a free huge page), -EBUSY when every free page is
+ * reserved, -ENOMEM when its vmemmap cannot be restored (the folio stays).
+ */
+int dissolve_free_hugetlb_folio(struct machine *m, struct hstate *h, pfn_t pfn);
+/* Every free huge page overlapping [start, end); the first error. */
+int dissolve_free_hugetlb_folios(struct machine *m, pfn_t start, pfn_t end);
+
 #endif

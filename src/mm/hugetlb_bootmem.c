@@ -188,8 +188,18 @@ int hugetlb_reserve_bootmem(struct machine *m, char *err, size_t errlen)
 		first = pfn_to_section_nr(&m->geo, b->pfn);
 		last = pfn_to_section_nr(&m->geo, b->pfn + pages_per_huge_page(h) - 1);
 		for (uint64_t s = first; s <= last; s++) {
-			m->mem_section[s].flags |= SECTION_VMEMMAP_PREINIT;
-			m->mem_section[s].order = (uint8_t)h->order;
+			struct mem_section *ms = &m->mem_section[s];
+			ms->order = (uint8_t)h->order;
+			/*
+			 * generic: zones are known and a cross-zone page is
+			 * gone already; the order and zone are all sparse_init
+			 * needs (section_vmemmap_order()).  The others populate
+			 * these sections themselves, later.
+			 */
+			if (gen_has(m, GEN_SECTION_ORDER))
+				ms->zone = (uint8_t)page_zone(m, b->pfn)->idx;
+			else
+				ms->flags |= SECTION_VMEMMAP_PREINIT;
 		}
 	}
 	return 0;
@@ -217,6 +227,11 @@ int hugetlb_vmemmap_init_late(struct machine *m, char *err, size_t errlen)
 		bool crosses = bootmem_crosses_zones(m, b->pfn, h->order);
 		bool drop = false;
 
+		if (b->hvo && gen_has(m, GEN_SECTION_ORDER)) {
+			/* sparse_init populated it as its sections say */
+			m->bootmem_pages[kept++] = *b;
+			continue;
+		}
 		if (b->hvo && !crosses &&
 		    !vmemmap_populate_hvo(m, b->pfn, h->order, page_zone(m, b->pfn),
 					  gen_has(m, GEN_SECTION_ORDER))) {

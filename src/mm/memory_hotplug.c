@@ -300,17 +300,27 @@ int add_memory(struct machine *m, int nid, phys_t start, uint64_t size,
 	return 0;
 }
 
-/* Does any huge page of the pool lie in [start, end)? */
-static bool huge_pages_in(struct machine *m, pfn_t start, pfn_t end)
+static bool list_overlaps(const struct folio_list *fl, unsigned order, pfn_t start,
+			  pfn_t end)
 {
-	for (unsigned i = 0; i < m->nr_hstates; i++)
-		for (unsigned nid = 0; nid < MAX_NUMNODES; nid++) {
-			const struct folio_list *fl = &m->hstates[i].freelists[nid];
-			for (uint64_t k = 0; k < fl->nr; k++)
-				if (fl->v[k].pfn < end &&
-				    fl->v[k].pfn + (1ULL << m->hstates[i].order) > start)
-					return true;
-		}
+	for (uint64_t k = 0; k < fl->nr; k++)
+		if (fl->v[k].pfn < end && fl->v[k].pfn + (1ULL << order) > start)
+			return true;
+	return false;
+}
+
+/* Does any huge page of the pool lie in [start, end): free, or in use? */
+static bool huge_pages_in(struct machine *m, pfn_t start, pfn_t end, bool in_use)
+{
+	for (unsigned i = 0; i < m->nr_hstates; i++) {
+		const struct hstate *h = &m->hstates[i];
+		if (in_use && (list_overlaps(&h->inuse, h->order, start, end) ||
+			       list_overlaps(&h->deferred, h->order, start, end)))
+			return true;
+		for (unsigned nid = 0; !in_use && nid < MAX_NUMNODES; nid++)
+			if (list_overlaps(&h->freelists[nid], h->order, start, end))
+				return true;
+	}
 	return false;
 }
 
@@ -330,7 +340,7 @@ int remove_memory(struct machine *m, phys_t start, uint64_t size, char *err,
 	uint64_t nr = size >> g->page_shift, first = pfn_to_section_nr(g, pfn);
 	uint64_t nsec = size / block;
 	struct zone *z;
-	int nid;
+	int nid, ret;
 
 	if (!size || size % block || start % block) {
 		snprintf(err, errlen, "hotplug: address and size must be multiples of the %llu MiB memory block",
@@ -341,6 +351,7 @@ int remove_memory(struct machine *m, phys_t start, uint64_t size, char *err,
 		const struct mem_section *ms = s < m->nr_sections ? &m->mem_section[s] : NULL;
 		if (!ms || !(ms->flags & SECTION_MARKED_PRESENT) || !(ms->flags & SECTION_HAS_MEM_MAP) ||
 		    (ms->flags & (SECTION_VMEMMAP_PREINIT | SECTION_IS_DEVICE)) ||
+		    section_vmemmap_order(m, ms) ||
 		    ms->nid != m->mem_section[first].nid) {
 			snprintf(err, errlen, "hotplug: [%#llx, %#llx) is not memory of one node with its own memmap",
 				 (unsigned long long)start, (unsigned long long)(start + size));
@@ -356,8 +367,28 @@ int remove_memory(struct machine *m, phys_t start, uint64_t size, char *err,
 			 (unsigned long long)start, (unsigned long long)(start + size));
 		return -EINVAL;
 	}
-	if (huge_pages_in(m, pfn, pfn + nr)) {
-		snprintf(err, errlen, "hotplug: huge pages live in [%#llx, %#llx): free them first",
+	/* Huge pages in use would be migrated: not modelled. */
+	if (huge_pages_in(m, pfn, pfn + nr, true)) {
+		snprintf(err, errlen, "hotplug: huge pages in use in [%#llx, %#llx): unmap them first",
+			 (unsigned long long)start, (unsigned long long)(start + size));
+		return -EBUSY;
+	}
+	/* offline_pages(): free huge pages are dissolved into the buddy. */
+	ret = dissolve_free_hugetlb_folios(m, pfn, pfn + nr);
+	if (ret) {
+		snprintf(err, errlen, "hotplug: dissolving the free huge pages of [%#llx, %#llx) failed: %s",
+			 (unsigned long long)start, (unsigned long long)(start + size),
+			 ret == -ENOMEM ? "out of memory for their vmemmap" : "every free page is reserved");
+		return -EBUSY;
+	}
+	/*
+	 * A huge page still there was dissolved and came back to its free
+	 * list (GEN_BUG_DISSOLVE_CLEAR_FLAG): offline_pages() would dissolve
+	 * it again and again until a signal stops it.
+	 */
+	if (huge_pages_in(m, pfn, pfn + nr, false)) {
+		snprintf(err, errlen, "hotplug: a dissolved huge page in [%#llx, %#llx) went back to its pool: "
+			 "offline_pages retries until interrupted",
 			 (unsigned long long)start, (unsigned long long)(start + size));
 		return -EBUSY;
 	}

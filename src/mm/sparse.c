@@ -15,10 +15,12 @@
 
 #include "mm/alloc.h"
 #include "arch/mmu.h"
+#include "mm/hugetlb_vmemmap.h"
 #include "mm/page.h"
 #include "arch/pgtable.h"
 #include "mm/pgalloc.h"
 #include "mm/sparse.h"
+#include "mm/vmemmap_share_pte.h"
 
 void memblocks_present(struct machine *m)
 {
@@ -141,12 +143,146 @@ static int vmemmap_pmd_populate(struct machine *m, vaddr_t va, int nid,
 	return 1;
 }
 
+unsigned section_vmemmap_order(const struct machine *m, const struct mem_section *ms)
+{
+	const struct geometry *g = &m->geo;
+
+	if (!gen_has(m, GEN_SECTION_ORDER) || !g->struct_page_pow2 ||
+	    ms->order < vmemmap_tail_min_order(g) || ms->order > max_folio_order(g))
+		return 0;
+	return ms->order;
+}
+
+uint64_t section_nr_vmemmap_pages(const struct machine *m, uint64_t s)
+{
+	const struct geometry *g = &m->geo;
+	unsigned order = section_vmemmap_order(m, &m->mem_section[s]);
+
+	if (!order)
+		return section_memmap_pages(g);
+	if ((1ULL << order) < g->pages_per_section)
+		return g->pages_per_section >> order; /* one head page per compound */
+	return IS_ALIGNED(section_nr_to_pfn(g, s), 1ULL << order) ? 1 : 0;
+}
+
+/* hvo_share_pte: point the tails-only PMD at @va at the shared table. */
+static int vmemmap_pmd_share(struct machine *m, vaddr_t va, pfn_t table, int nid)
+{
+	uint64_t *pmd = vmemmap_pmd_alloc(m, va, nid);
+
+	if (!pmd)
+		return -ENOMEM;
+	if (!entry_present(*pmd))
+		vmemmap_share_pte_range(m, va, va + (1ULL << m->geo.pmd_shift), table,
+					NULL, true);
+	return 0;
+}
+
+/*
+ * Generic design: the vmemmap of [start, end), inside one section that
+ * holds compound pages of @order in @zone, mapped PTE by PTE as the
+ * section's order says: the first vmemmap page of each compound a private
+ * page (allocated as any vmemmap page), read-write; every other one the
+ * zone's shared tail for @order, read-only from the start.  A PTE already
+ * present is left alone, so a compound that spans sections is populated
+ * the same whichever section asks first.  Device memory keeps a private
+ * PTE table per PMD (hvo_share_pte is HugeTLB's).
+ */
+static int vmemmap_populate_compound_pages(struct machine *m, vaddr_t start,
+					   vaddr_t end, unsigned order,
+					   struct zone *zone, enum alloc_site site)
+{
+	const struct geometry *g = &m->geo;
+	uint64_t cbytes = vmemmap_bytes_for_order(g, order), pmd_size = 1ULL << g->pmd_shift;
+	pfn_t tail = vmemmap_shared_tail_page(m, order, zone), table = PFN_NONE;
+	int nid = zone->nid;
+
+	if (tail == PFN_NONE)
+		return -ENOMEM;
+	if (zone->idx != ZONE_DEVICE && vmemmap_share_pte_order(m, order)) {
+		table = vmemmap_shared_pte_table(m, order, zone);
+		if (table == PFN_NONE)
+			return -ENOMEM;
+	}
+	for (vaddr_t va = ALIGN_DOWN(start, g->page_size); va < end; va += g->page_size) {
+		vaddr_t head = g->vmemmap_start + ALIGN_DOWN(va - g->vmemmap_start, cbytes);
+		uint64_t *pte;
+		int ret;
+
+		if (va == head) {
+			ret = vmemmap_pte_populate(m, va, nid, site, NULL);
+			if (ret)
+				return ret;
+			continue;
+		}
+		if (table != PFN_NONE && IS_ALIGNED(va, pmd_size) &&
+		    va + pmd_size <= MIN(head + cbytes, end)) {
+			ret = vmemmap_pmd_share(m, va, table, nid);
+			if (ret)
+				return ret;
+			va += pmd_size - g->page_size;
+			continue;
+		}
+		pte = vmemmap_pte_alloc(m, va, nid);
+		if (!pte)
+			return -ENOMEM;
+		if (!entry_present(*pte))
+			set_pt_entry(m, pte, mk_pte(tail, false));
+	}
+	return 0;
+}
+
+/* The section at @va's memmap: its recorded order and zone, or 0. */
+static unsigned va_section_order(struct machine *m, vaddr_t va, struct zone **zone)
+{
+	const struct geometry *g = &m->geo;
+	pfn_t pfn = (va - g->vmemmap_start) / g->struct_page_size;
+	const struct mem_section *ms = __pfn_to_section(m, pfn);
+	unsigned order = ms ? section_vmemmap_order(m, ms) : 0;
+
+	if (order)
+		*zone = &m->nodes[ms->nid].node_zones[ms->zone];
+	return order;
+}
+
+static int __vmemmap_populate(struct machine *m, vaddr_t start, vaddr_t end,
+			      int nid, enum alloc_site site, struct vmem_altmap *altmap);
+
+/*
+ * vmemmap_populate(): the generic design asks each section what it holds
+ * (section_vmemmap_order()); sections without an optimizable order, and
+ * every section in the other designs or with an altmap, get the plain
+ * mapping.
+ */
 int vmemmap_populate(struct machine *m, pfn_t start_pfn, uint64_t nr_pages,
 		     int nid, enum alloc_site site, struct vmem_altmap *altmap)
 {
 	const struct geometry *g = &m->geo;
 	vaddr_t start = pfn_to_page_va(g, start_pfn);
 	vaddr_t end = pfn_to_page_va(g, start_pfn + nr_pages);
+	uint64_t sbytes = g->pages_per_section * g->struct_page_size;
+
+	if (!gen_has(m, GEN_SECTION_ORDER) || altmap)
+		return __vmemmap_populate(m, start, end, nid, site, altmap);
+	for (vaddr_t va = start; va < end;) {
+		/* sbytes need not be a power of two (struct_page=72) */
+		vaddr_t next = MIN(g->vmemmap_start + ((va - g->vmemmap_start) / sbytes + 1) * sbytes, end);
+		struct zone *zone = NULL;
+		unsigned order = va_section_order(m, va, &zone);
+		int ret = order ? vmemmap_populate_compound_pages(m, va, next, order, zone, site)
+				: __vmemmap_populate(m, va, next, nid, site, NULL);
+
+		if (ret)
+			return ret;
+		va = next;
+	}
+	return 0;
+}
+
+static int __vmemmap_populate(struct machine *m, vaddr_t start, vaddr_t end,
+			      int nid, enum alloc_site site, struct vmem_altmap *altmap)
+{
+	const struct geometry *g = &m->geo;
 	uint64_t pmd_size = 1ULL << g->pmd_shift;
 	bool use_pmd = g->page_size == 4096 &&
 		       end - start >= g->pages_per_section * g->struct_page_size;
@@ -210,7 +346,7 @@ int sparse_init_section(struct machine *m, uint64_t s, char *err, size_t errlen)
 		return ret;
 	}
 	ms->flags |= SECTION_HAS_MEM_MAP;
-	ms->memmap_pages = (uint32_t)section_memmap_pages(g);
+	ms->memmap_pages = (uint32_t)section_nr_vmemmap_pages(m, s);
 	m->stat.nr_memmap_boot_pages += ms->memmap_pages;
 	return 0;
 }
@@ -232,65 +368,21 @@ int sparse_init(struct machine *m, char *err, size_t errlen)
 }
 
 /*
- * Bytes of [va, end) mapped by the PTE table entries from *@pte to the end of
- * that table onto private vmemmap frames; *@next is where the table's
- * reach (or @end) stops.  Shared tails repeat one frame, so the owner of
- * the last frame seen is remembered.
+ * Struct pages memmap_init writes in section @s.  The generic design goes
+ * by the section's order: for an optimizable one, only the struct pages in
+ * the head vmemmap page of each compound that starts in it (the rest are
+ * in the shared tail, written once when it was made).  Before it,
+ * memmap_init writes every struct page of the section, the shared tails of
+ * a pre-HVO folio included (they are still writable then: write protection
+ * comes at gather time).
  */
-static uint64_t table_private_bytes(struct machine *m, const uint64_t *pte,
-				    vaddr_t va, vaddr_t end, vaddr_t *next)
+static uint64_t memmap_init_section_pages(struct machine *m, uint64_t s)
 {
 	const struct geometry *g = &m->geo;
-	vaddr_t stop = MIN(ALIGN_DOWN(va, 1ULL << g->pmd_shift) + (1ULL << g->pmd_shift), end);
-	pfn_t last = PFN_NONE;
-	bool last_private = false;
-	uint64_t bytes = 0;
 
-	for (; va < stop; pte++) {
-		vaddr_t pend = MIN(ALIGN_DOWN(va, g->page_size) + g->page_size, stop);
-		pfn_t pfn;
-
-		BUG_ON(!entry_present(*pte));
-		pfn = entry_pfn(*pte);
-		if (pfn != last) {
-			last = pfn;
-			last_private = frame_owner(&m->frames, pfn) == FO_VMEMMAP;
-		}
-		if (last_private)
-			bytes += pend - va;
-		va = pend;
-	}
-	*next = stop;
-	return bytes;
-}
-
-/* Struct pages whose bytes live in frame-backed (not shared) vmemmap pages. */
-static uint64_t section_private_struct_pages(struct machine *m, uint64_t s)
-{
-	const struct geometry *g = &m->geo;
-	vaddr_t start = pfn_to_page_va(g, section_nr_to_pfn(g, s));
-	vaddr_t end = start + g->pages_per_section * g->struct_page_size;
-	uint64_t bytes = 0;
-
-	for (vaddr_t va = start; va < end;) {
-		struct pt_walk w;
-		vaddr_t next;
-
-		if (vmemmap_walk_va(m, va, &w))
-			BUG();
-		if (w.leaf == PT_PMD) {
-			next = MIN(ALIGN_DOWN(va, 1ULL << g->pmd_shift) +
-					   (1ULL << g->pmd_shift), end);
-			if (frame_owner(&m->frames, w.pfn) == FO_VMEMMAP)
-				bytes += next - va;
-			va = next;
-			continue;
-		}
-		/* The rest of this PTE table, entry by entry, without walking. */
-		bytes += table_private_bytes(m, w.pte, va, end, &next);
-		va = next;
-	}
-	return bytes / g->struct_page_size;
+	if (!section_vmemmap_order(m, &m->mem_section[s]))
+		return g->pages_per_section;
+	return MIN(section_nr_vmemmap_pages(m, s) * g->spp, g->pages_per_section);
 }
 
 void memmap_init(struct machine *m)
@@ -298,18 +390,12 @@ void memmap_init(struct machine *m)
 	/*
 	 * The struct pages of each populated section are written lazily (see
 	 * the top of this file); here we account for how many memmap_init
-	 * writes.  Only the section-driven generation skips the struct pages
-	 * that live in shared tail pages; before it, memmap_init writes every
-	 * struct page of the section, the shared tails of a pre-HVO folio
-	 * included (they are still writable then: write protection comes at
-	 * gather time).
+	 * writes.
 	 */
 	for (uint64_t s = 0; s < m->nr_sections; s++) {
 		if (!(m->mem_section[s].flags & SECTION_HAS_MEM_MAP))
 			continue;
-		m->stat.memmap_init_pages += gen_has(m, GEN_SECTION_ORDER)
-			? section_private_struct_pages(m, s)
-			: m->geo.pages_per_section;
+		m->stat.memmap_init_pages += memmap_init_section_pages(m, s);
 	}
 }
 

@@ -36,6 +36,19 @@ struct vmem_altmap {
 int vmemmap_populate(struct machine *m, pfn_t start_pfn, uint64_t nr_pages,
 		     int nid, enum alloc_site site, struct vmem_altmap *altmap);
 
+/*
+ * Generic design (GEN_SECTION_ORDER): the compound order a section's
+ * memmap is populated and initialized for, 0 for a plain section.  The
+ * section records it (ms->order, ms->zone) before its memmap exists:
+ * HugeTLB for a boot-time gigantic page it will optimize, device DAX for
+ * an optimized device.  Every vmemmap page of such a section but the first
+ * of each compound maps the zone's shared tail read-only, and memmap_init
+ * writes the struct pages of the first only.  Always 0 in other designs.
+ */
+unsigned section_vmemmap_order(const struct machine *m, const struct mem_section *ms);
+/* Vmemmap pages section @s really has (section_nr_vmemmap_pages()). */
+uint64_t section_nr_vmemmap_pages(const struct machine *m, uint64_t s);
+
 /* Boot: populate one present section's memmap and account it. */
 int sparse_init_section(struct machine *m, uint64_t s, char *err, size_t errlen);
 /* Boot: populate every present section's memmap (except pre-HVO ones). */

@@ -79,6 +79,8 @@ int machine_boot(struct machine *m, char *err, size_t errlen)
 	ret = hugetlb_reserve_bootmem(m, err, errlen);
 	if (ret)
 		return ret;
+	if (m->before_sparse_init) /* test seam: plant a wrong section order */
+		m->before_sparse_init(m);
 	ret = sparse_init(m, err, errlen);
 	if (ret)
 		return ret;

@@ -61,9 +61,12 @@ const struct hvo_generation hvo_generations[] = {
 	{ .name = "legacy-6.10", LEGACY_OPS,
 	  .flags = LEGACY | GEN_BUG_SPECULATIVE_WALKERS,
 	  .help = "before bd225530a4c7 (PFN walkers)" },
+	{ .name = "legacy-6.9", LEGACY_OPS,
+	  .flags = LEGACY | GEN_BUG_SPECULATIVE_WALKERS | GEN_BUG_DISSOLVE_CLEAR_FLAG,
+	  .help = "also before 52ccdde16b65 (dissolve)" },
 	{ .name = "legacy-6.5", LEGACY_OPS,
 	  .flags = LEGACY | GEN_BUG_SPECULATIVE_WALKERS | GEN_BUG_VMEMMAP_THISNODE |
-		   GEN_BUG_INIT_HVO_TAILS,
+		   GEN_BUG_INIT_HVO_TAILS | GEN_BUG_DISSOLVE_CLEAR_FLAG,
 	  .help = "also before 2eaa6c2abb9d (THISNODE)" },
 	{ .name = "legacy-6.1", LEGACY_OPS, .flags = LEGACY_61, .layout = &page_layout_6_1,
 	  .help = "Debian 6.1.192: unbatched, head in place" },
