@@ -127,9 +127,6 @@ struct dax_dev {
 	uint8_t *pageblock_mt; /* migratetype of each pageblock */
 };
 
-#define MIGRATE_UNMOVABLE 0
-#define MIGRATE_MOVABLE 1
-
 #define MAX_DAX_DEVS 16
 #define MAX_PFN_WALKERS 16
 

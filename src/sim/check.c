@@ -521,7 +521,7 @@ static void check_buddy(struct machine *m, struct check_report *r)
 
 			if (!zone->initialized)
 				continue;
-			buddy_for_each_free(&zone->buddy, count_free, &c);
+			buddy_for_each_listed(&zone->buddy, count_free, &c);
 			for (unsigned o = 0; o <= zone->buddy.max_order; o++) {
 				pages += c.per_order[o] << o;
 				if (c.per_order[o] != zone->buddy.area[o].nr_free)
@@ -529,6 +529,7 @@ static void check_buddy(struct machine *m, struct check_report *r)
 						   nid, zone_name(zone->idx), o, P(c.per_order[o]),
 						   P(zone->buddy.area[o].nr_free));
 			}
+			pages += zone->buddy.nr_pcp_pages;
 			if (pages != zone->buddy.nr_free_pages)
 				check_fail(r, "node %u zone %s: free lists hold %llu pages, nr_free_pages says %llu",
 					   nid, zone_name(zone->idx), P(pages), P(zone->buddy.nr_free_pages));
@@ -588,6 +589,7 @@ uint64_t mm_check(struct machine *m, struct check_report *r)
 	check_tables_reachable(m, r);
 	check_buddy(m, r);
 	check_cma(m, r);
+	check_free_lists(m, r);
 	check_ownership(m, r, &lc.seen);
 	check_hugetlb(m, r, lc.scratch);
 	check_dax(m, r, lc.scratch);
