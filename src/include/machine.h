@@ -156,6 +156,7 @@ struct machine {
 	struct vmstat stat;
 	struct klog log;
 	uint64_t kernel_reserved_pages;    /* memblock reserved for the kernel */
+	uint64_t boot_kernel_pages;        /* taken by machine_boot_late() */
 	int64_t hugetlb_optimize_vmemmap_key; /* legacy static key (count) */
 	bool vmemmap_optimize_enabled;     /* hugetlb_free_vmemmap / sysctl */
 	bool vmemmap_share_pte;            /* hvo_share_pte=on (not a kernel option) */

@@ -160,6 +160,14 @@ pfn_t alloc_frames(struct machine *m, const struct alloc_request *req)
 	return alloc_buddy(m, req);
 }
 
+pfn_t alloc_boot_kernel_page(struct machine *m, int nid)
+{
+	struct alloc_request req = kernel_page_request(SITE_KERNEL, nid);
+
+	BUG_ON(m->phase != PHASE_RUNNING);
+	return alloc_buddy(m, &req);
+}
+
 /* Bottom-up from @min: the lowest aligned free run of @nr pages on @nid. */
 static pfn_t memblock_fit_bottom_up(struct machine *m, uint64_t nr, uint64_t align,
 				    pfn_t min, int nid)
