@@ -4,8 +4,9 @@
  * kernel's zonelist: the preferred node's zones from the highest allowed
  * down, then the other nodes in id order.  Ranges larger than a buddy block
  * are found like alloc_contig_pages(): the lowest aligned, wholly free range
- * of a zone (we never migrate, so only free memory qualifies), after the
- * per-CPU lists were drained (drain_all_pages() in alloc_contig_range()).
+ * of a zone (we never migrate, so only free memory qualifies); the zone's
+ * per-CPU lists are drained when a range is tried (drain_all_pages() in
+ * alloc_contig_range()).
  *
  * The migratetype is gfp_migratetype() of the caller's mask: a request whose
  * highest zone is ZONE_MOVABLE carries __GFP_MOVABLE (HugeTLB's
@@ -24,8 +25,16 @@ static pfn_t alloc_contig_in_zone(struct zone *z, unsigned order)
 	uint64_t n = 1ULL << order;
 	pfn_t end = zone_end_pfn(z);
 
-	buddy_drain_pcp(&z->buddy);
 	for (pfn_t p = ALIGN_UP(z->zone_start_pfn, n); p + n <= end; p += n) {
+		/*
+		 * A range the kernel would try (pfn_range_valid_contig(): here,
+		 * every page free, per-CPU lists included) gets
+		 * alloc_contig_range(), which drains the zone's lists first;
+		 * a zone with no such range is not drained.
+		 */
+		if (!buddy_range_is_free_or_pcp(&z->buddy, p, p + n))
+			continue;
+		buddy_drain_pcp(&z->buddy);
 		if (buddy_range_is_free(&z->buddy, p, p + n)) {
 			buddy_isolate_range(&z->buddy, p, p + n);
 			return p;

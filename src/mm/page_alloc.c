@@ -880,6 +880,18 @@ bool buddy_range_is_free(const struct buddy *b, pfn_t start, pfn_t end)
 	return true;
 }
 
+bool buddy_range_is_free_or_pcp(const struct buddy *b, pfn_t start, pfn_t end)
+{
+	while (start < end) {
+		pfn_t q;
+		int o = buddy_free_order(b, start, &q);
+		if (o < 0)
+			return false;
+		start = q + (1ULL << o);
+	}
+	return true;
+}
+
 /*
  * The free blocks of [start, end) leave the lists; the parts of a block
  * outside the range go back to the tail of their lists, as the isolation

@@ -148,6 +148,8 @@ static inline pfn_t __alloc_pages(struct buddy *b, unsigned order)
 }
 /* Is every page of [start, end) on a buddy free list (not per-CPU)? */
 bool buddy_range_is_free(const struct buddy *b, pfn_t start, pfn_t end);
+/* Is every page of [start, end) free, on a buddy or a per-CPU list? */
+bool buddy_range_is_free_or_pcp(const struct buddy *b, pfn_t start, pfn_t end);
 /* Take [start, end) out of the buddy free lists; it must be free. */
 void buddy_isolate_range(struct buddy *b, pfn_t start, pfn_t end);
 /*

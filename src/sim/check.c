@@ -442,6 +442,7 @@ static void check_ownership(struct machine *m, struct check_report *r,
 			   P(c.nr_altmap),
 			   P(present - m->kernel_reserved_pages - c.nr_memblock - c.nr_altmap));
 	/* Allocated managed pages are all accounted for by an owner. */
+	c.nr_buddy_owned += m->boot_kernel_pages; /* machine_boot_late(), frameless */
 	if (managed - nr_free != c.nr_buddy_owned + folio_pages)
 		check_fail(r, "leak: %llu managed pages are allocated but owners account for %llu (frames %llu + huge pages %llu)",
 			   P(managed - nr_free), P(c.nr_buddy_owned + folio_pages),
