@@ -100,7 +100,7 @@ TEST(html_page_is_self_contained_with_each_box_explained)
 	ASSERT_TRUE(strstr(page, "<th>shared-tail</th>"));
 	ASSERT_TRUE(strstr(page, "no huge page or DAX range is left") == NULL);
 	/* box 0's text is what hvo explain says of its first pfn */
-	ASSERT_EQ(shell(HVO_BUILD_DIR "/hvo explain --design legacy pfn 0xbba00", &explain), 0);
+	ASSERT_EQ(shell(HVO_BUILD_DIR "/hvo explain --design legacy pfn 0x7e00", &explain), 0);
 	e0 = strstr(page, "<pre id=\"e0\" hidden>");
 	ASSERT_TRUE(e0 != NULL);
 	e0 += strlen("<pre id=\"e0\" hidden>");
