@@ -149,7 +149,7 @@ TEST(html_in_a_real_browser)
 		 "--user-data-dir=chromium.%ld --dump-dom 'file://%s#click-first' 2>/dev/null",
 		 (long)getpid(), abs);
 	ASSERT_EQ(shell(cmd, &dom), 0);
-	ASSERT_TRUE(strstr(dom, "<div id=\"explain\">pfn 0xbba00 (phys 0xbba00000), design legacy\n"));
+	ASSERT_TRUE(strstr(dom, "<div id=\"explain\">pfn 0x7e00 (phys 0x7e00000), design legacy\n"));
 	ASSERT_TRUE(strstr(dom, "class=\"box sel\""));
 	free(dom);
 	/* without the click the panel waits */
