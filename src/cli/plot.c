@@ -467,8 +467,14 @@ static struct machine *chart_boot(const struct hvo_generation *gen, const char *
 static int chart_slope(const struct hvo_generation *gen, uint64_t size, const char *extra,
 		       struct meta_pages *slope, struct meta_pages *fixed, char *err, size_t errlen)
 {
-	/* 2 MiB: 64 folios fill one PTE table of the vmemmap */
-	uint64_t k1 = size >= SZ_1G ? 2 : 64, k2 = size >= SZ_1G ? 6 : 192;
+	/*
+	 * 2 MiB: 64 folios fill one PTE table of the vmemmap.  The first 2 MiB
+	 * folio of a fresh boot is the odd block left below the memmap at the
+	 * top of the zone (the head of the order-9 free list); it is taken
+	 * before m0, so the counted folios start at a PMD boundary.
+	 */
+	uint64_t k0 = size >= SZ_1G ? 0 : 1;
+	uint64_t k1 = k0 + (size >= SZ_1G ? 2 : 64), k2 = k0 + (size >= SZ_1G ? 6 : 192);
 	char text[256], sz[16];
 	struct meta_pages m0, m1, m2;
 	struct machine *m;
@@ -481,8 +487,11 @@ static int chart_slope(const struct hvo_generation *gen, uint64_t size, const ch
 	if (!m)
 		return -EINVAL;
 	h = size_to_hstate(m, size);
+	if (!h || (k0 && (hugetlb_set_nr(m, size, k0, NUMA_NO_NODE, err, errlen) ||
+			  h->nr_huge_pages != k0)))
+		goto fail;
 	m0 = meta_of(m);
-	if (!h || hugetlb_set_nr(m, size, k1, NUMA_NO_NODE, err, errlen) || h->nr_huge_pages != k1)
+	if (hugetlb_set_nr(m, size, k1, NUMA_NO_NODE, err, errlen) || h->nr_huge_pages != k1)
 		goto fail;
 	m1 = meta_of(m);
 	if (hugetlb_set_nr(m, size, k2, NUMA_NO_NODE, err, errlen) || h->nr_huge_pages != k2)
@@ -490,8 +499,8 @@ static int chart_slope(const struct hvo_generation *gen, uint64_t size, const ch
 	m2 = meta_of(m);
 	slope->structs = (m2.structs - m1.structs) / (double)(k2 - k1);
 	slope->tables = (m2.tables - m1.tables) / (double)(k2 - k1);
-	fixed->structs = m1.structs - m0.structs - slope->structs * (double)k1;
-	fixed->tables = m1.tables - m0.tables - slope->tables * (double)k1;
+	fixed->structs = m1.structs - m0.structs - slope->structs * (double)(k1 - k0);
+	fixed->tables = m1.tables - m0.tables - slope->tables * (double)(k1 - k0);
 	machine_destroy(m);
 	return 0;
 fail:

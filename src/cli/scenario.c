@@ -409,7 +409,8 @@ static int cmd_boot(struct scenario *sc, int argc, char **argv, const char *rest
 		return -EINVAL;
 	if (machine_boot(sc->m, err, sizeof(err)))
 		return sc_error(sc, "boot failed: %s", err);
-	if (hugetlb_late_init(sc->m, err, sizeof(err)))
+	if (hugetlb_late_init(sc->m, err, sizeof(err)) ||
+	    machine_boot_late(sc->m, err, sizeof(err)))
 		return sc_error(sc, "boot failed: %s", err);
 	return 0;
 }

@@ -127,9 +127,6 @@ struct dax_dev {
 	uint8_t *pageblock_mt; /* migratetype of each pageblock */
 };
 
-#define MIGRATE_UNMOVABLE 0
-#define MIGRATE_MOVABLE 1
-
 #define MAX_DAX_DEVS 16
 #define MAX_PFN_WALKERS 16
 
@@ -159,6 +156,7 @@ struct machine {
 	struct vmstat stat;
 	struct klog log;
 	uint64_t kernel_reserved_pages;    /* memblock reserved for the kernel */
+	uint64_t boot_kernel_pages;        /* taken by machine_boot_late() */
 	int64_t hugetlb_optimize_vmemmap_key; /* legacy static key (count) */
 	bool vmemmap_optimize_enabled;     /* hugetlb_free_vmemmap / sysctl */
 	bool vmemmap_share_pte;            /* hvo_share_pte=on (not a kernel option) */

@@ -4,7 +4,19 @@
  * kernel's zonelist: the preferred node's zones from the highest allowed
  * down, then the other nodes in id order.  Ranges larger than a buddy block
  * are found like alloc_contig_pages(): the lowest aligned, wholly free range
- * of a zone (we never migrate, so only free memory qualifies).
+ * of a zone (we never migrate, so only free memory qualifies); the zone's
+ * per-CPU lists are drained when a range is tried (drain_all_pages() in
+ * alloc_contig_range()).
+ *
+ * The migratetype is gfp_migratetype() of the caller's mask: a request whose
+ * highest zone is ZONE_MOVABLE carries __GFP_MOVABLE (HugeTLB's
+ * htlb_alloc_mask, GFP_HIGHUSER_MOVABLE), every other one is GFP_KERNEL
+ * (vmemmap pages: GFP_KERNEL | __GFP_NORETRY for the head page and
+ * GFP_KERNEL | __GFP_RETRY_MAYFAIL on restore in 6.12; page tables; shared
+ * tails) and so MIGRATE_UNMOVABLE.  alloc_flags_nofragment(): when the
+ * preferred zone is ZONE_NORMAL the first pass over the zonelist may not
+ * split pageblocks of another type below pageblock order; only when every
+ * zone failed does a second pass allow it.
  */
 #include "mm/alloc.h"
 
@@ -14,6 +26,15 @@ static pfn_t alloc_contig_in_zone(struct zone *z, unsigned order)
 	pfn_t end = zone_end_pfn(z);
 
 	for (pfn_t p = ALIGN_UP(z->zone_start_pfn, n); p + n <= end; p += n) {
+		/*
+		 * A range the kernel would try (pfn_range_valid_contig(): here,
+		 * every page free, per-CPU lists included) gets
+		 * alloc_contig_range(), which drains the zone's lists first;
+		 * a zone with no such range is not drained.
+		 */
+		if (!buddy_range_is_free_or_pcp(&z->buddy, p, p + n))
+			continue;
+		buddy_drain_pcp(&z->buddy);
 		if (buddy_range_is_free(&z->buddy, p, p + n)) {
 			buddy_isolate_range(&z->buddy, p, p + n);
 			return p;
@@ -28,8 +49,13 @@ static pfn_t alloc_contig_in_zone(struct zone *z, unsigned order)
  * hold more than half of the zone's free memory, else when the rest is
  * out.  Nothing else ever gets CMA pages.
  */
+static int gfp_migratetype(const struct alloc_request *req)
+{
+	return req->high_zone == ZONE_MOVABLE ? MIGRATE_MOVABLE : MIGRATE_UNMOVABLE;
+}
+
 static pfn_t alloc_from_zone(struct machine *m, struct zone *z,
-			     const struct alloc_request *req)
+			     const struct alloc_request *req, unsigned alloc_flags)
 {
 	bool cma = req->high_zone == ZONE_MOVABLE && m->nr_cma &&
 		   req->order <= z->buddy.max_order;
@@ -44,14 +70,14 @@ static pfn_t alloc_from_zone(struct machine *m, struct zone *z,
 		if (p != PFN_NONE)
 			return p;
 	}
-	p = __alloc_pages(&z->buddy, req->order);
+	p = buddy_alloc(&z->buddy, req->order, gfp_migratetype(req), alloc_flags);
 	if (p == PFN_NONE && cma)
 		p = cma_alloc_movable(m, z, req->order);
 	return p;
 }
 
 static pfn_t alloc_from_node(struct machine *m, int nid,
-			     const struct alloc_request *req)
+			     const struct alloc_request *req, unsigned alloc_flags)
 {
 	struct pglist_data *pgdat = &m->nodes[nid];
 
@@ -59,31 +85,67 @@ static pfn_t alloc_from_node(struct machine *m, int nid,
 		pfn_t p;
 		if (z == ZONE_DEVICE)
 			continue;
-		p = alloc_from_zone(m, &pgdat->node_zones[z], req);
+		p = alloc_from_zone(m, &pgdat->node_zones[z], req, alloc_flags);
 		if (p != PFN_NONE)
 			return p;
 	}
 	return PFN_NONE;
 }
 
-static pfn_t alloc_buddy(struct machine *m, const struct alloc_request *req)
+static pfn_t alloc_zonelist(struct machine *m, const struct alloc_request *req,
+			    int first, unsigned alloc_flags)
 {
-	int first = req->nid == NUMA_NO_NODE ? 0 : req->nid;
-	pfn_t p;
+	pfn_t p = alloc_from_node(m, first, req, alloc_flags);
 
-	if (first >= (int)m->nr_nodes)
-		return PFN_NONE;
-	p = alloc_from_node(m, first, req);
 	if (p != PFN_NONE || req->this_node)
 		return p;
 	for (unsigned nid = 0; nid < m->nr_nodes; nid++) {
 		if ((int)nid == first)
 			continue;
-		p = alloc_from_node(m, (int)nid, req);
+		p = alloc_from_node(m, (int)nid, req, alloc_flags);
 		if (p != PFN_NONE)
 			return p;
 	}
 	return PFN_NONE;
+}
+
+/* The first zone of the zonelist that has memory (ac->preferred_zoneref). */
+static const struct zone *preferred_zone(struct machine *m, int nid,
+					 const struct alloc_request *req)
+{
+	for (int z = (int)req->high_zone; z >= 0; z--) {
+		const struct zone *zone = &m->nodes[nid].node_zones[z];
+		if (z != ZONE_DEVICE && zone->initialized && zone->managed_pages)
+			return zone;
+	}
+	return NULL;
+}
+
+static unsigned alloc_flags_nofragment(struct machine *m, int nid,
+				       const struct alloc_request *req)
+{
+	const struct zone *z = preferred_zone(m, nid, req);
+
+	if (!z || z->idx != ZONE_NORMAL)
+		return 0;
+	if (m->nr_nodes > 1 && !m->nodes[nid].node_zones[ZONE_DMA32].present_pages)
+		return 0;
+	return ALLOC_NOFRAGMENT;
+}
+
+static pfn_t alloc_buddy(struct machine *m, const struct alloc_request *req)
+{
+	int first = req->nid == NUMA_NO_NODE ? 0 : req->nid;
+	unsigned flags;
+	pfn_t p;
+
+	if (first >= (int)m->nr_nodes)
+		return PFN_NONE;
+	flags = req->order <= m->geo.max_order ? alloc_flags_nofragment(m, first, req) : 0;
+	p = alloc_zonelist(m, req, first, flags);
+	if (p == PFN_NONE && flags)
+		p = alloc_zonelist(m, req, first, 0);
+	return p;
 }
 
 static pfn_t alloc_memblock(struct machine *m, const struct alloc_request *req)
@@ -105,6 +167,14 @@ pfn_t alloc_frames(struct machine *m, const struct alloc_request *req)
 	if (m->phase == PHASE_EARLY)
 		return alloc_memblock(m, req);
 	return alloc_buddy(m, req);
+}
+
+pfn_t alloc_boot_kernel_page(struct machine *m, int nid)
+{
+	struct alloc_request req = kernel_page_request(SITE_KERNEL, nid);
+
+	BUG_ON(m->phase != PHASE_RUNNING);
+	return alloc_buddy(m, &req);
 }
 
 /* Bottom-up from @min: the lowest aligned free run of @nr pages on @nid. */
@@ -157,18 +227,14 @@ void free_frames(struct machine *m, pfn_t pfn, unsigned order)
 		cma_release(m, cma, pfn, order);
 		return;
 	}
-	if (order > z->buddy.max_order)
-		buddy_free_range(&z->buddy, pfn, pfn + (1ULL << order));
-	else
-		__free_pages(&z->buddy, pfn, order);
+	__free_pages(&z->buddy, pfn, order);
 }
 
 /*
- * Free the run [pfn, pfn + nr) zone by zone.  Freeing a contiguous run as
- * its largest aligned blocks leaves the buddy allocator exactly as freeing
- * it page by page in ascending order would (the same blocks, completed in
- * the same order), at a fraction of the cost: a 1 GiB page's vmemmap is
- * 4095 pages.  @reserved: the pages were memblock-reserved and become
+ * Free the run [pfn, pfn + nr) page by page in ascending order, as
+ * free_vmemmap_page_list() and free_reserved_page() do: each page goes
+ * through the per-CPU lists, whose drains decide where it lands on the
+ * buddy lists.  @reserved: the pages were memblock-reserved and become
  * managed pages of their zone.
  */
 static void free_run(struct machine *m, pfn_t pfn, uint64_t nr, bool reserved)
@@ -183,8 +249,8 @@ static void free_run(struct machine *m, pfn_t pfn, uint64_t nr, bool reserved)
 		chunk_end = MIN(end, zone_end_pfn(z));
 		if (reserved)
 			z->managed_pages += chunk_end - pfn;
-		buddy_free_range(&z->buddy, pfn, chunk_end);
-		pfn = chunk_end;
+		for (; pfn < chunk_end; pfn++)
+			__free_pages(&z->buddy, pfn, 0);
 	}
 }
 

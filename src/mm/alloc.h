@@ -35,6 +35,13 @@ pfn_t alloc_cma_area(struct machine *m, uint64_t nr, uint64_t align, int nid);
 /* Run time: cma_alloc() of 2^@order pages from @cma (site SITE_HUGETLB). */
 pfn_t alloc_frames_cma(struct machine *m, struct cma *cma, unsigned order);
 
+/*
+ * The kernel's own boot-time page allocations after memblock_free_all():
+ * an unmovable page on @nid from the buddy allocator, outside fault
+ * injection (a failure there panics the boot, which no scenario asks for).
+ */
+pfn_t alloc_boot_kernel_page(struct machine *m, int nid);
+
 /* Return a block taken from the buddy allocator (or lent by a CMA area). */
 void free_frames(struct machine *m, pfn_t pfn, unsigned order);
 /* Return @nr contiguous single pages taken from the buddy allocator. */

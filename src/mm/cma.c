@@ -18,11 +18,6 @@
 #include "mm/hugetlb_cma.h"
 #include "mm/mmzone.h"
 
-static unsigned pageblock_order(const struct machine *m)
-{
-	return MIN(m->geo.pmd_shift - m->geo.page_shift, m->geo.max_order);
-}
-
 int cma_declare_contiguous_nid(struct machine *m, uint64_t nr, uint64_t align,
 			       unsigned order_per_bit, const char *name, int nid,
 			       struct cma **out)
@@ -73,7 +68,8 @@ static int cma_activate_area(struct machine *m, struct cma *cma)
 	}
 	cma->nr_pageblocks = cma->count >> pageblock_order(m);
 	cma->pageblock_mt = malloc(MAX(cma->nr_pageblocks, 1));
-	if (!cma->pageblock_mt || buddy_init(&cma->free, cma->base_pfn, end, m->geo.max_order))
+	if (!cma->pageblock_mt || buddy_init(&cma->free, cma->base_pfn, end, m->geo.max_order,
+						  pageblock_order(m), MIGRATE_CMA))
 		return -ENOMEM;
 	memset(cma->pageblock_mt, MIGRATE_CMA, cma->nr_pageblocks);
 	BUG_ON(memblock_free(&m->memblock, cma->base_pfn, cma->count));
@@ -159,7 +155,7 @@ pfn_t cma_alloc_movable(struct machine *m, struct zone *z, unsigned order)
 		pfn_t p;
 		if (!cma_in_zone(m, c, z))
 			continue;
-		p = __alloc_pages(&c->free, order);
+		p = buddy_alloc(&c->free, order, MIGRATE_CMA, 0);
 		if (p != PFN_NONE)
 			return p;
 	}

@@ -20,9 +20,6 @@
 #include "types.h"
 
 #define MAX_CMA_AREAS 64
-#ifndef MIGRATE_CMA
-#define MIGRATE_CMA 4 /* enum migratetype's value in the kernel */
-#endif
 
 struct cma {
 	char name[16];

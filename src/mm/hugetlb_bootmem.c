@@ -320,9 +320,15 @@ int hugetlb_late_init(struct machine *m, char *err, size_t errlen)
 {
 	(void)err;
 	(void)errlen;
-	gather_bootmem_prealloc(m);
+	/*
+	 * hugetlb_init(): hugetlb_init_hstates() allocates the non-gigantic
+	 * boot pools from buddy first, then gather_bootmem_prealloc() optimizes
+	 * the gigantic bootmem pages, whose freed vmemmap reaches the free lists
+	 * only after those pools were taken.
+	 */
 	for (unsigned i = 0; i < m->nr_hstates; i++)
 		hugetlb_hstate_alloc_pages(m, &m->hstates[i]);
+	gather_bootmem_prealloc(m);
 	for (unsigned i = m->nr_hstates; i-- > 0;) {
 		struct hstate *h = &m->hstates[i];
 		char buf[32];

@@ -211,7 +211,8 @@ static int resize_zone_for(struct machine *m, int nid, enum zone_type zt, pfn_t 
 	zone_span_with(z, &zs, &ze);
 
 	ret = z->initialized ? buddy_resize(&z->buddy, zs, ze)
-			     : buddy_init(&z->buddy, zs, ze, m->geo.max_order);
+			     : buddy_init(&z->buddy, zs, ze, m->geo.max_order,
+					  pageblock_order(m), MIGRATE_MOVABLE);
 	if (ret)
 		return ret;
 	z->initialized = true;
@@ -392,7 +393,8 @@ int remove_memory(struct machine *m, phys_t start, uint64_t size, char *err,
 			 (unsigned long long)start, (unsigned long long)(start + size));
 		return -EBUSY;
 	}
-	/* offline_pages(): every managed page must be free. */
+	/* offline_pages(): zone_pcp_disable() drains, then every managed page must be free. */
+	buddy_drain_pcp(&z->buddy);
 	for (uint64_t s = first; s < first + nsec; s++) {
 		pfn_t b = section_nr_to_pfn(g, s);
 		uint64_t self = self_hosted_pages(m, s);

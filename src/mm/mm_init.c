@@ -110,7 +110,8 @@ int memblock_free_all(struct machine *m)
 			if (!z->spanned_pages)
 				continue;
 			if (buddy_init(&z->buddy, z->zone_start_pfn,
-				       zone_end_pfn(z), m->geo.max_order))
+				       zone_end_pfn(z), m->geo.max_order,
+				       pageblock_order(m), MIGRATE_MOVABLE))
 				return -ENOMEM;
 			z->initialized = true;
 		}

@@ -83,3 +83,45 @@ uint64_t global_free_pages(const struct machine *m)
 			n += m->nodes[nid].node_zones[z].buddy.nr_free_pages;
 	return n + global_cma_free_pages(m); /* NR_FREE_PAGES counts CMA pages */
 }
+
+/*
+ * The oracle's guests run with -smp 2; the simulator models one CPU's
+ * lists with the high limits the kernel computes for two.
+ */
+#define PCP_NR_CPUS 2
+
+/* zone_batchsize(): a quarter of the zone's managed pages / 1024, <= 1 MiB. */
+static int zone_batchsize(const struct machine *m, const struct zone *z)
+{
+	uint64_t batch = MIN(z->managed_pages >> 10, (uint64_t)SZ_1M >> m->geo.page_shift);
+
+	batch /= 4;
+	if (batch < 1)
+		batch = 1;
+	batch += batch / 2;
+	while (batch & (batch - 1)) /* rounddown_pow_of_two */
+		batch &= batch - 1;
+	return (int)batch - 1;
+}
+
+/*
+ * zone_highsize() with percpu_pagelist_high_fraction 0, as the last CPU
+ * coming online computes it (zone_pcp_update(zone, 1)): the watermarks are
+ * not set yet then (init_per_zone_wmark_min() is a later initcall), so
+ * high_min is batch * 4; high_max splits an eighth of the zone between the
+ * node's CPUs plus the one coming online.
+ */
+void setup_per_cpu_pageset(struct machine *m)
+{
+	for (unsigned nid = 0; nid < m->nr_nodes; nid++)
+		for (unsigned zi = 0; zi < MAX_NR_ZONES; zi++) {
+			struct zone *z = &m->nodes[nid].node_zones[zi];
+			int batch, split = nid == 0 ? PCP_NR_CPUS + 1 : 1, high_max;
+
+			if (!z->initialized || zi == ZONE_DEVICE)
+				continue;
+			batch = MAX(1, zone_batchsize(m, z));
+			high_max = (int)MIN(z->managed_pages / 8 / (uint64_t)split, (uint64_t)1 << 30);
+			buddy_setup_pcp(&z->buddy, batch, batch << 2, MAX(high_max, batch << 2));
+		}
+}

@@ -52,6 +52,9 @@ struct zone {
 	_Atomic uint64_t vmemmap_pte_refs[NR_VMEMMAP_TAILS_MAX];
 };
 
+/* pageblock_order: the PMD order, or MAX_PAGE_ORDER where that is smaller */
+#define pageblock_order(m) MIN((m)->geo.pmd_shift - (m)->geo.page_shift, (m)->geo.max_order)
+
 static inline pfn_t zone_end_pfn(const struct zone *z)
 {
 	return z->zone_start_pfn + z->spanned_pages;
@@ -99,5 +102,10 @@ bool pfn_present(struct machine *m, pfn_t pfn);
 uint64_t global_managed_pages(const struct machine *m);
 uint64_t global_present_pages_memblock(const struct machine *m);
 uint64_t global_free_pages(const struct machine *m);
+/*
+ * setup_per_cpu_pageset(), then the CPU-online update: each zone's per-CPU
+ * lists get zone_batchsize() and zone_highsize() for PCP_NR_CPUS CPUs.
+ */
+void setup_per_cpu_pageset(struct machine *m);
 
 #endif

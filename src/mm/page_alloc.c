@@ -1,10 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Buddy allocator (see page_alloc.h for the representation).
+ * Buddy allocator with migratetypes and per-CPU lists, after Linux 6.12's
+ * mm/page_alloc.c (see page_alloc.h for the representation).  The order of
+ * operations is the kernel's wherever it decides which pfn a request gets:
+ * __free_one_page() (merging, the pageblock rule above pageblock order,
+ * buddy_merge_likely() for head or tail), expand() (upper halves to the
+ * head), __rmqueue_smallest(), __rmqueue_claim() (largest order first,
+ * whole pageblocks claimed), __rmqueue_steal(), rmqueue_bulk() (the mode
+ * it remembers between pages), free_pcppages_bulk() (round robin over the
+ * lists, oldest pages first) and the pcp high/batch auto-tuning of
+ * nr_pcp_high(), nr_pcp_free() and nr_pcp_alloc().  Not modelled: the
+ * highatomic reserve, watermark boosting, decay_pcp_high() from the vmstat
+ * worker, page reporting and shuffling (all off or idle in the scenarios).
  */
 #include <string.h>
 
 #include "mm/page_alloc.h"
+
+#define FPI_NONE 0u
+#define FPI_TO_TAIL 1u
+
+#define PCP_BATCH_SCALE_MAX 5 /* CONFIG_PCP_BATCH_SCALE_MAX */
+#define PCPF_PREV_FREE_HIGH_ORDER 0x1u
+#define CLAMP(v, lo, hi) MIN(MAX((v), (lo)), (hi))
 
 static inline uint64_t bit_index(const struct buddy *b, pfn_t pfn,
 				 unsigned order)
@@ -30,11 +48,738 @@ static inline void clear_free(struct buddy *b, pfn_t pfn, unsigned order)
 	b->area[order].bitmap[i >> 6] &= ~(1ULL << (i & 63));
 }
 
-int buddy_init(struct buddy *b, pfn_t start, pfn_t end, unsigned max_order)
+static void *xrealloc(void *p, size_t n)
 {
+	void *q = realloc(p, n);
+	if (!q) {
+		fprintf(stderr, "hvo: host out of memory\n");
+		abort();
+	}
+	return q;
+}
+
+/* ---- the pfn -> node hash ---- */
+
+static inline uint64_t hash_pfn(const struct buddy *b, pfn_t pfn)
+{
+	return (pfn * 0x9E3779B97F4A7C15ULL >> 20) & (b->hash_cap - 1);
+}
+
+static void hash_insert_raw(struct buddy *b, uint32_t idx)
+{
+	uint64_t h = hash_pfn(b, b->nodes[idx].pfn);
+
+	while (b->hash[h])
+		h = (h + 1) & (b->hash_cap - 1);
+	b->hash[h] = idx;
+}
+
+static void hash_grow(struct buddy *b)
+{
+	uint32_t *old = b->hash;
+	uint64_t old_cap = b->hash_cap;
+
+	b->hash_cap = old_cap ? old_cap * 2 : 1024;
+	b->hash = calloc(b->hash_cap, sizeof(*b->hash));
+	if (!b->hash) {
+		fprintf(stderr, "hvo: host out of memory\n");
+		abort();
+	}
+	for (uint64_t i = 0; i < old_cap; i++)
+		if (old[i])
+			hash_insert_raw(b, old[i]);
+	free(old);
+}
+
+static uint32_t hash_find(const struct buddy *b, pfn_t pfn)
+{
+	uint64_t h;
+
+	if (!b->hash_cap)
+		return 0;
+	for (h = hash_pfn(b, pfn); b->hash[h]; h = (h + 1) & (b->hash_cap - 1))
+		if (b->nodes[b->hash[h]].pfn == pfn)
+			return b->hash[h];
+	return 0;
+}
+
+/* Backward-shift deletion keeps every probe chain unbroken. */
+static void hash_remove(struct buddy *b, pfn_t pfn)
+{
+	uint64_t mask = b->hash_cap - 1, i = hash_pfn(b, pfn), j;
+
+	while (!b->hash[i] || b->nodes[b->hash[i]].pfn != pfn)
+		i = (i + 1) & mask;
+	b->hash[i] = 0;
+	for (j = (i + 1) & mask; b->hash[j]; j = (j + 1) & mask) {
+		uint64_t k = hash_pfn(b, b->nodes[b->hash[j]].pfn);
+		/* move j to i unless its home k lies cyclically in (i, j] */
+		bool stay = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+		if (!stay) {
+			b->hash[i] = b->hash[j];
+			b->hash[j] = 0;
+			i = j;
+		}
+	}
+	b->hash_used--;
+}
+
+static uint32_t node_new(struct buddy *b, pfn_t pfn, unsigned order)
+{
+	uint32_t idx;
+
+	if (b->free_nodes) {
+		idx = b->free_nodes;
+		b->free_nodes = b->nodes[idx].next;
+	} else {
+		if (b->nr_nodes == b->cap_nodes) {
+			b->cap_nodes = b->cap_nodes ? b->cap_nodes * 2 : 256;
+			b->nodes = xrealloc(b->nodes, (size_t)b->cap_nodes * sizeof(*b->nodes));
+			if (!b->nr_nodes)
+				b->nr_nodes = 1; /* index 0 is "none" */
+		}
+		idx = b->nr_nodes++;
+	}
+	memset(&b->nodes[idx], 0, sizeof(b->nodes[idx]));
+	b->nodes[idx].pfn = pfn;
+	b->nodes[idx].order = (uint8_t)order;
+	if ((b->hash_used + 1) * 2 > b->hash_cap)
+		hash_grow(b);
+	hash_insert_raw(b, idx);
+	b->hash_used++;
+	return idx;
+}
+
+static void node_put(struct buddy *b, uint32_t idx)
+{
+	hash_remove(b, b->nodes[idx].pfn);
+	b->nodes[idx].next = b->free_nodes;
+	b->free_nodes = idx;
+}
+
+/* ---- lists ---- */
+
+static void blist_add(struct buddy *b, struct blist *l, uint32_t idx, bool tail)
+{
+	struct bnode *n = &b->nodes[idx];
+
+	if (tail) {
+		n->prev = l->tail;
+		n->next = 0;
+		if (l->tail)
+			b->nodes[l->tail].next = idx;
+		else
+			l->head = idx;
+		l->tail = idx;
+	} else {
+		n->next = l->head;
+		n->prev = 0;
+		if (l->head)
+			b->nodes[l->head].prev = idx;
+		else
+			l->tail = idx;
+		l->head = idx;
+	}
+	l->nr++;
+}
+
+static void blist_del(struct buddy *b, struct blist *l, uint32_t idx)
+{
+	struct bnode *n = &b->nodes[idx];
+
+	if (n->prev)
+		b->nodes[n->prev].next = n->next;
+	else
+		l->head = n->next;
+	if (n->next)
+		b->nodes[n->next].prev = n->prev;
+	else
+		l->tail = n->prev;
+	l->nr--;
+}
+
+/* ---- pageblocks ---- */
+
+int get_pfnblock_migratetype(const struct buddy *b, pfn_t pfn)
+{
+	return b->pageblock_mt[(pfn - b->base) >> b->pageblock_order];
+}
+
+static void set_pageblock_migratetype(struct buddy *b, pfn_t pfn, int mt)
+{
+	b->pageblock_mt[(pfn - b->base) >> b->pageblock_order] = (uint8_t)mt;
+}
+
+void set_pageblock_range_migratetype(struct buddy *b, pfn_t start, pfn_t end, int mt)
+{
+	uint64_t nr = 1ULL << b->pageblock_order;
+
+	for (pfn_t p = ALIGN_DOWN(start, nr); p < end; p += nr)
+		set_pageblock_migratetype(b, p, mt);
+}
+
+static void change_pageblock_range(struct buddy *b, pfn_t pfn, unsigned order, int mt)
+{
+	set_pageblock_range_migratetype(b, pfn, pfn + (1ULL << order), mt);
+}
+
+/* ---- buddy free lists ---- */
+
+static void add_to_free_list(struct buddy *b, pfn_t pfn, unsigned order, int mt, bool tail)
+{
+	uint32_t idx = node_new(b, pfn, order);
+
+	b->nodes[idx].list = (uint8_t)mt;
+	blist_add(b, &b->area[order].free_list[mt], idx, tail);
+	b->area[order].nr_free++;
+	set_free(b, pfn, order);
+}
+
+/* Remove the listed block at @pfn; returns the migratetype of its list. */
+static int del_from_free_list(struct buddy *b, pfn_t pfn, unsigned order)
+{
+	uint32_t idx = hash_find(b, pfn);
+	int mt;
+
+	BUG_ON(!idx || b->nodes[idx].on_pcp || b->nodes[idx].order != order);
+	mt = b->nodes[idx].list;
+	blist_del(b, &b->area[order].free_list[mt], idx);
+	b->area[order].nr_free--;
+	clear_free(b, pfn, order);
+	node_put(b, idx);
+	return mt;
+}
+
+static void move_to_free_list(struct buddy *b, pfn_t pfn, unsigned order, int new_mt)
+{
+	uint32_t idx = hash_find(b, pfn);
+	struct bnode *n = &b->nodes[idx];
+
+	blist_del(b, &b->area[order].free_list[n->list], idx);
+	n->list = (uint8_t)new_mt;
+	blist_add(b, &b->area[order].free_list[new_mt], idx, true);
+}
+
+static pfn_t free_list_head(const struct buddy *b, unsigned order, int mt)
+{
+	uint32_t idx = b->area[order].free_list[mt].head;
+	return idx ? b->nodes[idx].pfn : PFN_NONE;
+}
+
+static bool block_in_zone(const struct buddy *b, pfn_t pfn, unsigned order)
+{
+	return pfn >= b->start && pfn + (1ULL << order) <= b->end;
+}
+
+static bool is_buddy(const struct buddy *b, pfn_t pfn, unsigned order)
+{
+	return block_in_zone(b, pfn, order) && test_free(b, pfn, order);
+}
+
+/*
+ * If the block's parent has a free buddy one order up, the block is likely
+ * to merge soon: put it at the tail.  Never for the two highest orders.
+ */
+static bool buddy_merge_likely(const struct buddy *b, pfn_t pfn, pfn_t buddy_pfn,
+			       unsigned order)
+{
+	pfn_t higher;
+
+	if (order + 1 >= b->max_order)
+		return false;
+	higher = buddy_pfn & pfn;
+	return is_buddy(b, higher ^ (1ULL << (order + 1)), order + 1);
+}
+
+/* Counted in nr_free_pages by the caller. */
+static void __free_one_page(struct buddy *b, pfn_t pfn, unsigned order, int mt,
+			    unsigned fpi)
+{
+	pfn_t buddy_pfn = 0;
+	bool to_tail;
+
+	BUG_ON(!IS_ALIGNED(pfn, 1ULL << order) || !block_in_zone(b, pfn, order));
+	while (order < b->max_order) {
+		int buddy_mt = mt;
+
+		buddy_pfn = pfn ^ (1ULL << order);
+		if (!is_buddy(b, buddy_pfn, order))
+			break;
+		if (order >= b->pageblock_order) {
+			buddy_mt = get_pfnblock_migratetype(b, buddy_pfn);
+			if (mt != buddy_mt && (!migratetype_is_mergeable(mt) ||
+					       !migratetype_is_mergeable(buddy_mt)))
+				break;
+		}
+		del_from_free_list(b, buddy_pfn, order);
+		if (buddy_mt != mt)
+			change_pageblock_range(b, buddy_pfn, order, mt);
+		pfn &= buddy_pfn;
+		order++;
+	}
+	to_tail = (fpi & FPI_TO_TAIL) || buddy_merge_likely(b, pfn, buddy_pfn, order);
+	add_to_free_list(b, pfn, order, mt, to_tail);
+}
+
+/* free_one_page() -> split_large_buddy(): pageblock by pageblock. */
+static void free_one_page(struct buddy *b, pfn_t pfn, unsigned order, unsigned fpi)
+{
+	pfn_t end = pfn + (1ULL << order);
+	unsigned o = MIN(order, b->pageblock_order);
+
+	b->nr_free_pages += 1ULL << order;
+	for (; pfn < end; pfn += 1ULL << o)
+		__free_one_page(b, pfn, o, get_pfnblock_migratetype(b, pfn), fpi);
+}
+
+static void expand(struct buddy *b, pfn_t pfn, unsigned low, unsigned high, int mt)
+{
+	while (high > low) {
+		high--;
+		add_to_free_list(b, pfn + (1ULL << high), high, mt, false);
+	}
+}
+
+static pfn_t __rmqueue_smallest(struct buddy *b, unsigned order, int mt)
+{
+	for (unsigned o = order; o <= b->max_order; o++) {
+		pfn_t p = free_list_head(b, o, mt);
+		if (p == PFN_NONE)
+			continue;
+		del_from_free_list(b, p, o);
+		expand(b, p, order, o, mt);
+		return p;
+	}
+	return PFN_NONE;
+}
+
+static const int fallbacks[MIGRATE_PCPTYPES][MIGRATE_PCPTYPES - 1] = {
+	[MIGRATE_UNMOVABLE]   = { MIGRATE_RECLAIMABLE, MIGRATE_MOVABLE },
+	[MIGRATE_MOVABLE]     = { MIGRATE_RECLAIMABLE, MIGRATE_UNMOVABLE },
+	[MIGRATE_RECLAIMABLE] = { MIGRATE_UNMOVABLE, MIGRATE_MOVABLE },
+};
+
+static bool can_steal_fallback(const struct buddy *b, unsigned order, int start_mt)
+{
+	if (order >= b->pageblock_order)
+		return true;
+	return order >= b->pageblock_order / 2 || start_mt == MIGRATE_RECLAIMABLE ||
+	       start_mt == MIGRATE_UNMOVABLE;
+}
+
+static int find_suitable_fallback(const struct buddy *b, unsigned order, int mt,
+				  bool *can_steal)
+{
+	if (!b->area[order].nr_free)
+		return -1;
+	*can_steal = false;
+	for (int i = 0; i < MIGRATE_PCPTYPES - 1; i++) {
+		int fmt = fallbacks[mt][i];
+		if (!b->area[order].free_list[fmt].nr)
+			continue;
+		if (can_steal_fallback(b, order, mt))
+			*can_steal = true;
+		return fmt;
+	}
+	return -1;
+}
+
+/*
+ * __move_freepages_block(): every free block of the pageblock at @start
+ * goes to the tail of @new_mt's list, and the pageblock becomes @new_mt.
+ * Returns the free pages found.
+ */
+static uint64_t move_freepages_block(struct buddy *b, pfn_t start, int new_mt)
+{
+	pfn_t end = start + (1ULL << b->pageblock_order), p = start;
+	uint64_t moved = 0;
+
+	while (p < end) {
+		int o = -1;
+		for (unsigned k = 0; k <= b->pageblock_order; k++)
+			if (IS_ALIGNED(p, 1ULL << k) && test_free(b, p, k)) {
+				o = (int)k;
+				break;
+			}
+		if (o < 0) {
+			p++;
+			continue;
+		}
+		move_to_free_list(b, p, (unsigned)o, new_mt);
+		moved += 1ULL << o;
+		p += 1ULL << o;
+	}
+	set_pageblock_migratetype(b, start, new_mt);
+	return moved;
+}
+
+static pfn_t try_to_steal_block(struct buddy *b, pfn_t pfn, unsigned current_order,
+				unsigned order, int start_mt)
+{
+	int block_mt = get_pfnblock_migratetype(b, pfn);
+	pfn_t start = ALIGN_DOWN(pfn, 1ULL << b->pageblock_order);
+	uint64_t nr = 1ULL << b->pageblock_order, free_pages, alike;
+
+	if (block_mt == MIGRATE_HIGHATOMIC)
+		return PFN_NONE;
+	if (current_order >= b->pageblock_order) {
+		del_from_free_list(b, pfn, current_order);
+		change_pageblock_range(b, pfn, current_order, start_mt);
+		expand(b, pfn, order, current_order, start_mt);
+		return pfn;
+	}
+	/* prep_move_freepages_block(): the whole pageblock in the zone */
+	if (start < b->start || start + nr > b->end)
+		return PFN_NONE;
+	free_pages = 0;
+	for (pfn_t p = start; p < start + nr;) {
+		int o = -1;
+		for (unsigned k = 0; k <= b->pageblock_order; k++)
+			if (IS_ALIGNED(p, 1ULL << k) && test_free(b, p, k)) {
+				o = (int)k;
+				break;
+			}
+		if (o < 0) {
+			p++;
+			continue;
+		}
+		free_pages += 1ULL << o;
+		p += 1ULL << o;
+	}
+	/*
+	 * No page the simulator allocates is on an LRU list or __PageMovable,
+	 * so movable_pages is 0: a movable request claims a block only by its
+	 * free pages, other requests count every used page of a movable block.
+	 */
+	if (start_mt == MIGRATE_MOVABLE)
+		alike = 0;
+	else
+		alike = block_mt == MIGRATE_MOVABLE ? nr - free_pages : 0;
+	if (free_pages + alike >= nr / 2) {
+		move_freepages_block(b, start, start_mt);
+		return __rmqueue_smallest(b, order, start_mt);
+	}
+	return PFN_NONE;
+}
+
+static pfn_t __rmqueue_claim(struct buddy *b, unsigned order, int start_mt,
+			     unsigned alloc_flags)
+{
+	int min_order = (int)order;
+
+	if (order < b->pageblock_order && (alloc_flags & ALLOC_NOFRAGMENT))
+		min_order = (int)b->pageblock_order;
+	for (int co = (int)b->max_order; co >= min_order; co--) {
+		bool can_steal;
+		int fmt = find_suitable_fallback(b, (unsigned)co, start_mt, &can_steal);
+		pfn_t p;
+
+		if (fmt == -1)
+			continue;
+		if (!can_steal)
+			break;
+		p = try_to_steal_block(b, free_list_head(b, (unsigned)co, fmt),
+				       (unsigned)co, order, start_mt);
+		if (p != PFN_NONE)
+			return p;
+	}
+	return PFN_NONE;
+}
+
+static pfn_t __rmqueue_steal(struct buddy *b, unsigned order, int start_mt)
+{
+	for (unsigned co = order; co <= b->max_order; co++) {
+		bool can_steal;
+		int fmt = find_suitable_fallback(b, co, start_mt, &can_steal);
+		pfn_t p;
+
+		if (fmt == -1)
+			continue;
+		p = free_list_head(b, co, fmt);
+		del_from_free_list(b, p, co);
+		expand(b, p, order, co, fmt);
+		return p;
+	}
+	return PFN_NONE;
+}
+
+enum rmqueue_mode { RMQUEUE_NORMAL, RMQUEUE_CLAIM, RMQUEUE_STEAL };
+
+/* __rmqueue() without the CMA lists (a CMA area is an allocator of its own). */
+static pfn_t __rmqueue(struct buddy *b, unsigned order, int mt, unsigned alloc_flags,
+		       enum rmqueue_mode *mode)
+{
+	pfn_t p;
+
+	if (mt >= MIGRATE_PCPTYPES) /* no fallbacks for the other types */
+		return __rmqueue_smallest(b, order, mt);
+	switch (*mode) {
+	case RMQUEUE_NORMAL:
+		p = __rmqueue_smallest(b, order, mt);
+		if (p != PFN_NONE)
+			return p;
+		/* fallthrough */
+	case RMQUEUE_CLAIM:
+		p = __rmqueue_claim(b, order, mt, alloc_flags);
+		if (p != PFN_NONE) {
+			*mode = RMQUEUE_NORMAL;
+			return p;
+		}
+		/* fallthrough */
+	case RMQUEUE_STEAL:
+		if (!(alloc_flags & ALLOC_NOFRAGMENT)) {
+			p = __rmqueue_steal(b, order, mt);
+			if (p != PFN_NONE) {
+				*mode = RMQUEUE_STEAL;
+				return p;
+			}
+		}
+	}
+	return PFN_NONE;
+}
+
+/* ---- per-CPU lists ---- */
+
+static unsigned pcp_thp_order(const struct buddy *b)
+{
+	return b->pageblock_order; /* HPAGE_PMD_ORDER where it fits MAX_PAGE_ORDER */
+}
+
+static bool pcp_allowed_order(const struct buddy *b, unsigned order)
+{
+	return order <= PAGE_ALLOC_COSTLY_ORDER || order == pcp_thp_order(b);
+}
+
+static int order_to_pindex(const struct buddy *b, int mt, unsigned order)
+{
+	if (order > PAGE_ALLOC_COSTLY_ORDER) {
+		BUG_ON(order != pcp_thp_order(b));
+		return NR_LOWORDER_PCP_LISTS + mt;
+	}
+	return MIGRATE_PCPTYPES * (int)order + mt;
+}
+
+static unsigned pindex_to_order(const struct buddy *b, int pindex)
+{
+	if (pindex >= NR_LOWORDER_PCP_LISTS)
+		return pcp_thp_order(b);
+	return (unsigned)(pindex / MIGRATE_PCPTYPES);
+}
+
+static void pcp_add(struct buddy *b, int pindex, pfn_t pfn, unsigned order, bool tail)
+{
+	uint32_t idx = node_new(b, pfn, order);
+
+	b->nodes[idx].list = (uint8_t)pindex;
+	b->nodes[idx].on_pcp = 1;
+	blist_add(b, &b->pcp.lists[pindex], idx, tail);
+	b->pcp.count += 1 << order;
+	b->nr_pcp_pages += 1ULL << order;
+}
+
+static pfn_t pcp_take(struct buddy *b, int pindex, bool last)
+{
+	struct blist *l = &b->pcp.lists[pindex];
+	uint32_t idx = last ? l->tail : l->head;
+	pfn_t pfn;
+	unsigned order;
+
+	if (!idx)
+		return PFN_NONE;
+	pfn = b->nodes[idx].pfn;
+	order = b->nodes[idx].order;
+	blist_del(b, l, idx);
+	node_put(b, idx);
+	b->pcp.count -= 1 << order;
+	b->nr_pcp_pages -= 1ULL << order;
+	return pfn;
+}
+
+/* Oldest pages first, round robin over the lists from @pindex. */
+static void free_pcppages_bulk(struct buddy *b, int count, int pindex)
+{
+	count = MIN(b->pcp.count, count);
+	pindex = pindex - 1;
+	while (count > 0) {
+		unsigned order;
+		do {
+			if (++pindex > NR_PCP_LISTS - 1)
+				pindex = 0;
+		} while (!b->pcp.lists[pindex].nr);
+		order = pindex_to_order(b, pindex);
+		do {
+			pfn_t pfn = pcp_take(b, pindex, true);
+			count -= 1 << order;
+			__free_one_page(b, pfn, order, get_pfnblock_migratetype(b, pfn), FPI_NONE);
+		} while (count > 0 && b->pcp.lists[pindex].nr);
+	}
+}
+
+static int nr_pcp_free(const struct per_cpu_pages *pcp, int batch, int high)
+{
+	if (high < batch)
+		return 1;
+	return CLAMP(pcp->free_count, batch, high - batch);
+}
+
+static int nr_pcp_high(struct per_cpu_pages *pcp, int batch)
+{
+	int high = pcp->high = CLAMP(pcp->high, pcp->high_min, pcp->high_max);
+
+	if (!high)
+		return 0;
+	if (pcp->high_min == pcp->high_max)
+		return high;
+	/* ZONE_BELOW_HIGH and reclaim are never set in the simulator */
+	if (pcp->count >= high) {
+		int need_high = pcp->free_count + batch;
+		if (pcp->high < need_high)
+			pcp->high = CLAMP(need_high, pcp->high_min, pcp->high_max);
+	}
+	return high;
+}
+
+/* free_unref_page_commit() (free_high only concerns orders 1..3 bursts). */
+static void free_unref_page_commit(struct buddy *b, pfn_t pfn, int mt, unsigned order)
+{
+	struct per_cpu_pages *pcp = &b->pcp;
+	int pindex = order_to_pindex(b, mt, order), batch = pcp->batch, high;
+	bool free_high = false;
+
+	pcp->alloc_factor >>= 1;
+	pcp_add(b, pindex, pfn, order, false);
+	if (order && order <= PAGE_ALLOC_COSTLY_ORDER) {
+		free_high = pcp->free_count >= batch && (pcp->flags & PCPF_PREV_FREE_HIGH_ORDER);
+		pcp->flags |= PCPF_PREV_FREE_HIGH_ORDER;
+	} else {
+		pcp->flags &= ~PCPF_PREV_FREE_HIGH_ORDER;
+	}
+	if (pcp->free_count < (batch << PCP_BATCH_SCALE_MAX))
+		pcp->free_count += 1 << order;
+	if (free_high) {
+		high = 0;
+		pcp->high = MAX(pcp->high - (batch << PCP_BATCH_SCALE_MAX), pcp->high_min);
+	} else {
+		high = nr_pcp_high(pcp, batch);
+	}
+	if (pcp->count >= high)
+		free_pcppages_bulk(b, free_high ? MIN(pcp->count, batch << PCP_BATCH_SCALE_MAX)
+						: nr_pcp_free(pcp, batch, high),
+				   pindex);
+}
+
+static int nr_pcp_alloc(struct per_cpu_pages *pcp, unsigned order)
+{
+	int base_batch = pcp->batch, batch, high;
+
+	high = pcp->high = CLAMP(pcp->high, pcp->high_min, pcp->high_max);
+	if (high < base_batch)
+		return 1;
+	batch = order ? base_batch : base_batch << pcp->alloc_factor;
+	if (pcp->high_min != pcp->high_max)
+		high = pcp->high = MIN(high + batch, pcp->high_max);
+	if (!order) {
+		int max_nr_alloc = MAX(high - pcp->count - base_batch, base_batch);
+		if (batch <= max_nr_alloc && pcp->alloc_factor < PCP_BATCH_SCALE_MAX)
+			pcp->alloc_factor++;
+		batch = MIN(batch, max_nr_alloc);
+	}
+	if (batch > 1)
+		batch = MAX(batch >> order, 2);
+	return batch;
+}
+
+static pfn_t rmqueue_pcplist(struct buddy *b, unsigned order, int mt, unsigned alloc_flags)
+{
+	struct per_cpu_pages *pcp = &b->pcp;
+	int pindex = order_to_pindex(b, mt, order);
+
+	pcp->free_count >>= 1;
+	if (!pcp->lists[pindex].nr) {
+		int batch = nr_pcp_alloc(pcp, order);
+		enum rmqueue_mode mode = RMQUEUE_NORMAL;
+
+		for (int i = 0; i < batch; i++) { /* rmqueue_bulk() */
+			pfn_t p = __rmqueue(b, order, mt, alloc_flags, &mode);
+			if (p == PFN_NONE)
+				break;
+			pcp_add(b, pindex, p, order, true); /* still free memory */
+		}
+		if (!pcp->lists[pindex].nr)
+			return PFN_NONE;
+	}
+	return pcp_take(b, pindex, false);
+}
+
+static bool pcp_usable(const struct buddy *b, unsigned order, int mt)
+{
+	return b->pcp.enabled && mt < MIGRATE_PCPTYPES && pcp_allowed_order(b, order);
+}
+
+pfn_t buddy_alloc(struct buddy *b, unsigned order, int mt, unsigned alloc_flags)
+{
+	enum rmqueue_mode mode = RMQUEUE_NORMAL;
+	pfn_t p = PFN_NONE;
+
+	if (order > b->max_order)
+		return PFN_NONE;
+	if (pcp_usable(b, order, mt))
+		p = rmqueue_pcplist(b, order, mt, alloc_flags);
+	if (p == PFN_NONE)
+		p = __rmqueue(b, order, mt, alloc_flags, &mode);
+	if (p != PFN_NONE)
+		b->nr_free_pages -= 1ULL << order;
+	return p;
+}
+
+void __free_pages(struct buddy *b, pfn_t pfn, unsigned order)
+{
+	int mt;
+
+	BUG_ON(!IS_ALIGNED(pfn, 1ULL << MIN(order, b->max_order)) ||
+	       !block_in_zone(b, pfn, order));
+	if (order > b->max_order || !b->pcp.enabled || !pcp_allowed_order(b, order)) {
+		free_one_page(b, pfn, order, FPI_NONE);
+		return;
+	}
+	mt = get_pfnblock_migratetype(b, pfn);
+	if (mt >= MIGRATE_PCPTYPES) {
+		if (mt == MIGRATE_ISOLATE) {
+			free_one_page(b, pfn, order, FPI_NONE);
+			return;
+		}
+		mt = MIGRATE_MOVABLE;
+	}
+	b->nr_free_pages += 1ULL << order;
+	free_unref_page_commit(b, pfn, mt, order);
+}
+
+void buddy_drain_pcp(struct buddy *b)
+{
+	if (b->pcp.count)
+		free_pcppages_bulk(b, b->pcp.count, 0);
+}
+
+void buddy_setup_pcp(struct buddy *b, int batch, int high_min, int high_max)
+{
+	b->pcp.enabled = true;
+	b->pcp.batch = batch;
+	b->pcp.high_min = high_min;
+	b->pcp.high_max = high_max;
+	b->pcp.high = high_min;
+}
+
+/* ---- setup, ranges, queries ---- */
+
+int buddy_init(struct buddy *b, pfn_t start, pfn_t end, unsigned max_order,
+	       unsigned pageblock_order, int mt)
+{
+	uint64_t nr_pb;
+
 	memset(b, 0, sizeof(*b));
-	BUG_ON(max_order > MAX_MAX_ORDER);
+	BUG_ON(max_order > MAX_MAX_ORDER || pageblock_order > max_order);
 	b->max_order = max_order;
+	b->pageblock_order = pageblock_order;
 	b->base = ALIGN_DOWN(start, 1ULL << max_order);
 	b->start = start;
 	b->end = end;
@@ -46,84 +791,24 @@ int buddy_init(struct buddy *b, pfn_t start, pfn_t end, unsigned max_order)
 			return -ENOMEM;
 		}
 	}
+	nr_pb = ((end - b->base) >> pageblock_order) + 1;
+	b->pageblock_mt = malloc(nr_pb);
+	if (!b->pageblock_mt) {
+		buddy_destroy(b);
+		return -ENOMEM;
+	}
+	memset(b->pageblock_mt, mt, nr_pb);
 	return 0;
 }
 
 void buddy_destroy(struct buddy *b)
 {
-	for (unsigned o = 0; o <= MAX_MAX_ORDER; o++) {
+	for (unsigned o = 0; o <= MAX_MAX_ORDER; o++)
 		free(b->area[o].bitmap);
-		free(b->area[o].stack);
-	}
+	free(b->pageblock_mt);
+	free(b->nodes);
+	free(b->hash);
 	memset(b, 0, sizeof(*b));
-}
-
-/* Drop stale and duplicate entries; the bitmap says which are live. */
-static void free_area_compact(struct buddy *b, unsigned order)
-{
-	struct free_area *fa = &b->area[order];
-	uint64_t n = 0;
-
-	for (uint64_t i = 0; i < fa->nr_stack; i++) {
-		pfn_t p = fa->stack[i];
-		if (test_free(b, p, order)) {
-			clear_free(b, p, order); /* marks "kept" */
-			fa->stack[n++] = p;
-		}
-	}
-	for (uint64_t i = 0; i < n; i++)
-		set_free(b, fa->stack[i], order);
-	fa->nr_stack = n;
-}
-
-static void free_area_push(struct buddy *b, pfn_t pfn, unsigned order)
-{
-	struct free_area *fa = &b->area[order];
-
-	if (fa->nr_stack == fa->cap) {
-		if (fa->nr_stack > 2 * fa->nr_free + 64)
-			free_area_compact(b, order);
-		if (fa->nr_stack == fa->cap) {
-			uint64_t cap = fa->cap ? fa->cap * 2 : 64;
-			pfn_t *s = realloc(fa->stack, cap * sizeof(*s));
-			if (!s) {
-				fprintf(stderr, "hvo: host out of memory\n");
-				abort();
-			}
-			fa->stack = s;
-			fa->cap = cap;
-		}
-	}
-	fa->stack[fa->nr_stack++] = pfn;
-	set_free(b, pfn, order);
-	fa->nr_free++;
-}
-
-static void free_area_del(struct buddy *b, pfn_t pfn, unsigned order)
-{
-	clear_free(b, pfn, order); /* its stack entry is now stale */
-	b->area[order].nr_free--;
-}
-
-static bool block_in_zone(const struct buddy *b, pfn_t pfn, unsigned order)
-{
-	return pfn >= b->start && pfn + (1ULL << order) <= b->end;
-}
-
-void __free_pages(struct buddy *b, pfn_t pfn, unsigned order)
-{
-	BUG_ON(!IS_ALIGNED(pfn, 1ULL << order) || !block_in_zone(b, pfn, order));
-	b->nr_free_pages += 1ULL << order;
-	while (order < b->max_order) {
-		pfn_t buddy = pfn ^ (1ULL << order);
-		if (!block_in_zone(b, buddy, order) ||
-		    !test_free(b, buddy, order))
-			break;
-		free_area_del(b, buddy, order);
-		pfn = MIN(pfn, buddy);
-		order++;
-	}
-	free_area_push(b, pfn, order);
 }
 
 void buddy_free_range(struct buddy *b, pfn_t start, pfn_t end)
@@ -133,39 +818,11 @@ void buddy_free_range(struct buddy *b, pfn_t start, pfn_t end)
 		while (order && (!IS_ALIGNED(start, 1ULL << order) ||
 				 start + (1ULL << order) > end))
 			order--;
-		__free_pages(b, start, order);
+		b->nr_free_pages += 1ULL << order;
+		__free_one_page(b, start, order, get_pfnblock_migratetype(b, start),
+				FPI_TO_TAIL);
 		start += 1ULL << order;
 	}
-}
-
-static pfn_t free_area_pop(struct buddy *b, unsigned order)
-{
-	struct free_area *fa = &b->area[order];
-
-	while (fa->nr_free && fa->nr_stack) {
-		pfn_t p = fa->stack[--fa->nr_stack];
-		if (test_free(b, p, order)) {
-			free_area_del(b, p, order);
-			return p;
-		}
-	}
-	return PFN_NONE;
-}
-
-pfn_t __alloc_pages(struct buddy *b, unsigned order)
-{
-	for (unsigned o = order; o <= b->max_order; o++) {
-		pfn_t p = free_area_pop(b, o);
-		if (p == PFN_NONE)
-			continue;
-		while (o > order) { /* expand: give back the upper halves */
-			o--;
-			free_area_push(b, p + (1ULL << o), o);
-		}
-		b->nr_free_pages -= 1ULL << order;
-		return p;
-	}
-	return PFN_NONE;
 }
 
 int buddy_free_order(const struct buddy *b, pfn_t pfn, pfn_t *block)
@@ -180,10 +837,50 @@ int buddy_free_order(const struct buddy *b, pfn_t pfn, pfn_t *block)
 			return (int)o;
 		}
 	}
+	if (b->nr_pcp_pages) {
+		for (unsigned o = 0; o <= b->max_order; o++) {
+			pfn_t q = ALIGN_DOWN(pfn, 1ULL << o);
+			uint32_t idx;
+			if (!pcp_allowed_order(b, o))
+				continue;
+			idx = hash_find(b, q);
+			if (idx && b->nodes[idx].on_pcp && b->nodes[idx].order == o) {
+				if (block)
+					*block = q;
+				return (int)o;
+			}
+		}
+	}
+	return -1;
+}
+
+static int listed_order(const struct buddy *b, pfn_t pfn, pfn_t *block)
+{
+	if (pfn < b->start || pfn >= b->end)
+		return -1;
+	for (unsigned o = 0; o <= b->max_order; o++) {
+		pfn_t q = ALIGN_DOWN(pfn, 1ULL << o);
+		if (q >= b->start && test_free(b, q, o)) {
+			*block = q;
+			return (int)o;
+		}
+	}
 	return -1;
 }
 
 bool buddy_range_is_free(const struct buddy *b, pfn_t start, pfn_t end)
+{
+	while (start < end) {
+		pfn_t q;
+		int o = listed_order(b, start, &q);
+		if (o < 0)
+			return false;
+		start = q + (1ULL << o);
+	}
+	return true;
+}
+
+bool buddy_range_is_free_or_pcp(const struct buddy *b, pfn_t start, pfn_t end)
 {
 	while (start < end) {
 		pfn_t q;
@@ -195,19 +892,23 @@ bool buddy_range_is_free(const struct buddy *b, pfn_t start, pfn_t end)
 	return true;
 }
 
+/*
+ * The free blocks of [start, end) leave the lists; the parts of a block
+ * outside the range go back to the tail of their lists, as the isolation
+ * of the boundary pageblocks leaves them.
+ */
 void buddy_isolate_range(struct buddy *b, pfn_t start, pfn_t end)
 {
 	pfn_t p = start;
 
 	while (p < end) {
 		pfn_t q, qend;
-		int o = buddy_free_order(b, p, &q);
+		int o = listed_order(b, p, &q);
 
 		BUG_ON(o < 0);
 		qend = q + (1ULL << o);
-		free_area_del(b, q, (unsigned)o);
+		del_from_free_list(b, q, (unsigned)o);
 		b->nr_free_pages -= 1ULL << o;
-		/* Give back the parts of the block outside [start, end). */
 		if (q < start)
 			buddy_free_range(b, q, start);
 		if (qend > end)
@@ -216,9 +917,9 @@ void buddy_isolate_range(struct buddy *b, pfn_t start, pfn_t end)
 	}
 }
 
-int buddy_for_each_free(const struct buddy *b,
-			int (*fn)(void *arg, pfn_t pfn, unsigned order),
-			void *arg)
+int buddy_for_each_listed(const struct buddy *b,
+			  int (*fn)(void *arg, pfn_t pfn, unsigned order),
+			  void *arg)
 {
 	for (unsigned o = 0; o <= b->max_order; o++) {
 		const struct free_area *fa = &b->area[o];
@@ -241,29 +942,52 @@ int buddy_for_each_free(const struct buddy *b,
 	return 0;
 }
 
-struct resize_ctx {
-	struct buddy *nb;
-};
-
-static int move_free_block(void *arg, pfn_t pfn, unsigned order)
+int buddy_for_each_free(const struct buddy *b,
+			int (*fn)(void *arg, pfn_t pfn, unsigned order),
+			void *arg)
 {
-	struct resize_ctx *c = arg;
+	int ret = buddy_for_each_listed(b, fn, arg);
 
-	free_area_push(c->nb, pfn, order);
-	c->nb->nr_free_pages += 1ULL << order;
-	return 0;
+	for (int i = 0; !ret && i < NR_PCP_LISTS; i++)
+		for (uint32_t n = b->pcp.lists[i].head; !ret && n; n = b->nodes[n].next)
+			ret = fn(arg, b->nodes[n].pfn, b->nodes[n].order);
+	return ret;
 }
 
+const struct bnode *buddy_lookup(const struct buddy *b, pfn_t pfn)
+{
+	uint32_t idx = hash_find(b, pfn);
+	return idx ? &b->nodes[idx] : NULL;
+}
+
+/* Copy every list in its order, so placement goes on as before. */
 int buddy_resize(struct buddy *b, pfn_t start, pfn_t end)
 {
 	struct buddy nb;
-	struct resize_ctx c = { &nb };
+	uint64_t nr_pb;
 
 	BUG_ON(start > b->start || end < b->end);
-	if (buddy_init(&nb, start, end, b->max_order))
+	if (buddy_init(&nb, start, end, b->max_order, b->pageblock_order, MIGRATE_MOVABLE))
 		return -ENOMEM;
-	buddy_for_each_free(b, move_free_block, &c);
-	BUG_ON(nb.nr_free_pages != b->nr_free_pages);
+	nr_pb = ((b->end - b->base) >> b->pageblock_order) + 1;
+	memcpy(nb.pageblock_mt + ((b->base - nb.base) >> b->pageblock_order),
+	       b->pageblock_mt, nr_pb);
+	for (unsigned o = 0; o <= b->max_order; o++)
+		for (int mt = 0; mt < MIGRATE_TYPES; mt++)
+			for (uint32_t n = b->area[o].free_list[mt].head; n; n = b->nodes[n].next)
+				add_to_free_list(&nb, b->nodes[n].pfn, o, mt, true);
+	nb.pcp = b->pcp;
+	for (int i = 0; i < NR_PCP_LISTS; i++) {
+		nb.pcp.lists[i] = (struct blist){ 0, 0, 0 };
+		for (uint32_t n = b->pcp.lists[i].head; n; n = b->nodes[n].next) {
+			uint32_t idx = node_new(&nb, b->nodes[n].pfn, b->nodes[n].order);
+			nb.nodes[idx].list = (uint8_t)i;
+			nb.nodes[idx].on_pcp = 1;
+			blist_add(&nb, &nb.pcp.lists[i], idx, true);
+		}
+	}
+	nb.nr_free_pages = b->nr_free_pages;
+	nb.nr_pcp_pages = b->nr_pcp_pages;
 	buddy_destroy(b);
 	*b = nb;
 	return 0;

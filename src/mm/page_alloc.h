@@ -1,16 +1,28 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The buddy allocator of one zone: free blocks of order 0..max_order.
+ * The buddy allocator of one zone, placing pages as Linux 6.12 does:
+ * pageblocks with a migratetype, one free list per order and migratetype
+ * with the kernel's head/tail placement, __rmqueue_smallest() first, then
+ * the fallback order with pageblock claiming (__rmqueue_claim) and single
+ * block stealing (__rmqueue_steal), and per-CPU page lists in front of it
+ * for the orders 6.12 keeps there (0..PAGE_ALLOC_COSTLY_ORDER and the PMD
+ * order).  One CPU's lists are modelled: the simulator runs every command
+ * on one CPU.
  *
  * Host-side representation (the simulated struct pages are not used for
  * free lists, so free memory costs no host memory for its vmemmap):
  *  - per order a bitmap, bit i set <=> the block at base + (i << order) is
- *    free at exactly that order;
- *  - per order a LIFO stack of candidate block pfns.  Entries go stale when
- *    a block is merged away or taken by a range isolation; the bitmap is the
- *    truth, so pops skip stale entries, and the stack is compacted when stale
- *    entries outnumber live ones.
+ *    on a buddy free list at exactly that order (PageBuddy + buddy_order);
+ *  - every free block, on a buddy list or a per-CPU list, has a node in a
+ *    pool, found by its first pfn through an open-addressing hash; nodes
+ *    are linked into doubly linked lists, so list_add, list_add_tail and
+ *    list_del are the kernel's operations on the same order of blocks;
+ *  - one byte per pageblock for its migratetype (the pageblock bitmap).
  * Bitmaps are calloc()ed, so untouched parts cost no resident host memory.
+ *
+ * nr_free_pages counts every free page of the allocator, on buddy lists
+ * or per-CPU lists (what /proc/meminfo's MemFree plus the pcp "count:"
+ * lines of /proc/zoneinfo show); nr_pcp_pages is the per-CPU part.
  *
  * These are raw allocators: the choke point in alloc.c is their only caller
  * for allocation.
@@ -22,43 +34,147 @@
 
 #define MAX_MAX_ORDER 13
 
+/* enum migratetype (include/linux/mmzone.h, CONFIG_CMA and isolation on) */
+enum migratetype {
+	MIGRATE_UNMOVABLE,
+	MIGRATE_MOVABLE,
+	MIGRATE_RECLAIMABLE,
+	MIGRATE_PCPTYPES,
+	MIGRATE_HIGHATOMIC = MIGRATE_PCPTYPES,
+	MIGRATE_CMA,
+	MIGRATE_ISOLATE,
+	MIGRATE_TYPES
+};
+
+/* Only blocks of these types merge with blocks of another type. */
+static inline bool migratetype_is_mergeable(int mt)
+{
+	return mt < MIGRATE_PCPTYPES;
+}
+
+#define PAGE_ALLOC_COSTLY_ORDER 3
+#define NR_LOWORDER_PCP_LISTS (MIGRATE_PCPTYPES * (PAGE_ALLOC_COSTLY_ORDER + 1))
+#define NR_PCP_LISTS (NR_LOWORDER_PCP_LISTS + MIGRATE_PCPTYPES)
+
+/* alloc_flags the allocator itself looks at */
+#define ALLOC_NOFRAGMENT 0x1u /* do not split pageblocks of another type */
+
+/* A list of nodes (indices into buddy.nodes; 0 is "none"). */
+struct blist {
+	uint32_t head, tail;
+	uint64_t nr;
+};
+
+struct bnode {
+	pfn_t pfn;
+	uint32_t prev, next;
+	uint8_t order;
+	uint8_t list;   /* migratetype (buddy list) or pindex (pcp list) */
+	uint8_t on_pcp;
+};
+
 struct free_area {
 	uint64_t *bitmap;
-	pfn_t *stack;
-	uint64_t nr_stack, cap;
-	uint64_t nr_free; /* free blocks of this order */
+	uint64_t nr_free; /* free blocks of this order, all migratetypes */
+	struct blist free_list[MIGRATE_TYPES];
+};
+
+/* struct per_cpu_pages: one CPU's lists and the 6.12 high/batch tuning. */
+struct per_cpu_pages {
+	bool enabled;
+	int count, high, high_min, high_max, batch;
+	int free_count, alloc_factor;
+	unsigned flags;
+	struct blist lists[NR_PCP_LISTS];
 };
 
 struct buddy {
 	pfn_t base;             /* aligned down to a max-order block */
 	pfn_t start, end;       /* the zone span this allocator serves */
-	unsigned max_order;
-	uint64_t nr_free_pages;
+	unsigned max_order, pageblock_order;
+	uint64_t nr_free_pages; /* buddy lists + per-CPU lists */
+	uint64_t nr_pcp_pages;
+	uint8_t *pageblock_mt;  /* per pageblock from base */
 	struct free_area area[MAX_MAX_ORDER + 1];
+	struct bnode *nodes;
+	uint32_t nr_nodes, cap_nodes, free_nodes;
+	uint32_t *hash;         /* node index per slot, 0 = empty */
+	uint64_t hash_cap, hash_used;
+	struct per_cpu_pages pcp;
 };
 
-int buddy_init(struct buddy *b, pfn_t start, pfn_t end, unsigned max_order);
+/*
+ * An allocator for [start, end) whose pageblocks all start as @mt (memmap
+ * init marks every pageblock MIGRATE_MOVABLE; a CMA area's are MIGRATE_CMA).
+ */
+int buddy_init(struct buddy *b, pfn_t start, pfn_t end, unsigned max_order,
+	       unsigned pageblock_order, int mt);
 void buddy_destroy(struct buddy *b);
 
-/* Free a naturally aligned block of 2^order pages, merging with buddies. */
+/*
+ * Turn the per-CPU lists on with @batch and the high range (zone_batchsize
+ * and zone_highsize); a zone starts with the boot pageset (no lists).
+ */
+void buddy_setup_pcp(struct buddy *b, int batch, int high_min, int high_max);
+/* drain_pages_zone(): every per-CPU page back to the buddy lists. */
+void buddy_drain_pcp(struct buddy *b);
+
+/* Migratetype of the pageblock holding @pfn. */
+int get_pfnblock_migratetype(const struct buddy *b, pfn_t pfn);
+/* set_pageblock_migratetype() for the pageblocks of [start, end). */
+void set_pageblock_range_migratetype(struct buddy *b, pfn_t start, pfn_t end, int mt);
+
+/*
+ * free_unref_page()/__free_pages(): a naturally aligned block of 2^order
+ * pages, through the per-CPU lists for the orders kept there, else to the
+ * buddy lists pageblock by pageblock (split_large_buddy), merging.
+ */
 void __free_pages(struct buddy *b, pfn_t pfn, unsigned order);
-/* Free an arbitrary range [start, end) as the largest aligned blocks. */
+/*
+ * __free_pages_core() of [start, end): memory handed to the allocator for
+ * the first time (memblock_free_all, onlining, range isolation undone), as
+ * the largest aligned blocks, each to the tail of its list (FPI_TO_TAIL).
+ */
 void buddy_free_range(struct buddy *b, pfn_t start, pfn_t end);
-/* Take a block of 2^order pages; PFN_NONE when none is free. */
-pfn_t __alloc_pages(struct buddy *b, unsigned order);
-/* Is every page of [start, end) free? */
+/*
+ * rmqueue(): 2^order pages of migratetype @mt, with @alloc_flags
+ * (ALLOC_NOFRAGMENT); PFN_NONE when none is free.
+ */
+pfn_t buddy_alloc(struct buddy *b, unsigned order, int mt, unsigned alloc_flags);
+/* An unmovable request without flags (tests, simple callers). */
+static inline pfn_t __alloc_pages(struct buddy *b, unsigned order)
+{
+	return buddy_alloc(b, order, MIGRATE_UNMOVABLE, 0);
+}
+/* Is every page of [start, end) on a buddy free list (not per-CPU)? */
 bool buddy_range_is_free(const struct buddy *b, pfn_t start, pfn_t end);
-/* Take [start, end) out of the free lists; it must be free. */
+/* Is every page of [start, end) free, on a buddy or a per-CPU list? */
+bool buddy_range_is_free_or_pcp(const struct buddy *b, pfn_t start, pfn_t end);
+/* Take [start, end) out of the buddy free lists; it must be free. */
 void buddy_isolate_range(struct buddy *b, pfn_t start, pfn_t end);
-/* Order of the free block that contains @pfn, or -1 if @pfn is not free. */
+/*
+ * Order of the free block that contains @pfn, on a buddy list or a
+ * per-CPU list, or -1 if @pfn is not free.
+ */
 int buddy_free_order(const struct buddy *b, pfn_t pfn, pfn_t *block);
 
 /* Grow the span served to [start, end) (a superset), keeping free blocks. */
 int buddy_resize(struct buddy *b, pfn_t start, pfn_t end);
 
-/* Visit free blocks, by order then pfn (for the checker and reports). */
+/* Visit blocks on the buddy free lists, by order then pfn. */
+int buddy_for_each_listed(const struct buddy *b,
+			  int (*fn)(void *arg, pfn_t pfn, unsigned order),
+			  void *arg);
+/* Visit every free block: the buddy lists, then the per-CPU lists. */
 int buddy_for_each_free(const struct buddy *b,
 			int (*fn)(void *arg, pfn_t pfn, unsigned order),
 			void *arg);
+
+/* For the checker: the node of the free block starting at @pfn, or NULL. */
+const struct bnode *buddy_lookup(const struct buddy *b, pfn_t pfn);
+static inline const struct bnode *buddy_node(const struct buddy *b, uint32_t i)
+{
+	return i ? &b->nodes[i] : NULL;
+}
 
 #endif

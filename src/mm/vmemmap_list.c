@@ -125,16 +125,20 @@ pfn_t vmemmap_list_pop_first(struct vmemmap_list *l)
 
 /*
  * free_vmemmap_page(): each page goes back by its origin, with its counter.
- * The list is freed in order; consecutive pfns of one origin (a boot
- * memmap's 2 MiB blocks, mostly) go back to the allocator as one run.
+ * The kernel's remap walk puts every page it unmaps at the head of the list
+ * (list_add() in vmemmap_remap_pte()), so free_vmemmap_page_list() frees
+ * them last unmapped first: in descending order.  The pages go back one by
+ * one, through the per-CPU lists, in that order.
  */
 static void free_vmemmap_run(struct machine *m, pfn_t pfn, uint64_t nr,
 			     enum frame_origin origin)
 {
-	if (origin == ORIGIN_MEMBLOCK)
-		free_bootmem_vmemmap_pages(m, pfn, nr);
-	else
-		free_frames_run(m, pfn, nr);
+	for (uint64_t i = nr; i-- > 0;) {
+		if (origin == ORIGIN_MEMBLOCK)
+			free_bootmem_vmemmap_pages(m, pfn + i, 1);
+		else
+			free_frames_run(m, pfn + i, 1);
+	}
 }
 
 /*
@@ -159,8 +163,17 @@ void free_bootmem_vmemmap_pages(struct machine *m, pfn_t pfn, uint64_t nr)
 	free_reserved_frames(m, pfn, nr);
 }
 
+struct vmemmap_seg {
+	pfn_t pfn;
+	uint64_t nr;
+	enum frame_origin origin;
+};
+
 void free_vmemmap_page_list(struct machine *m, struct vmemmap_list *l)
 {
+	struct vmemmap_seg *seg = NULL;
+	uint64_t nr_seg = 0, cap = 0;
+
 	tlb_check_before_free(m, l->v, l->nr_runs);
 	for (uint64_t r = 0; r < l->nr_runs; r++) {
 		pfn_t pfn = l->v[r].start;
@@ -177,10 +190,21 @@ void free_vmemmap_page_list(struct machine *m, struct vmemmap_list *l)
 				m->stat.nr_memmap_boot_pages -= (int64_t)n;
 			else
 				m->stat.nr_memmap_pages -= (int64_t)n;
-			free_vmemmap_run(m, pfn, n, origin);
+			if (nr_seg == cap) {
+				cap = cap ? cap * 2 : 16;
+				seg = realloc(seg, cap * sizeof(*seg));
+				if (!seg) {
+					fprintf(stderr, "hvo: host out of memory\n");
+					abort();
+				}
+			}
+			seg[nr_seg++] = (struct vmemmap_seg){ pfn, n, origin };
 			pfn += n;
 			left -= n;
 		}
 	}
+	while (nr_seg--)
+		free_vmemmap_run(m, seg[nr_seg].pfn, seg[nr_seg].nr, seg[nr_seg].origin);
+	free(seg);
 	l->nr = l->nr_runs = 0;
 }

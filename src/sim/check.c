@@ -513,6 +513,7 @@ static void check_ownership(struct machine *m, struct check_report *r,
 			   P(c.nr_altmap),
 			   P(present - m->kernel_reserved_pages - c.nr_memblock - c.nr_altmap));
 	/* Allocated managed pages are all accounted for by an owner. */
+	c.nr_buddy_owned += m->boot_kernel_pages; /* machine_boot_late(), frameless */
 	if (managed - nr_free != c.nr_buddy_owned + folio_pages)
 		check_fail(r, "leak: %llu managed pages are allocated but owners account for %llu (frames %llu + huge pages %llu)",
 			   P(managed - nr_free), P(c.nr_buddy_owned + folio_pages),
@@ -592,7 +593,7 @@ static void check_buddy(struct machine *m, struct check_report *r)
 
 			if (!zone->initialized)
 				continue;
-			buddy_for_each_free(&zone->buddy, count_free, &c);
+			buddy_for_each_listed(&zone->buddy, count_free, &c);
 			for (unsigned o = 0; o <= zone->buddy.max_order; o++) {
 				pages += c.per_order[o] << o;
 				if (c.per_order[o] != zone->buddy.area[o].nr_free)
@@ -600,6 +601,7 @@ static void check_buddy(struct machine *m, struct check_report *r)
 						   nid, zone_name(zone->idx), o, P(c.per_order[o]),
 						   P(zone->buddy.area[o].nr_free));
 			}
+			pages += zone->buddy.nr_pcp_pages;
 			if (pages != zone->buddy.nr_free_pages)
 				check_fail(r, "node %u zone %s: free lists hold %llu pages, nr_free_pages says %llu",
 					   nid, zone_name(zone->idx), P(pages), P(zone->buddy.nr_free_pages));
@@ -659,6 +661,7 @@ uint64_t mm_check(struct machine *m, struct check_report *r)
 	check_tables_reachable(m, r);
 	check_buddy(m, r);
 	check_cma(m, r);
+	check_free_lists(m, r);
 	check_ownership(m, r, &lc.seen);
 	check_hugetlb(m, r, lc.scratch);
 	check_dax(m, r, lc.scratch);

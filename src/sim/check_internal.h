@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * What the checker's files share (check.c, check_folio.c, check_cma.c).
+ * What the checker's files share (check.c, check_folio.c, check_cma.c,
+ * check_buddy.c).
  */
 #ifndef HVO_CHECK_INTERNAL_H
 #define HVO_CHECK_INTERNAL_H
@@ -21,6 +22,8 @@ void check_hugetlb(struct machine *m, struct check_report *r, uint8_t *scratch);
 void check_dax(struct machine *m, struct check_report *r, uint8_t *scratch);
 /* CMA areas: zone, pageblocks, free lists, pages (check_cma.c). */
 void check_cma(struct machine *m, struct check_report *r);
+/* Buddy and per-CPU free lists of every zone and CMA area (check_buddy.c). */
+void check_free_lists(struct machine *m, struct check_report *r);
 /* hvo_share_pte: shared PTE tables and their reference counts. */
 void check_shared_pte(struct machine *m, struct check_report *r);
 

@@ -20,5 +20,10 @@ void machine_destroy(struct machine *m);
 
 /* Boot: zones, sparse_init, memmap_init, hand memory to the buddy allocator. */
 int machine_boot(struct machine *m, char *err, size_t errlen);
+/*
+ * After hugetlb_init(): the rest of the kernel's boot (device probing, the
+ * initramfs, init's first processes) takes its unmovable pages.
+ */
+int machine_boot_late(struct machine *m, char *err, size_t errlen);
 
 #endif

@@ -50,7 +50,7 @@ TEST(cma_checker_catches_a_lost_page)
 
 	ASSERT_TRUE(m != NULL);
 	cma = &m->cma_areas[0];
-	ASSERT_TRUE(__alloc_pages(&cma->free, 0) != PFN_NONE);
+	ASSERT_TRUE(buddy_alloc(&cma->free, 0, MIGRATE_CMA, 0) != PFN_NONE);
 	ASSERT_TRUE(check_machine(m) > 0);
 	machine_destroy(m);
 	return 0;

@@ -261,19 +261,19 @@ TEST(buddy_split_and_merge)
 	struct buddy b;
 	pfn_t a, c;
 
-	ASSERT_EQ(buddy_init(&b, 0x100, 0x500, 10), 0);
+	ASSERT_EQ(buddy_init(&b, 0x100, 0x500, 10, 9, MIGRATE_MOVABLE), 0);
 	buddy_free_range(&b, 0x100, 0x500);
 	/* [0x100,0x200) order 8, [0x200,0x400) order 9, [0x400,0x500) order 8 */
 	ASSERT_EQ(b.nr_free_pages, 0x400);
 	ASSERT_EQ(b.area[9].nr_free, 1);
 	ASSERT_EQ(b.area[8].nr_free, 2);
-	a = __alloc_pages(&b, 0);
-	ASSERT_NE(a, PFN_NONE);
+	/* movable: the head of the order-8 list, freed first (to the tail) */
+	a = buddy_alloc(&b, 0, MIGRATE_MOVABLE, 0);
+	ASSERT_EQ(a, 0x100);
 	ASSERT_EQ(b.nr_free_pages, 0x3ff);
 	ASSERT_EQ(buddy_free_order(&b, a, NULL), -1);
-	c = __alloc_pages(&b, 9);
-	ASSERT_NE(c, PFN_NONE);
-	ASSERT_TRUE(IS_ALIGNED(c, 512));
+	c = buddy_alloc(&b, 9, MIGRATE_MOVABLE, 0);
+	ASSERT_EQ(c, 0x200);
 	__free_pages(&b, a, 0);
 	__free_pages(&b, c, 9);
 	ASSERT_EQ(b.nr_free_pages, 0x400);
@@ -284,11 +284,71 @@ TEST(buddy_split_and_merge)
 	return 0;
 }
 
+/*
+ * An unmovable request with no unmovable block claims the largest movable
+ * block (__rmqueue_claim): its pageblock becomes unmovable and the rest of
+ * it goes on the unmovable lists, so the next unmovable page comes from it
+ * too.  Freed pages go back to their pageblock's list.
+ */
+TEST(buddy_unmovable_claims_largest_block)
+{
+	struct buddy b;
+	pfn_t a, c;
+
+	ASSERT_EQ(buddy_init(&b, 0x100, 0x500, 10, 9, MIGRATE_MOVABLE), 0);
+	buddy_free_range(&b, 0x100, 0x500);
+	a = buddy_alloc(&b, 0, MIGRATE_UNMOVABLE, 0);
+	ASSERT_EQ(a, 0x200);
+	ASSERT_EQ(get_pfnblock_migratetype(&b, 0x200), MIGRATE_UNMOVABLE);
+	ASSERT_EQ(get_pfnblock_migratetype(&b, 0x400), MIGRATE_MOVABLE);
+	c = buddy_alloc(&b, 0, MIGRATE_UNMOVABLE, 0);
+	ASSERT_EQ(c, 0x201);
+	/* no order-9 block is left: order-8 blocks cannot serve it */
+	ASSERT_EQ(buddy_alloc(&b, 9, MIGRATE_MOVABLE, 0), PFN_NONE);
+	__free_pages(&b, c, 0);
+	__free_pages(&b, a, 0);
+	ASSERT_EQ(b.area[9].free_list[MIGRATE_UNMOVABLE].nr, 1);
+	ASSERT_EQ(b.nr_free_pages, 0x400);
+	buddy_destroy(&b);
+	return 0;
+}
+
+/*
+ * Per-CPU lists: a freed page waits on its list (LIFO) and the next request
+ * of that order and type gets it back; a refill takes a batch from the
+ * buddy lists in pfn order; a drain returns everything and merges.
+ */
+TEST(buddy_pcp_lists)
+{
+	struct buddy b;
+	pfn_t a, c;
+
+	ASSERT_EQ(buddy_init(&b, 0, 0x1000, 10, 9, MIGRATE_MOVABLE), 0);
+	buddy_free_range(&b, 0, 0x1000);
+	buddy_setup_pcp(&b, 7, 28, 200);
+	a = buddy_alloc(&b, 0, MIGRATE_MOVABLE, 0);
+	ASSERT_EQ(a, 0);
+	ASSERT_EQ(b.nr_pcp_pages, 6); /* a batch of 7, less the one taken */
+	c = buddy_alloc(&b, 0, MIGRATE_MOVABLE, 0);
+	ASSERT_EQ(c, 1);
+	__free_pages(&b, a, 0);
+	ASSERT_EQ(buddy_alloc(&b, 0, MIGRATE_MOVABLE, 0), a);
+	ASSERT_EQ(buddy_free_order(&b, 2, NULL), 0); /* on a pcp list: free */
+	ASSERT_FALSE(buddy_range_is_free(&b, 2, 3));  /* but not for isolation */
+	__free_pages(&b, a, 0);
+	__free_pages(&b, c, 0);
+	buddy_drain_pcp(&b);
+	ASSERT_EQ(b.nr_pcp_pages, 0);
+	ASSERT_EQ(b.area[10].nr_free, 4);
+	buddy_destroy(&b);
+	return 0;
+}
+
 TEST(buddy_range_isolation)
 {
 	struct buddy b;
 
-	ASSERT_EQ(buddy_init(&b, 0, 0x1000, 10), 0);
+	ASSERT_EQ(buddy_init(&b, 0, 0x1000, 10, 9, MIGRATE_MOVABLE), 0);
 	buddy_free_range(&b, 0, 0x1000);
 	ASSERT_TRUE(buddy_range_is_free(&b, 0x10, 0x30));
 	buddy_isolate_range(&b, 0x10, 0x30);
@@ -303,9 +363,10 @@ TEST(buddy_range_isolation)
 }
 
 /*
- * Allocation churn: random allocations and frees never hand out a block
- * twice (stale stack entries are skipped), the free count stays exact, and
- * freeing everything merges back to max-order blocks.
+ * Allocation churn: random allocations and frees of every migratetype,
+ * through the per-CPU lists, never hand out a block twice, the free count
+ * stays exact, and freeing and draining everything merges back to
+ * max-order blocks.
  */
 TEST(buddy_churn_no_double_alloc)
 {
@@ -316,13 +377,15 @@ TEST(buddy_churn_no_double_alloc)
 	uint64_t in_use = 0;
 
 	memset(used, 0, sizeof(used));
-	ASSERT_EQ(buddy_init(&b, 0, 4096, 10), 0);
+	ASSERT_EQ(buddy_init(&b, 0, 4096, 10, 9, MIGRATE_MOVABLE), 0);
 	buddy_free_range(&b, 0, 4096);
+	buddy_setup_pcp(&b, 3, 12, 64);
 	for (int step = 0; step < 20000; step++) {
 		seed = seed * 1103515245 + 12345;
 		if (n < 512 && ((seed >> 8) & 1)) {
 			unsigned o = (seed >> 12) % 5;
-			pfn_t p = __alloc_pages(&b, o);
+			pfn_t p = buddy_alloc(&b, o, (int)((seed >> 20) % MIGRATE_PCPTYPES),
+					      (seed >> 24) & 1 ? ALLOC_NOFRAGMENT : 0);
 			if (p == PFN_NONE)
 				continue;
 			for (uint64_t i = 0; i < (1ULL << o); i++) {
@@ -347,6 +410,7 @@ TEST(buddy_churn_no_double_alloc)
 		n--;
 		__free_pages(&b, pfn[n], ord[n]);
 	}
+	buddy_drain_pcp(&b);
 	ASSERT_EQ(b.area[10].nr_free, 4);
 	buddy_destroy(&b);
 	return 0;

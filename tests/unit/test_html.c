@@ -100,7 +100,7 @@ TEST(html_page_is_self_contained_with_each_box_explained)
 	ASSERT_TRUE(strstr(page, "<th>shared-tail</th>"));
 	ASSERT_TRUE(strstr(page, "no huge page or DAX range is left") == NULL);
 	/* box 0's text is what hvo explain says of its first pfn */
-	ASSERT_EQ(shell(HVO_BUILD_DIR "/hvo explain --design legacy pfn 0xbba00", &explain), 0);
+	ASSERT_EQ(shell(HVO_BUILD_DIR "/hvo explain --design legacy pfn 0x7e00", &explain), 0);
 	e0 = strstr(page, "<pre id=\"e0\" hidden>");
 	ASSERT_TRUE(e0 != NULL);
 	e0 += strlen("<pre id=\"e0\" hidden>");
@@ -149,7 +149,7 @@ TEST(html_in_a_real_browser)
 		 "--user-data-dir=chromium.%ld --dump-dom 'file://%s#click-first' 2>/dev/null",
 		 (long)getpid(), abs);
 	ASSERT_EQ(shell(cmd, &dom), 0);
-	ASSERT_TRUE(strstr(dom, "<div id=\"explain\">pfn 0xbba00 (phys 0xbba00000), design legacy\n"));
+	ASSERT_TRUE(strstr(dom, "<div id=\"explain\">pfn 0x7e00 (phys 0x7e00000), design legacy\n"));
 	ASSERT_TRUE(strstr(dom, "class=\"box sel\""));
 	free(dom);
 	/* without the click the panel waits */

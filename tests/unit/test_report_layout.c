@@ -39,7 +39,7 @@ TEST(report_sections_are_indented_and_own_names_marked)
 		*nl = '\n';
 	}
 	ASSERT_TRUE(strstr(buf, "\n    vmemmap_optimized*                    512  can free 28 KiB of vmemmap each\n"));
-	ASSERT_TRUE(strstr(buf, "\n  vmemmap_pgtable_pages*                   11  page tables under the vmemmap\n"));
+	ASSERT_TRUE(strstr(buf, "\n  vmemmap_pgtable_pages*                   12  page tables under the vmemmap\n"));
 	ASSERT_TRUE(strstr(buf, "\n  nr_memmap_boot_pages                  12288  /proc/vmstat\n"));
 	ASSERT_TRUE(strstr(buf, "\n  MemTotal                            4030540  kB\n"));
 	ASSERT_TRUE(strstr(buf, "\nkernel log:\n  HugeTLB: registered"));
