@@ -65,9 +65,10 @@ const struct hvo_generation hvo_generations[] = {
 	  .flags = LEGACY | GEN_BUG_SPECULATIVE_WALKERS | GEN_BUG_DISSOLVE_CLEAR_FLAG,
 	  .help = "also before 52ccdde16b65 (dissolve)" },
 	{ .name = "legacy-6.5", LEGACY_OPS,
-	  .flags = LEGACY | GEN_BUG_SPECULATIVE_WALKERS | GEN_BUG_VMEMMAP_THISNODE |
-		   GEN_BUG_INIT_HVO_TAILS | GEN_BUG_DISSOLVE_CLEAR_FLAG,
-	  .help = "also before 2eaa6c2abb9d (THISNODE)" },
+	  .flags = LEGACY | GEN_UNBATCHED | GEN_BUG_SPECULATIVE_WALKERS |
+		   GEN_BUG_VMEMMAP_THISNODE | GEN_BUG_INIT_HVO_TAILS |
+		   GEN_BUG_DISSOLVE_CLEAR_FLAG,
+	  .help = "also before 2eaa6c2abb9d (THISNODE), unbatched" },
 	{ .name = "legacy-6.1", LEGACY_OPS, .flags = LEGACY_61, .layout = &page_layout_6_1,
 	  .help = "Debian 6.1.192: unbatched, head in place" },
 	{ .name = "legacy-6.13", LEGACY_OPS, .flags = LEGACY | GEN_BUG_CMA_NO_WAIT,
