@@ -384,6 +384,15 @@ static int find_suitable_fallback(const struct buddy *b, unsigned order, int mt,
 	return -1;
 }
 
+/* The order of the free block that starts at @p, up to a pageblock, or -1. */
+static int free_block_order_at(const struct buddy *b, pfn_t p)
+{
+	for (unsigned k = 0; k <= b->pageblock_order; k++)
+		if (IS_ALIGNED(p, 1ULL << k) && test_free(b, p, k))
+			return (int)k;
+	return -1;
+}
+
 /*
  * __move_freepages_block(): every free block of the pageblock at @start
  * goes to the tail of @new_mt's list, and the pageblock becomes @new_mt.
@@ -395,12 +404,8 @@ static uint64_t move_freepages_block(struct buddy *b, pfn_t start, int new_mt)
 	uint64_t moved = 0;
 
 	while (p < end) {
-		int o = -1;
-		for (unsigned k = 0; k <= b->pageblock_order; k++)
-			if (IS_ALIGNED(p, 1ULL << k) && test_free(b, p, k)) {
-				o = (int)k;
-				break;
-			}
+		int o = free_block_order_at(b, p);
+
 		if (o < 0) {
 			p++;
 			continue;
@@ -433,12 +438,8 @@ static pfn_t try_to_steal_block(struct buddy *b, pfn_t pfn, unsigned current_ord
 		return PFN_NONE;
 	free_pages = 0;
 	for (pfn_t p = start; p < start + nr;) {
-		int o = -1;
-		for (unsigned k = 0; k <= b->pageblock_order; k++)
-			if (IS_ALIGNED(p, 1ULL << k) && test_free(b, p, k)) {
-				o = (int)k;
-				break;
-			}
+		int o = free_block_order_at(b, p);
+
 		if (o < 0) {
 			p++;
 			continue;
