@@ -127,18 +127,23 @@ pfn_t vmemmap_list_pop_first(struct vmemmap_list *l)
  * free_vmemmap_page(): each page goes back by its origin, with its counter.
  * The kernel's remap walk puts every page it unmaps at the head of the list
  * (list_add() in vmemmap_remap_pte()), so free_vmemmap_page_list() frees
- * them last unmapped first: in descending order.  The pages go back one by
- * one, through the per-CPU lists, in that order.
+ * them last unmapped first: in descending order.  Where the list is a
+ * queue (GEN_LIST_FIFO: 6.1's list_add_tail()) they go back in the order
+ * they were unmapped.  One by one, through the per-CPU lists.
  */
-static void free_vmemmap_run(struct machine *m, pfn_t pfn, uint64_t nr,
-			     enum frame_origin origin)
+static void free_vmemmap_one(struct machine *m, pfn_t pfn, enum frame_origin origin)
 {
-	for (uint64_t i = nr; i-- > 0;) {
-		if (origin == ORIGIN_MEMBLOCK)
-			free_bootmem_vmemmap_pages(m, pfn + i, 1);
-		else
-			free_frames_run(m, pfn + i, 1);
-	}
+	if (origin == ORIGIN_MEMBLOCK)
+		free_bootmem_vmemmap_pages(m, pfn, 1);
+	else
+		free_frames_run(m, pfn, 1);
+}
+
+static void free_vmemmap_run(struct machine *m, pfn_t pfn, uint64_t nr,
+			     enum frame_origin origin, bool fifo)
+{
+	for (uint64_t i = 0; i < nr; i++)
+		free_vmemmap_one(m, fifo ? pfn + i : pfn + nr - 1 - i, origin);
 }
 
 /*
@@ -203,8 +208,13 @@ void free_vmemmap_page_list(struct machine *m, struct vmemmap_list *l)
 			left -= n;
 		}
 	}
-	while (nr_seg--)
-		free_vmemmap_run(m, seg[nr_seg].pfn, seg[nr_seg].nr, seg[nr_seg].origin);
+	if (gen_has(m, GEN_LIST_FIFO)) {
+		for (uint64_t k = 0; k < nr_seg; k++)
+			free_vmemmap_run(m, seg[k].pfn, seg[k].nr, seg[k].origin, true);
+	} else {
+		while (nr_seg--)
+			free_vmemmap_run(m, seg[nr_seg].pfn, seg[nr_seg].nr, seg[nr_seg].origin, false);
+	}
 	free(seg);
 	l->nr = l->nr_runs = 0;
 }
