@@ -58,25 +58,45 @@ static void *xrealloc(void *p, size_t n)
 	return q;
 }
 
-/* ---- the pfn -> node hash ---- */
+/*
+ * ---- the pfn -> node hash ----
+ *
+ * Open addressing with linear probing.  A slot holds the node index and
+ * the low 32 bits of the pfn's offset from base, so a probe reads only the
+ * table; the node is read to confirm a match only where the span has more
+ * than 2^32 pages (16 TiB).  The home slot keeps the
+ * offset's low three bits: the free blocks of one 8-page group, and so the
+ * buddies of the orders below 3 that a free merges with, share a cache
+ * line of the table instead of each costing a miss.
+ */
+#define HASH_GROUP_BITS 3
 
-static inline uint64_t hash_pfn(const struct buddy *b, pfn_t pfn)
+static inline uint32_t hash_key(const struct buddy *b, pfn_t pfn)
 {
-	return (pfn * 0x9E3779B97F4A7C15ULL >> 20) & (b->hash_cap - 1);
+	return (uint32_t)(pfn - b->base);
 }
 
-static void hash_insert_raw(struct buddy *b, uint32_t idx)
+static inline uint64_t hash_home(const struct buddy *b, uint32_t key)
 {
-	uint64_t h = hash_pfn(b, b->nodes[idx].pfn);
+	uint64_t mix = (uint64_t)(key >> HASH_GROUP_BITS) * 0x9E3779B97F4A7C15ULL;
 
-	while (b->hash[h])
+	return ((mix >> 32) << HASH_GROUP_BITS | (key & ((1u << HASH_GROUP_BITS) - 1))) &
+	       (b->hash_cap - 1);
+}
+
+static void hash_insert_raw(struct buddy *b, uint32_t key, uint32_t idx)
+{
+	uint64_t h = hash_home(b, key);
+
+	while (b->hash[h].idx)
 		h = (h + 1) & (b->hash_cap - 1);
-	b->hash[h] = idx;
+	b->hash[h].key = key;
+	b->hash[h].idx = idx;
 }
 
 static void hash_grow(struct buddy *b)
 {
-	uint32_t *old = b->hash;
+	struct bslot *old = b->hash;
 	uint64_t old_cap = b->hash_cap;
 
 	b->hash_cap = old_cap ? old_cap * 2 : 1024;
@@ -86,38 +106,47 @@ static void hash_grow(struct buddy *b)
 		abort();
 	}
 	for (uint64_t i = 0; i < old_cap; i++)
-		if (old[i])
-			hash_insert_raw(b, old[i]);
+		if (old[i].idx)
+			hash_insert_raw(b, old[i].key, old[i].idx);
 	free(old);
 }
 
-static uint32_t hash_find(const struct buddy *b, pfn_t pfn)
+/* The slot of @pfn's node, or hash_cap if it has none. */
+static uint64_t hash_slot(const struct buddy *b, pfn_t pfn)
 {
+	uint32_t key = hash_key(b, pfn);
 	uint64_t h;
 
 	if (!b->hash_cap)
 		return 0;
-	for (h = hash_pfn(b, pfn); b->hash[h]; h = (h + 1) & (b->hash_cap - 1))
-		if (b->nodes[b->hash[h]].pfn == pfn)
-			return b->hash[h];
-	return 0;
+	for (h = hash_home(b, key); b->hash[h].idx; h = (h + 1) & (b->hash_cap - 1))
+		if (b->hash[h].key == key &&
+		    (b->hash_key_exact || b->nodes[b->hash[h].idx].pfn == pfn))
+			return h;
+	return b->hash_cap;
+}
+
+static uint32_t hash_find(const struct buddy *b, pfn_t pfn)
+{
+	uint64_t h = hash_slot(b, pfn);
+
+	return h < b->hash_cap ? b->hash[h].idx : 0;
 }
 
 /* Backward-shift deletion keeps every probe chain unbroken. */
 static void hash_remove(struct buddy *b, pfn_t pfn)
 {
-	uint64_t mask = b->hash_cap - 1, i = hash_pfn(b, pfn), j;
+	uint64_t mask = b->hash_cap - 1, i = hash_slot(b, pfn), j;
 
-	while (!b->hash[i] || b->nodes[b->hash[i]].pfn != pfn)
-		i = (i + 1) & mask;
-	b->hash[i] = 0;
-	for (j = (i + 1) & mask; b->hash[j]; j = (j + 1) & mask) {
-		uint64_t k = hash_pfn(b, b->nodes[b->hash[j]].pfn);
+	BUG_ON(i >= b->hash_cap);
+	b->hash[i].idx = 0;
+	for (j = (i + 1) & mask; b->hash[j].idx; j = (j + 1) & mask) {
+		uint64_t k = hash_home(b, b->hash[j].key);
 		/* move j to i unless its home k lies cyclically in (i, j] */
 		bool stay = i <= j ? (i < k && k <= j) : (i < k || k <= j);
 		if (!stay) {
 			b->hash[i] = b->hash[j];
-			b->hash[j] = 0;
+			b->hash[j].idx = 0;
 			i = j;
 		}
 	}
@@ -145,7 +174,7 @@ static uint32_t node_new(struct buddy *b, pfn_t pfn, unsigned order)
 	b->nodes[idx].order = (uint8_t)order;
 	if ((b->hash_used + 1) * 2 > b->hash_cap)
 		hash_grow(b);
-	hash_insert_raw(b, idx);
+	hash_insert_raw(b, hash_key(b, pfn), idx);
 	b->hash_used++;
 	return idx;
 }
@@ -784,6 +813,7 @@ int buddy_init(struct buddy *b, pfn_t start, pfn_t end, unsigned max_order,
 	b->base = ALIGN_DOWN(start, 1ULL << max_order);
 	b->start = start;
 	b->end = end;
+	b->hash_key_exact = end - b->base <= UINT32_MAX;
 	for (unsigned o = 0; o <= max_order; o++) {
 		uint64_t bits = ((end - b->base) >> o) + 1;
 		b->area[o].bitmap = calloc(DIV_ROUND_UP(bits, 64), 8);

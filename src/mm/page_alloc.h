@@ -73,6 +73,11 @@ struct bnode {
 	uint8_t on_pcp;
 };
 
+/* A hash slot: the low 32 bits of pfn - base, and the node (0 = empty). */
+struct bslot {
+	uint32_t key, idx;
+};
+
 struct free_area {
 	uint64_t *bitmap;
 	uint64_t nr_free; /* free blocks of this order, all migratetypes */
@@ -98,8 +103,9 @@ struct buddy {
 	struct free_area area[MAX_MAX_ORDER + 1];
 	struct bnode *nodes;
 	uint32_t nr_nodes, cap_nodes, free_nodes;
-	uint32_t *hash;         /* node index per slot, 0 = empty */
+	struct bslot *hash;     /* open-addressed pfn -> node index */
 	uint64_t hash_cap, hash_used;
+	bool hash_key_exact;    /* end - base fits the slot's 32-bit key */
 	struct per_cpu_pages pcp;
 };
 
