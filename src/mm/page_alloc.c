@@ -64,10 +64,11 @@ static void *xrealloc(void *p, size_t n)
  * Open addressing with linear probing.  A slot holds the node index and
  * the low 32 bits of the pfn's offset from base, so a probe reads only the
  * table; the node is read to confirm a match only where the span has more
- * than 2^32 pages (16 TiB).  The home slot keeps the
- * offset's low three bits: the free blocks of one 8-page group, and so the
- * buddies of the orders below 3 that a free merges with, share a cache
- * line of the table instead of each costing a miss.
+ * than 2^32 pages (16 TiB).  The home slot keeps the offset's low three
+ * bits: the free blocks of one 8-page group, and so the buddies of the
+ * orders below 3 that a free merges with, share a cache line of the table
+ * instead of each costing a miss.  Every node lies in [base, end); a pfn
+ * outside has none, and is never looked up by a key it would alias.
  */
 #define HASH_GROUP_BITS 3
 
@@ -117,8 +118,8 @@ static uint64_t hash_slot(const struct buddy *b, pfn_t pfn)
 	uint32_t key = hash_key(b, pfn);
 	uint64_t h;
 
-	if (!b->hash_cap)
-		return 0;
+	if (!b->hash_cap || pfn - b->base >= b->end - b->base)
+		return b->hash_cap;
 	for (h = hash_home(b, key); b->hash[h].idx; h = (h + 1) & (b->hash_cap - 1))
 		if (b->hash[h].key == key &&
 		    (b->hash_key_exact || b->nodes[b->hash[h].idx].pfn == pfn))
