@@ -135,6 +135,17 @@ def main(argv):
         spoints, sim_summary = run_simulator(plan, hvo, a.design, workdir)
         say(f"{a.scenario}: {len(plan.points)} points; simulator done")
         kres = run_kernel(plan, a.kernel, workdir, a.timeout, a.smp, say)
+        if kres["boot_seconds"] is None and not kres["points"]:
+            # The guest died before /init, so before the scenario ran: an
+            # emulation failure (under multi-threaded TCG the kernel's text
+            # patching can hit its own int3).  Boot once more; the first
+            # console stays as console-1.log, and a second death counts.
+            os.replace(os.path.join(workdir, "console.log"),
+                       os.path.join(workdir, "console-1.log"))
+            say(f"kernel {a.kernel}: the guest died before /init "
+                f"(see {workdir}/console-1.log); booting it once more")
+            kres = run_kernel(plan, a.kernel, workdir, a.timeout, a.smp, say)
+            kres["notes"].append("first boot died before /init; this is the second")
     except ScenarioError as e:
         print(f"oracle: {e}", file=sys.stderr)
         return 2
