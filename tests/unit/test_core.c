@@ -285,6 +285,34 @@ TEST(buddy_split_and_merge)
 }
 
 /*
+ * The pfn hash keys a node by the low 32 bits of its offset: a pfn outside
+ * the span finds nothing, and on a span of more than 2^32 pages two free
+ * blocks whose keys are equal are still told apart.
+ */
+TEST(buddy_lookup_keys_do_not_alias)
+{
+	const pfn_t far = 1ULL << 32;
+	struct buddy b;
+
+	ASSERT_EQ(buddy_init(&b, 0x100, 0x500, 10, 9, MIGRATE_MOVABLE), 0);
+	buddy_free_range(&b, 0x100, 0x500);
+	ASSERT_TRUE(buddy_lookup(&b, 0x200) != NULL);
+	ASSERT_EQ(buddy_lookup(&b, 0x200)->order, 9);
+	ASSERT_TRUE(buddy_lookup(&b, 0x200 + far) == NULL);
+	buddy_destroy(&b);
+
+	ASSERT_EQ(buddy_init(&b, 0, far + 0x400, 10, 9, MIGRATE_MOVABLE), 0);
+	__free_pages(&b, 0x200, 9);
+	__free_pages(&b, 0x200 + far, 9);
+	ASSERT_TRUE(buddy_lookup(&b, 0x200) != NULL);
+	ASSERT_TRUE(buddy_lookup(&b, 0x200 + far) != NULL);
+	ASSERT_EQ(buddy_lookup(&b, 0x200)->pfn, 0x200);
+	ASSERT_EQ(buddy_lookup(&b, 0x200 + far)->pfn, 0x200 + far);
+	buddy_destroy(&b);
+	return 0;
+}
+
+/*
  * An unmovable request with no unmovable block claims the largest movable
  * block (__rmqueue_claim): its pageblock becomes unmovable and the rest of
  * it goes on the unmovable lists, so the next unmovable page comes from it
