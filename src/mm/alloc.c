@@ -133,6 +133,32 @@ static unsigned alloc_flags_nofragment(struct machine *m, int nid,
 	return ALLOC_NOFRAGMENT;
 }
 
+/*
+ * drain_all_pages(NULL): every zone's per-CPU pages back to the buddy
+ * lists.  The slow path does it once when direct reclaim frees nothing
+ * (__alloc_pages_direct_reclaim()) and tries the zonelist again; every
+ * caller here may reclaim (GFP_KERNEL, GFP_HIGHUSER_MOVABLE), nothing can
+ * be reclaimed, so a request that failed gets exactly that one retry.
+ * Without it pages freed to a list of another migratetype (the vmemmap
+ * pages HVO frees land on MOVABLE lists) would stay out of reach while the
+ * zone is full of them.  false if no list held a page.
+ */
+static bool drain_all_pages(struct machine *m)
+{
+	bool drained = false;
+
+	for (unsigned nid = 0; nid < m->nr_nodes; nid++)
+		for (unsigned zi = 0; zi < MAX_NR_ZONES; zi++) {
+			struct zone *z = &m->nodes[nid].node_zones[zi];
+
+			if (!z->initialized || zi == ZONE_DEVICE || !z->buddy.nr_pcp_pages)
+				continue;
+			buddy_drain_pcp(&z->buddy);
+			drained = true;
+		}
+	return drained;
+}
+
 static pfn_t alloc_buddy(struct machine *m, const struct alloc_request *req)
 {
 	int first = req->nid == NUMA_NO_NODE ? 0 : req->nid;
@@ -144,6 +170,8 @@ static pfn_t alloc_buddy(struct machine *m, const struct alloc_request *req)
 	flags = req->order <= m->geo.max_order ? alloc_flags_nofragment(m, first, req) : 0;
 	p = alloc_zonelist(m, req, first, flags);
 	if (p == PFN_NONE && flags)
+		p = alloc_zonelist(m, req, first, 0);
+	if (p == PFN_NONE && drain_all_pages(m))
 		p = alloc_zonelist(m, req, first, 0);
 	return p;
 }
