@@ -91,6 +91,8 @@ uint8_t *frame_contents(struct machine *m, pfn_t pfn)
 	}
 	if (e & FRAME_PATTERN)
 		return frame_materialize_pattern(&m->frames, pfn);
+	if (e & FRAME_PX)
+		return frame_materialize_px(&m->frames, pfn);
 	return NULL;
 }
 
@@ -124,7 +126,32 @@ int frame_read(struct machine *m, pfn_t pfn, size_t off, void *buf, size_t len)
 		memset(buf, 0, len);
 		return 0;
 	}
+	if (e & FRAME_PX) {
+		frame_read_px(&m->frames, pfn, off, buf, len);
+		return 0;
+	}
 	return -EFAULT;
+}
+
+/*
+ * Write @len bytes at @off within one struct page of frame @pfn without
+ * giving a pattern frame real bytes (frame_set_slot()).  -EAGAIN if the
+ * frame cannot take it that way: the caller writes real bytes.
+ */
+static int frame_write_slot(struct machine *m, pfn_t pfn, size_t off, const void *buf,
+			    size_t len)
+{
+	size_t sp = m->geo.struct_page_size;
+	uint8_t cur[MAX_PATTERN_BYTES];
+	size_t first = off - off % sp;
+
+	if (!m->geo.struct_page_pow2 || off / sp != (off + len - 1) / sp ||
+	    !(frame_entry(&m->frames, pfn) & (FRAME_PATTERN | FRAME_PX)))
+		return -EAGAIN;
+	if (frame_read(m, pfn, first, cur, sp))
+		return -EAGAIN;
+	memcpy(cur + off % sp, buf, len);
+	return frame_set_slot(&m->frames, pfn, (unsigned)(off / sp), cur);
 }
 
 int mmu_translate_block(struct machine *m, vaddr_t va, uint64_t n, bool write,
@@ -178,7 +205,7 @@ static int vmemmap_access(struct machine *m, vaddr_t va, void *buf,
 		if (!write) { /* reads never give a frame host memory */
 			if (frame_read(m, pfn, off, buf, n))
 				goto no_struct_pages;
-		} else {
+		} else if (frame_write_slot(m, pfn, off, buf, n)) {
 			bytes = frame_contents(m, pfn);
 			if (!bytes)
 				goto no_struct_pages;

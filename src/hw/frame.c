@@ -2,6 +2,7 @@
 /*
  * Frame store: sparse per-frame entries and their host bytes (see frame.h).
  */
+#include <errno.h>
 #include <string.h>
 
 #include "hw/frame.h"
@@ -128,6 +129,51 @@ static void pattern_put(struct frame_store *fs, uint32_t i, uint64_t n)
 	pt->nr_live--;
 }
 
+/* ---- patterns with exceptions ---- */
+
+static struct frame_px *px_rec(const struct frame_store *fs, uint32_t i)
+{
+	return &fs->px.slab[i >> FRAME_PX_SLAB_SHIFT][i & (FRAME_PX_PER_SLAB - 1)];
+}
+
+/* A free record (its index), or -1 if the host is out of memory. */
+static int64_t px_alloc(struct frame_store *fs)
+{
+	struct frame_px_table *t = &fs->px;
+	uint32_t i;
+
+	if (t->free_head) {
+		i = t->free_head - 1;
+		t->free_head = px_rec(fs, i)->next_free;
+	} else {
+		if (t->nr == (uint64_t)t->nr_slabs * FRAME_PX_PER_SLAB) {
+			struct frame_px **v = realloc(t->slab, (t->nr_slabs + 1) * sizeof(*v));
+
+			if (!v)
+				return -1;
+			t->slab = v;
+			v[t->nr_slabs] = malloc(FRAME_PX_PER_SLAB * sizeof(struct frame_px));
+			if (!v[t->nr_slabs])
+				return -1;
+			t->nr_slabs++;
+		}
+		i = t->nr++;
+	}
+	t->nr_live++;
+	return i;
+}
+
+/* Release record @i and its pattern reference. */
+static void px_free(struct frame_store *fs, uint32_t i)
+{
+	struct frame_px *x = px_rec(fs, i);
+
+	pattern_put(fs, x->pattern, 1);
+	x->next_free = fs->px.free_head;
+	fs->px.free_head = i + 1;
+	fs->px.nr_live--;
+}
+
 /* ---- blocks: leaves and extents ---- */
 
 static bool block_is_extent(uint64_t b)
@@ -157,6 +203,9 @@ void frame_store_destroy(struct frame_store *fs)
 		free(fs->dir);
 	}
 	hostmem_destroy(&fs->host);
+	for (uint32_t i = 0; i < fs->px.nr_slabs; i++)
+		free(fs->px.slab[i]);
+	free(fs->px.slab);
 	free(fs->patterns.v);
 	free(fs->patterns.buckets);
 	memset(fs, 0, sizeof(*fs));
@@ -370,6 +419,9 @@ static void drop_content(struct frame_store *fs, uint64_t *slot)
 	else if (*slot & FRAME_PATTERN) {
 		pattern_put(fs, (uint32_t)(*slot >> FRAME_PAYLOAD_SHIFT), 1);
 		fs->nr_pattern--;
+	} else if (*slot & FRAME_PX) {
+		px_free(fs, (uint32_t)(*slot >> FRAME_PAYLOAD_SHIFT));
+		fs->nr_px--;
 	}
 	*slot &= FRAME_ORIGIN_MASK | FRAME_OWNER_MASK;
 }
@@ -468,6 +520,150 @@ uint8_t *frame_materialize_pattern(struct frame_store *fs, pfn_t pfn)
 	return bytes;
 }
 
+const struct frame_px *frame_px(const struct frame_store *fs, pfn_t pfn)
+{
+	uint64_t e = frame_entry(fs, pfn);
+
+	return (e & FRAME_PX) ? px_rec(fs, (uint32_t)(e >> FRAME_PAYLOAD_SHIFT)) : NULL;
+}
+
+/* Make pattern frame @slot (an entry) a pattern with no exceptions yet. */
+static int px_from_pattern(struct frame_store *fs, uint64_t *slot)
+{
+	int64_t i = px_alloc(fs);
+	struct frame_px *x;
+
+	if (i < 0)
+		return -ENOMEM;
+	x = px_rec(fs, (uint32_t)i);
+	x->pattern = (uint32_t)(*slot >> FRAME_PAYLOAD_SHIFT); /* takes its reference */
+	x->nr = 0;
+	*slot = (*slot & (FRAME_ORIGIN_MASK | FRAME_OWNER_MASK)) |
+		((uint64_t)i << FRAME_PAYLOAD_SHIFT) | FRAME_PX;
+	fs->nr_pattern--;
+	fs->nr_px++;
+	return 0;
+}
+
+int frame_set_slot(struct frame_store *fs, pfn_t pfn, unsigned slot, const uint8_t *sp)
+{
+	uint64_t e = frame_entry(fs, pfn), *ent;
+	struct frame_px *x;
+	unsigned k;
+	bool same;
+
+	if (!fs->host.share || !(e & (FRAME_PATTERN | FRAME_PX)))
+		return -EAGAIN;
+	if (e & FRAME_PATTERN) {
+		if (!memcmp(fs->patterns.v[e >> FRAME_PAYLOAD_SHIFT].bytes, sp, fs->pattern_bytes))
+			return 0; /* already so */
+		ent = frame_slot(fs, pfn, false);
+		if (!ent)
+			return -ENOMEM;
+		if (px_from_pattern(fs, ent))
+			return -ENOMEM;
+		e = *ent;
+	}
+	x = px_rec(fs, (uint32_t)(e >> FRAME_PAYLOAD_SHIFT));
+	same = !memcmp(fs->patterns.v[x->pattern].bytes, sp, fs->pattern_bytes);
+	for (k = 0; k < x->nr && x->slot[k] < slot; k++)
+		;
+	if (k < x->nr && x->slot[k] == slot) {
+		if (!same) {
+			memcpy(x->bytes[k], sp, fs->pattern_bytes);
+			return 0;
+		}
+		/* the slot is the pattern again: it needs no bytes of its own */
+		x->nr--;
+		memmove(&x->slot[k], &x->slot[k + 1], (x->nr - k) * sizeof(x->slot[0]));
+		memmove(x->bytes[k], x->bytes[k + 1], (x->nr - k) * sizeof(x->bytes[0]));
+		return 0;
+	}
+	if (same)
+		return 0;
+	if (x->nr == FRAME_PX_SLOTS)
+		return -EAGAIN;
+	memmove(&x->slot[k + 1], &x->slot[k], (x->nr - k) * sizeof(x->slot[0]));
+	memmove(x->bytes[k + 1], x->bytes[k], (x->nr - k) * sizeof(x->bytes[0]));
+	x->slot[k] = (uint16_t)slot;
+	memcpy(x->bytes[k], sp, fs->pattern_bytes);
+	x->nr++;
+	return 0;
+}
+
+int frame_set_pattern_except(struct frame_store *fs, pfn_t pfn, const uint8_t *sp,
+			     unsigned nr, const unsigned *slot, const uint8_t *keep)
+{
+	if (nr > FRAME_PX_SLOTS || !fs->host.share)
+		return -EAGAIN;
+	if (frame_set_pattern(fs, pfn, sp))
+		return -ENOMEM;
+	for (unsigned i = 0; i < nr; i++) {
+		/* -EAGAIN cannot happen (at most FRAME_PX_SLOTS), and the frame is half made */
+		if (frame_set_slot(fs, pfn, slot[i], keep + (size_t)i * fs->pattern_bytes)) {
+			fprintf(stderr, "hvo: host out of memory\n");
+			abort();
+		}
+	}
+	return 0;
+}
+
+void frame_read_px(const struct frame_store *fs, pfn_t pfn, size_t off, void *buf,
+		   size_t len)
+{
+	const struct frame_px *x = frame_px(fs, pfn);
+	const uint8_t *pat = fs->patterns.v[x->pattern].bytes;
+	size_t sp = fs->pattern_bytes;
+	uint8_t *out = buf;
+	unsigned k = 0;
+
+	while (len) {
+		size_t s = off / sp, in = off % sp, n = MIN(len, sp - in);
+
+		while (k < x->nr && x->slot[k] < s)
+			k++;
+		memcpy(out, (k < x->nr && x->slot[k] == s ? x->bytes[k] : pat) + in, n);
+		out += n;
+		off += n;
+		len -= n;
+	}
+}
+
+uint8_t *frame_materialize_px(struct frame_store *fs, pfn_t pfn)
+{
+	uint64_t *slot = frame_slot(fs, pfn, false);
+	uint8_t *bytes;
+
+	BUG_ON(!slot || !(*slot & FRAME_PX));
+	bytes = hostmem_alloc(&fs->host);
+	if (!bytes)
+		return NULL;
+	frame_read_px(fs, pfn, 0, bytes, fs->host.chunk);
+	drop_content(fs, slot);
+	*slot |= (uint64_t)(uintptr_t)bytes | FRAME_DATA;
+	return bytes;
+}
+
+/* frame_copy() of pattern-with-exceptions frame @src: a record of its own. */
+static int frame_copy_px(struct frame_store *fs, pfn_t dst, pfn_t src)
+{
+	uint64_t *slot = frame_slot(fs, dst, false);
+	int64_t i;
+
+	BUG_ON(!slot || !*slot);
+	if (dst == src)
+		return 0;
+	i = px_alloc(fs);
+	if (i < 0)
+		return -ENOMEM;
+	*px_rec(fs, (uint32_t)i) = *frame_px(fs, src);
+	fs->patterns.v[px_rec(fs, (uint32_t)i)->pattern].ref++;
+	drop_content(fs, slot);
+	*slot |= ((uint64_t)i << FRAME_PAYLOAD_SHIFT) | FRAME_PX;
+	fs->nr_px++;
+	return 0;
+}
+
 /* frame_copy() without sharing ($HVO_HOST_SHARE=0): @dst gets bytes of its own. */
 static void frame_copy_real(struct frame_store *fs, uint64_t *slot, pfn_t dst,
 			    const uint8_t *bytes)
@@ -489,6 +685,8 @@ int frame_copy(struct frame_store *fs, pfn_t dst, pfn_t src)
 
 	if (e & FRAME_PATTERN)
 		return frame_share_pattern(fs, dst, src);
+	if (e & FRAME_PX)
+		return frame_copy_px(fs, dst, src);
 	if (!(e & FRAME_DATA))
 		return -EINVAL;
 	if (dst == src)

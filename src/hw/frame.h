@@ -13,9 +13,14 @@
  * A third form serves the many vmemmap pages whose struct pages are all
  * alike (the tails of one folio, the freed pages of a zone): a "pattern"
  * frame records one interned struct page that every slot of the page
- * repeats.  Reads are served from it; the first partial write gives the
- * frame real bytes.  This keeps host memory proportional to the distinct
- * contents, not to the terabytes simulated.
+ * repeats.  Reads are served from it.  A fourth, "pattern with
+ * exceptions", serves a page that is such a pattern but for a few slots
+ * (the first vmemmap page of a folio: the head and the folio fields of
+ * pages 1..3, then tails): a small record holds the pattern and up to
+ * FRAME_PX_SLOTS struct pages of their own.  A write of one struct page
+ * into a pattern frame makes it one; a write that needs more slots gives
+ * the frame real bytes.  This keeps host memory proportional to the
+ * distinct contents, not to the terabytes simulated.
  *
  * Entries live in a table indexed by section, allocated only for sections
  * that hold such frames, so a 16 TiB machine costs nothing for the frames
@@ -39,6 +44,8 @@
  *             frames too: read them freely, write only after frame_unshare()
  *   bit  9    FRAME_ZERO: a claimed frame with no host bytes yet; it reads
  *             as zeros and gets bytes when written (or copied into)
+ *   bit 10    FRAME_PX: bits 12..63 hold the index of a pattern-with-
+ *             exceptions record (struct frame_px)
  */
 #ifndef HVO_FRAME_H
 #define HVO_FRAME_H
@@ -69,8 +76,11 @@ enum frame_origin {
 #define FRAME_PATTERN (1ULL << 7)
 #define FRAME_COW (1ULL << 8)
 #define FRAME_ZERO (1ULL << 9)
-#define FRAME_CONTENT_MASK (FRAME_LAZY | FRAME_DATA | FRAME_PATTERN | FRAME_COW | FRAME_ZERO)
+#define FRAME_PX (1ULL << 10)
+#define FRAME_CONTENT_MASK (FRAME_LAZY | FRAME_DATA | FRAME_PATTERN | FRAME_COW | FRAME_ZERO | \
+			    FRAME_PX)
 #define MAX_PATTERN_BYTES 80
+#define FRAME_PX_SLOTS 4
 #define FRAME_PAYLOAD_SHIFT 12
 #define FRAME_BLOCK_SHIFT 9
 #define FRAME_BLOCK (1ULL << FRAME_BLOCK_SHIFT)
@@ -80,6 +90,29 @@ struct pattern {
 	uint8_t bytes[MAX_PATTERN_BYTES];
 	uint32_t ref;
 	uint32_t hash_next; /* index + 1 of the next in the bucket, 0 = end */
+};
+
+/*
+ * A pattern frame with up to FRAME_PX_SLOTS struct pages of its own: slot
+ * @slot[i] holds @bytes[i], every other slot the interned @pattern.
+ */
+struct frame_px {
+	uint32_t pattern;   /* index in the pattern table (a reference) */
+	uint32_t next_free; /* index + 1 of the next free record, 0 = end */
+	uint8_t nr;         /* slots of its own, in slot order */
+	uint16_t slot[FRAME_PX_SLOTS];
+	uint8_t bytes[FRAME_PX_SLOTS][MAX_PATTERN_BYTES];
+};
+
+/* The records, in slabs of FRAME_PX_PER_SLAB that never move. */
+#define FRAME_PX_SLAB_SHIFT 12
+#define FRAME_PX_PER_SLAB (1u << FRAME_PX_SLAB_SHIFT)
+struct frame_px_table {
+	struct frame_px **slab;
+	uint32_t nr_slabs;
+	uint32_t nr;        /* records handed out from the slabs */
+	uint32_t free_head; /* index + 1 of a released record */
+	uint64_t nr_live;
 };
 
 struct pattern_table {
@@ -106,11 +139,13 @@ struct frame_store {
 	uint64_t **dir;             /* dir[i] = block words of a section or NULL */
 	struct hostmem host;
 	struct pattern_table patterns;
+	struct frame_px_table px;
 	unsigned pattern_bytes;     /* sizeof(struct page) */
 	uint64_t nr_entries;        /* frames with an entry */
 	uint64_t nr_entries_peak;   /* most frames with an entry at once */
 	uint64_t nr_pattern;        /* of which pattern frames */
 	uint64_t nr_lazy;           /* of which lazy */
+	uint64_t nr_px;             /* of which patterns with exceptions */
 	uint64_t nr_extents;        /* blocks held as one word */
 	uint64_t nr_dir_bytes;      /* host bytes used by the directory */
 	frame_fill_fn lazy_fill;    /* makes a lazy frame's bytes */
@@ -238,10 +273,34 @@ void frame_share_pattern_run(struct frame_store *fs, pfn_t pfn, uint64_t nr,
 const uint8_t *frame_pattern(const struct frame_store *fs, pfn_t pfn);
 /* Give a pattern frame real bytes (the pattern repeated); NULL if out. */
 uint8_t *frame_materialize_pattern(struct frame_store *fs, pfn_t pfn);
+/* The record of a pattern-with-exceptions frame, or NULL. */
+const struct frame_px *frame_px(const struct frame_store *fs, pfn_t pfn);
+/*
+ * Set struct page @slot of pattern or pattern-with-exceptions frame @pfn
+ * to @sp without giving it real bytes.  0; -EAGAIN if the frame has
+ * another form or would need more than FRAME_PX_SLOTS slots of its own, or
+ * the store does not share ($HVO_HOST_SHARE=0): the caller writes real
+ * bytes instead; -ENOMEM if the host is out.
+ */
+int frame_set_slot(struct frame_store *fs, pfn_t pfn, unsigned slot, const uint8_t *sp);
+/*
+ * Make claimed frame @pfn repeat @sp but in the @nr slots @slot[i], which
+ * hold @keep[i] (pattern_bytes each): frame_set_pattern() and
+ * frame_set_slot() in one.  -EAGAIN, nothing done, if @nr exceeds
+ * FRAME_PX_SLOTS or the store does not share; -ENOMEM if the host is out.
+ */
+int frame_set_pattern_except(struct frame_store *fs, pfn_t pfn, const uint8_t *sp,
+			     unsigned nr, const unsigned *slot, const uint8_t *keep);
+/* Bytes [off, off + len) of pattern-with-exceptions frame @pfn. */
+void frame_read_px(const struct frame_store *fs, pfn_t pfn, size_t off, void *buf,
+		   size_t len);
+/* Give a pattern-with-exceptions frame its real bytes; NULL if out. */
+uint8_t *frame_materialize_px(struct frame_store *fs, pfn_t pfn);
 /*
  * Make claimed frame @dst a copy of @src: a pattern frame's pattern is
- * shared, a data frame's host bytes are shared copy-on-write (or copied,
- * with $HVO_HOST_SHARE=0).  -EINVAL, nothing done, if @src is neither
+ * shared, a pattern with exceptions gets a record of its own, a data
+ * frame's host bytes are shared copy-on-write (or copied, with
+ * $HVO_HOST_SHARE=0).  -EINVAL, nothing done, if @src is neither
  * (a lazy frame: the caller copies its generated bytes).
  */
 int frame_copy(struct frame_store *fs, pfn_t dst, pfn_t src);

@@ -192,6 +192,26 @@ int folio_nid(struct machine *m, pfn_t pfn)
  * copy + reset + frame_try_compact() would have left it.  @src is checked
  * once per walk; false sends the caller to the copy.
  */
+/*
+ * restore_uniform_page() of a pattern-with-exceptions @src: uniform when
+ * all of its own struct pages are among the first @reset.
+ */
+static bool restore_px_page(struct machine *m, pfn_t page, pfn_t src, unsigned reset,
+			    struct vmemmap_walk *w)
+{
+	const struct frame_px *x = frame_px(&m->frames, src);
+	uint8_t sp[MAX_PATTERN_BYTES];
+
+	if (x->nr && x->slot[x->nr - 1] >= reset)
+		return false;
+	BUG_ON(frame_read(m, src, (size_t)reset * m->geo.struct_page_size, sp,
+			  m->geo.struct_page_size));
+	if (frame_set_pattern(&m->frames, page, sp))
+		return false;
+	w->restore_pattern = page;
+	return true;
+}
+
 bool restore_uniform_page(struct machine *m, pfn_t page, pfn_t src,
 				 unsigned reset, struct vmemmap_walk *w)
 {
@@ -209,6 +229,8 @@ bool restore_uniform_page(struct machine *m, pfn_t page, pfn_t src,
 	w->restore_src = src;
 	w->restore_pattern = PFN_NONE;
 	b = frame_bytes(&m->frames, src);
+	if (!b && frame_px(&m->frames, src))
+		return restore_px_page(m, page, src, reset, w);
 	if (!b || g->page_size % sp)
 		return false;
 	for (size_t off = (reset + 1) * sp; off + sp <= g->page_size; off += sp)

@@ -8,6 +8,7 @@
  * optimized folios; restore copies the head page back into every tail
  * page and resets the first struct pages of each copy.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "arch/mmu.h"
@@ -78,6 +79,23 @@ static unsigned legacy_reset_struct_pages(const struct machine *m)
 	return NR_RESET_STRUCT_PAGE;
 }
 
+/*
+ * Struct pages [0, @r) of @page become copies of [@r, 2 @r) without real
+ * bytes, if it is a pattern (with exceptions) that can take them; -EAGAIN
+ * otherwise (what it did is then redone on real bytes, the same result).
+ */
+static int reset_slots_in_place(struct machine *m, pfn_t page, unsigned r)
+{
+	size_t sp = m->geo.struct_page_size;
+	uint8_t b[MAX_PATTERN_BYTES];
+
+	for (unsigned i = 0; i < r; i++)
+		if (frame_read(m, page, (i + r) * sp, b, sp) ||
+		    frame_set_slot(&m->frames, page, i, b))
+			return -EAGAIN;
+	return 0;
+}
+
 /* Map @pte onto a page from the list holding a copy of @src, reset. */
 static void legacy_restore_from(struct machine *m, uint64_t *pte, vaddr_t addr,
 				pfn_t src, struct vmemmap_walk *w)
@@ -95,10 +113,12 @@ static void legacy_restore_from(struct machine *m, uint64_t *pte, vaddr_t addr,
 		return;
 	}
 	copy_frame(m, page, src);
-	to = frame_contents(m, page);
 	r = legacy_reset_struct_pages(m); /* 0 in legacy-6.12.115 */
 	BUG_ON(2 * r > g->spp);
-	memcpy(to, to + r * g->struct_page_size, r * g->struct_page_size);
+	if (r && reset_slots_in_place(m, page, r)) {
+		to = frame_contents(m, page);
+		memcpy(to, to + r * g->struct_page_size, r * g->struct_page_size);
+	}
 	frame_try_compact(&m->frames, page); /* plain tails: all alike */
 	set_pt_entries_live(m, pte, addr, g->page_size, 1, mk_pte(page, true), 0);
 }

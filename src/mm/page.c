@@ -4,6 +4,7 @@
  * reads it, the canonical contents memmap_init gives a struct page, and
  * the references speculative PFN walkers take (get_page_unless_zero()).
  */
+#include <errno.h>
 #include <string.h>
 
 #include "arch/mmu.h"
@@ -131,6 +132,36 @@ void compound_tail_struct(struct machine *m, pfn_t pfn, unsigned order,
 }
 
 /*
+ * Struct pages [va, pend) of vmemmap page @frame become @enc and the few
+ * others keep what they hold, as a pattern with exceptions: the first
+ * page of a folio (the head before its tails) then costs the host no page
+ * of its own.  -EAGAIN if too many others or the store cannot: the caller
+ * writes real bytes.
+ */
+static int write_most_of_page(struct machine *m, pfn_t frame, vaddr_t va, vaddr_t pend,
+			      const uint8_t *enc)
+{
+	const struct geometry *g = &m->geo;
+	unsigned first = (unsigned)((va & (g->page_size - 1)) / g->struct_page_size);
+	unsigned end = pend & (g->page_size - 1) ?
+		(unsigned)((pend & (g->page_size - 1)) / g->struct_page_size) : g->spp;
+	uint8_t keep[FRAME_PX_SLOTS * MAX_PATTERN_BYTES];
+	unsigned slot[FRAME_PX_SLOTS], nr = 0;
+
+	if (first + (g->spp - end) > FRAME_PX_SLOTS)
+		return -EAGAIN;
+	for (unsigned i = 0; i < g->spp; i++) {
+		if (i >= first && i < end)
+			continue;
+		if (frame_read(m, frame, (size_t)i * g->struct_page_size,
+			       keep + (size_t)nr * g->struct_page_size, g->struct_page_size))
+			return -EAGAIN;
+		slot[nr++] = i;
+	}
+	return frame_set_pattern_except(&m->frames, frame, enc, nr, slot, keep);
+}
+
+/*
  * Write @tmpl into struct pages [first, last) of the folio at @pfn, a
  * vmemmap page at a time.  0 or -EFAULT (a read-only tail, for instance).
  */
@@ -188,6 +219,10 @@ int write_struct_pages(struct machine *m, pfn_t pfn, uint64_t first, uint64_t la
 			else if (frame_set_pattern(&m->frames, frame, enc))
 				return -EFAULT;
 			pattern_frame = frame;
+			va = pend;
+			continue;
+		}
+		if (!write_most_of_page(m, frame, va, pend, enc)) {
 			va = pend;
 			continue;
 		}

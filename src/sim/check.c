@@ -154,7 +154,7 @@ const uint8_t *frame_view(struct machine *m, pfn_t pfn, uint8_t *scratch)
 
 	if (b)
 		return b;
-	if (!frame_pattern(&m->frames, pfn))
+	if (!frame_pattern(&m->frames, pfn) && !frame_px(&m->frames, pfn))
 		return NULL;
 	frame_read(m, pfn, 0, scratch, m->geo.page_size);
 	return scratch;
@@ -255,7 +255,8 @@ static void check_vmemmap_page(struct leaf_ctx *c, vaddr_t va, pfn_t pfn)
 		return;
 	}
 	seen_mark(&c->seen, pfn);
-	if (!g->struct_page_pow2 || (!frame_bytes(&m->frames, pfn) && !frame_pattern(&m->frames, pfn)))
+	if (!g->struct_page_pow2 || (!frame_bytes(&m->frames, pfn) && !frame_pattern(&m->frames, pfn) &&
+				     !frame_px(&m->frames, pfn)))
 		return; /* lazy: generated from the layout when touched */
 	z = run_zone(m, page_va_to_pfn(g, va), g->spp);
 	if (z && frame_pattern(&m->frames, pfn) && struct_pages_agree(c, pfn, NULL, z))

@@ -177,11 +177,12 @@ TEST(frame_copy_random_sequence_matches_real_copies)
 }
 
 /*
- * Sharing changes what the host pays, never what the simulated kernel
- * does: the scenarios that copy head pages (optimize, restore, rollback,
- * demote, hvo_share_pte) give the same `hvo run --json` line, every counter
- * included, with and without it (bench/same-counters.sh; run it with no
- * arguments for the whole tree).
+ * Sharing (copy-on-write copies, patterns with exceptions) changes what
+ * the host pays, never what the simulated kernel does: the scenarios that
+ * copy head pages (optimize, restore, rollback, demote, hvo_share_pte) give
+ * the same `hvo run --json` line, every counter included but the host's
+ * own host_backed_frames, with and without it (bench/same-counters.sh; run
+ * it with no arguments for the whole tree).
  */
 TEST(frame_sharing_leaves_every_counter_unchanged)
 {
