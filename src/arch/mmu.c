@@ -134,6 +134,33 @@ int frame_read(struct machine *m, pfn_t pfn, size_t off, void *buf, size_t len)
 }
 
 /*
+ * A lazy or zero frame whose struct pages are all alike (a page of the
+ * boot memmap within one zone and section) becomes a pattern frame, the
+ * same contents, so that a write to one of them need not give it real
+ * bytes.  -EAGAIN if it has another form or its struct pages differ.
+ */
+int frame_make_pattern(struct machine *m, pfn_t pfn)
+{
+	size_t sp = m->geo.struct_page_size, chunk = MIN(m->geo.page_size, (size_t)4096);
+	uint8_t first[MAX_PATTERN_BYTES], buf[4096];
+	uint64_t e = frame_entry(&m->frames, pfn);
+
+	if (!m->frames.host.share || !(e & (FRAME_LAZY | FRAME_ZERO)) ||
+	    ((e & FRAME_LAZY) && m->phase == PHASE_EARLY)) /* memmap_init has not run */
+		return -EAGAIN;
+	for (size_t off = 0; off < m->geo.page_size; off += chunk) {
+		if (frame_read(m, pfn, off, buf, chunk))
+			return -EAGAIN;
+		if (!off)
+			memcpy(first, buf, sp);
+		for (size_t i = 0; i < chunk; i += sp)
+			if (memcmp(first, buf + i, sp))
+				return -EAGAIN;
+	}
+	return frame_set_pattern(&m->frames, pfn, first) ? -EAGAIN : 0;
+}
+
+/*
  * Write @len bytes at @off within one struct page of frame @pfn without
  * giving a pattern frame real bytes (frame_set_slot()).  -EAGAIN if the
  * frame cannot take it that way: the caller writes real bytes.
@@ -142,16 +169,13 @@ static int frame_write_slot(struct machine *m, pfn_t pfn, size_t off, const void
 			    size_t len)
 {
 	size_t sp = m->geo.struct_page_size;
-	uint8_t cur[MAX_PATTERN_BYTES];
-	size_t first = off - off % sp;
 
-	if (!m->geo.struct_page_pow2 || off / sp != (off + len - 1) / sp ||
-	    !(frame_entry(&m->frames, pfn) & (FRAME_PATTERN | FRAME_PX)))
+	if (!m->geo.struct_page_pow2 || off / sp != (off + len - 1) / sp)
 		return -EAGAIN;
-	if (frame_read(m, pfn, first, cur, sp))
+	if (!(frame_entry(&m->frames, pfn) & (FRAME_PATTERN | FRAME_PX)) &&
+	    frame_make_pattern(m, pfn))
 		return -EAGAIN;
-	memcpy(cur + off % sp, buf, len);
-	return frame_set_slot(&m->frames, pfn, (unsigned)(off / sp), cur);
+	return frame_write_in_slot(&m->frames, pfn, off, buf, len);
 }
 
 int mmu_translate_block(struct machine *m, vaddr_t va, uint64_t n, bool write,

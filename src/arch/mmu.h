@@ -41,6 +41,12 @@ int vmemmap_write(struct machine *m, vaddr_t va, const void *buf, size_t len);
 uint8_t *frame_contents(struct machine *m, pfn_t pfn);
 /* Read bytes of a frame in any form without giving it host memory. */
 int frame_read(struct machine *m, pfn_t pfn, size_t off, void *buf, size_t len);
+/*
+ * A lazy or zero frame whose struct pages are all alike becomes a pattern
+ * frame with the same contents (no host bytes).  0, or -EAGAIN if it has
+ * another form or its struct pages differ.
+ */
+int frame_make_pattern(struct machine *m, pfn_t pfn);
 
 void flush_tlb_all(struct machine *m);
 /*

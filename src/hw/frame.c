@@ -538,6 +538,7 @@ static int px_from_pattern(struct frame_store *fs, uint64_t *slot)
 	x = px_rec(fs, (uint32_t)i);
 	x->pattern = (uint32_t)(*slot >> FRAME_PAYLOAD_SHIFT); /* takes its reference */
 	x->nr = 0;
+	x->used = 0;
 	*slot = (*slot & (FRAME_ORIGIN_MASK | FRAME_OWNER_MASK)) |
 		((uint64_t)i << FRAME_PAYLOAD_SHIFT) | FRAME_PX;
 	fs->nr_pattern--;
@@ -545,61 +546,301 @@ static int px_from_pattern(struct frame_store *fs, uint64_t *slot)
 	return 0;
 }
 
+/*
+ * Two struct pages alike?  A word at a time, inline: this is on the path
+ * of every struct page write to such a frame.
+ */
+static bool sp_eq(const uint8_t *a, const uint8_t *b, unsigned n)
+{
+	for (unsigned i = 0; i + 8 <= n; i += 8) {
+		uint64_t x, y;
+
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return false;
+	}
+	for (unsigned i = n & ~7u; i < n; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
+static uint8_t *px_bytes(struct frame_px *x, unsigned k)
+{
+	return x->bytes[x->run[k].b];
+}
+
+static const uint8_t *px_pattern_bytes(const struct frame_store *fs, const struct frame_px *x)
+{
+	return fs->patterns.v[x->pattern].bytes;
+}
+
+static void px_run_remove(struct frame_px *x, unsigned k)
+{
+	x->used &= (uint8_t)~(1u << x->run[k].b);
+	for (unsigned i = k; i + 1 < x->nr; i++)
+		x->run[i] = x->run[i + 1];
+	x->nr--;
+}
+
+/* A run at @k of slots [first, first + count) holding @src (x->nr < FRAME_PX_RUNS). */
+static void px_run_insert(struct frame_px *x, unsigned k, unsigned first, unsigned count,
+			  const uint8_t *src, unsigned n)
+{
+	unsigned b = 0;
+
+	while (x->used & (1u << b))
+		b++;
+	x->used |= (uint8_t)(1u << b);
+	memcpy(x->bytes[b], src, n);
+	for (unsigned i = x->nr; i > k; i--)
+		x->run[i] = x->run[i - 1];
+	x->run[k] = (struct frame_px_run){ (uint16_t)first, (uint16_t)count, (uint8_t)b };
+	x->nr++;
+}
+
+/* The run holding @slot, or the index of the first run after it. */
+static unsigned px_find(const struct frame_px *x, unsigned slot)
+{
+	unsigned k = 0;
+
+	while (k < x->nr && x->run[k].first + x->run[k].count <= slot)
+		k++;
+	return k;
+}
+
+static bool px_in_run(const struct frame_px *x, unsigned k, unsigned slot)
+{
+	return k < x->nr && x->run[k].first <= slot;
+}
+
+/* Frame entry @ent (a pattern with exceptions) becomes the pattern @sp. */
+static int px_to_pattern(struct frame_store *fs, uint64_t *ent, const uint8_t *sp)
+{
+	uint32_t i = (uint32_t)(*ent >> FRAME_PAYLOAD_SHIFT);
+	uint8_t b[MAX_PATTERN_BYTES];
+	int64_t pat;
+
+	memcpy(b, sp, fs->pattern_bytes); /* @sp may be the record's, or the table's */
+	pat = pattern_get(fs, b);
+	if (pat < 0)
+		return -ENOMEM;
+	px_free(fs, i);
+	*ent = (*ent & (FRAME_ORIGIN_MASK | FRAME_OWNER_MASK)) |
+	       ((uint64_t)pat << FRAME_PAYLOAD_SHIFT) | FRAME_PATTERN;
+	fs->nr_px--;
+	fs->nr_pattern++;
+	return 0;
+}
+
+/* After a change: a frame that one run covers, or none, is a pattern again. */
+static int px_maybe_pattern(struct frame_store *fs, uint64_t *ent, struct frame_px *x)
+{
+	unsigned spp = (unsigned)(fs->host.chunk / fs->pattern_bytes);
+
+	if (x->nr == 1 && x->run[0].count == spp)
+		return px_to_pattern(fs, ent, px_bytes(x, 0));
+	if (!x->nr)
+		return px_to_pattern(fs, ent, px_pattern_bytes(fs, x));
+	return 0;
+}
+
+/*
+ * Set @slot to @sp in a record with room for two more runs (a split and a
+ * new one): take @slot out of its run, then give it to a neighbour with
+ * the same bytes or a run of its own.
+ */
+static void px_set_in_place(const struct frame_store *fs, struct frame_px *x, unsigned slot,
+			    const uint8_t *sp)
+{
+	unsigned n = fs->pattern_bytes, i = px_find(x, slot);
+	bool left, right;
+
+	if (px_in_run(x, i, slot)) { /* take it out of run i */
+		struct frame_px_run *r = &x->run[i];
+		unsigned end = r->first + r->count;
+
+		if (r->count == 1) {
+			px_run_remove(x, i);
+		} else if (slot == r->first) {
+			r->first++, r->count--;
+		} else if (slot == end - 1) {
+			r->count--, i++;
+		} else {
+			r->count = (uint16_t)(slot - r->first);
+			px_run_insert(x, i + 1, slot + 1, end - slot - 1, px_bytes(x, i), n);
+			i++;
+		}
+	}
+	/* runs before i end at or before @slot, runs from i start after it */
+	if (sp_eq(px_pattern_bytes(fs, x), sp, n))
+		return;
+	left = i > 0 && x->run[i - 1].first + x->run[i - 1].count == slot &&
+	       sp_eq(px_bytes(x, i - 1), sp, n);
+	right = i < x->nr && x->run[i].first == slot + 1 && sp_eq(px_bytes(x, i), sp, n);
+	if (left && right) {
+		x->run[i - 1].count = (uint16_t)(x->run[i - 1].count + 1 + x->run[i].count);
+		px_run_remove(x, i);
+	} else if (left) {
+		x->run[i - 1].count++;
+	} else if (right) {
+		x->run[i].first--, x->run[i].count++;
+	} else {
+		px_run_insert(x, i, slot, 1, sp, n);
+	}
+}
+
+/*
+ * The same for a fuller record: the new runs are worked out first, and
+ * -EAGAIN, nothing changed, if they do not fit.
+ */
+static int px_set_rebuilt(const struct frame_store *fs, struct frame_px *x, unsigned slot,
+			  const uint8_t *sp)
+{
+	unsigned n = fs->pattern_bytes, nr = 0;
+	struct frame_px_run run[FRAME_PX_RUNS + 2];
+	uint8_t bytes[FRAME_PX_RUNS + 2][MAX_PATTERN_BYTES];
+	bool is_pattern = sp_eq(px_pattern_bytes(fs, x), sp, n), placed = is_pattern;
+
+	/* slots in order: each piece joins the last run if adjacent and alike */
+#define PX_ADD(f, c, src)                                                               \
+	do {                                                                            \
+		unsigned f_ = (f), c_ = (c);                                            \
+		if (!c_)                                                                \
+			break;                                                          \
+		if (nr && run[nr - 1].first + run[nr - 1].count == f_ &&               \
+		    sp_eq(bytes[nr - 1], (src), n)) {                                   \
+			run[nr - 1].count = (uint16_t)(run[nr - 1].count + c_);         \
+			break;                                                          \
+		}                                                                       \
+		if (nr == FRAME_PX_RUNS + 2)                                            \
+			return -EAGAIN;                                                 \
+		run[nr] = (struct frame_px_run){ (uint16_t)f_, (uint16_t)c_, 0 };       \
+		memcpy(bytes[nr++], (src), n);                                          \
+	} while (0)
+	for (unsigned k = 0; k < x->nr; k++) {
+		unsigned first = x->run[k].first, end = first + x->run[k].count;
+
+		if (!placed && slot < first) {
+			PX_ADD(slot, 1, sp);
+			placed = true;
+		}
+		if (slot < first || slot >= end) {
+			PX_ADD(first, end - first, px_bytes(x, k));
+			continue;
+		}
+		PX_ADD(first, slot - first, px_bytes(x, k));
+		if (!placed)
+			PX_ADD(slot, 1, sp);
+		placed = true;
+		PX_ADD(slot + 1, end - slot - 1, px_bytes(x, k));
+	}
+	if (!placed)
+		PX_ADD(slot, 1, sp);
+#undef PX_ADD
+	if (nr > FRAME_PX_RUNS)
+		return -EAGAIN;
+	x->nr = 0;
+	x->used = 0;
+	for (unsigned k = 0; k < nr; k++)
+		px_run_insert(x, k, run[k].first, run[k].count, bytes[k], n);
+	return 0;
+}
+
 int frame_set_slot(struct frame_store *fs, pfn_t pfn, unsigned slot, const uint8_t *sp)
 {
 	uint64_t e = frame_entry(fs, pfn), *ent;
 	struct frame_px *x;
-	unsigned k;
-	bool same;
 
 	if (!fs->host.share || !(e & (FRAME_PATTERN | FRAME_PX)))
 		return -EAGAIN;
-	if (e & FRAME_PATTERN) {
-		if (!memcmp(fs->patterns.v[e >> FRAME_PAYLOAD_SHIFT].bytes, sp, fs->pattern_bytes))
-			return 0; /* already so */
-		ent = frame_slot(fs, pfn, false);
-		if (!ent)
-			return -ENOMEM;
-		if (px_from_pattern(fs, ent))
-			return -ENOMEM;
-		e = *ent;
+	if ((e & FRAME_PATTERN) &&
+	    sp_eq(fs->patterns.v[e >> FRAME_PAYLOAD_SHIFT].bytes, sp, fs->pattern_bytes))
+		return 0; /* already so */
+	ent = frame_slot(fs, pfn, false);
+	if (!ent)
+		return -ENOMEM;
+	if ((e & FRAME_PATTERN) && px_from_pattern(fs, ent))
+		return -ENOMEM;
+	x = px_rec(fs, (uint32_t)(*ent >> FRAME_PAYLOAD_SHIFT));
+	if (x->nr + 2 <= FRAME_PX_RUNS)
+		px_set_in_place(fs, x, slot, sp);
+	else if (px_set_rebuilt(fs, x, slot, sp))
+		return -EAGAIN; /* the caller writes real bytes */
+	return px_maybe_pattern(fs, ent, x);
+}
+
+/*
+ * Run @k of @x, a single slot just rewritten in place: merge it into a
+ * neighbour it now equals, or drop it if it is the pattern again.
+ */
+static void px_settle(const struct frame_store *fs, struct frame_px *x, unsigned k)
+{
+	unsigned n = fs->pattern_bytes, slot = x->run[k].first;
+	bool left = k > 0 && x->run[k - 1].first + x->run[k - 1].count == slot &&
+		    sp_eq(px_bytes(x, k - 1), px_bytes(x, k), n);
+	bool right = k + 1 < x->nr && x->run[k + 1].first == slot + 1 &&
+		     sp_eq(px_bytes(x, k + 1), px_bytes(x, k), n);
+
+	if (left && right) {
+		x->run[k - 1].count = (uint16_t)(x->run[k - 1].count + 1 + x->run[k + 1].count);
+		px_run_remove(x, k + 1);
+		px_run_remove(x, k);
+	} else if (left) {
+		x->run[k - 1].count++;
+		px_run_remove(x, k);
+	} else if (right) {
+		x->run[k + 1].first--, x->run[k + 1].count++;
+		px_run_remove(x, k);
+	} else if (sp_eq(px_bytes(x, k), px_pattern_bytes(fs, x), n)) {
+		px_run_remove(x, k);
 	}
-	x = px_rec(fs, (uint32_t)(e >> FRAME_PAYLOAD_SHIFT));
-	same = !memcmp(fs->patterns.v[x->pattern].bytes, sp, fs->pattern_bytes);
-	for (k = 0; k < x->nr && x->slot[k] < slot; k++)
-		;
-	if (k < x->nr && x->slot[k] == slot) {
-		if (!same) {
-			memcpy(x->bytes[k], sp, fs->pattern_bytes);
-			return 0;
-		}
-		/* the slot is the pattern again: it needs no bytes of its own */
-		x->nr--;
-		memmove(&x->slot[k], &x->slot[k + 1], (x->nr - k) * sizeof(x->slot[0]));
-		memmove(x->bytes[k], x->bytes[k + 1], (x->nr - k) * sizeof(x->bytes[0]));
-		return 0;
-	}
-	if (same)
-		return 0;
-	if (x->nr == FRAME_PX_SLOTS)
+}
+
+int frame_write_in_slot(struct frame_store *fs, pfn_t pfn, size_t off, const void *buf,
+			size_t len)
+{
+	unsigned n = fs->pattern_bytes, slot = (unsigned)(off / n);
+	uint64_t e = frame_entry(fs, pfn), *ent;
+	uint8_t sp[MAX_PATTERN_BYTES];
+	const uint8_t *cur;
+
+	if (!fs->host.share || !(e & (FRAME_PATTERN | FRAME_PX)) || !len ||
+	    (off + len - 1) / n != slot)
 		return -EAGAIN;
-	memmove(&x->slot[k + 1], &x->slot[k], (x->nr - k) * sizeof(x->slot[0]));
-	memmove(x->bytes[k + 1], x->bytes[k], (x->nr - k) * sizeof(x->bytes[0]));
-	x->slot[k] = (uint16_t)slot;
-	memcpy(x->bytes[k], sp, fs->pattern_bytes);
-	x->nr++;
-	return 0;
+	if (e & FRAME_PATTERN) {
+		cur = fs->patterns.v[e >> FRAME_PAYLOAD_SHIFT].bytes;
+	} else {
+		struct frame_px *x = px_rec(fs, (uint32_t)(e >> FRAME_PAYLOAD_SHIFT));
+		unsigned k = px_find(x, slot);
+
+		if (px_in_run(x, k, slot) && x->run[k].count == 1) { /* its own run: in place */
+			if (!memcmp(px_bytes(x, k) + off % n, buf, len))
+				return 0;
+			memcpy(px_bytes(x, k) + off % n, buf, len);
+			px_settle(fs, x, k);
+			ent = frame_slot(fs, pfn, false);
+			return ent ? px_maybe_pattern(fs, ent, x) : -ENOMEM;
+		}
+		cur = px_in_run(x, k, slot) ? px_bytes(x, k) : px_pattern_bytes(fs, x);
+	}
+	if (!memcmp(cur + off % n, buf, len))
+		return 0; /* the bytes it holds already */
+	memcpy(sp, cur, n);
+	memcpy(sp + off % n, buf, len);
+	return frame_set_slot(fs, pfn, slot, sp);
 }
 
 int frame_set_pattern_except(struct frame_store *fs, pfn_t pfn, const uint8_t *sp,
 			     unsigned nr, const unsigned *slot, const uint8_t *keep)
 {
-	if (nr > FRAME_PX_SLOTS || !fs->host.share)
+	if (nr > FRAME_PX_RUNS || !fs->host.share)
 		return -EAGAIN;
 	if (frame_set_pattern(fs, pfn, sp))
 		return -ENOMEM;
 	for (unsigned i = 0; i < nr; i++) {
-		/* -EAGAIN cannot happen (at most FRAME_PX_SLOTS), and the frame is half made */
+		/* each slot adds one run at most: -EAGAIN cannot happen, and the frame is half made */
 		if (frame_set_slot(fs, pfn, slot[i], keep + (size_t)i * fs->pattern_bytes)) {
 			fprintf(stderr, "hvo: host out of memory\n");
 			abort();
@@ -611,8 +852,8 @@ int frame_set_pattern_except(struct frame_store *fs, pfn_t pfn, const uint8_t *s
 void frame_read_px(const struct frame_store *fs, pfn_t pfn, size_t off, void *buf,
 		   size_t len)
 {
-	const struct frame_px *x = frame_px(fs, pfn);
-	const uint8_t *pat = fs->patterns.v[x->pattern].bytes;
+	struct frame_px *x = (struct frame_px *)frame_px(fs, pfn);
+	const uint8_t *pat = px_pattern_bytes(fs, x);
 	size_t sp = fs->pattern_bytes;
 	uint8_t *out = buf;
 	unsigned k = 0;
@@ -620,9 +861,9 @@ void frame_read_px(const struct frame_store *fs, pfn_t pfn, size_t off, void *bu
 	while (len) {
 		size_t s = off / sp, in = off % sp, n = MIN(len, sp - in);
 
-		while (k < x->nr && x->slot[k] < s)
+		while (k < x->nr && x->run[k].first + x->run[k].count <= s)
 			k++;
-		memcpy(out, (k < x->nr && x->slot[k] == s ? x->bytes[k] : pat) + in, n);
+		memcpy(out, (px_in_run(x, k, (unsigned)s) ? px_bytes(x, k) : pat) + in, n);
 		out += n;
 		off += n;
 		len -= n;

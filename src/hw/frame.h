@@ -14,12 +14,14 @@
  * alike (the tails of one folio, the freed pages of a zone): a "pattern"
  * frame records one interned struct page that every slot of the page
  * repeats.  Reads are served from it.  A fourth, "pattern with
- * exceptions", serves a page that is such a pattern but for a few slots
- * (the first vmemmap page of a folio: the head and the folio fields of
- * pages 1..3, then tails): a small record holds the pattern and up to
- * FRAME_PX_SLOTS struct pages of their own.  A write of one struct page
- * into a pattern frame makes it one; a write that needs more slots gives
- * the frame real bytes.  This keeps host memory proportional to the
+ * exceptions", serves a page that is such a pattern but for a few runs of
+ * slots (the first vmemmap page of a folio: the head and the folio fields
+ * of pages 1..3, then tails; a page of the boot memmap whose pages are
+ * being freed one by one, in order): a small record holds the pattern and
+ * up to FRAME_PX_RUNS runs of alike struct pages of their own.  A write of
+ * one struct page into a pattern frame (or an alike lazy or zero one)
+ * makes it one, a run that grows to the whole page makes it a pattern
+ * again, and a write that needs more runs gives the frame real bytes.  This keeps host memory proportional to the
  * distinct contents, not to the terabytes simulated.
  *
  * Entries live in a table indexed by section, allocated only for sections
@@ -80,7 +82,7 @@ enum frame_origin {
 #define FRAME_CONTENT_MASK (FRAME_LAZY | FRAME_DATA | FRAME_PATTERN | FRAME_COW | FRAME_ZERO | \
 			    FRAME_PX)
 #define MAX_PATTERN_BYTES 80
-#define FRAME_PX_SLOTS 4
+#define FRAME_PX_RUNS 4
 #define FRAME_PAYLOAD_SHIFT 12
 #define FRAME_BLOCK_SHIFT 9
 #define FRAME_BLOCK (1ULL << FRAME_BLOCK_SHIFT)
@@ -93,15 +95,23 @@ struct pattern {
 };
 
 /*
- * A pattern frame with up to FRAME_PX_SLOTS struct pages of its own: slot
- * @slot[i] holds @bytes[i], every other slot the interned @pattern.
+ * A pattern frame whose struct pages differ from @pattern in up to
+ * FRAME_PX_RUNS runs: slots [run[i].first, run[i].first + run[i].count)
+ * all hold @bytes[run[i].b], sorted by slot, never touching an alike
+ * neighbour.
  */
+struct frame_px_run {
+	uint16_t first, count;
+	uint8_t b;          /* its struct page: bytes[b] */
+};
+
 struct frame_px {
 	uint32_t pattern;   /* index in the pattern table (a reference) */
 	uint32_t next_free; /* index + 1 of the next free record, 0 = end */
-	uint8_t nr;         /* slots of its own, in slot order */
-	uint16_t slot[FRAME_PX_SLOTS];
-	uint8_t bytes[FRAME_PX_SLOTS][MAX_PATTERN_BYTES];
+	uint8_t nr;         /* runs */
+	uint8_t used;       /* bit b: bytes[b] belongs to a run */
+	struct frame_px_run run[FRAME_PX_RUNS];
+	uint8_t bytes[FRAME_PX_RUNS][MAX_PATTERN_BYTES];
 };
 
 /* The records, in slabs of FRAME_PX_PER_SLAB that never move. */
@@ -277,17 +287,23 @@ uint8_t *frame_materialize_pattern(struct frame_store *fs, pfn_t pfn);
 const struct frame_px *frame_px(const struct frame_store *fs, pfn_t pfn);
 /*
  * Set struct page @slot of pattern or pattern-with-exceptions frame @pfn
- * to @sp without giving it real bytes.  0; -EAGAIN if the frame has
- * another form or would need more than FRAME_PX_SLOTS slots of its own, or
+ * to @sp without giving it real bytes.  0; -EAGAIN, nothing changed, if
+ * the frame has another form or would need more than FRAME_PX_RUNS runs, or
  * the store does not share ($HVO_HOST_SHARE=0): the caller writes real
  * bytes instead; -ENOMEM if the host is out.
  */
 int frame_set_slot(struct frame_store *fs, pfn_t pfn, unsigned slot, const uint8_t *sp);
 /*
+ * Write @len bytes at @off of frame @pfn, all within one struct page,
+ * through frame_set_slot(): 0, or its -EAGAIN or -ENOMEM.
+ */
+int frame_write_in_slot(struct frame_store *fs, pfn_t pfn, size_t off, const void *buf,
+			size_t len);
+/*
  * Make claimed frame @pfn repeat @sp but in the @nr slots @slot[i], which
  * hold @keep[i] (pattern_bytes each): frame_set_pattern() and
  * frame_set_slot() in one.  -EAGAIN, nothing done, if @nr exceeds
- * FRAME_PX_SLOTS or the store does not share; -ENOMEM if the host is out.
+ * FRAME_PX_RUNS or the store does not share; -ENOMEM if the host is out.
  */
 int frame_set_pattern_except(struct frame_store *fs, pfn_t pfn, const uint8_t *sp,
 			     unsigned nr, const unsigned *slot, const uint8_t *keep);

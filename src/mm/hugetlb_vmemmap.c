@@ -202,7 +202,7 @@ static bool restore_px_page(struct machine *m, pfn_t page, pfn_t src, unsigned r
 	const struct frame_px *x = frame_px(&m->frames, src);
 	uint8_t sp[MAX_PATTERN_BYTES];
 
-	if (x->nr && x->slot[x->nr - 1] >= reset)
+	if (x->nr && x->run[x->nr - 1].first + x->run[x->nr - 1].count > reset)
 		return false;
 	BUG_ON(frame_read(m, src, (size_t)reset * m->geo.struct_page_size, sp,
 			  m->geo.struct_page_size));

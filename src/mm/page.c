@@ -145,10 +145,10 @@ static int write_most_of_page(struct machine *m, pfn_t frame, vaddr_t va, vaddr_
 	unsigned first = (unsigned)((va & (g->page_size - 1)) / g->struct_page_size);
 	unsigned end = pend & (g->page_size - 1) ?
 		(unsigned)((pend & (g->page_size - 1)) / g->struct_page_size) : g->spp;
-	uint8_t keep[FRAME_PX_SLOTS * MAX_PATTERN_BYTES];
-	unsigned slot[FRAME_PX_SLOTS], nr = 0;
+	uint8_t keep[FRAME_PX_RUNS * MAX_PATTERN_BYTES];
+	unsigned slot[FRAME_PX_RUNS], nr = 0;
 
-	if (first + (g->spp - end) > FRAME_PX_SLOTS)
+	if (first + (g->spp - end) > FRAME_PX_RUNS)
 		return -EAGAIN;
 	for (unsigned i = 0; i < g->spp; i++) {
 		if (i >= first && i < end)

@@ -5,9 +5,11 @@
  * list returns each page to where it came from: the buddy allocator, or
  * memblock's reserved pages for a boot-time memmap.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "arch/mmu.h"
+#include "arch/pgtable.h"
 #include "mm/alloc.h"
 #include "mm/hugetlb_vmemmap.h"
 #include "mm/page.h"
@@ -123,6 +125,66 @@ pfn_t vmemmap_list_pop_first(struct vmemmap_list *l)
 	return pfn;
 }
 
+/* ClearPageReserved() and a refcount of 0 in one struct page. */
+static void unreserve_struct_page(struct machine *m, pfn_t pfn)
+{
+	vaddr_t page = pfn_to_page_va(&m->geo, pfn);
+	uint64_t flags;
+
+	BUG_ON(page_read_u64(m, page, PAGE_OFF_FLAGS, &flags));
+	BUG_ON(page_write_u64(m, page, PAGE_OFF_FLAGS, flags & ~page_pg(m, reserved)));
+	BUG_ON(set_page_count(m, pfn, 0));
+}
+
+/*
+ * The same for the 2^n struct pages of one whole vmemmap page from @pfn
+ * when they are all alike (a pattern frame, or a lazy one that can be
+ * made one): they all end alike, so the frame becomes the changed struct
+ * page repeated, with one translation instead of three accesses each.
+ * -EAGAIN if the page is not like that: the caller goes page by page.
+ */
+static int unreserve_struct_page_block(struct machine *m, pfn_t pfn)
+{
+	const struct geometry *g = &m->geo;
+	uint8_t sp[MAX_PATTERN_BYTES];
+	const uint8_t *pat;
+	int32_t zero = 0;
+	struct pt_walk w;
+	uint64_t flags;
+	pfn_t frame;
+
+	if (vmemmap_walk_va(m, pfn_to_page_va(g, pfn), &w) || !w.writable)
+		return -EAGAIN; /* page by page: the same fault, counted there */
+	BUG_ON(mmu_translate(m, pfn_to_page_va(g, pfn), true, &frame));
+	pat = frame_pattern(&m->frames, frame);
+	if (!pat && !frame_make_pattern(m, frame))
+		pat = frame_pattern(&m->frames, frame);
+	if (!pat)
+		return -EAGAIN;
+	memcpy(sp, pat, g->struct_page_size);
+	memcpy(&flags, sp + PAGE_OFF_FLAGS, sizeof(flags));
+	flags &= ~page_pg(m, reserved);
+	memcpy(sp + PAGE_OFF_FLAGS, &flags, sizeof(flags));
+	memcpy(sp + PAGE_OFF_REFCOUNT, &zero, sizeof(zero));
+	return frame_set_pattern(&m->frames, frame, sp) ? -EAGAIN : 0;
+}
+
+/* free_reserved_page()'s struct page updates for [@pfn, @pfn + @nr). */
+static void unreserve_struct_pages(struct machine *m, pfn_t pfn, uint64_t nr)
+{
+	const struct geometry *g = &m->geo;
+	pfn_t end = pfn + nr;
+
+	while (pfn < end) {
+		if (g->struct_page_pow2 && IS_ALIGNED(pfn, g->spp) && end - pfn >= g->spp &&
+		    !unreserve_struct_page_block(m, pfn)) {
+			pfn += g->spp;
+			continue;
+		}
+		unreserve_struct_page(m, pfn++);
+	}
+}
+
 /*
  * free_vmemmap_page(): each page goes back by its origin, with its counter.
  * The kernel's remap walk puts every page it unmaps at the head of the list
@@ -142,6 +204,18 @@ static void free_vmemmap_one(struct machine *m, pfn_t pfn, enum frame_origin ori
 static void free_vmemmap_run(struct machine *m, pfn_t pfn, uint64_t nr,
 			     enum frame_origin origin, bool fifo)
 {
+	if (origin == ORIGIN_MEMBLOCK && m->phase != PHASE_EARLY) {
+		/*
+		 * free_bootmem_page() page by page: its struct page updates
+		 * first, for the whole run (nothing reads them in between,
+		 * and the allocator keeps its own state), then the frees in
+		 * the kernel's order.
+		 */
+		unreserve_struct_pages(m, pfn, nr);
+		for (uint64_t i = 0; i < nr; i++)
+			free_reserved_frames(m, fifo ? pfn + i : pfn + nr - 1 - i, 1);
+		return;
+	}
 	for (uint64_t i = 0; i < nr; i++)
 		free_vmemmap_one(m, fifo ? pfn + i : pfn + nr - 1 - i, origin);
 }
@@ -155,16 +229,8 @@ static void free_vmemmap_run(struct machine *m, pfn_t pfn, uint64_t nr,
  */
 void free_bootmem_vmemmap_pages(struct machine *m, pfn_t pfn, uint64_t nr)
 {
-	if (m->phase != PHASE_EARLY) {
-		for (uint64_t i = 0; i < nr; i++) {
-			vaddr_t page = pfn_to_page_va(&m->geo, pfn + i);
-			uint64_t flags;
-
-			BUG_ON(page_read_u64(m, page, PAGE_OFF_FLAGS, &flags));
-			BUG_ON(page_write_u64(m, page, PAGE_OFF_FLAGS, flags & ~page_pg(m, reserved)));
-			BUG_ON(set_page_count(m, pfn + i, 0));
-		}
-	}
+	if (m->phase != PHASE_EARLY)
+		unreserve_struct_pages(m, pfn, nr);
 	free_reserved_frames(m, pfn, nr);
 }
 

@@ -110,6 +110,47 @@ static int px_compare(const struct frame_store *fs, const struct px_model *md)
 	return 0;
 }
 
+/*
+ * Every struct page of a page rewritten one by one, in either order, each
+ * through a value of its own on the way (a field at a time): a run that
+ * grows to the whole page, then a pattern again, never a chunk.
+ */
+static int px_fill_in_order(void)
+{
+	static struct px_model md;
+	struct frame_store fs;
+	uint8_t a[PX_SP], b[PX_SP], mid[PX_SP];
+
+	memset(&md, 0, sizeof(md));
+	ASSERT_EQ(frame_store_init(&fs, 1023, 10, PX_PAGE, PX_SP), 0);
+	px_struct_page(1, a);
+	px_struct_page(2, b);
+	px_struct_page(3, mid);
+	for (pfn_t p = 1; p <= 2; p++) {
+		ASSERT_EQ(frame_claim_zero(&fs, p, FO_VMEMMAP, ORIGIN_BUDDY), 0);
+		md.claimed[p] = true;
+		px_set_pattern(&fs, &md, p, a);
+		for (unsigned i = 0; i < PX_SPP; i++) {
+			unsigned s = p == 1 ? i : PX_SPP - 1 - i;
+
+			px_write_slot(&fs, &md, p, s, mid);
+			ASSERT_TRUE(frame_px(&fs, p) != NULL);
+			ASSERT_TRUE(frame_px(&fs, p)->nr <= 2);
+			px_write_slot(&fs, &md, p, s, b);
+			if (i + 1 < PX_SPP)
+				ASSERT_EQ(frame_px(&fs, p)->nr, 1);
+		}
+		ASSERT_TRUE(frame_pattern(&fs, p) != NULL);
+		ASSERT_EQ(memcmp(frame_pattern(&fs, p), b, PX_SP), 0);
+	}
+	ASSERT_EQ(px_compare(&fs, &md), 0);
+	ASSERT_EQ(fs.host.nr_in_use, 0);
+	ASSERT_EQ(fs.nr_px, 0);
+	ASSERT_EQ(fs.px.nr_live, 0);
+	frame_store_destroy(&fs);
+	return 0;
+}
+
 TEST(frame_px_slots_read_as_real_bytes)
 {
 	static struct px_model md;
@@ -130,11 +171,11 @@ TEST(frame_px_slots_read_as_real_bytes)
 		px_set_pattern(&fs, &md, p, a);
 	}
 	carved = fs.host.nr_mapped;
-	/* a head and three folio pages: four of its own, no chunk */
-	for (unsigned s = 0; s < FRAME_PX_SLOTS; s++)
+	/* a head and three folio pages: four runs of their own, no chunk */
+	for (unsigned s = 0; s < FRAME_PX_RUNS; s++)
 		px_write_slot(&fs, &md, 1, s, s & 1 ? b : c);
 	ASSERT_TRUE(frame_px(&fs, 1) != NULL);
-	ASSERT_EQ(frame_px(&fs, 1)->nr, FRAME_PX_SLOTS);
+	ASSERT_EQ(frame_px(&fs, 1)->nr, FRAME_PX_RUNS);
 	ASSERT_EQ(fs.host.nr_mapped, carved);
 	ASSERT_EQ(px_compare(&fs, &md), 0);
 	/* a partial read across a slot boundary */
@@ -145,15 +186,15 @@ TEST(frame_px_slots_read_as_real_bytes)
 	}
 	/* a slot written back to the pattern needs nothing of its own */
 	px_write_slot(&fs, &md, 1, 2, a);
-	ASSERT_EQ(frame_px(&fs, 1)->nr, FRAME_PX_SLOTS - 1);
+	ASSERT_EQ(frame_px(&fs, 1)->nr, FRAME_PX_RUNS - 1);
 	/* a copy has its own record: writing one leaves the other */
 	ASSERT_EQ(frame_copy(&fs, 2, 1), 0);
 	ASSERT_TRUE(frame_px(&fs, 2) != NULL && frame_px(&fs, 2) != frame_px(&fs, 1));
 	memcpy(md.bytes[2], md.bytes[1], PX_PAGE);
 	px_write_slot(&fs, &md, 2, 40, c);
 	ASSERT_EQ(px_compare(&fs, &md), 0);
-	/* one slot too many: real bytes, the same contents */
-	px_write_slot(&fs, &md, 2, 41, b);
+	/* one run too many: real bytes, the same contents */
+	px_write_slot(&fs, &md, 2, 42, b);
 	ASSERT_TRUE(frame_entry(&fs, 2) & FRAME_DATA);
 	ASSERT_EQ(fs.host.nr_in_use, 1);
 	ASSERT_EQ(px_compare(&fs, &md), 0);
@@ -175,6 +216,7 @@ TEST(frame_px_slots_read_as_real_bytes)
 	ASSERT_EQ(fs.nr_px, 0);
 	ASSERT_EQ(fs.patterns.nr_live, 0);
 	frame_store_destroy(&fs);
+	ASSERT_EQ(px_fill_in_order(), 0);
 	/* the store without sharing gives real bytes at once */
 	setenv("HVO_HOST_SHARE", "0", 1);
 	ASSERT_EQ(frame_store_init(&fs, 1023, 10, PX_PAGE, PX_SP), 0);
@@ -246,7 +288,7 @@ TEST(frame_px_random_sequence_matches_real_pages)
  * vmemmap page (the head, the folio fields, then tails) is a pattern with
  * exceptions, so the pool costs the host no chunk per folio, and the
  * checker, which reads those pages, finds nothing wrong, then finds a
- * wrong compound_head() and a wrong zone in one of their own slots.
+ * wrong compound_head() in one of their own slots.
  */
 TEST(frame_px_holds_the_first_page_of_each_folio)
 {
@@ -280,6 +322,25 @@ TEST(frame_px_holds_the_first_page_of_each_folio)
 				sizeof(info)), 0);
 	ASSERT_EQ(mm_check(m, r), 0);
 	free(r);
+	machine_destroy(m);
+	return 0;
+}
+
+/*
+ * The boot memmap of the vmemmap pages legacy frees at boot (two 1 GiB
+ * pages: 8188 pages whose own struct pages are cleared of PG_reserved one
+ * by one) becomes patterns again, not real bytes: the host backs only the
+ * page tables.  The checker agrees with every struct page.
+ */
+TEST(frame_px_freed_boot_memmap_costs_no_chunk)
+{
+	struct machine *m = boot_scenario("machine mem=8G\n"
+					  "cmdline hugepagesz=1G hugepages=2 hugetlb_free_vmemmap=on\n"
+					  "design legacy\nboot\n");
+
+	ASSERT_TRUE(m != NULL);
+	ASSERT_EQ(m->frames.host.nr_in_use, m->stat.vmemmap_pgtable_pages); /* was +130 */
+	ASSERT_EQ(check_machine(m), 0);
 	machine_destroy(m);
 	return 0;
 }

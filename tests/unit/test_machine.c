@@ -367,9 +367,11 @@ TEST(translate_block_equals_page_by_page)
 
 /*
  * A struct page whose node or zone bits disagree with the layout is found,
- * pfn by pfn, whether its vmemmap page has bytes of its own or repeats one
+ * pfn by pfn, whether its vmemmap page has bytes of its own, repeats one
  * struct page (a pattern frame: the checker decodes that one once when the
- * whole page lies in one zone, so both ways are tried).
+ * whole page lies in one zone, so both ways are tried) or repeats one but
+ * for a few (a pattern with exceptions; given real bytes, one of them is
+ * the frame with bytes).
  */
 TEST(checker_finds_struct_pages_in_the_wrong_zone)
 {
@@ -377,12 +379,13 @@ TEST(checker_finds_struct_pages_in_the_wrong_zone)
 					  "design legacy\nboot\nhugepages 2M 4\nhugepages 2M 2\n");
 	const struct geometry *g;
 	struct check_report *r = malloc(sizeof(*r));
-	bool did_bytes = false, did_pattern = false;
+	bool did_bytes = false, did_pattern = false, did_px = false;
 
 	ASSERT_TRUE(m && r);
 	g = &m->geo;
 	ASSERT_EQ(mm_check(m, r), 0);
-	for (pfn_t pfn = 0; pfn < m->max_pfn && !(did_bytes && did_pattern); pfn += g->spp) {
+	for (pfn_t pfn = 0; pfn < m->max_pfn && !(did_bytes && did_pattern && did_px);
+	     pfn += g->spp) {
 		struct pt_walk w;
 		const uint8_t *pat;
 		uint8_t *bytes, save[MAX_STRUCT_PAGE], bad[MAX_STRUCT_PAGE];
@@ -395,10 +398,28 @@ TEST(checker_finds_struct_pages_in_the_wrong_zone)
 			continue;
 		for (unsigned i = 0; i < g->spp; i++)
 			present += pfn_present(m, pfn + i);
+		if (!pfn_present(m, pfn + 1))
+			continue;
+		if (frame_px(&m->frames, w.pfn) && did_px && !did_bytes)
+			ASSERT_TRUE(frame_materialize_px(&m->frames, w.pfn) != NULL);
 		pat = frame_pattern(&m->frames, w.pfn);
 		bytes = frame_bytes(&m->frames, w.pfn);
-		if ((pat && did_pattern) || (bytes && did_bytes) || (!pat && !bytes) ||
-		    !pfn_present(m, pfn + 1))
+		if (frame_px(&m->frames, w.pfn) && !did_px) {
+			ASSERT_EQ(frame_read(m, w.pfn, g->struct_page_size, save,
+					     g->struct_page_size), 0);
+			page_struct_decode(g, save, &ps);
+			ps.flags = (ps.flags & ~(ZONES_MASK << ZONES_PGSHIFT)) |
+				   page_flags_node_zone(0, z->idx == ZONE_DMA32 ? ZONE_NORMAL : ZONE_DMA32);
+			page_struct_encode(g, &ps, bad);
+			ASSERT_EQ(frame_set_slot(&m->frames, w.pfn, 1, bad), 0);
+			ASSERT_TRUE(mm_check(m, r) >= 1);
+			ASSERT_TRUE(strstr(r->lines[0], "struct page says node 0 zone"));
+			ASSERT_EQ(frame_set_slot(&m->frames, w.pfn, 1, save), 0);
+			ASSERT_EQ(mm_check(m, r), 0);
+			did_px = true;
+			continue;
+		}
+		if ((pat && did_pattern) || (bytes && did_bytes) || (!pat && !bytes))
 			continue;
 		memcpy(save, pat ? pat : bytes + g->struct_page_size, g->struct_page_size);
 		page_struct_decode(g, save, &ps);
@@ -422,6 +443,7 @@ TEST(checker_finds_struct_pages_in_the_wrong_zone)
 	}
 	ASSERT_TRUE(did_bytes);
 	ASSERT_TRUE(did_pattern);
+	ASSERT_TRUE(did_px);
 	free(r);
 	machine_destroy(m);
 	return 0;
