@@ -231,7 +231,7 @@ TEST(frame_px_slots_read_as_real_bytes)
 }
 
 /*
- * Random slot writes, whole-page patterns, copies, releases and claims over
+ * Random slot and field writes, whole-page patterns, copies, releases and claims over
  * 600 frames read exactly as the model; every record and pattern reference
  * is given back at the end.
  */
@@ -247,7 +247,7 @@ TEST(frame_px_random_sequence_matches_real_pages)
 	ASSERT_EQ(frame_store_init(&fs, 1023, 10, PX_PAGE, PX_SP), 0);
 	for (unsigned step = 0; step < 40000; step++) {
 		pfn_t p = px_rand(&seed) % PX_FRAMES, q = px_rand(&seed) % PX_FRAMES;
-		unsigned op = (unsigned)(px_rand(&seed) % 10);
+		unsigned op = (unsigned)(px_rand(&seed) % 11);
 
 		px_struct_page(px_rand(&seed) % 4, sp);
 		if (!md.claimed[p]) {
@@ -257,9 +257,9 @@ TEST(frame_px_random_sequence_matches_real_pages)
 			px_set_pattern(&fs, &md, p, sp);
 			continue;
 		}
-		if (op < 6) {
+		if (op < 5) {
 			px_write_slot(&fs, &md, p, (unsigned)(px_rand(&seed) % PX_SPP), sp);
-		} else if (op == 6) {
+		} else if (op == 5 || op == 6) {
 			px_set_pattern(&fs, &md, p, sp);
 		} else if (op == 7 && md.claimed[q] && p != q) {
 			ASSERT_EQ(frame_copy(&fs, q, p), 0);
@@ -267,6 +267,28 @@ TEST(frame_px_random_sequence_matches_real_pages)
 		} else if (op == 8) {
 			frame_release(&fs, p);
 			md.claimed[p] = false;
+		} else if (op >= 9) { /* a field of one struct page, as the MMU writes it */
+			unsigned slot = (unsigned)(px_rand(&seed) % PX_SPP);
+			size_t off = px_rand(&seed) % PX_SP, len = 1 + px_rand(&seed) % (PX_SP - off);
+
+			if (px_rand(&seed) % 2) /* half of them the whole struct page */
+				off = 0, len = PX_SP;
+			/* the field of one of the four values: slots often become one */
+			int ret = frame_write_in_slot(&fs, p, slot * PX_SP + off, sp + off, len);
+
+			if (ret) {
+				uint8_t *b;
+
+				ASSERT_EQ(ret, -EAGAIN);
+				b = frame_writable_bytes(&fs, p);
+				if (!b && (frame_entry(&fs, p) & FRAME_PX))
+					b = frame_materialize_px(&fs, p);
+				if (!b && (frame_entry(&fs, p) & FRAME_PATTERN))
+					b = frame_materialize_pattern(&fs, p);
+				ASSERT_TRUE(b != NULL);
+				memcpy(b + slot * PX_SP + off, sp + off, len);
+			}
+			memcpy(md.bytes[p] + slot * PX_SP + off, sp + off, len);
 		}
 		if (step % 4000 == 0)
 			ASSERT_EQ(px_compare(&fs, &md), 0);
