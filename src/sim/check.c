@@ -145,10 +145,13 @@ struct leaf_ctx {
 	struct machine *m;
 	struct check_report *r;
 	struct seen_map seen; /* frames some leaf maps */
-	uint8_t *scratch;     /* one page, for pattern frames */
+	struct frame_scratch scratch; /* one page, for pattern frames */
+	/* the last vmemmap page found right: frame and zone (tails map one) */
+	pfn_t agreed_pfn;
+	const struct zone *agreed_zone;
 };
 
-const uint8_t *frame_view(struct machine *m, pfn_t pfn, uint8_t *scratch)
+const uint8_t *frame_view(struct machine *m, pfn_t pfn, struct frame_scratch *s)
 {
 	const uint8_t *b = frame_bytes(&m->frames, pfn);
 
@@ -156,8 +159,11 @@ const uint8_t *frame_view(struct machine *m, pfn_t pfn, uint8_t *scratch)
 		return b;
 	if (!frame_pattern(&m->frames, pfn) && !frame_px(&m->frames, pfn))
 		return NULL;
-	frame_read(m, pfn, 0, scratch, m->geo.page_size);
-	return scratch;
+	if (s->pfn != pfn) {
+		frame_read(m, pfn, 0, s->bytes, m->geo.page_size);
+		s->pfn = pfn;
+	}
+	return s->bytes;
 }
 
 /*
@@ -259,11 +265,18 @@ static void check_vmemmap_page(struct leaf_ctx *c, vaddr_t va, pfn_t pfn)
 				     !frame_px(&m->frames, pfn)))
 		return; /* lazy: generated from the layout when touched */
 	z = run_zone(m, page_va_to_pfn(g, va), g->spp);
+	if (z && pfn == c->agreed_pfn && z == c->agreed_zone) {
+		c->r->nr_struct_pages_checked += g->spp; /* the same bytes, the same verdict */
+		return;
+	}
 	if (z && frame_pattern(&m->frames, pfn) && struct_pages_agree(c, pfn, NULL, z))
 		return;
-	bytes = frame_view(m, pfn, c->scratch);
-	if (z && struct_pages_agree(c, pfn, bytes, z))
+	bytes = frame_view(m, pfn, &c->scratch);
+	if (z && struct_pages_agree(c, pfn, bytes, z)) {
+		c->agreed_pfn = pfn;
+		c->agreed_zone = z;
 		return;
+	}
 	check_struct_pages(c, va, bytes);
 }
 
@@ -652,8 +665,10 @@ uint64_t mm_check(struct machine *m, struct check_report *r)
 		return r->nr_violations;
 	}
 	seen_init(&lc.seen, &m->frames);
-	lc.scratch = malloc(m->geo.page_size);
-	if (!lc.scratch) {
+	lc.scratch = (struct frame_scratch){ malloc(m->geo.page_size), PFN_NONE };
+	lc.agreed_pfn = PFN_NONE;
+	lc.agreed_zone = NULL;
+	if (!lc.scratch.bytes) {
 		fprintf(stderr, "hvo: host out of memory\n");
 		abort();
 	}
@@ -664,11 +679,11 @@ uint64_t mm_check(struct machine *m, struct check_report *r)
 	check_cma(m, r);
 	check_free_lists(m, r);
 	check_ownership(m, r, &lc.seen);
-	check_hugetlb(m, r, lc.scratch);
-	check_dax(m, r, lc.scratch);
+	check_hugetlb(m, r, &lc.scratch);
+	check_dax(m, r, &lc.scratch);
 	check_shared_pte(m, r);
 	check_tlb(m, r);
 	seen_destroy(&lc.seen);
-	free(lc.scratch);
+	free(lc.scratch.bytes);
 	return r->nr_violations;
 }

@@ -82,7 +82,7 @@ static const struct page_struct *decoded_slot(struct decoded_frame *d, const str
 }
 
 static void check_folio(struct machine *m, struct check_report *r,
-			const struct hstate *h, pfn_t pfn, uint8_t *scratch,
+			const struct hstate *h, pfn_t pfn, struct frame_scratch *scratch,
 			struct decoded_frame *dec)
 {
 	struct struct_page_ctx spc = struct_page_ctx_of(m);
@@ -94,7 +94,7 @@ static void check_folio(struct machine *m, struct check_report *r,
 	const uint8_t *hb;
 	struct page_struct head;
 	bool optimized;
-	pfn_t head_frame, tail_frame = PFN_NONE;
+	pfn_t head_frame, tail_frame = PFN_NONE, clean_frame = PFN_NONE;
 
 	if (vmemmap_walk_va(m, vstart, &w) || !(hb = frame_view(m, w.pfn, scratch))) {
 		check_fail(r, "pfn %#llx: huge page head struct page is unmapped or was never written",
@@ -145,6 +145,24 @@ static void check_folio(struct machine *m, struct check_report *r,
 			check_fail(r, "pfn %#llx: unoptimized huge page maps frame %#llx at va %#llx, which is not its own vmemmap page",
 				   P(pfn), P(w.pfn), P(va));
 		}
+		/*
+		 * A whole tail vmemmap page mapping the frame of one already
+		 * found clean (the tails of an optimized folio map one page)
+		 * gives the same verdict: with the pointer encoding a clean
+		 * page's heads came from compound_info or the fake head's
+		 * page[1], never from the address, and only a zone that
+		 * differed looks at the pfn.  (With the mask encoding the head
+		 * is the address masked: every page is decoded.)
+		 */
+		bool whole = !spc.mask && va == page_va && next - va == g->page_size;
+
+		if (va != vstart && whole && w.pfn == clean_frame) {
+			r->nr_struct_pages_checked += g->spp;
+			continue;
+		}
+		uint64_t fails = r->nr_violations;
+		bool clean = true;
+
 		bytes = frame_view(m, w.pfn, scratch);
 		if (!bytes) {
 			check_fail(r, "pfn %#llx: struct pages at va %#llx were never written", P(pfn), P(va));
@@ -171,12 +189,16 @@ static void check_folio(struct machine *m, struct check_report *r,
 			if (z && pva != vstart &&
 			    (flags_zone(ps->flags) != z->idx || flags_nid(ps->flags) != z->nid)) {
 				struct zone *pz = page_zone(m, page_va_to_pfn(g, pva));
+
+				clean = false;
 				if (pz && (flags_zone(ps->flags) != pz->idx || flags_nid(ps->flags) != pz->nid))
 					check_fail(r, "pfn %#llx: tail struct page says zone %s node %d, it is in zone %s node %d",
 						   P(page_va_to_pfn(g, pva)), zone_name(flags_zone(ps->flags)),
 						   flags_nid(ps->flags), zone_name(pz->idx), pz->nid);
 			}
 		}
+		if (va != vstart && whole && clean && r->nr_violations == fails)
+			clean_frame = w.pfn;
 	}
 }
 
@@ -192,7 +214,7 @@ static uint64_t inuse_on_node(struct machine *m, const struct hstate *h, unsigne
 	return n;
 }
 
-void check_hugetlb(struct machine *m, struct check_report *r, uint8_t *scratch)
+void check_hugetlb(struct machine *m, struct check_report *r, struct frame_scratch *scratch)
 {
 	uint64_t optimized_folios = 0;
 	struct decoded_frame dec;
@@ -263,7 +285,7 @@ void check_hugetlb(struct machine *m, struct check_report *r, uint8_t *scratch)
  * head.  A vmemmap page whose slots are all alike (a pattern frame, a
  * shared tail) needs its first and last slot checked only.
  */
-void check_dax(struct machine *m, struct check_report *r, uint8_t *scratch)
+void check_dax(struct machine *m, struct check_report *r, struct frame_scratch *scratch)
 {
 	const struct geometry *g = &m->geo;
 
@@ -291,8 +313,12 @@ void check_dax(struct machine *m, struct check_report *r, uint8_t *scratch)
 				}
 				/* lazy boot frames too: what memmap_init left there */
 				bytes = frame_bytes(&m->frames, w.pfn);
-				if (!bytes && !frame_read(m, w.pfn, 0, scratch, g->page_size))
-					bytes = scratch;
+				if (!bytes && scratch->pfn == w.pfn)
+					bytes = scratch->bytes;
+				if (!bytes && !frame_read(m, w.pfn, 0, scratch->bytes, g->page_size)) {
+					scratch->pfn = w.pfn;
+					bytes = scratch->bytes;
+				}
 				if (!bytes) {
 					check_fail(r, "pfn %#llx: %s struct pages at va %#llx hold nothing",
 						   P(page_va_to_pfn(g, va)), d->name, P(va));

@@ -11,15 +11,26 @@
 #define P(x) ((unsigned long long)(x))
 
 /*
- * The bytes of frame @pfn to inspect: its own, or its pattern repeated in
- * @scratch (a page).  NULL for a lazy frame (right by construction) or none.
+ * A page of scratch space and the frame whose bytes it holds (PFN_NONE:
+ * none).  The checker only reads, so a frame read into it stays right for
+ * the whole check: the many tails of a folio that map one page are read
+ * once.
  */
-const uint8_t *frame_view(struct machine *m, pfn_t pfn, uint8_t *scratch);
+struct frame_scratch {
+	uint8_t *bytes;
+	pfn_t pfn;
+};
+
+/*
+ * The bytes of frame @pfn to inspect: its own, or its pattern (with its
+ * exceptions) in @s.  NULL for a lazy frame (right by construction) or none.
+ */
+const uint8_t *frame_view(struct machine *m, pfn_t pfn, struct frame_scratch *s);
 
 /* Huge page folios: mappings, read-only tails, compound_head() of each page. */
-void check_hugetlb(struct machine *m, struct check_report *r, uint8_t *scratch);
+void check_hugetlb(struct machine *m, struct check_report *r, struct frame_scratch *scratch);
 /* Device-DAX compound pages: compound_head() of every struct page. */
-void check_dax(struct machine *m, struct check_report *r, uint8_t *scratch);
+void check_dax(struct machine *m, struct check_report *r, struct frame_scratch *scratch);
 /* CMA areas: zone, pageblocks, free lists, pages (check_cma.c). */
 void check_cma(struct machine *m, struct check_report *r);
 /* Buddy and per-CPU free lists of every zone and CMA area (check_buddy.c). */
