@@ -96,22 +96,33 @@ static void check_sections_mapped(struct machine *m, struct check_report *r)
 struct seen_map {
 	const struct frame_store *fs;
 	uint64_t **bits;
+	uint64_t *used;      /* the directories given bits, to free just those */
+	uint64_t nr_used, cap_used;
 };
 
-static void seen_init(struct seen_map *sm, const struct frame_store *fs)
+/* @p, the result of an allocation; out of host memory is fatal here. */
+static void *seen_alloc(void *p)
 {
-	sm->fs = fs;
-	sm->bits = calloc(fs->nr_dirs, sizeof(*sm->bits));
-	if (!sm->bits) {
+	if (!p) {
 		fprintf(stderr, "hvo: host out of memory\n");
 		abort();
 	}
+	return p;
 }
 
+static void seen_init(struct seen_map *sm, const struct frame_store *fs)
+{
+	memset(sm, 0, sizeof(*sm));
+	sm->fs = fs;
+	sm->bits = seen_alloc(calloc(fs->nr_dirs, sizeof(*sm->bits)));
+}
+
+/* (A machine has room for 2^MAX_PHYSMEM_BITS of directories; few have bits.) */
 static void seen_destroy(struct seen_map *sm)
 {
-	for (uint64_t d = 0; d < sm->fs->nr_dirs; d++)
-		free(sm->bits[d]);
+	for (uint64_t i = 0; i < sm->nr_used; i++)
+		free(sm->bits[sm->used[i]]);
+	free(sm->used);
 	free(sm->bits);
 }
 
@@ -123,11 +134,12 @@ static void seen_mark(struct seen_map *sm, pfn_t pfn)
 	if (d >= sm->fs->nr_dirs)
 		return;
 	if (!sm->bits[d]) {
-		sm->bits[d] = calloc(DIV_ROUND_UP(1ULL << sm->fs->pfn_shift_per_dir, 64), 8);
-		if (!sm->bits[d]) {
-			fprintf(stderr, "hvo: host out of memory\n");
-			abort();
+		if (sm->nr_used == sm->cap_used) {
+			sm->cap_used = sm->cap_used ? 2 * sm->cap_used : 16;
+			sm->used = seen_alloc(realloc(sm->used, sm->cap_used * sizeof(*sm->used)));
 		}
+		sm->used[sm->nr_used++] = d;
+		sm->bits[d] = seen_alloc(calloc(DIV_ROUND_UP(1ULL << sm->fs->pfn_shift_per_dir, 64), 8));
 	}
 	sm->bits[d][i >> 6] |= 1ULL << (i & 63);
 }
