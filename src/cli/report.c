@@ -46,7 +46,7 @@ static void report_machine(struct machine *m, FILE *out)
 	uint64_t present_sections = 0;
 	char s1[32];
 
-	for (uint64_t s = 0; s < m->nr_sections; s++)
+	for (uint64_t s = 0; s < m->nr_sections_used; s++)
 		present_sections += !!(m->mem_section[s].flags & SECTION_MARKED_PRESENT);
 	fprintf(out, "machine: %s, %s RAM, %u node%s, %s layout, design %s\n",
 		g->arch, format_size(m->cfg.mem_bytes, s1, sizeof(s1)), m->nr_nodes,

@@ -194,9 +194,9 @@ static uint64_t blocks_per_dir(const struct frame_store *fs)
 void frame_store_destroy(struct frame_store *fs)
 {
 	if (fs->dir) {
-		for (uint64_t i = 0; i < fs->nr_dirs; i++) {
+		for (uint64_t i = fs->dir_lo; i < fs->dir_hi; i++) {
 			if (!fs->dir[i])
-				continue; /* most of them: free() of NULL is not free under ASan */
+				continue;
 			for (uint64_t b = 0; b < blocks_per_dir(fs); b++)
 				if (fs->dir[i][b] && !block_is_extent(fs->dir[i][b]))
 					free(block_leaf_of(fs->dir[i][b]));
@@ -227,6 +227,10 @@ static uint64_t *block_word(struct frame_store *fs, pfn_t pfn, bool create)
 		fs->dir[d] = calloc(nb, sizeof(uint64_t));
 		if (!fs->dir[d])
 			return NULL;
+		if (fs->dir_lo == fs->dir_hi) /* the first */
+			fs->dir_lo = d, fs->dir_hi = d + 1;
+		fs->dir_lo = MIN(fs->dir_lo, d);
+		fs->dir_hi = MAX(fs->dir_hi, d + 1);
 		fs->nr_dir_bytes += nb * sizeof(uint64_t);
 	}
 	return &fs->dir[d][(pfn & ((1ULL << fs->pfn_shift_per_dir) - 1)) >> FRAME_BLOCK_SHIFT];
@@ -1110,7 +1114,7 @@ int frame_for_each(const struct frame_store *fs,
 {
 	uint64_t nb = blocks_per_dir(fs);
 
-	for (uint64_t d = 0; d < fs->nr_dirs; d++) {
+	for (uint64_t d = fs->dir_lo; d < fs->dir_hi; d++) { /* not the whole room */
 		if (!fs->dir[d])
 			continue;
 		for (uint64_t b = 0; b < nb; b++) {

@@ -147,6 +147,7 @@ struct frame_store {
 	unsigned pfn_shift_per_dir; /* log2(pfns per directory entry) */
 	uint64_t nr_dirs;
 	uint64_t **dir;             /* dir[i] = block words of a section or NULL */
+	uint64_t dir_lo, dir_hi;    /* every dir[i] made lies in [dir_lo, dir_hi) */
 	struct hostmem host;
 	struct pattern_table patterns;
 	struct frame_px_table px;

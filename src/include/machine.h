@@ -149,6 +149,7 @@ struct machine {
 	struct pglist_data nodes[MAX_NUMNODES];
 	pfn_t max_pfn;                     /* end of the highest possible range */
 	uint64_t nr_sections;
+	uint64_t nr_sections_used;         /* 1 + the highest section ever present */
 	struct mem_section *mem_section;
 	struct frame_store frames;
 	uint64_t *pgd;                     /* host array: swapper_pg_dir */

@@ -305,7 +305,7 @@ int dax_create(struct machine *m, uint64_t size, uint64_t align, int nid,
 		snprintf(err, errlen, "host out of memory");
 		return -ENOMEM;
 	}
-	for (uint64_t s = first; !early && s < first + nsec; s++)
+	for (uint64_t s = first; !early && s < first + nsec; s++) {
 		m->mem_section[s] = (struct mem_section){
 			.flags = SECTION_MARKED_PRESENT | SECTION_IS_DEVICE,
 			.nid = (int8_t)nid,
@@ -314,6 +314,8 @@ int dax_create(struct machine *m, uint64_t size, uint64_t align, int nid,
 					   dax_optimized(m, d) ? d->order : 0),
 			.zone = ZONE_DEVICE,
 		};
+		section_mark_present(m, s);
+	}
 	m->nr_dax++;
 	device_zone_span(m, nid);
 	ret = dax_populate(m, d);

@@ -18,7 +18,7 @@ phys_t hotplug_default_addr(const struct machine *m, uint64_t align)
 {
 	pfn_t end = m->max_pfn;
 
-	for (uint64_t s = m->nr_sections; s-- > 0;) {
+	for (uint64_t s = m->nr_sections_used; s-- > 0;) {
 		if (m->mem_section[s].flags & SECTION_MARKED_PRESENT) {
 			end = MAX(end, section_nr_to_pfn(&m->geo, s + 1));
 			break;
@@ -146,6 +146,7 @@ static int sparse_add_section(struct machine *m, uint64_t s, int nid,
 		.nid = (int8_t)nid,
 		.memmap_pages = (uint32_t)pages,
 	};
+	section_mark_present(m, s);
 	m->stat.nr_memmap_pages += (int64_t)pages;
 	return 0;
 }

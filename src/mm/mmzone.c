@@ -50,6 +50,13 @@ struct zone *page_zone(struct machine *m, pfn_t pfn)
 	return NULL;
 }
 
+void section_mark_present(struct machine *m, uint64_t s)
+{
+	m->mem_section[s].flags |= SECTION_MARKED_PRESENT;
+	if (s + 1 > m->nr_sections_used)
+		m->nr_sections_used = s + 1;
+}
+
 bool pfn_present(struct machine *m, pfn_t pfn)
 {
 	struct mem_section *ms = __pfn_to_section(m, pfn);

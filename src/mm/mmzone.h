@@ -98,6 +98,12 @@ const char *zone_name(enum zone_type z);
 struct zone *page_zone(struct machine *m, pfn_t pfn);
 /* Is @pfn present (in a present section and in memblock memory)? */
 bool pfn_present(struct machine *m, pfn_t pfn);
+/*
+ * Section @s is marked present: scans of the sections stop after the
+ * highest one ever present (m->nr_sections_used), not at the room for
+ * 2^MAX_PHYSMEM_BITS of them.
+ */
+void section_mark_present(struct machine *m, uint64_t s);
 
 uint64_t global_managed_pages(const struct machine *m);
 uint64_t global_present_pages_memblock(const struct machine *m);

@@ -35,7 +35,8 @@ void memblocks_present(struct machine *m)
 			struct mem_section *ms = &m->mem_section[s];
 			if (!(ms->flags & SECTION_MARKED_PRESENT))
 				ms->nid = (int8_t)r->nid;
-			ms->flags |= SECTION_MARKED_PRESENT | SECTION_IS_EARLY;
+			ms->flags |= SECTION_IS_EARLY;
+			section_mark_present(m, s);
 		}
 	}
 }
@@ -353,7 +354,7 @@ int sparse_init_section(struct machine *m, uint64_t s, char *err, size_t errlen)
 
 int sparse_init(struct machine *m, char *err, size_t errlen)
 {
-	for (uint64_t s = 0; s < m->nr_sections; s++) {
+	for (uint64_t s = 0; s < m->nr_sections_used; s++) {
 		const struct mem_section *ms = &m->mem_section[s];
 		int ret;
 
@@ -392,7 +393,7 @@ void memmap_init(struct machine *m)
 	 * the top of this file); here we account for how many memmap_init
 	 * writes.
 	 */
-	for (uint64_t s = 0; s < m->nr_sections; s++) {
+	for (uint64_t s = 0; s < m->nr_sections_used; s++) {
 		if (!(m->mem_section[s].flags & SECTION_HAS_MEM_MAP))
 			continue;
 		m->stat.memmap_init_pages += memmap_init_section_pages(m, s);

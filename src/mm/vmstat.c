@@ -118,7 +118,7 @@ static int64_t get_optimized(struct machine *m)
 static int64_t get_sections(struct machine *m)
 {
 	int64_t n = 0;
-	for (uint64_t s = 0; s < m->nr_sections; s++)
+	for (uint64_t s = 0; s < m->nr_sections_used; s++)
 		n += !!(m->mem_section[s].flags & SECTION_MARKED_PRESENT);
 	return n;
 }

@@ -104,7 +104,7 @@ int machine_boot(struct machine *m, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	setup_per_cpu_pageset(m);
-	for (uint64_t s = 0; s < m->nr_sections; s++)
+	for (uint64_t s = 0; s < m->nr_sections_used; s++)
 		if (m->mem_section[s].flags & SECTION_MARKED_PRESENT)
 			m->mem_section[s].flags |= SECTION_IS_ONLINE;
 	return 0;

@@ -63,7 +63,7 @@ static void check_sections_mapped(struct machine *m, struct check_report *r)
 {
 	const struct geometry *g = &m->geo;
 
-	for (uint64_t s = 0; s < m->nr_sections; s++) {
+	for (uint64_t s = 0; s < m->nr_sections_used; s++) {
 		const struct mem_section *ms = &m->mem_section[s];
 		vaddr_t start, end;
 		struct pt_walk w;
@@ -93,11 +93,19 @@ static void check_sections_mapped(struct machine *m, struct check_report *r)
 /* ---- leaves: what every mapping points at ---- */
 
 /* Frames reached from the page table, one bit per frame-store slot. */
+/*
+ * Frames some leaf maps: a bit per pfn, in directories of the frame
+ * store's size, found through a table of SEEN_GROUP directories each.  A
+ * machine has room for 2^MAX_PHYSMEM_BITS (512k directories) and few get
+ * bits, so nothing is sized by the room: a check allocates what it marks.
+ */
+#define SEEN_GROUP_SHIFT 9
+#define SEEN_GROUP (1ULL << SEEN_GROUP_SHIFT)
+
 struct seen_map {
 	const struct frame_store *fs;
-	uint64_t **bits;
-	uint64_t *used;      /* the directories given bits, to free just those */
-	uint64_t nr_used, cap_used;
+	uint64_t ***group;   /* group[d >> SEEN_GROUP_SHIFT][d & (SEEN_GROUP - 1)] */
+	uint64_t nr_groups;
 };
 
 /* @p, the result of an allocation; out of host memory is fatal here. */
@@ -112,45 +120,51 @@ static void *seen_alloc(void *p)
 
 static void seen_init(struct seen_map *sm, const struct frame_store *fs)
 {
-	memset(sm, 0, sizeof(*sm));
 	sm->fs = fs;
-	sm->bits = seen_alloc(calloc(fs->nr_dirs, sizeof(*sm->bits)));
+	sm->nr_groups = DIV_ROUND_UP(fs->nr_dirs, SEEN_GROUP);
+	sm->group = seen_alloc(calloc(sm->nr_groups, sizeof(*sm->group)));
 }
 
-/* (A machine has room for 2^MAX_PHYSMEM_BITS of directories; few have bits.) */
 static void seen_destroy(struct seen_map *sm)
 {
-	for (uint64_t i = 0; i < sm->nr_used; i++)
-		free(sm->bits[sm->used[i]]);
-	free(sm->used);
-	free(sm->bits);
+	for (uint64_t g = 0; g < sm->nr_groups; g++) {
+		if (!sm->group[g])
+			continue;
+		for (uint64_t i = 0; i < SEEN_GROUP; i++)
+			if (sm->group[g][i])
+				free(sm->group[g][i]);
+		free(sm->group[g]);
+	}
+	free(sm->group);
 }
 
 static void seen_mark(struct seen_map *sm, pfn_t pfn)
 {
 	uint64_t d = pfn >> sm->fs->pfn_shift_per_dir;
 	uint64_t i = pfn & ((1ULL << sm->fs->pfn_shift_per_dir) - 1);
+	uint64_t ***g, **dir;
 
 	if (d >= sm->fs->nr_dirs)
 		return;
-	if (!sm->bits[d]) {
-		if (sm->nr_used == sm->cap_used) {
-			sm->cap_used = sm->cap_used ? 2 * sm->cap_used : 16;
-			sm->used = seen_alloc(realloc(sm->used, sm->cap_used * sizeof(*sm->used)));
-		}
-		sm->used[sm->nr_used++] = d;
-		sm->bits[d] = seen_alloc(calloc(DIV_ROUND_UP(1ULL << sm->fs->pfn_shift_per_dir, 64), 8));
-	}
-	sm->bits[d][i >> 6] |= 1ULL << (i & 63);
+	g = &sm->group[d >> SEEN_GROUP_SHIFT];
+	if (!*g)
+		*g = seen_alloc(calloc(SEEN_GROUP, sizeof(**g)));
+	dir = &(*g)[d & (SEEN_GROUP - 1)];
+	if (!*dir)
+		*dir = seen_alloc(calloc(DIV_ROUND_UP(1ULL << sm->fs->pfn_shift_per_dir, 64), 8));
+	(*dir)[i >> 6] |= 1ULL << (i & 63);
 }
 
 static bool seen_test(const struct seen_map *sm, pfn_t pfn)
 {
 	uint64_t d = pfn >> sm->fs->pfn_shift_per_dir;
 	uint64_t i = pfn & ((1ULL << sm->fs->pfn_shift_per_dir) - 1);
+	uint64_t **g;
 
-	return d < sm->fs->nr_dirs && sm->bits[d] &&
-	       (sm->bits[d][i >> 6] & (1ULL << (i & 63)));
+	if (d >= sm->fs->nr_dirs || !(g = sm->group[d >> SEEN_GROUP_SHIFT]))
+		return false;
+	return g[d & (SEEN_GROUP - 1)] &&
+	       (g[d & (SEEN_GROUP - 1)][i >> 6] & (1ULL << (i & 63)));
 }
 
 struct leaf_ctx {
