@@ -110,6 +110,20 @@ static int px_compare(const struct frame_store *fs, const struct px_model *md)
 	return 0;
 }
 
+/* A store whose frames 1..@last repeat @a, in the store and the model. */
+static int px_store_of_patterns(struct frame_store *fs, struct px_model *md, pfn_t last,
+				const uint8_t *a)
+{
+	memset(md, 0, sizeof(*md));
+	ASSERT_EQ(frame_store_init(fs, 1023, 10, PX_PAGE, PX_SP), 0);
+	for (pfn_t p = 1; p <= last; p++) {
+		ASSERT_EQ(frame_claim_zero(fs, p, FO_VMEMMAP, ORIGIN_BUDDY), 0);
+		md->claimed[p] = true;
+		px_set_pattern(fs, md, p, a);
+	}
+	return 0;
+}
+
 /*
  * Every struct page of a page rewritten one by one, in either order, each
  * through a value of its own on the way (a field at a time): a run that
@@ -121,15 +135,11 @@ static int px_fill_in_order(void)
 	struct frame_store fs;
 	uint8_t a[PX_SP], b[PX_SP], mid[PX_SP];
 
-	memset(&md, 0, sizeof(md));
-	ASSERT_EQ(frame_store_init(&fs, 1023, 10, PX_PAGE, PX_SP), 0);
 	px_struct_page(1, a);
 	px_struct_page(2, b);
 	px_struct_page(3, mid);
+	ASSERT_EQ(px_store_of_patterns(&fs, &md, 2, a), 0);
 	for (pfn_t p = 1; p <= 2; p++) {
-		ASSERT_EQ(frame_claim_zero(&fs, p, FO_VMEMMAP, ORIGIN_BUDDY), 0);
-		md.claimed[p] = true;
-		px_set_pattern(&fs, &md, p, a);
 		for (unsigned i = 0; i < PX_SPP; i++) {
 			unsigned s = p == 1 ? i : PX_SPP - 1 - i;
 
@@ -160,16 +170,10 @@ TEST(frame_px_slots_read_as_real_bytes)
 	uint64_t carved;
 
 	unsetenv("HVO_HOST_SHARE");
-	memset(&md, 0, sizeof(md));
-	ASSERT_EQ(frame_store_init(&fs, 1023, 10, PX_PAGE, PX_SP), 0);
 	px_struct_page(1, a);
 	px_struct_page(2, b);
 	px_struct_page(3, c);
-	for (pfn_t p = 1; p <= 3; p++) {
-		ASSERT_EQ(frame_claim_zero(&fs, p, FO_VMEMMAP, ORIGIN_BUDDY), 0);
-		md.claimed[p] = true;
-		px_set_pattern(&fs, &md, p, a);
-	}
+	ASSERT_EQ(px_store_of_patterns(&fs, &md, 3, a), 0);
 	carved = fs.host.nr_mapped;
 	/* a head and three folio pages: four runs of their own, no chunk */
 	for (unsigned s = 0; s < FRAME_PX_RUNS; s++)
