@@ -81,6 +81,23 @@ static const struct page_struct *decoded_slot(struct decoded_frame *d, const str
 	return &d->ps[i];
 }
 
+/*
+ * Does tail mask @info send every struct page address of the folio
+ * [@vstart, @vend) to @vstart?  When the range is a power of two in size
+ * and aligned to it, exactly when the mask is a tail's (bit 0), keeps
+ * every bit of @vstart and clears every offset bit above the struct page
+ * alignment (the offsets are the addresses' only other bits).
+ */
+static bool mask_keeps_folio(uint64_t info, vaddr_t vstart, vaddr_t vend,
+			     const struct geometry *g)
+{
+	uint64_t size = vend - vstart;
+
+	if (!(info & 1) || size & (size - 1) || vstart & (size - 1))
+		return false;
+	return !(vstart & ~info) && !(info & (size - 1) & ~(uint64_t)(g->struct_page_size - 1));
+}
+
 static void check_folio(struct machine *m, struct check_report *r,
 			const struct hstate *h, pfn_t pfn, struct frame_scratch *scratch,
 			struct decoded_frame *dec)
@@ -151,17 +168,20 @@ static void check_folio(struct machine *m, struct check_report *r,
 		 * gives the same verdict: with the pointer encoding a clean
 		 * page's heads came from compound_info or the fake head's
 		 * page[1], never from the address, and only a zone that
-		 * differed looks at the pfn.  (With the mask encoding the head
-		 * is the address masked: every page is decoded.)
+		 * differed looks at the pfn.  With the mask encoding the head
+		 * is the address masked, so a clean page also needs every
+		 * slot's mask to keep the folio's start and clear the offset
+		 * bits within it (mask_holds): then every address of the
+		 * folio masks to its head.
 		 */
-		bool whole = !spc.mask && va == page_va && next - va == g->page_size;
+		bool whole = va == page_va && next - va == g->page_size;
 
 		if (va != vstart && whole && w.pfn == clean_frame) {
 			r->nr_struct_pages_checked += g->spp;
 			continue;
 		}
 		uint64_t fails = r->nr_violations;
-		bool clean = true;
+		bool clean = true, mask_holds = true;
 
 		bytes = frame_view(m, w.pfn, scratch);
 		if (!bytes) {
@@ -171,6 +191,9 @@ static void check_folio(struct machine *m, struct check_report *r,
 		for (vaddr_t pva = va; pva < next; pva += g->struct_page_size) {
 			unsigned i = (unsigned)((pva - page_va) / g->struct_page_size);
 			const struct page_struct *ps = decoded_slot(dec, g, w.pfn, bytes, i);
+
+			if (spc.mask && !mask_keeps_folio(ps->compound_info, vstart, vend, g))
+				mask_holds = false;
 			const struct page_struct *nx =
 				i + 1 < g->spp ? decoded_slot(dec, g, w.pfn, bytes, i + 1) : NULL;
 			vaddr_t ch = compound_head_decode(&spc, pva, ps->flags, ps->compound_info,
@@ -197,7 +220,7 @@ static void check_folio(struct machine *m, struct check_report *r,
 						   flags_nid(ps->flags), zone_name(pz->idx), pz->nid);
 			}
 		}
-		if (va != vstart && whole && clean && r->nr_violations == fails)
+		if (va != vstart && whole && clean && mask_holds && r->nr_violations == fails)
 			clean_frame = w.pfn;
 	}
 }

@@ -18,6 +18,7 @@
 #include "mm/pgalloc.h"
 #include "testutil.h"
 #include "mm/vmstat.h"
+#include "mm/hugetlb.h"
 
 static int64_t counter(struct machine *m, const char *name)
 {
@@ -444,6 +445,49 @@ TEST(checker_finds_struct_pages_in_the_wrong_zone)
 	ASSERT_TRUE(did_bytes);
 	ASSERT_TRUE(did_pattern);
 	ASSERT_TRUE(did_px);
+	free(r);
+	machine_destroy(m);
+	return 0;
+}
+
+/*
+ * The checker decodes one tail page of an optimized folio and, when its
+ * verdict cannot depend on the address, not the folio's other tails that
+ * map the same frame.  With the mask encoding the head is the address
+ * masked: a shared tail whose mask is a 2 MiB folio's is right for the
+ * first 32 KiB of a 1 GiB folio's struct pages and wrong after, and the
+ * checker must still say so (it would not if it trusted the second page).
+ */
+TEST(checker_mask_too_small_is_caught_past_the_first_tail_pages)
+{
+	struct machine *m = boot_scenario("machine mem=3G\n"
+					  "cmdline hugetlb_free_vmemmap=on hugepagesz=1G hugepages=1\n"
+					  "design generic\nboot\n");
+	struct check_report *r = malloc(sizeof(*r));
+	const struct geometry *g;
+	struct hstate *h;
+	struct page_struct ps;
+	struct pt_walk w;
+	uint8_t *tail, enc[MAX_STRUCT_PAGE];
+	pfn_t folio;
+
+	ASSERT_TRUE(m != NULL && r != NULL);
+	g = &m->geo;
+	ASSERT_EQ(mm_check(m, r), 0);
+	h = size_to_hstate(m, SZ_1G);
+	ASSERT_TRUE(h && h->freelists[0].nr == 1);
+	folio = h->freelists[0].v[0].pfn;
+	ASSERT_EQ(vmemmap_walk_va(m, pfn_to_page_va(g, folio) + g->page_size, &w), 0);
+	tail = frame_contents(m, w.pfn); /* the zone's shared tail page */
+	ASSERT_TRUE(tail != NULL);
+	page_struct_decode(g, tail, &ps);
+	ASSERT_TRUE(ps.compound_info & 1);
+	ps.compound_info = ~((512ULL * g->struct_page_size) - 1) | 1; /* order 9's mask */
+	page_struct_encode(g, &ps, enc);
+	for (unsigned i = 0; i < g->spp; i++)
+		memcpy(tail + i * g->struct_page_size, enc, g->struct_page_size);
+	ASSERT_TRUE(mm_check(m, r) >= 1);
+	ASSERT_TRUE(strstr(r->lines[0], "compound_head() is") != NULL);
 	free(r);
 	machine_destroy(m);
 	return 0;
