@@ -400,6 +400,36 @@ void memmap_init(struct machine *m)
 	}
 }
 
+/*
+ * Does init_single_page() give every pfn of [@p0, @p1) the same struct
+ * page?  It does when they share a section, lie in one zone with no
+ * zone's edge between them (page_zone() could name another), and are all
+ * memory or none, all boot-reserved or none.
+ */
+static bool memmap_run_alike(struct machine *m, pfn_t p0, pfn_t p1)
+{
+	const struct geometry *g = &m->geo;
+	uint64_t n = p1 - p0, mem, rsv;
+	struct zone *z = page_zone(m, p0);
+
+	if (!z || page_zone(m, p1 - 1) != z ||
+	    pfn_to_section_nr(g, p0) != pfn_to_section_nr(g, p1 - 1))
+		return false;
+	for (unsigned nid = 0; nid < m->nr_nodes; nid++)
+		for (unsigned zi = 0; zi < MAX_NR_ZONES; zi++) {
+			const struct zone *o = &m->nodes[nid].node_zones[zi];
+
+			if (!o->spanned_pages)
+				continue;
+			if ((o->zone_start_pfn > p0 && o->zone_start_pfn < p1) ||
+			    (zone_end_pfn(o) > p0 && zone_end_pfn(o) < p1))
+				return false;
+		}
+	mem = memblock_type_pages_in(&m->memblock.memory, p0, p1);
+	rsv = memblock_type_pages_in(&m->boot_reserved, p0, p1);
+	return (mem == 0 || mem == n) && (rsv == 0 || rsv == n);
+}
+
 void memmap_generate(struct machine *m, uint64_t vpage, size_t off, void *buf,
 		     size_t len)
 {
@@ -407,6 +437,18 @@ void memmap_generate(struct machine *m, uint64_t vpage, size_t off, void *buf,
 	uint64_t start = (vpage << g->page_shift) + off; /* byte offset in the memmap */
 	uint64_t sp = g->struct_page_size;
 
+	/* a whole run of alike struct pages: one made, the rest copies */
+	if (start % sp == 0 && len % sp == 0 && len / sp > 2 &&
+	    memmap_run_alike(m, start / sp, (start + len) / sp)) {
+		uint8_t enc[MAX_STRUCT_PAGE];
+		struct page_struct ps;
+
+		init_single_page(m, start / sp, &ps);
+		page_struct_encode(g, &ps, enc);
+		for (size_t i = 0; i < len; i += sp)
+			memcpy((uint8_t *)buf + i, enc, sp);
+		return;
+	}
 	for (pfn_t p = start / sp; p * sp < start + len; p++) {
 		uint8_t enc[MAX_STRUCT_PAGE];
 		struct page_struct ps;

@@ -19,6 +19,7 @@
 #include "testutil.h"
 #include "mm/vmstat.h"
 #include "mm/hugetlb.h"
+#include "mm/sparse.h"
 
 static int64_t counter(struct machine *m, const char *name)
 {
@@ -490,5 +491,51 @@ TEST(checker_mask_too_small_is_caught_past_the_first_tail_pages)
 	ASSERT_TRUE(strstr(r->lines[0], "compound_head() is") != NULL);
 	free(r);
 	machine_destroy(m);
+	return 0;
+}
+
+/*
+ * memmap_generate() makes a whole run of alike struct pages once: every
+ * vmemmap page of machines with holes, reserved ranges, two nodes, a
+ * movable node, hot-added memory and DAX reads, byte for byte, as the
+ * same page generated one struct page at a time (the per-pfn path).
+ */
+TEST(memmap_generate_runs_equal_page_by_page)
+{
+	static const char *const machines[] = {
+		"machine mem=4G layout=qemu-pc\ncmdline hugepagesz=1G hugepages=1\nboot\n",
+		"machine mem=6G nodes=2\ncmdline movable_node\nboot\n",
+		("machine mem=4G layout=qemu-pc node_mem=4G,0\nboot\n"
+		 "hotplug add node=1 size=1G movable\ndax create size=1G align=2M addr=9G\n"),
+		"machine mem=2G arch=arm64 page_size=64K\nboot\n",
+	};
+
+	for (size_t k = 0; k < sizeof(machines) / sizeof(machines[0]); k++) {
+		struct machine *m = boot_scenario(machines[k]);
+		const struct geometry *g;
+		uint8_t *a, *b;
+		uint64_t pages, fast = 0;
+
+		ASSERT_TRUE(m != NULL);
+		g = &m->geo;
+		a = malloc(g->page_size);
+		b = malloc(g->page_size);
+		ASSERT_TRUE(a && b);
+		pages = DIV_ROUND_UP(section_nr_to_pfn(g, m->nr_sections_used) * g->struct_page_size,
+				     g->page_size);
+		for (uint64_t v = 0; v < pages; v++) {
+			memmap_generate(m, v, 0, a, g->page_size);
+			for (size_t off = 0; off < g->page_size; off += g->struct_page_size)
+				memmap_generate(m, v, off, b + off, g->struct_page_size);
+			if (memcmp(a, b, g->page_size))
+				test_fail(__FILE__, __LINE__, "machine %zu: vmemmap page %llu differs",
+					  k, (unsigned long long)v);
+			fast += !memcmp(a, a + g->struct_page_size, g->struct_page_size);
+		}
+		ASSERT_TRUE(fast > 0);
+		free(a);
+		free(b);
+		machine_destroy(m);
+	}
 	return 0;
 }
