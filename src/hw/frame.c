@@ -544,7 +544,6 @@ static int px_from_pattern(struct frame_store *fs, uint64_t *slot)
 	x = px_rec(fs, (uint32_t)i);
 	x->pattern = (uint32_t)(*slot >> FRAME_PAYLOAD_SHIFT); /* takes its reference */
 	x->nr = 0;
-	x->used = 0;
 	*slot = (*slot & (FRAME_ORIGIN_MASK | FRAME_OWNER_MASK)) |
 		((uint64_t)i << FRAME_PAYLOAD_SHIFT) | FRAME_PX;
 	fs->nr_pattern--;
@@ -574,36 +573,12 @@ static bool sp_eq(const uint8_t *a, const uint8_t *b, unsigned n)
 
 static uint8_t *px_bytes(struct frame_px *x, unsigned k)
 {
-	return x->bytes[x->run[k].b];
+	return x->bytes[k];
 }
 
 static const uint8_t *px_pattern_bytes(const struct frame_store *fs, const struct frame_px *x)
 {
 	return fs->patterns.v[x->pattern].bytes;
-}
-
-static void px_run_remove(struct frame_px *x, unsigned k)
-{
-	x->used &= (uint8_t)~(1u << x->run[k].b);
-	for (unsigned i = k; i + 1 < x->nr; i++)
-		x->run[i] = x->run[i + 1];
-	x->nr--;
-}
-
-/* A run at @k of slots [first, first + count) holding @src (x->nr < FRAME_PX_RUNS). */
-static void px_run_insert(struct frame_px *x, unsigned k, unsigned first, unsigned count,
-			  const uint8_t *src, unsigned n)
-{
-	unsigned b = 0;
-
-	while (x->used & (1u << b))
-		b++;
-	x->used |= (uint8_t)(1u << b);
-	memcpy(x->bytes[b], src, n);
-	for (unsigned i = x->nr; i > k; i--)
-		x->run[i] = x->run[i - 1];
-	x->run[k] = (struct frame_px_run){ (uint16_t)first, (uint16_t)count, (uint8_t)b };
-	x->nr++;
 }
 
 /* The run holding @slot, or the index of the first run after it. */
@@ -652,105 +627,64 @@ static int px_maybe_pattern(struct frame_store *fs, uint64_t *ent, struct frame_
 	return 0;
 }
 
-/*
- * Set @slot to @sp in a record with room for two more runs (a split and a
- * new one): take @slot out of its run, then give it to a neighbour with
- * the same bytes or a run of its own.
- */
-static void px_set_in_place(const struct frame_store *fs, struct frame_px *x, unsigned slot,
-			    const uint8_t *sp)
+/* Runs being worked out: those of a record, a split and a new one. */
+struct px_build {
+	unsigned nr, n;
+	struct frame_px_run run[FRAME_PX_RUNS + 2];
+	uint8_t bytes[FRAME_PX_RUNS + 2][MAX_PATTERN_BYTES];
+};
+
+/* Slots [first, first + count) hold @src; pieces come in slot order. */
+static void px_piece(struct px_build *o, unsigned first, unsigned count, const uint8_t *src)
 {
-	unsigned n = fs->pattern_bytes, i = px_find(x, slot);
-	bool left, right;
+	struct frame_px_run *last = o->nr ? &o->run[o->nr - 1] : NULL;
 
-	if (px_in_run(x, i, slot)) { /* take it out of run i */
-		struct frame_px_run *r = &x->run[i];
-		unsigned end = r->first + r->count;
-
-		if (r->count == 1) {
-			px_run_remove(x, i);
-		} else if (slot == r->first) {
-			r->first++, r->count--;
-		} else if (slot == end - 1) {
-			r->count--, i++;
-		} else {
-			r->count = (uint16_t)(slot - r->first);
-			px_run_insert(x, i + 1, slot + 1, end - slot - 1, px_bytes(x, i), n);
-			i++;
-		}
-	}
-	/* runs before i end at or before @slot, runs from i start after it */
-	if (sp_eq(px_pattern_bytes(fs, x), sp, n))
+	if (!count)
 		return;
-	left = i > 0 && x->run[i - 1].first + x->run[i - 1].count == slot &&
-	       sp_eq(px_bytes(x, i - 1), sp, n);
-	right = i < x->nr && x->run[i].first == slot + 1 && sp_eq(px_bytes(x, i), sp, n);
-	if (left && right) {
-		x->run[i - 1].count = (uint16_t)(x->run[i - 1].count + 1 + x->run[i].count);
-		px_run_remove(x, i);
-	} else if (left) {
-		x->run[i - 1].count++;
-	} else if (right) {
-		x->run[i].first--, x->run[i].count++;
-	} else {
-		px_run_insert(x, i, slot, 1, sp, n);
+	if (last && last->first + last->count == first && sp_eq(o->bytes[o->nr - 1], src, o->n)) {
+		last->count = (uint16_t)(last->count + count); /* adjacent and alike */
+		return;
 	}
+	o->run[o->nr] = (struct frame_px_run){ (uint16_t)first, (uint16_t)count };
+	memcpy(o->bytes[o->nr++], src, o->n);
 }
 
 /*
- * The same for a fuller record: the new runs are worked out first, and
- * -EAGAIN, nothing changed, if they do not fit.
+ * Set @slot of @x to @sp: the runs are worked out anew, in slot order, and
+ * -EAGAIN, nothing changed, if they do not fit in the record.
  */
-static int px_set_rebuilt(const struct frame_store *fs, struct frame_px *x, unsigned slot,
-			  const uint8_t *sp)
+static int px_set(const struct frame_store *fs, struct frame_px *x, unsigned slot,
+		  const uint8_t *sp)
 {
-	unsigned n = fs->pattern_bytes, nr = 0;
-	struct frame_px_run run[FRAME_PX_RUNS + 2];
-	uint8_t bytes[FRAME_PX_RUNS + 2][MAX_PATTERN_BYTES];
-	bool is_pattern = sp_eq(px_pattern_bytes(fs, x), sp, n), placed = is_pattern;
+	struct px_build o = { .n = fs->pattern_bytes };
+	bool placed = sp_eq(px_pattern_bytes(fs, x), sp, o.n); /* the pattern: no run */
 
-	/* slots in order: each piece joins the last run if adjacent and alike */
-#define PX_ADD(f, c, src)                                                               \
-	do {                                                                            \
-		unsigned f_ = (f), c_ = (c);                                            \
-		if (!c_)                                                                \
-			break;                                                          \
-		if (nr && run[nr - 1].first + run[nr - 1].count == f_ &&               \
-		    sp_eq(bytes[nr - 1], (src), n)) {                                   \
-			run[nr - 1].count = (uint16_t)(run[nr - 1].count + c_);         \
-			break;                                                          \
-		}                                                                       \
-		if (nr == FRAME_PX_RUNS + 2)                                            \
-			return -EAGAIN;                                                 \
-		run[nr] = (struct frame_px_run){ (uint16_t)f_, (uint16_t)c_, 0 };       \
-		memcpy(bytes[nr++], (src), n);                                          \
-	} while (0)
 	for (unsigned k = 0; k < x->nr; k++) {
 		unsigned first = x->run[k].first, end = first + x->run[k].count;
 
 		if (!placed && slot < first) {
-			PX_ADD(slot, 1, sp);
+			px_piece(&o, slot, 1, sp);
 			placed = true;
 		}
 		if (slot < first || slot >= end) {
-			PX_ADD(first, end - first, px_bytes(x, k));
+			px_piece(&o, first, end - first, px_bytes(x, k));
 			continue;
 		}
-		PX_ADD(first, slot - first, px_bytes(x, k));
+		px_piece(&o, first, slot - first, px_bytes(x, k));
 		if (!placed)
-			PX_ADD(slot, 1, sp);
+			px_piece(&o, slot, 1, sp);
 		placed = true;
-		PX_ADD(slot + 1, end - slot - 1, px_bytes(x, k));
+		px_piece(&o, slot + 1, end - slot - 1, px_bytes(x, k));
 	}
 	if (!placed)
-		PX_ADD(slot, 1, sp);
-#undef PX_ADD
-	if (nr > FRAME_PX_RUNS)
+		px_piece(&o, slot, 1, sp);
+	if (o.nr > FRAME_PX_RUNS)
 		return -EAGAIN;
-	x->nr = 0;
-	x->used = 0;
-	for (unsigned k = 0; k < nr; k++)
-		px_run_insert(x, k, run[k].first, run[k].count, bytes[k], n);
+	for (unsigned k = 0; k < o.nr; k++) {
+		x->run[k] = o.run[k];
+		memcpy(x->bytes[k], o.bytes[k], o.n);
+	}
+	x->nr = (uint8_t)o.nr;
 	return 0;
 }
 
@@ -770,45 +704,16 @@ int frame_set_slot(struct frame_store *fs, pfn_t pfn, unsigned slot, const uint8
 	if ((e & FRAME_PATTERN) && px_from_pattern(fs, ent))
 		return -ENOMEM;
 	x = px_rec(fs, (uint32_t)(*ent >> FRAME_PAYLOAD_SHIFT));
-	if (x->nr + 2 <= FRAME_PX_RUNS)
-		px_set_in_place(fs, x, slot, sp);
-	else if (px_set_rebuilt(fs, x, slot, sp))
+	if (px_set(fs, x, slot, sp))
 		return -EAGAIN; /* the caller writes real bytes */
 	return px_maybe_pattern(fs, ent, x);
-}
-
-/*
- * Run @k of @x, a single slot just rewritten in place: merge it into a
- * neighbour it now equals, or drop it if it is the pattern again.
- */
-static void px_settle(const struct frame_store *fs, struct frame_px *x, unsigned k)
-{
-	unsigned n = fs->pattern_bytes, slot = x->run[k].first;
-	bool left = k > 0 && x->run[k - 1].first + x->run[k - 1].count == slot &&
-		    sp_eq(px_bytes(x, k - 1), px_bytes(x, k), n);
-	bool right = k + 1 < x->nr && x->run[k + 1].first == slot + 1 &&
-		     sp_eq(px_bytes(x, k + 1), px_bytes(x, k), n);
-
-	if (left && right) {
-		x->run[k - 1].count = (uint16_t)(x->run[k - 1].count + 1 + x->run[k + 1].count);
-		px_run_remove(x, k + 1);
-		px_run_remove(x, k);
-	} else if (left) {
-		x->run[k - 1].count++;
-		px_run_remove(x, k);
-	} else if (right) {
-		x->run[k + 1].first--, x->run[k + 1].count++;
-		px_run_remove(x, k);
-	} else if (sp_eq(px_bytes(x, k), px_pattern_bytes(fs, x), n)) {
-		px_run_remove(x, k);
-	}
 }
 
 int frame_write_in_slot(struct frame_store *fs, pfn_t pfn, size_t off, const void *buf,
 			size_t len)
 {
 	unsigned n = fs->pattern_bytes, slot = (unsigned)(off / n);
-	uint64_t e = frame_entry(fs, pfn), *ent;
+	uint64_t e = frame_entry(fs, pfn);
 	uint8_t sp[MAX_PATTERN_BYTES];
 	const uint8_t *cur;
 
@@ -821,14 +726,6 @@ int frame_write_in_slot(struct frame_store *fs, pfn_t pfn, size_t off, const voi
 		struct frame_px *x = px_rec(fs, (uint32_t)(e >> FRAME_PAYLOAD_SHIFT));
 		unsigned k = px_find(x, slot);
 
-		if (px_in_run(x, k, slot) && x->run[k].count == 1) { /* its own run: in place */
-			if (!memcmp(px_bytes(x, k) + off % n, buf, len))
-				return 0;
-			memcpy(px_bytes(x, k) + off % n, buf, len);
-			px_settle(fs, x, k);
-			ent = frame_slot(fs, pfn, false);
-			return ent ? px_maybe_pattern(fs, ent, x) : -ENOMEM;
-		}
 		cur = px_in_run(x, k, slot) ? px_bytes(x, k) : px_pattern_bytes(fs, x);
 	}
 	if (!memcmp(cur + off % n, buf, len))

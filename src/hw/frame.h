@@ -97,19 +97,16 @@ struct pattern {
 /*
  * A pattern frame whose struct pages differ from @pattern in up to
  * FRAME_PX_RUNS runs: slots [run[i].first, run[i].first + run[i].count)
- * all hold @bytes[run[i].b], sorted by slot, never touching an alike
- * neighbour.
+ * all hold @bytes[i], sorted by slot, never touching an alike neighbour.
  */
 struct frame_px_run {
 	uint16_t first, count;
-	uint8_t b;          /* its struct page: bytes[b] */
 };
 
 struct frame_px {
 	uint32_t pattern;   /* index in the pattern table (a reference) */
 	uint32_t next_free; /* index + 1 of the next free record, 0 = end */
 	uint8_t nr;         /* runs */
-	uint8_t used;       /* bit b: bytes[b] belongs to a run */
 	struct frame_px_run run[FRAME_PX_RUNS];
 	uint8_t bytes[FRAME_PX_RUNS][MAX_PATTERN_BYTES];
 };
