@@ -185,14 +185,6 @@ int folio_nid(struct machine *m, pfn_t pfn)
 }
 
 /*
- * The fast path of a restored tail page: when every struct page of @src
- * that the copy keeps (all but the first @reset, which the caller turns
- * into copies of the next ones) is alike, the copy is that one struct page
- * repeated, so @page becomes a pattern frame without a copy, exactly as
- * copy + reset + frame_try_compact() would have left it.  @src is checked
- * once per walk; false sends the caller to the copy.
- */
-/*
  * restore_uniform_page() of a pattern-with-exceptions @src: uniform when
  * all of its own struct pages are among the first @reset.
  */
@@ -212,6 +204,14 @@ static bool restore_px_page(struct machine *m, pfn_t page, pfn_t src, unsigned r
 	return true;
 }
 
+/*
+ * The fast path of a restored tail page: when every struct page of @src
+ * that the copy keeps (all but the first @reset, which the caller turns
+ * into copies of the next ones) is alike, the copy is that one struct page
+ * repeated, so @page becomes a pattern frame without a copy, exactly as
+ * copy + reset + frame_try_compact() would have left it.  @src is checked
+ * once per walk; false sends the caller to the copy.
+ */
 bool restore_uniform_page(struct machine *m, pfn_t page, pfn_t src,
 				 unsigned reset, struct vmemmap_walk *w)
 {

@@ -186,47 +186,39 @@ static void unreserve_struct_pages(struct machine *m, pfn_t pfn, uint64_t nr)
 }
 
 /*
- * free_vmemmap_page(): each page goes back by its origin, with its counter.
- * The kernel's remap walk puts every page it unmaps at the head of the list
- * (list_add() in vmemmap_remap_pte()), so free_vmemmap_page_list() frees
- * them last unmapped first: in descending order.  Where the list is a
- * queue (GEN_LIST_FIFO: 6.1's list_add_tail()) they go back in the order
- * they were unmapped.  One by one, through the per-CPU lists.
+ * free_vmemmap_page() of each page of a run: it goes back by its origin,
+ * with its counter.  The kernel's remap walk puts every page it unmaps at
+ * the head of the list (list_add() in vmemmap_remap_pte()), so
+ * free_vmemmap_page_list() frees them last unmapped first: in descending
+ * order.  Where the list is a queue (GEN_LIST_FIFO: 6.1's list_add_tail())
+ * they go back in the order they were unmapped.  One by one, through the
+ * per-CPU lists.
+ *
+ * A boot-memmap page after boot goes through free_bootmem_page():
+ * free_reserved_page() clears PG_reserved and leaves refcount 0 as the
+ * page goes to the buddy allocator, so a later __free_page() of the same
+ * frame (a restore's page, say) is told apart by PageReserved() as the
+ * kernel tells it.  Those struct page updates are made for the whole run
+ * first (nothing reads them in between, and the allocator keeps its own
+ * state), then the pages are freed in the kernel's order.  At boot (still
+ * memblock) the pages stay reserved.
  */
-static void free_vmemmap_one(struct machine *m, pfn_t pfn, enum frame_origin origin)
-{
-	if (origin == ORIGIN_MEMBLOCK)
-		free_bootmem_vmemmap_pages(m, pfn, 1);
-	else
-		free_frames_run(m, pfn, 1);
-}
-
 static void free_vmemmap_run(struct machine *m, pfn_t pfn, uint64_t nr,
 			     enum frame_origin origin, bool fifo)
 {
-	if (origin == ORIGIN_MEMBLOCK && m->phase != PHASE_EARLY) {
-		/*
-		 * free_bootmem_page() page by page: its struct page updates
-		 * first, for the whole run (nothing reads them in between,
-		 * and the allocator keeps its own state), then the frees in
-		 * the kernel's order.
-		 */
+	if (origin == ORIGIN_MEMBLOCK && m->phase != PHASE_EARLY)
 		unreserve_struct_pages(m, pfn, nr);
-		for (uint64_t i = 0; i < nr; i++)
-			free_reserved_frames(m, fifo ? pfn + i : pfn + nr - 1 - i, 1);
-		return;
+	for (uint64_t i = 0; i < nr; i++) {
+		pfn_t p = fifo ? pfn + i : pfn + nr - 1 - i;
+
+		if (origin == ORIGIN_MEMBLOCK)
+			free_reserved_frames(m, p, 1);
+		else
+			free_frames_run(m, p, 1);
 	}
-	for (uint64_t i = 0; i < nr; i++)
-		free_vmemmap_one(m, fifo ? pfn + i : pfn + nr - 1 - i, origin);
 }
 
-/*
- * free_bootmem_page() of boot-memmap pages after boot: free_reserved_page()
- * clears PG_reserved and leaves refcount 0 as the page goes to the buddy
- * allocator, so a later __free_page() of the same frame (a restore's page,
- * say) is told apart by PageReserved() as the kernel tells it.  At boot
- * (still memblock) the pages stay reserved.
- */
+/* free_bootmem_page() of @nr boot-memmap pages (see free_vmemmap_run()). */
 void free_bootmem_vmemmap_pages(struct machine *m, pfn_t pfn, uint64_t nr)
 {
 	if (m->phase != PHASE_EARLY)

@@ -92,7 +92,6 @@ static void check_sections_mapped(struct machine *m, struct check_report *r)
 
 /* ---- leaves: what every mapping points at ---- */
 
-/* Frames reached from the page table, one bit per frame-store slot. */
 /*
  * Frames some leaf maps: a bit per pfn, in directories of the frame
  * store's size, found through a table of SEEN_GROUP directories each.  A
