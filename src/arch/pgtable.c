@@ -110,6 +110,37 @@ int vmemmap_walk_va(struct machine *m, vaddr_t va, struct pt_walk *w)
 	return 0;
 }
 
+int vmemmap_walk_va_cursor(struct machine *m, vaddr_t va, struct pt_walk *w,
+			   struct pt_cursor *cur)
+{
+	const struct geometry *g = &m->geo;
+	vaddr_t base = ALIGN_DOWN(va, 1ULL << g->pmd_shift);
+	int ret;
+
+	if (cur->pmd && cur->pmd_base == base && *cur->pmd == cur->pmd_val) {
+		memset(w, 0, sizeof(*w));
+		w->pud = cur->pud;
+		w->pmd = cur->pmd;
+		w->pte = &cur->pte_table[pt_index(g, va, PT_PTE)];
+		if (!entry_present(*w->pte))
+			return -EFAULT;
+		w->leaf = PT_PTE;
+		w->pfn = entry_pfn(*w->pte);
+		w->writable = entry_writable(*w->pte);
+		return 0;
+	}
+	ret = vmemmap_walk_va(m, va, w);
+	cur->pmd = NULL;
+	if (w->pte) { /* a PTE table was reached: keep it for the next walk */
+		cur->pmd_base = base;
+		cur->pud = w->pud;
+		cur->pmd = w->pmd;
+		cur->pmd_val = *w->pmd;
+		cur->pte_table = w->pte - pt_index(g, va, PT_PTE);
+	}
+	return ret;
+}
+
 static vaddr_t va_high_bits(const struct geometry *g)
 {
 	unsigned top = g->pgd_shift + g->ptrs_shift;

@@ -72,6 +72,22 @@ void pgtable_destroy(struct machine *m);
 /* Walk to the leaf that maps @va.  0 when mapped, -EFAULT otherwise. */
 int vmemmap_walk_va(struct machine *m, vaddr_t va, struct pt_walk *w);
 
+/*
+ * A walk that remembers the last PMD entry it went through, for loops
+ * over consecutive addresses while no table changes (the checker's): a
+ * walk to an address under the same PMD with the entry unchanged reads
+ * only the PTE.  Zero-initialize one per loop; it holds no reference.
+ */
+struct pt_cursor {
+	vaddr_t pmd_base;    /* the PMD-aligned address of the cached entry */
+	uint64_t *pud, *pmd; /* NULL pmd: nothing cached */
+	uint64_t pmd_val;
+	uint64_t *pte_table;
+};
+
+int vmemmap_walk_va_cursor(struct machine *m, vaddr_t va, struct pt_walk *w,
+			   struct pt_cursor *cur);
+
 /* Store a page-table entry (counted in vmstat.nr_pte_writes). */
 void set_pt_entry(struct machine *m, uint64_t *entry, uint64_t val);
 /* set_pt_entry() of @n entries from @entry: @val, @val + @step, ... */

@@ -857,7 +857,7 @@ void buddy_free_range(struct buddy *b, pfn_t start, pfn_t end)
 	}
 }
 
-int buddy_free_order(const struct buddy *b, pfn_t pfn, pfn_t *block)
+int buddy_listed_order(const struct buddy *b, pfn_t pfn, pfn_t *block)
 {
 	if (pfn < b->start || pfn >= b->end)
 		return -1;
@@ -869,32 +869,25 @@ int buddy_free_order(const struct buddy *b, pfn_t pfn, pfn_t *block)
 			return (int)o;
 		}
 	}
-	if (b->nr_pcp_pages) {
-		for (unsigned o = 0; o <= b->max_order; o++) {
-			pfn_t q = ALIGN_DOWN(pfn, 1ULL << o);
-			uint32_t idx;
-			if (!pcp_allowed_order(b, o))
-				continue;
-			idx = hash_find(b, q);
-			if (idx && b->nodes[idx].on_pcp && b->nodes[idx].order == o) {
-				if (block)
-					*block = q;
-				return (int)o;
-			}
-		}
-	}
 	return -1;
 }
 
-static int listed_order(const struct buddy *b, pfn_t pfn, pfn_t *block)
+int buddy_free_order(const struct buddy *b, pfn_t pfn, pfn_t *block)
 {
-	if (pfn < b->start || pfn >= b->end)
-		return -1;
-	for (unsigned o = 0; o <= b->max_order; o++) {
-		pfn_t q = ALIGN_DOWN(pfn, 1ULL << o);
-		if (q >= b->start && test_free(b, q, o)) {
-			*block = q;
-			return (int)o;
+	int o = buddy_listed_order(b, pfn, block);
+
+	if (o >= 0 || !b->nr_pcp_pages || pfn < b->start || pfn >= b->end)
+		return o;
+	for (unsigned k = 0; k <= b->max_order; k++) {
+		pfn_t q = ALIGN_DOWN(pfn, 1ULL << k);
+		uint32_t idx;
+		if (!pcp_allowed_order(b, k))
+			continue;
+		idx = hash_find(b, q);
+		if (idx && b->nodes[idx].on_pcp && b->nodes[idx].order == k) {
+			if (block)
+				*block = q;
+			return (int)k;
 		}
 	}
 	return -1;
@@ -904,7 +897,7 @@ bool buddy_range_is_free(const struct buddy *b, pfn_t start, pfn_t end)
 {
 	while (start < end) {
 		pfn_t q;
-		int o = listed_order(b, start, &q);
+		int o = buddy_listed_order(b, start, &q);
 		if (o < 0)
 			return false;
 		start = q + (1ULL << o);
@@ -935,7 +928,7 @@ void buddy_isolate_range(struct buddy *b, pfn_t start, pfn_t end)
 
 	while (p < end) {
 		pfn_t q, qend;
-		int o = listed_order(b, p, &q);
+		int o = buddy_listed_order(b, p, &q);
 
 		BUG_ON(o < 0);
 		qend = q + (1ULL << o);
@@ -974,16 +967,25 @@ int buddy_for_each_listed(const struct buddy *b,
 	return 0;
 }
 
+int buddy_for_each_pcp(const struct buddy *b,
+		       int (*fn)(void *arg, pfn_t pfn, unsigned order),
+		       void *arg)
+{
+	int ret = 0;
+
+	for (int i = 0; !ret && i < NR_PCP_LISTS; i++)
+		for (uint32_t n = b->pcp.lists[i].head; !ret && n; n = b->nodes[n].next)
+			ret = fn(arg, b->nodes[n].pfn, b->nodes[n].order);
+	return ret;
+}
+
 int buddy_for_each_free(const struct buddy *b,
 			int (*fn)(void *arg, pfn_t pfn, unsigned order),
 			void *arg)
 {
 	int ret = buddy_for_each_listed(b, fn, arg);
 
-	for (int i = 0; !ret && i < NR_PCP_LISTS; i++)
-		for (uint32_t n = b->pcp.lists[i].head; !ret && n; n = b->nodes[n].next)
-			ret = fn(arg, b->nodes[n].pfn, b->nodes[n].order);
-	return ret;
+	return ret ? ret : buddy_for_each_pcp(b, fn, arg);
 }
 
 const struct bnode *buddy_lookup(const struct buddy *b, pfn_t pfn)

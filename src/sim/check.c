@@ -67,6 +67,7 @@ static void check_sections_mapped(struct machine *m, struct check_report *r)
 		const struct mem_section *ms = &m->mem_section[s];
 		vaddr_t start, end;
 		struct pt_walk w;
+		struct pt_cursor cur = { 0 };
 
 		if (!(ms->flags & SECTION_MARKED_PRESENT))
 			continue;
@@ -78,7 +79,7 @@ static void check_sections_mapped(struct machine *m, struct check_report *r)
 		end = start + g->pages_per_section * g->struct_page_size;
 		for (vaddr_t va = ALIGN_DOWN(start, g->page_size); va < end;
 		     va += g->page_size) {
-			if (vmemmap_walk_va(m, va, &w)) {
+			if (vmemmap_walk_va_cursor(m, va, &w, &cur)) {
 				check_fail(r, "pfn %#llx: struct page at va %#llx is not mapped",
 					   P(page_va_to_pfn(g, MAX(va, start))), P(va));
 				break;
@@ -174,6 +175,10 @@ struct leaf_ctx {
 	/* the last vmemmap page found right: frame and zone (tails map one) */
 	pfn_t agreed_pfn;
 	const struct zone *agreed_zone;
+	pfn_t owned_pfn;      /* the last frame found a vmemmap frame with bytes */
+	/* the last section run_zone() was asked about whole, and its answer */
+	const struct mem_section *zone_ms;
+	struct zone *zone_of_ms;
 };
 
 const uint8_t *frame_view(struct machine *m, pfn_t pfn, struct frame_scratch *s)
@@ -249,6 +254,26 @@ static void check_struct_pages(struct leaf_ctx *c, vaddr_t va, const uint8_t *by
 }
 
 /*
+ * run_zone() for a run inside one section, through the answer for the
+ * whole section: when the whole section lies in one zone, in memory and
+ * in no device, so does every run inside it, in the same zone.
+ */
+static struct zone *run_zone_cached(struct leaf_ctx *c, pfn_t p, uint64_t n)
+{
+	struct machine *m = c->m;
+	const struct mem_section *ms = __pfn_to_section(m, p);
+
+	if (!ms || ms != __pfn_to_section(m, p + n - 1))
+		return NULL;
+	if (ms != c->zone_ms) {
+		pfn_t start = ALIGN_DOWN(p, m->geo.pages_per_section);
+		c->zone_ms = ms;
+		c->zone_of_ms = run_zone(m, start, m->geo.pages_per_section);
+	}
+	return c->zone_of_ms ? c->zone_of_ms : run_zone(m, p, n);
+}
+
+/*
  * The same for a page whose pfns all lie in zone @z (run_zone()): a
  * pattern frame's one struct page is decoded once.  false if some struct
  * page disagrees; the caller then reports pfn by pfn.
@@ -276,20 +301,23 @@ static void check_vmemmap_page(struct leaf_ctx *c, vaddr_t va, pfn_t pfn)
 {
 	struct machine *m = c->m;
 	const struct geometry *g = &m->geo;
-	enum frame_owner o = frame_owner(&m->frames, pfn);
 	const uint8_t *bytes;
 	struct zone *z;
 
-	if (o != FO_VMEMMAP && o != FO_SHARED_TAIL) {
-		check_fail(c->r, "va %#llx: maps frame %#llx, which is %s",
-			   P(va), P(pfn), o == FO_NONE ? "not owned (free or foreign)" : "a page table");
-		return;
+	if (pfn != c->owned_pfn) { /* tails map one frame: ask once */
+		enum frame_owner o = frame_owner(&m->frames, pfn);
+		if (o != FO_VMEMMAP && o != FO_SHARED_TAIL) {
+			check_fail(c->r, "va %#llx: maps frame %#llx, which is %s",
+				   P(va), P(pfn), o == FO_NONE ? "not owned (free or foreign)" : "a page table");
+			return;
+		}
+		seen_mark(&c->seen, pfn);
+		if (!g->struct_page_pow2 || (!frame_bytes(&m->frames, pfn) && !frame_pattern(&m->frames, pfn) &&
+					     !frame_px(&m->frames, pfn)))
+			return; /* lazy: generated from the layout when touched */
+		c->owned_pfn = pfn;
 	}
-	seen_mark(&c->seen, pfn);
-	if (!g->struct_page_pow2 || (!frame_bytes(&m->frames, pfn) && !frame_pattern(&m->frames, pfn) &&
-				     !frame_px(&m->frames, pfn)))
-		return; /* lazy: generated from the layout when touched */
-	z = run_zone(m, page_va_to_pfn(g, va), g->spp);
+	z = run_zone_cached(c, page_va_to_pfn(g, va), g->spp);
 	if (z && pfn == c->agreed_pfn && z == c->agreed_zone) {
 		c->r->nr_struct_pages_checked += g->spp; /* the same bytes, the same verdict */
 		return;
@@ -326,6 +354,14 @@ struct folio_ref {
 	uint64_t nr;
 };
 
+/* A block on one zone's per-CPU lists. */
+struct free_ref {
+	pfn_t pfn;
+	pfn_t max_end;    /* the highest end of this and every earlier block */
+	const struct zone *zone;
+	unsigned order;
+};
+
 struct owner_ctx {
 	struct machine *m;
 	struct check_report *r;
@@ -337,6 +373,8 @@ struct owner_ctx {
 	uint64_t nr_buddy_owned; /* frames allocated from buddy */
 	struct folio_ref *folios; /* huge pages and leaked ranges, sorted */
 	uint64_t nr_folios;
+	struct free_ref *pcp;     /* every zone's per-CPU blocks, sorted by pfn */
+	uint64_t nr_pcp, pcp_cap;
 	const struct seen_map *seen;
 };
 
@@ -379,13 +417,104 @@ static bool in_kernel_image(const struct machine *m, pfn_t pfn)
 	return pfn >= base && pfn < base + m->kernel_reserved_pages;
 }
 
-static struct zone *free_block_zone(struct machine *m, pfn_t pfn, pfn_t *blk,
-				    int *order)
+static int add_pcp_ref(void *arg, pfn_t pfn, unsigned order)
 {
-	struct zone *z = page_zone(m, pfn);
+	struct owner_ctx *c = arg;
 
-	*order = z ? buddy_free_order(&z->buddy, pfn, blk) : -1;
-	return z;
+	if (c->nr_pcp == c->pcp_cap) {
+		uint64_t cap = c->pcp_cap ? 2 * c->pcp_cap : 256;
+		struct free_ref *v = realloc(c->pcp, cap * sizeof(*v));
+		if (!v) {
+			fprintf(stderr, "hvo: host out of memory\n");
+			abort();
+		}
+		c->pcp = v;
+		c->pcp_cap = cap;
+	}
+	c->pcp[c->nr_pcp++] = (struct free_ref){ .pfn = pfn, .order = order };
+	return 0;
+}
+
+static int cmp_free_ref(const void *a, const void *b)
+{
+	const struct free_ref *x = a, *y = b;
+
+	if (x->pfn != y->pfn)
+		return x->pfn < y->pfn ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/*
+ * Every zone's per-CPU blocks in one sorted table: a frame's lookup is a
+ * binary search there instead of a hash lookup per order (the buddy lists
+ * themselves are bitmaps, cheap to ask).  max_end keeps the search exact
+ * when blocks overlap (a broken list, which the buddy checks report).
+ */
+static void collect_pcp_blocks(struct machine *m, struct owner_ctx *c)
+{
+	pfn_t max_end = 0;
+
+	for (unsigned nid = 0; nid < m->nr_nodes; nid++)
+		for (unsigned z = 0; z < MAX_NR_ZONES; z++) {
+			const struct zone *zone = &m->nodes[nid].node_zones[z];
+			uint64_t first = c->nr_pcp;
+			if (!zone->initialized)
+				continue;
+			buddy_for_each_pcp(&zone->buddy, add_pcp_ref, c);
+			for (uint64_t i = first; i < c->nr_pcp; i++)
+				c->pcp[i].zone = zone;
+		}
+	if (c->nr_pcp)
+		qsort(c->pcp, c->nr_pcp, sizeof(*c->pcp), cmp_free_ref);
+	for (uint64_t i = 0; i < c->nr_pcp; i++) {
+		max_end = MAX(max_end, c->pcp[i].pfn + (1ULL << c->pcp[i].order));
+		c->pcp[i].max_end = max_end;
+	}
+}
+
+/* The smallest per-CPU block of @zone holding @pfn, or NULL. */
+static const struct free_ref *pcp_block_of(const struct owner_ctx *c,
+					   const struct zone *zone, pfn_t pfn)
+{
+	const struct free_ref *hit = NULL;
+	uint64_t lo = 0, hi = c->nr_pcp;
+
+	while (lo < hi) { /* first block starting after pfn */
+		uint64_t mid = (lo + hi) / 2;
+		if (c->pcp[mid].pfn <= pfn)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (uint64_t i = lo; i-- > 0 && c->pcp[i].max_end > pfn;) {
+		const struct free_ref *f = &c->pcp[i];
+		if (f->zone == zone && pfn < f->pfn + (1ULL << f->order) &&
+		    (!hit || f->order < hit->order))
+			hit = f;
+	}
+	return hit;
+}
+
+/*
+ * The free block of @pfn's zone that holds it, as buddy_free_order() finds
+ * it (the buddy lists first, the smallest order first): -1 if none.
+ */
+static int free_block_of(const struct owner_ctx *c, pfn_t pfn, pfn_t *blk)
+{
+	const struct zone *z = page_zone(c->m, pfn);
+	const struct free_ref *f;
+	int o;
+
+	if (!z)
+		return -1;
+	o = buddy_listed_order(&z->buddy, pfn, blk);
+	if (o >= 0 || !z->buddy.nr_pcp_pages)
+		return o;
+	f = pcp_block_of(c, z, pfn);
+	if (!f)
+		return -1;
+	*blk = f->pfn;
+	return (int)f->order;
 }
 
 /* Shared tails stay published for good, mapped or not. */
@@ -439,7 +568,7 @@ static int check_frame(void *arg, pfn_t pfn, uint64_t e)
 	}
 	if (!pfn_present(c->m, pfn))
 		check_fail(c->r, "pfn %#llx: owned frame is not present memory", P(pfn));
-	free_block_zone(c->m, pfn, &blk, &order);
+	order = free_block_of(c, pfn, &blk);
 	if (order >= 0)
 		check_fail(c->r, "pfn %#llx: owned frame is also free (block %#llx order %d)",
 			   P(pfn), P(blk), order);
@@ -531,6 +660,7 @@ static void check_ownership(struct machine *m, struct check_report *r,
 
 	collect_folios(m, &c);
 	check_folios_disjoint(&c);
+	collect_pcp_blocks(m, &c);
 	frame_for_each(&m->frames, check_frame, &c);
 	for (unsigned nid = 0; nid < m->nr_nodes; nid++)
 		for (unsigned z = 0; z < MAX_NR_ZONES; z++) {
@@ -574,6 +704,7 @@ static void check_ownership(struct machine *m, struct check_report *r,
 		check_fail(r, "nr_shared_tail_pages is %llu, shared tail frames %llu",
 			   P(m->stat.nr_shared_tail_pages), P(c.nr_shared_tail));
 	free(c.folios);
+	free(c.pcp);
 }
 
 struct table_count {
@@ -693,6 +824,7 @@ uint64_t mm_check(struct machine *m, struct check_report *r)
 	lc.scratch = (struct frame_scratch){ malloc(m->geo.page_size), PFN_NONE };
 	lc.agreed_pfn = PFN_NONE;
 	lc.agreed_zone = NULL;
+	lc.owned_pfn = PFN_NONE;
 	if (!lc.scratch.bytes) {
 		fprintf(stderr, "hvo: host out of memory\n");
 		abort();

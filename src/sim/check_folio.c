@@ -112,6 +112,7 @@ static void check_folio(struct machine *m, struct check_report *r,
 	struct page_struct head;
 	bool optimized;
 	pfn_t head_frame, tail_frame = PFN_NONE, clean_frame = PFN_NONE;
+	struct pt_cursor cur = { 0 };
 
 	if (vmemmap_walk_va(m, vstart, &w) || !(hb = frame_view(m, w.pfn, scratch))) {
 		check_fail(r, "pfn %#llx: huge page head struct page is unmapped or was never written",
@@ -149,7 +150,7 @@ static void check_folio(struct machine *m, struct check_report *r,
 
 		next = MIN(page_va + g->page_size, vend);
 
-		if (vmemmap_walk_va(m, va, &w)) {
+		if (vmemmap_walk_va_cursor(m, va, &w, &cur)) {
 			check_fail(r, "pfn %#llx: vmemmap of the huge page unmapped at va %#llx", P(pfn), P(va));
 			return;
 		}
@@ -323,13 +324,14 @@ void check_dax(struct machine *m, struct check_report *r, struct frame_scratch *
 		for (pfn_t p = d->start; p < d->start + d->nr; p += compound) {
 			vaddr_t head = pfn_to_page_va(g, p);
 			vaddr_t end = pfn_to_page_va(g, p + compound);
+			struct pt_cursor cur = { 0 };
 
 			for (vaddr_t va = ALIGN_DOWN(head, g->page_size); va < end; va += g->page_size) {
 				struct pt_walk w;
 				const uint8_t *bytes;
 				bool alike;
 
-				if (vmemmap_walk_va(m, va, &w)) {
+				if (vmemmap_walk_va_cursor(m, va, &w, &cur)) {
 					check_fail(r, "pfn %#llx: %s struct pages at va %#llx are unmapped",
 						   P(page_va_to_pfn(g, va)), d->name, P(va));
 					return;

@@ -539,3 +539,140 @@ TEST(memmap_generate_runs_equal_page_by_page)
 	}
 	return 0;
 }
+
+/* Are two walks' results the same (entry pointers, leaf, frame, access)? */
+static bool walks_equal(const struct pt_walk *a, const struct pt_walk *b)
+{
+	return a->pud == b->pud && a->pmd == b->pmd && a->pte == b->pte &&
+	       a->leaf == b->leaf && a->pfn == b->pfn && a->writable == b->writable;
+}
+
+/*
+ * The checker's walk that keeps the last PTE table gives what a full walk
+ * gives at every address of a memmap with PMD blocks, split PMDs and
+ * optimized folios (read-only tails), and notices a PMD entry changed
+ * under it (here: a PMD block split after the cursor went through it).
+ */
+TEST(walk_cursor_equals_a_full_walk)
+{
+	struct machine *m = boot_scenario("machine mem=2G\n"
+					  "cmdline hugetlb_free_vmemmap=on hugepagesz=2M hugepages=100\n"
+					  "boot\nhugepages 2M 300\n");
+	struct pt_cursor cur = { 0 };
+	const struct geometry *g;
+	struct pt_walk a, b;
+	vaddr_t start, end, va;
+	uint64_t nr_pte = 0, nr_pmd = 0, saved;
+	int ra, rb;
+
+	ASSERT_TRUE(m != NULL);
+	g = &m->geo;
+	start = pfn_to_page_va(g, 0);
+	end = pfn_to_page_va(g, 2ULL << (30 - g->page_shift));
+	for (va = start; va < end; va += g->page_size) {
+		ra = vmemmap_walk_va(m, va, &a);
+		rb = vmemmap_walk_va_cursor(m, va, &b, &cur);
+		ASSERT_EQ(ra, rb);
+		ASSERT_TRUE(walks_equal(&a, &b));
+		nr_pte += !ra && a.leaf == PT_PTE;
+		nr_pmd += !ra && a.leaf == PT_PMD;
+	}
+	ASSERT_TRUE(nr_pte > 0 && nr_pmd > 0); /* both kinds were walked */
+	/* A PMD block split after a walk went through it: seen anew. */
+	for (va = start; va < end; va += 1ULL << g->pmd_shift) {
+		ASSERT_EQ(vmemmap_walk_va(m, va, &a), 0);
+		if (a.leaf == PT_PMD)
+			break;
+	}
+	ASSERT_TRUE(va < end);
+	ASSERT_EQ(vmemmap_walk_va_cursor(m, va, &b, &cur), 0);
+	ASSERT_EQ(vmemmap_split_pmd(m, a.pmd, va, 0, true), 0);
+	ASSERT_EQ(vmemmap_walk_va(m, va + g->page_size, &a), 0);
+	ASSERT_EQ(vmemmap_walk_va_cursor(m, va + g->page_size, &b, &cur), 0);
+	ASSERT_EQ(a.leaf, PT_PTE);
+	ASSERT_TRUE(walks_equal(&a, &b));
+	/* The PMD entry the cursor keeps, cleared: the address is unmapped. */
+	saved = *a.pmd;
+	set_pt_entry(m, a.pmd, 0);
+	ASSERT_EQ(vmemmap_walk_va(m, va, &a), -EFAULT);
+	ASSERT_EQ(vmemmap_walk_va_cursor(m, va, &b, &cur), -EFAULT);
+	set_pt_entry(m, b.pmd, saved);
+	ASSERT_EQ(vmemmap_walk_va_cursor(m, va, &b, &cur), 0);
+	ASSERT_EQ(check_machine(m), 0);
+	machine_destroy(m);
+	return 0;
+}
+
+/* Does any line of the report contain @what? */
+static bool report_says(const struct check_report *r, const char *what)
+{
+	for (unsigned i = 0; i < r->nr_lines; i++)
+		if (strstr(r->lines[i], what))
+			return true;
+	return false;
+}
+
+/*
+ * A frame that has an owner and is also free is found whether the free
+ * block is on a per-CPU list or on a buddy list: a memmap frame freed to
+ * the zone's buddy behind its owner's back, then drained from the list.
+ */
+TEST(checker_finds_an_owned_frame_on_a_pcp_or_buddy_list)
+{
+	struct machine *m = boot_scenario("machine mem=1G\nboot\n");
+	struct check_report *r = malloc(sizeof(*r));
+	struct pt_walk w;
+	struct zone *z;
+
+	ASSERT_TRUE(m != NULL && r != NULL);
+	ASSERT_EQ(mm_check(m, r), 0);
+	ASSERT_EQ(vmemmap_walk_va(m, pfn_to_page_va(&m->geo, 0x30000), &w), 0);
+	z = page_zone(m, w.pfn);
+	ASSERT_TRUE(z != NULL);
+	__free_pages(&z->buddy, w.pfn, 0);
+	ASSERT_TRUE(z->buddy.nr_pcp_pages > 0); /* order 0 stays on a pcp list */
+	ASSERT_TRUE(mm_check(m, r) > 0);
+	ASSERT_TRUE(report_says(r, "owned frame is also free (block"));
+	buddy_drain_pcp(&z->buddy);
+	ASSERT_EQ(z->buddy.nr_pcp_pages, 0);
+	ASSERT_TRUE(mm_check(m, r) > 0);
+	ASSERT_TRUE(report_says(r, "owned frame is also free (block"));
+	free(r);
+	machine_destroy(m);
+	return 0;
+}
+
+/*
+ * A section with a zone edge inside (DMA and DMA32 share the first 128
+ * MiB): the checker's zone for a run of struct pages comes from the run,
+ * not from the section's start, so a DMA32 page saying DMA is found.
+ */
+TEST(checker_zone_of_a_run_in_a_section_with_a_zone_edge)
+{
+	struct machine *m = boot_scenario("machine mem=1G\nboot\n");
+	struct check_report *r = malloc(sizeof(*r));
+	const struct geometry *g;
+	struct page_struct ps;
+	uint8_t bad[MAX_STRUCT_PAGE];
+	struct pt_walk w;
+	pfn_t edge;
+
+	ASSERT_TRUE(m != NULL && r != NULL);
+	g = &m->geo;
+	edge = page_zone(m, 0)->zone_start_pfn + page_zone(m, 0)->spanned_pages;
+	ASSERT_EQ(page_zone(m, 0)->idx, ZONE_DMA);
+	ASSERT_EQ(page_zone(m, edge)->idx, ZONE_DMA32);
+	ASSERT_TRUE(edge % g->pages_per_section && edge % g->spp == 0);
+	ASSERT_EQ(mm_check(m, r), 0);
+	ASSERT_EQ(vmemmap_walk_va(m, pfn_to_page_va(g, edge), &w), 0);
+	ASSERT_EQ(frame_read(m, w.pfn, 0, bad, g->struct_page_size), 0);
+	page_struct_decode(g, bad, &ps);
+	ps.flags = (ps.flags & ~(ZONES_MASK << ZONES_PGSHIFT)) | page_flags_node_zone(0, ZONE_DMA);
+	page_struct_encode(g, &ps, bad);
+	ASSERT_EQ(frame_set_pattern(&m->frames, w.pfn, bad), 0);
+	ASSERT_EQ(mm_check(m, r), g->spp);
+	ASSERT_TRUE(report_says(r, "layout says node 0 zone DMA32"));
+	free(r);
+	machine_destroy(m);
+	return 0;
+}
