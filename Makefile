@@ -136,11 +136,14 @@ valgrind: $(BUILD)/hvo
 # run by make -j SWEEP_JOBS, each shard's JSON lines in build/sweep/, added
 # up by tools/sweep-merge.  Scenarios with a 'check fails' line reproduce a
 # bug on purpose: their violations are expected.  SWEEP_SCENARIOS picks a
-# subset; the README tells how to spread the shards over several machines.
+# subset; SWEEP_FLAGS adds options to every shard's hvo sweep (for a capped
+# sweep of the whole tree: SWEEP_FLAGS='--max-runs 100'); the README tells
+# how to spread the shards over several machines.
 NPROC := $(shell nproc 2>/dev/null || echo 1)
 SWEEP_SHARDS ?= $(NPROC)
 SWEEP_JOBS ?= $(NPROC)
 SWEEP_SCENARIOS ?= $(wildcard tests/scenarios/*.hvo)
+SWEEP_FLAGS ?=
 SWEEP_DIR := $(BUILD)/sweep
 SWEEP_NAMES := $(basename $(notdir $(SWEEP_SCENARIOS)))
 SWEEP_JSON := $(foreach s,$(SWEEP_NAMES),$(foreach k,$(shell seq 1 $(SWEEP_SHARDS)),$(SWEEP_DIR)/$(s).$(k)-of-$(SWEEP_SHARDS).json))
@@ -152,7 +155,7 @@ $(SWEEP_DIR):
 # One shard: exit status 1 (violations) is a result, 2 is an error.
 define sweep_shard
 $(SWEEP_DIR)/$(1).$(2)-of-$(SWEEP_SHARDS).json: $(filter %/$(1).hvo,$(SWEEP_SCENARIOS)) $(BUILD)/hvo | $(SWEEP_DIR)
-	@$(BUILD)/hvo sweep --json --shard $(2)/$(SWEEP_SHARDS) $$< > $$@.tmp 2> $$@.err; st=$$$$?; \
+	@$(BUILD)/hvo sweep --json $(SWEEP_FLAGS) --shard $(2)/$(SWEEP_SHARDS) $$< > $$@.tmp 2> $$@.err; st=$$$$?; \
 	if [ $$$$st -gt 1 ]; then cat $$@.err >&2; rm -f $$@.tmp; exit $$$$st; fi; \
 	mv $$@.tmp $$@; echo "swept $$< shard $(2)/$(SWEEP_SHARDS)"
 endef

@@ -48,6 +48,15 @@ static inline void clear_free(struct buddy *b, pfn_t pfn, unsigned order)
 	b->area[order].bitmap[i >> 6] &= ~(1ULL << (i & 63));
 }
 
+static inline uint64_t *pcp_word(const struct buddy *b, pfn_t pfn, unsigned order,
+				 uint64_t *bit)
+{
+	uint64_t i = bit_index(b, pfn, order);
+
+	*bit = 1ULL << (i & 63);
+	return &b->area[order].pcp_bitmap[i >> 6];
+}
+
 static void *xrealloc(void *p, size_t n)
 {
 	void *q = realloc(p, n);
@@ -154,7 +163,8 @@ static void hash_remove(struct buddy *b, pfn_t pfn)
 	b->hash_used--;
 }
 
-static uint32_t node_new(struct buddy *b, pfn_t pfn, unsigned order)
+/* A node for a block, in no list and not in the hash. */
+static uint32_t node_alloc(struct buddy *b, pfn_t pfn, unsigned order)
 {
 	uint32_t idx;
 
@@ -173,6 +183,20 @@ static uint32_t node_new(struct buddy *b, pfn_t pfn, unsigned order)
 	memset(&b->nodes[idx], 0, sizeof(b->nodes[idx]));
 	b->nodes[idx].pfn = pfn;
 	b->nodes[idx].order = (uint8_t)order;
+	return idx;
+}
+
+static void node_release(struct buddy *b, uint32_t idx)
+{
+	b->nodes[idx].next = b->free_nodes;
+	b->free_nodes = idx;
+}
+
+/* A node for a listed block, found through the hash. */
+static uint32_t node_new(struct buddy *b, pfn_t pfn, unsigned order)
+{
+	uint32_t idx = node_alloc(b, pfn, order);
+
 	if ((b->hash_used + 1) * 2 > b->hash_cap)
 		hash_grow(b);
 	hash_insert_raw(b, hash_key(b, pfn), idx);
@@ -183,8 +207,7 @@ static uint32_t node_new(struct buddy *b, pfn_t pfn, unsigned order)
 static void node_put(struct buddy *b, uint32_t idx)
 {
 	hash_remove(b, b->nodes[idx].pfn);
-	b->nodes[idx].next = b->free_nodes;
-	b->free_nodes = idx;
+	node_release(b, idx);
 }
 
 /* ---- lists ---- */
@@ -597,10 +620,24 @@ static unsigned pindex_to_order(const struct buddy *b, int pindex)
 	return (unsigned)(pindex / MIGRATE_PCPTYPES);
 }
 
+static void pcp_mark(struct buddy *b, pfn_t pfn, unsigned order, bool on)
+{
+	uint64_t bit, *w = pcp_word(b, pfn, order, &bit);
+
+	if (on) {
+		*w |= bit;
+		b->nr_pcp_marked++;
+	} else {
+		*w &= ~bit;
+		b->nr_pcp_marked--;
+	}
+}
+
 static void pcp_add(struct buddy *b, int pindex, pfn_t pfn, unsigned order, bool tail)
 {
-	uint32_t idx = node_new(b, pfn, order);
+	uint32_t idx = node_alloc(b, pfn, order);
 
+	pcp_mark(b, pfn, order, true);
 	b->nodes[idx].list = (uint8_t)pindex;
 	b->nodes[idx].on_pcp = 1;
 	blist_add(b, &b->pcp.lists[pindex], idx, tail);
@@ -620,7 +657,8 @@ static pfn_t pcp_take(struct buddy *b, int pindex, bool last)
 	pfn = b->nodes[idx].pfn;
 	order = b->nodes[idx].order;
 	blist_del(b, l, idx);
-	node_put(b, idx);
+	pcp_mark(b, pfn, order, false);
+	node_release(b, idx);
 	b->pcp.count -= 1 << order;
 	b->nr_pcp_pages -= 1ULL << order;
 	return pfn;
@@ -818,7 +856,9 @@ int buddy_init(struct buddy *b, pfn_t start, pfn_t end, unsigned max_order,
 	for (unsigned o = 0; o <= max_order; o++) {
 		uint64_t bits = ((end - b->base) >> o) + 1;
 		b->area[o].bitmap = calloc(DIV_ROUND_UP(bits, 64), 8);
-		if (!b->area[o].bitmap) {
+		if (pcp_allowed_order(b, o))
+			b->area[o].pcp_bitmap = calloc(DIV_ROUND_UP(bits, 64), 8);
+		if (!b->area[o].bitmap || (pcp_allowed_order(b, o) && !b->area[o].pcp_bitmap)) {
 			buddy_destroy(b);
 			return -ENOMEM;
 		}
@@ -835,8 +875,10 @@ int buddy_init(struct buddy *b, pfn_t start, pfn_t end, unsigned max_order,
 
 void buddy_destroy(struct buddy *b)
 {
-	for (unsigned o = 0; o <= MAX_MAX_ORDER; o++)
+	for (unsigned o = 0; o <= MAX_MAX_ORDER; o++) {
 		free(b->area[o].bitmap);
+		free(b->area[o].pcp_bitmap);
+	}
 	free(b->pageblock_mt);
 	free(b->nodes);
 	free(b->hash);
@@ -880,17 +922,23 @@ int buddy_free_order(const struct buddy *b, pfn_t pfn, pfn_t *block)
 		return o;
 	for (unsigned k = 0; k <= b->max_order; k++) {
 		pfn_t q = ALIGN_DOWN(pfn, 1ULL << k);
-		uint32_t idx;
-		if (!pcp_allowed_order(b, k))
-			continue;
-		idx = hash_find(b, q);
-		if (idx && b->nodes[idx].on_pcp && b->nodes[idx].order == k) {
+		if (q >= b->start && buddy_pcp_marked(b, q, k)) {
 			if (block)
 				*block = q;
 			return (int)k;
 		}
 	}
 	return -1;
+}
+
+bool buddy_pcp_marked(const struct buddy *b, pfn_t pfn, unsigned order)
+{
+	uint64_t bit;
+
+	if (order > b->max_order || !b->area[order].pcp_bitmap || pfn < b->base ||
+	    pfn >= b->end || !IS_ALIGNED(pfn - b->base, 1ULL << order))
+		return false;
+	return *pcp_word(b, pfn, order, &bit) & bit;
 }
 
 bool buddy_range_is_free(const struct buddy *b, pfn_t start, pfn_t end)
@@ -1014,7 +1062,8 @@ int buddy_resize(struct buddy *b, pfn_t start, pfn_t end)
 	for (int i = 0; i < NR_PCP_LISTS; i++) {
 		nb.pcp.lists[i] = (struct blist){ 0, 0, 0 };
 		for (uint32_t n = b->pcp.lists[i].head; n; n = b->nodes[n].next) {
-			uint32_t idx = node_new(&nb, b->nodes[n].pfn, b->nodes[n].order);
+			uint32_t idx = node_alloc(&nb, b->nodes[n].pfn, b->nodes[n].order);
+			pcp_mark(&nb, b->nodes[n].pfn, b->nodes[n].order, true);
 			nb.nodes[idx].list = (uint8_t)i;
 			nb.nodes[idx].on_pcp = 1;
 			blist_add(&nb, &nb.pcp.lists[i], idx, true);

@@ -13,10 +13,14 @@
  * free lists, so free memory costs no host memory for its vmemmap):
  *  - per order a bitmap, bit i set <=> the block at base + (i << order) is
  *    on a buddy free list at exactly that order (PageBuddy + buddy_order);
+ *  - per order kept on the per-CPU lists a second bitmap, bit i set <=>
+ *    the block at base + (i << order) is on a per-CPU list at that order;
  *  - every free block, on a buddy list or a per-CPU list, has a node in a
- *    pool, found by its first pfn through an open-addressing hash; nodes
- *    are linked into doubly linked lists, so list_add, list_add_tail and
- *    list_del are the kernel's operations on the same order of blocks;
+ *    pool; nodes are linked into doubly linked lists, so list_add,
+ *    list_add_tail and list_del are the kernel's operations on the same
+ *    order of blocks.  A listed block's node is found by its first pfn
+ *    through an open-addressing hash (merging takes a buddy off its list);
+ *    a per-CPU block's is only ever reached through its list;
  *  - one byte per pageblock for its migratetype (the pageblock bitmap).
  * Bitmaps are calloc()ed, so untouched parts cost no resident host memory.
  *
@@ -80,6 +84,7 @@ struct bslot {
 
 struct free_area {
 	uint64_t *bitmap;
+	uint64_t *pcp_bitmap; /* NULL for an order no per-CPU list holds */
 	uint64_t nr_free; /* free blocks of this order, all migratetypes */
 	struct blist free_list[MIGRATE_TYPES];
 };
@@ -103,8 +108,9 @@ struct buddy {
 	struct free_area area[MAX_MAX_ORDER + 1];
 	struct bnode *nodes;
 	uint32_t nr_nodes, cap_nodes, free_nodes;
-	struct bslot *hash;     /* open-addressed pfn -> node index */
+	struct bslot *hash;     /* open-addressed pfn -> node of a listed block */
 	uint64_t hash_cap, hash_used;
+	uint64_t nr_pcp_marked; /* bits set in the pcp bitmaps */
 	bool hash_key_exact;    /* end - base fits the slot's 32-bit key */
 	struct per_cpu_pages pcp;
 };
@@ -182,7 +188,9 @@ int buddy_for_each_free(const struct buddy *b,
 			int (*fn)(void *arg, pfn_t pfn, unsigned order),
 			void *arg);
 
-/* For the checker: the node of the free block starting at @pfn, or NULL. */
+/* For the checker: is the block of @order at @pfn marked as on a pcp list? */
+bool buddy_pcp_marked(const struct buddy *b, pfn_t pfn, unsigned order);
+/* For the checker: the node of the listed block starting at @pfn, or NULL. */
 const struct bnode *buddy_lookup(const struct buddy *b, pfn_t pfn);
 static inline const struct bnode *buddy_node(const struct buddy *b, uint32_t i)
 {

@@ -7,7 +7,8 @@
  * well linked and their lengths add up to the per-order counters, each
  * block's free bit is set, and the per-CPU lists hold blocks of their
  * list's order that are on no buddy list, counted in pcp->count.  Every
- * block has exactly one node in the pfn hash.
+ * listed block has exactly one node in the pfn hash, and every per-CPU
+ * block exactly one bit in its order's pcp bitmap.
  */
 #include "mm/cma.h"
 #include "sim/check_internal.h"
@@ -15,7 +16,7 @@
 static void check_one_buddy(const struct buddy *b, const char *what,
 			    struct check_report *r)
 {
-	uint64_t nodes = 0, pcp_pages = 0;
+	uint64_t nodes = 0, pcp_pages = 0, pcp_blocks = 0;
 
 	for (unsigned o = 0; o <= b->max_order; o++) {
 		uint64_t blocks = 0;
@@ -67,19 +68,26 @@ static void check_one_buddy(const struct buddy *b, const char *what,
 			}
 			if (buddy_range_is_free(b, bn->pfn, bn->pfn + 1))
 				check_fail(r, "%s: pcp block %#llx is also on a buddy list", what, P(bn->pfn));
+			if (!buddy_pcp_marked(b, bn->pfn, bn->order))
+				check_fail(r, "%s: pcp block %#llx order %u is not marked in its bitmap",
+					   what, P(bn->pfn), bn->order);
 			pcp_pages += 1ULL << bn->order;
 			n++;
 		}
 		if (n != l->nr)
 			check_fail(r, "%s: pcp list %d holds %llu blocks, counter says %llu",
 				   what, i, P(n), P(l->nr));
-		nodes += n;
+		pcp_blocks += n;
 	}
+	/* with every block's bit set, this finds a bit set for no block */
+	if (pcp_blocks != b->nr_pcp_marked)
+		check_fail(r, "%s: %llu pcp blocks, the pcp bitmaps mark %llu", what,
+			   P(pcp_blocks), P(b->nr_pcp_marked));
 	if (pcp_pages != b->nr_pcp_pages || pcp_pages != (uint64_t)b->pcp.count)
 		check_fail(r, "%s: pcp lists hold %llu pages, count says %d, nr_pcp_pages %llu",
 			   what, P(pcp_pages), b->pcp.count, P(b->nr_pcp_pages));
 	if (nodes != b->hash_used)
-		check_fail(r, "%s: %llu free blocks, the pfn hash holds %llu", what, P(nodes),
+		check_fail(r, "%s: %llu listed blocks, the pfn hash holds %llu", what, P(nodes),
 			   P(b->hash_used));
 }
 
