@@ -155,7 +155,7 @@ $(SWEEP_DIR):
 # One shard: exit status 1 (violations) is a result, 2 is an error.
 define sweep_shard
 $(SWEEP_DIR)/$(1).$(2)-of-$(SWEEP_SHARDS).json: $(filter %/$(1).hvo,$(SWEEP_SCENARIOS)) $(BUILD)/hvo | $(SWEEP_DIR)
-	@$(BUILD)/hvo sweep --json $(SWEEP_FLAGS) --shard $(2)/$(SWEEP_SHARDS) $$< > $$@.tmp 2> $$@.err; st=$$$$?; \
+	@$(BUILD)/hvo sweep --json -j 1 $(SWEEP_FLAGS) --shard $(2)/$(SWEEP_SHARDS) $$< > $$@.tmp 2> $$@.err; st=$$$$?; \
 	if [ $$$$st -gt 1 ]; then cat $$@.err >&2; rm -f $$@.tmp; exit $$$$st; fi; \
 	mv $$@.tmp $$@; echo "swept $$< shard $(2)/$(SWEEP_SHARDS)"
 endef

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/limits.h"
@@ -80,6 +81,13 @@ int cmd_sweep(int argc, char **argv)
 		else if (!strcmp(argv[i], "--min-order") && i + 1 < argc) {
 			if (parse_uint_opt(stderr, "hvo sweep: --min-order", argv[++i], 63, &o.min_order))
 				return 2;
+		} else if ((!strcmp(argv[i], "-j") || !strcmp(argv[i], "--jobs")) && i + 1 < argc) {
+			if (parse_uint_opt(stderr, "hvo sweep: -j", argv[++i], 1024, &o.jobs))
+				return 2;
+			if (!o.jobs) {
+				cli_error("hvo sweep: -j: expected at least 1 run at a time, not '%s'", argv[i]);
+				return 2;
+			}
 		} else if (!strcmp(argv[i], "--max-runs") && i + 1 < argc) {
 			if (parse_u64_opt(stderr, "hvo sweep: --max-runs", argv[++i], UINT64_MAX, &o.max_runs))
 				return 2;
@@ -100,6 +108,10 @@ int cmd_sweep(int argc, char **argv)
 	}
 	if (!o.transient && !o.persistent)
 		o.transient = o.persistent = true;
+	if (!o.jobs) { /* default: a run per core */
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		o.jobs = n > 0 ? (unsigned)MIN(n, 1024) : 1;
+	}
 	buf = load_scenario(&file, &len);
 	if (!buf)
 		return 2;

@@ -25,6 +25,13 @@ struct one_run {
 	char first[200];
 };
 
+/* A forked run the parent has not collected yet. */
+struct pending_run {
+	pid_t pid;
+	int fd;     /* the parent's end of its result pipe */
+	uint64_t n; /* the allocation it fails */
+};
+
 struct sweep_ctx {
 	const char *name;
 	const char *buf;
@@ -38,6 +45,9 @@ struct sweep_ctx {
 	bool child;             /* this process is a forked run */
 	int fd;                 /* the child's end of its result pipe */
 	int error;              /* fork or pipe failed: errno */
+	/* forked runs not yet collected, oldest first (at most jobs) */
+	struct pending_run *pending;
+	unsigned jobs, nr_pending, first_pending;
 };
 
 static const char *mode_name(bool persistent)
@@ -181,8 +191,10 @@ static void report_run(struct sweep_ctx *ctx, uint64_t n, const struct one_run *
 		fprintf(ctx->log, "%s: fail allocation %llu (%s): ok%s\n", ctx->name,
 			(unsigned long long)n, mode, r->booted ? "" : " (boot failed: panic)");
 	}
-	if (ctx->o->json)
+	if (ctx->o->json) {
 		json_run(ctx, n, mode, r);
+		fflush(ctx->o->json); /* next to the log lines, whatever -j */
+	}
 }
 
 /* Is allocation @n one this sweep (and this shard of it) runs? */
@@ -281,17 +293,51 @@ static void collect_child(pid_t pid, int fd, struct one_run *r)
 			 WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1);
 }
 
+/* Collect and report the oldest forked run still pending. */
+static void collect_oldest(struct sweep_ctx *ctx)
+{
+	struct pending_run *pr = &ctx->pending[ctx->first_pending];
+	struct one_run r;
+
+	collect_child(pr->pid, pr->fd, &r);
+	close(pr->fd);
+	report_run(ctx, pr->n, &r);
+	ctx->first_pending = (ctx->first_pending + 1) % ctx->jobs;
+	ctx->nr_pending--;
+}
+
+/* Queue a forked run; with jobs runs pending, collect the oldest. */
+static void add_pending(struct sweep_ctx *ctx, pid_t pid, int fd, uint64_t n)
+{
+	unsigned jobs = ctx->jobs;
+
+	ctx->pending[(ctx->first_pending + ctx->nr_pending) % jobs] =
+		(struct pending_run){ pid, fd, n };
+	ctx->nr_pending++;
+	if (ctx->nr_pending == jobs)
+		collect_oldest(ctx);
+}
+
+/* In a new child: the other runs' pipes are none of its business. */
+static void forget_pending(struct sweep_ctx *ctx)
+{
+	for (unsigned i = 0; i < ctx->nr_pending; i++)
+		close(ctx->pending[(ctx->first_pending + i) % ctx->jobs].fd);
+	ctx->nr_pending = 0;
+}
+
 /*
  * The fault hook of the fork pass, at allocation fa->nr_seen.  The parent
- * forks one run, waits for its result and lets the allocation succeed; the
- * child makes it (and in persistent mode every later one) fail and goes on
- * to the end of the scenario, where run_once() hands its result back.
+ * forks one run and lets the allocation succeed, with up to jobs runs
+ * going at once; results are collected and reported oldest first, so in
+ * allocation order whatever finishes first.  The child makes allocation
+ * N (and in persistent mode every later one) fail and goes on to the end
+ * of the scenario, where run_once() hands its result back.
  */
 static void fork_point(struct fault_attr *fa, void *arg)
 {
 	struct sweep_ctx *ctx = arg;
 	uint64_t n = fa->nr_seen;
-	struct one_run r;
 	int p[2];
 	pid_t pid;
 
@@ -313,6 +359,7 @@ static void fork_point(struct fault_attr *fa, void *arg)
 	}
 	if (pid == 0) {
 		close(p[0]);
+		forget_pending(ctx);
 		ctx->child = true;
 		ctx->fd = p[1];
 		fa->hook = NULL;
@@ -321,9 +368,7 @@ static void fork_point(struct fault_attr *fa, void *arg)
 		return;
 	}
 	close(p[1]);
-	collect_child(pid, p[0], &r);
-	close(p[0]);
-	report_run(ctx, n, &r);
+	add_pending(ctx, pid, p[0], n);
 }
 
 /* Every chosen allocation of one mode, from one run that forks at each. */
@@ -335,6 +380,8 @@ static int fork_pass(struct sweep_ctx *ctx)
 	fa.hook = fork_point;
 	fa.hook_arg = ctx;
 	run_once(ctx, &fa, &r, NULL);
+	while (ctx->nr_pending)
+		collect_oldest(ctx);
 	if (ctx->error) {
 		fprintf(ctx->log, "hvo sweep: %s: cannot start a run: %s\n", ctx->name,
 			strerror(ctx->error));
@@ -355,26 +402,36 @@ int fault_sweep(const char *name, const char *buf, size_t len,
 		.name = name, .buf = buf, .len = len, .o = o, .res = res, .log = log,
 		.step = 1, .fd = -1,
 	};
+	int ret = 0;
 
 	memset(res, 0, sizeof(*res));
+	ctx.jobs = o->jobs ? o->jobs : 1;
+	ctx.pending = calloc(ctx.jobs, sizeof(*ctx.pending));
+	if (!ctx.pending) {
+		fprintf(log, "hvo sweep: host out of memory\n");
+		return 2;
+	}
 	fault_attr_init(&ctx.base);
 	if (o->site_mask)
 		ctx.base.site_mask = o->site_mask;
 	ctx.base.min_order = o->min_order;
-	if (clean_run(&ctx))
+	if (clean_run(&ctx)) {
+		free(ctx.pending);
 		return 2;
+	}
 	if (o->max_runs && res->allocations > o->max_runs)
 		ctx.step = DIV_ROUND_UP(res->allocations, o->max_runs);
-	for (int mode = 0; mode < 2; mode++) {
+	for (int mode = 0; mode < 2 && !ret; mode++) {
 		if ((mode == 0 && !o->transient) || (mode == 1 && !o->persistent))
 			continue;
 		ctx.persistent = mode == 1;
 		if (o->replay)
 			replay_pass(&ctx);
-		else if (fork_pass(&ctx))
-			return 2;
+		else
+			ret = fork_pass(&ctx);
 	}
-	if (o->json)
+	free(ctx.pending);
+	if (!ret && o->json)
 		json_summary(&ctx);
-	return 0;
+	return ret;
 }

@@ -11,9 +11,11 @@
  * How the runs are made: by default one pass per mode runs the scenario
  * once, and at each chosen allocation N forks; the child fails N (and, in
  * persistent mode, every later one), runs to the end, checks, writes its
- * result to a pipe and exits, while the parent waits for it and goes on
- * with allocation N succeeding.  One child at a time: spreading a sweep
- * over cores is the job of shards run by make -j, xargs -P or GNU parallel
+ * result to a pipe and exits, while the parent goes on with allocation N
+ * succeeding.  Up to @jobs children run at once; the parent collects
+ * their results oldest first, so runs are reported in allocation order
+ * and the output is the same for any @jobs.  Spreading a sweep over
+ * machines is the job of shards run by make -j, xargs -P or GNU parallel
  * (--shard K/N, tools/sweep-merge).  With @replay every run starts from
  * the beginning instead, as the sweep first did; both give the same runs,
  * results and output (tests/unit/test_sweep.c compares them).  A run whose
@@ -48,6 +50,7 @@ struct sweep_opts {
 	 */
 	uint64_t shard_k, shard_n;
 	FILE *json;           /* one JSON line per run and a summary line; NULL: none */
+	unsigned jobs;        /* forked runs at once (0 is 1; --replay: one at a time) */
 };
 
 struct sweep_result {

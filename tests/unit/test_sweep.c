@@ -227,14 +227,16 @@ static char *scenario_file(const char *path)
  * Runtime pools, boot-time gigantic pages (strided), hot-add with its
  * memmap on the memory, and a scenario that reproduces a bug (legacy's
  * hot-add accounting underflow), so that violations and their messages
- * are compared too, not only clean runs.
+ * are compared too, not only clean runs.  The fork sweep runs three
+ * children at once.
  */
 TEST(sweep_fork_matches_replay)
 {
 	static const char *const files[] = {
 		"tests/scenarios/hotplug_add_fails_legacy.hvo",
 	};
-	struct sweep_opts both = { .transient = true, .persistent = true };
+	/* three forked runs at once: reported in allocation order all the same */
+	struct sweep_opts both = { .transient = true, .persistent = true, .jobs = 3 };
 	struct sweep_opts strided = both;
 	struct sweep_opts sites = both;
 	uint64_t violations = 0;
