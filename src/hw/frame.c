@@ -596,6 +596,11 @@ static bool px_in_run(const struct frame_px *x, unsigned k, unsigned slot)
 	return k < x->nr && x->run[k].first <= slot;
 }
 
+const uint8_t *frame_px_pattern(const struct frame_store *fs, const struct frame_px *x)
+{
+	return px_pattern_bytes(fs, x);
+}
+
 /* Frame entry @ent (a pattern with exceptions) becomes the pattern @sp. */
 static int px_to_pattern(struct frame_store *fs, uint64_t *ent, const uint8_t *sp)
 {

@@ -283,12 +283,16 @@ static bool struct_pages_agree(struct leaf_ctx *c, pfn_t pfn, const uint8_t *byt
 {
 	const struct geometry *g = &c->m->geo;
 	const uint8_t *pattern = frame_pattern(&c->m->frames, pfn);
-	unsigned n = pattern ? 1 : g->spp;
+	const struct frame_px *px = frame_px(&c->m->frames, pfn);
+	unsigned n = pattern ? 1 : px ? 1u + px->nr : g->spp;
 
 	for (unsigned i = 0; i < n; i++) {
 		struct page_struct ps;
+		const uint8_t *sp = pattern ? pattern : bytes + i * g->struct_page_size;
 
-		page_struct_decode(g, pattern ? pattern : bytes + i * g->struct_page_size, &ps);
+		if (px) /* its pattern (held by some slot or none), then each run's */
+			sp = i ? px->bytes[i - 1] : frame_px_pattern(&c->m->frames, px);
+		page_struct_decode(g, sp, &ps);
 		if (flags_nid(ps.flags) != z->nid || flags_zone(ps.flags) != z->idx)
 			return false;
 	}
@@ -322,8 +326,12 @@ static void check_vmemmap_page(struct leaf_ctx *c, vaddr_t va, pfn_t pfn)
 		c->r->nr_struct_pages_checked += g->spp; /* the same bytes, the same verdict */
 		return;
 	}
-	if (z && frame_pattern(&m->frames, pfn) && struct_pages_agree(c, pfn, NULL, z))
+	if (z && (frame_pattern(&m->frames, pfn) || frame_px(&m->frames, pfn)) &&
+	    struct_pages_agree(c, pfn, NULL, z)) {
+		c->agreed_pfn = pfn;
+		c->agreed_zone = z;
 		return;
+	}
 	bytes = frame_view(m, pfn, &c->scratch);
 	if (z && struct_pages_agree(c, pfn, bytes, z)) {
 		c->agreed_pfn = pfn;

@@ -47,6 +47,14 @@ struct decoded_frame {
 	pfn_t pfn; /* PFN_NONE: nothing decoded */
 	struct page_struct *ps; /* g->spp slots */
 	uint8_t *done;          /* slot decoded */
+	/*
+	 * A pattern frame's distinct struct pages, each decoded once: form 0
+	 * the pattern, 1 + k the k-th run's of a pattern with exceptions.
+	 */
+	const uint8_t *pattern;
+	const struct frame_px *px;
+	struct page_struct form[1 + FRAME_PX_RUNS];
+	uint8_t form_done[1 + FRAME_PX_RUNS];
 };
 
 static void decoded_init(struct decoded_frame *d, const struct geometry *g)
@@ -66,13 +74,39 @@ static void decoded_destroy(struct decoded_frame *d)
 	free(d->done);
 }
 
-/* Slot @i of frame @pfn, whose bytes are @bytes. */
-static const struct page_struct *decoded_slot(struct decoded_frame *d, const struct geometry *g,
+/*
+ * Slot @i of frame @pfn, whose bytes are @bytes, or NULL for a pattern
+ * frame (with or without exceptions), whose few distinct struct pages
+ * are decoded once each.
+ */
+static const struct page_struct *decoded_slot(struct decoded_frame *d, const struct machine *m,
 					      pfn_t pfn, const uint8_t *bytes, unsigned i)
 {
+	const struct geometry *g = &m->geo;
+
 	if (d->pfn != pfn) {
 		memset(d->done, 0, g->spp);
+		memset(d->form_done, 0, sizeof(d->form_done));
 		d->pfn = pfn;
+		d->px = frame_px(&m->frames, pfn);
+		d->pattern = d->px ? frame_px_pattern(&m->frames, d->px)
+				   : frame_pattern(&m->frames, pfn);
+	}
+	if (!bytes) {
+		unsigned f = 0;
+		const uint8_t *sp = d->pattern;
+
+		BUG_ON(!sp);
+		for (unsigned k = 0; d->px && k < d->px->nr; k++)
+			if (i >= d->px->run[k].first && i < d->px->run[k].first + d->px->run[k].count) {
+				f = 1 + k;
+				sp = d->px->bytes[k];
+			}
+		if (!d->form_done[f]) {
+			page_struct_decode(g, sp, &d->form[f]);
+			d->form_done[f] = 1;
+		}
+		return &d->form[f];
 	}
 	if (!d->done[i]) {
 		page_struct_decode(g, bytes + i * g->struct_page_size, &d->ps[i]);
@@ -184,19 +218,21 @@ static void check_folio(struct machine *m, struct check_report *r,
 		uint64_t fails = r->nr_violations;
 		bool clean = true, mask_holds = true;
 
-		bytes = frame_view(m, w.pfn, scratch);
-		if (!bytes) {
+		/* a pattern frame is read slot by slot, no copy made */
+		bytes = NULL;
+		if (!frame_pattern(&m->frames, w.pfn) && !frame_px(&m->frames, w.pfn) &&
+		    !(bytes = frame_view(m, w.pfn, scratch))) {
 			check_fail(r, "pfn %#llx: struct pages at va %#llx were never written", P(pfn), P(va));
 			continue;
 		}
 		for (vaddr_t pva = va; pva < next; pva += g->struct_page_size) {
 			unsigned i = (unsigned)((pva - page_va) / g->struct_page_size);
-			const struct page_struct *ps = decoded_slot(dec, g, w.pfn, bytes, i);
+			const struct page_struct *ps = decoded_slot(dec, m, w.pfn, bytes, i);
 
 			if (spc.mask && !mask_keeps_folio(ps->compound_info, vstart, vend, g))
 				mask_holds = false;
 			const struct page_struct *nx =
-				i + 1 < g->spp ? decoded_slot(dec, g, w.pfn, bytes, i + 1) : NULL;
+				i + 1 < g->spp ? decoded_slot(dec, m, w.pfn, bytes, i + 1) : NULL;
 			vaddr_t ch = compound_head_decode(&spc, pva, ps->flags, ps->compound_info,
 							  nx ? &nx->compound_info : NULL, NULL);
 
