@@ -241,6 +241,34 @@ dax_destroy() {
 }
 """
 
+GUEST_DIAG = r"""
+# HVO_ORACLE_DIAG: where free memory is at every point, and a trace of the
+# page allocator during every step (diagnostic, not part of the oracle).
+T=/sys/kernel/tracing
+mount -t tracefs nodev $T 2>/dev/null
+diag() {
+	echo "@@D $1 begin uptime=$(up)"
+	sed "s/^/@@D $1 B /" /proc/buddyinfo
+	sed "s/^/@@D $1 P /" /proc/pagetypeinfo
+	sed "s/^/@@D $1 Z /" /proc/zoneinfo
+	grep -E '^(MemFree|MemAvailable|Slab|SReclaimable|SUnreclaim|AnonPages|Shmem|Cached|KernelStack|PageTables|Percpu|Buffers):' /proc/meminfo | sed "s/^/@@D $1 M /"
+	/bin/pfnscan $1
+	[ "$1" = 0 ] && grep -i "kernel\|System RAM" /proc/iomem | sed "s/^/@@D $1 I /"
+	echo "@@D $1 end uptime=$(up)"
+}
+TREV="mm_page_alloc mm_page_free mm_page_alloc_zone_locked mm_page_pcpu_drain"
+tron() {
+	echo > $T/trace
+	for e in $TREV; do echo "$2" > $T/events/kmem/$e/filter; echo 1 > $T/events/kmem/$e/enable; done
+	echo 1 > $T/events/kmem/mm_page_alloc_extfrag/enable
+}
+troff() {
+	echo 0 > $T/events/kmem/enable
+	grep -h overrun $T/per_cpu/cpu*/stats | sed "s/^/@@T $1 stats /"
+	sed -n -e 's/ page=[^ ]*//' -e "s/^.*\[\(00[0-9]\)\] *[^ ]* *\([0-9][0-9.]*\): \(mm_page[a-z_]*\): /@@T $1 \1 \2 \3 /p" $T/trace
+}
+"""
+
 GUEST_EPILOGUE = r"""
 echo "@@BOOTLOG_BEGIN"
 dmesg | head -n "$kmsg_at_init" | grep -E 'Command line|Memory:|HugeTLB|hugetlb|vmemmap'
@@ -259,6 +287,9 @@ def init_script(plan, modules=()):
     actions and points as calls to them; @modules are the pmem and DAX
     modules in load order."""
     out = [GUEST_PRELUDE.replace("@SCENARIO@", os.path.basename(plan.path))]
+    diag = bool(os.environ.get("HVO_ORACLE_DIAG"))
+    if diag:
+        out.append(GUEST_DIAG)
     if plan.needs_host() or plan.pmem:
         out.append(GUEST_HOTPLUG_DAX)
     if plan.needs_host():
@@ -278,10 +309,19 @@ def init_script(plan, modules=()):
             elif k == "dax-destroy":
                 out.append(f"dax_destroy {a['line']} {a['addr']:#x}")
             else:
+                if diag:
+                    flt = "order >= 9" if "1048576kB" in a["path"] else "0"
+                    out.append(f"tron {a['line']} '{flt}'")
                 out.append(f"act {a['line']} {shlex.quote(a['path'])} {shlex.quote(a['value'])}")
+                if diag:
+                    out.append(f"troff {a['line']}")
         if p.idx == 0:
             out.append("settle")
         out.append(f"point {p.idx}")
+        if diag:
+            out.append(f"diag {p.idx}")
+            if p.idx == 0:
+                out.append("echo 2048 > $T/buffer_size_kb")
     out.append(GUEST_EPILOGUE)
     return "\n".join(out) + "\n"
 
@@ -360,6 +400,12 @@ def build_initrd(plan, workdir, version):
     if not os.path.exists(busybox):
         raise HarnessError("no busybox: run oracle/setup.sh (busybox-static)")
     shutil.copy(busybox, os.path.join(root, "bin", "busybox"))
+    if os.environ.get("HVO_ORACLE_DIAG"):
+        diag = os.path.join(os.path.dirname(os.path.abspath(__file__)), "diag")
+        scan = os.path.join(workdir, "pfnscan")
+        if subprocess.run(["gcc", "-O2", "-static", "-o", scan, os.path.join(diag, "pfnscan.c")]).returncode:
+            raise HarnessError("cannot build oracle/diag/pfnscan.c (gcc -static)")
+        shutil.copy(scan, os.path.join(root, "bin", "pfnscan"))
     modules = []
     if plan.pmem:
         modules = add_pmem_tools(root, version)

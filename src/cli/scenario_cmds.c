@@ -353,7 +353,7 @@ int cmd_show(struct scenario *sc, int argc, char **argv, const char *rest)
 	(void)rest;
 
 	if (argc < 2)
-		return sc_error(sc, "show: expected meminfo, vmstat, zoneinfo, hugepages, report, dmesg or pfn N");
+		return sc_error(sc, "show: expected meminfo, vmstat, zoneinfo, buddyinfo, pool, hugepages, report, dmesg or pfn N");
 	if (need_booted(sc, "show"))
 		return -EINVAL;
 	if (!strcmp(argv[1], "meminfo") && argc == 2)
@@ -364,6 +364,10 @@ int cmd_show(struct scenario *sc, int argc, char **argv, const char *rest)
 		show_zoneinfo(sc->m, out);
 	else if (!strcmp(argv[1], "hugepages") && argc == 2)
 		show_hugepages(sc->m, out);
+	else if (!strcmp(argv[1], "buddyinfo") && argc == 2)
+		show_buddyinfo(sc->m, out);
+	else if (!strcmp(argv[1], "pool") && argc == 2)
+		show_pool(sc->m, out);
 	else if (!strcmp(argv[1], "report") && argc == 2)
 		show_report(sc->m, out);
 	else if (!strcmp(argv[1], "dmesg") && argc == 2)
@@ -376,7 +380,7 @@ int cmd_show(struct scenario *sc, int argc, char **argv, const char *rest)
 			return sc_error(sc, "show pfn %s: beyond the end of memory (max pfn %#llx)",
 					argv[2], (unsigned long long)sc->m->max_pfn);
 	} else
-		return sc_error(sc, "show: expected meminfo, vmstat, zoneinfo, hugepages, report, dmesg or pfn N");
+		return sc_error(sc, "show: expected meminfo, vmstat, zoneinfo, buddyinfo, pool, hugepages, report, dmesg or pfn N");
 	return 0;
 }
 

@@ -75,7 +75,7 @@ static const char usage_tail[] =
 	"                                     pool resize, as in the kernel)\n"
 	"  sysctl vm.nr_hugepages=N | vm.nr_overcommit_hugepages=N\n"
 	"         | vm.hugetlb_optimize_vmemmap=0|1\n"
-	"  show meminfo|vmstat|zoneinfo|hugepages|report|dmesg|pfn N\n"
+	"  show meminfo|vmstat|zoneinfo|buddyinfo|pool|hugepages|report|dmesg|pfn N\n"
 	"  check [fails]                      run the invariant checker (fails: it must\n"
 	"                                     find a violation, for bug scenarios)\n"
 	"  snapshot [LABEL]                   remember every counter\n"

@@ -6,6 +6,7 @@
 
 #include "mm/cma.h"
 #include "mm/vmemmap_share_pte.h"
+#include "mm/hstate.h"
 #include "mm/vmstat.h"
 
 static int64_t pages_to_kb(struct machine *m, uint64_t pages)
@@ -281,4 +282,89 @@ void counters_json(struct machine *m, FILE *out)
 			(unsigned long long)h->surplus_huge_pages);
 	}
 	fputc('}', out);
+}
+
+/* Diagnostic: one list in list order (head first), as runs of adjacent blocks. */
+static void show_blist(const struct buddy *b, const struct blist *l, FILE *out)
+{
+	pfn_t rs = PFN_NONE, rn = 0;
+	unsigned ro = 0;
+	for (uint32_t i = l->head; i; i = b->nodes[i].next) {
+		const struct bnode *n = &b->nodes[i];
+		if (rs != PFN_NONE && n->order == ro && n->pfn == rs + (rn << ro)) {
+			rn++;
+			continue;
+		}
+		if (rs != PFN_NONE)
+			fprintf(out, " %#llx+%llu", (unsigned long long)rs, (unsigned long long)rn);
+		rs = n->pfn; rn = 1; ro = n->order;
+	}
+	if (rs != PFN_NONE)
+		fprintf(out, " %#llx+%llu", (unsigned long long)rs, (unsigned long long)rn);
+	fputc('\n', out);
+}
+
+static const char *const mt_names[MIGRATE_TYPES] = {
+	"Unmovable", "Movable", "Reclaimable", "HighAtomic", "CMA", "Isolate"
+};
+
+void show_buddyinfo(struct machine *m, FILE *out)
+{
+	for (unsigned nid = 0; nid < m->nr_nodes; nid++) {
+		for (unsigned z = 0; z < MAX_NR_ZONES; z++) {
+			const struct zone *zone = &m->nodes[nid].node_zones[z];
+			const struct buddy *b = &zone->buddy;
+			if (!zone->spanned_pages || !zone->initialized)
+				continue;
+			fprintf(out, "Node %u, zone %8s", nid, zone_name((enum zone_type)z));
+			for (unsigned o = 0; o <= b->max_order; o++)
+				fprintf(out, " %6llu", (unsigned long long)b->area[o].nr_free);
+			fprintf(out, "   pcp %llu (count %d high %d batch %d)\n",
+				(unsigned long long)b->nr_pcp_pages, b->pcp.count, b->pcp.high, b->pcp.batch);
+			for (int mt = 0; mt < MIGRATE_TYPES; mt++) {
+				uint64_t tot = 0;
+				for (unsigned o = 0; o <= b->max_order; o++)
+					tot += b->area[o].free_list[mt].nr;
+				if (!tot)
+					continue;
+				fprintf(out, "  %-12s", mt_names[mt]);
+				for (unsigned o = 0; o <= b->max_order; o++)
+					fprintf(out, " %6llu", (unsigned long long)b->area[o].free_list[mt].nr);
+				fputc('\n', out);
+			}
+			uint64_t nb[MIGRATE_TYPES] = {0};
+			for (pfn_t p = b->base; p < b->end; p += 1ULL << b->pageblock_order)
+				if (p >= b->start)
+					nb[get_pfnblock_migratetype(b, p)]++;
+			fprintf(out, "  blocks:");
+			for (int mt = 0; mt < MIGRATE_TYPES; mt++)
+				fprintf(out, " %s %llu", mt_names[mt], (unsigned long long)nb[mt]);
+			fputc('\n', out);
+			for (unsigned o = b->pageblock_order; o <= b->max_order; o++)
+				for (int mt = 0; mt < MIGRATE_TYPES; mt++)
+					if (b->area[o].free_list[mt].nr) {
+						fprintf(out, "  list o%u %s:", o, mt_names[mt]);
+						show_blist(b, &b->area[o].free_list[mt], out);
+					}
+			for (int i = 0; i < NR_PCP_LISTS; i++)
+				if (b->pcp.lists[i].nr) {
+					fprintf(out, "  pcp list %d:", i);
+					show_blist(b, &b->pcp.lists[i], out);
+				}
+		}
+	}
+}
+
+void show_pool(struct machine *m, FILE *out)
+{
+	for (unsigned i = 0; i < m->nr_hstates; i++) {
+		const struct hstate *h = &m->hstates[i];
+		for (unsigned nid = 0; nid < m->nr_nodes; nid++) {
+			const struct folio_list *fl = &h->freelists[nid];
+			fprintf(out, "pool order %u node %u free %llu:", h->order, nid, (unsigned long long)fl->nr);
+			for (uint64_t k = 0; k < fl->nr; k++)
+				fprintf(out, " %#llx", (unsigned long long)fl->v[k].pfn);
+			fputc('\n', out);
+		}
+	}
 }

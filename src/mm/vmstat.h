@@ -31,6 +31,8 @@ int counter_get(struct machine *m, const char *name, int64_t *val);
 void show_meminfo(struct machine *m, FILE *out);
 void show_vmstat(struct machine *m, FILE *out);
 void show_zoneinfo(struct machine *m, FILE *out);
+void show_buddyinfo(struct machine *m, FILE *out);
+void show_pool(struct machine *m, FILE *out);
 /* Every counter as one JSON object (no trailing newline). */
 void counters_json(struct machine *m, FILE *out);
 
