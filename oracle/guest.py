@@ -256,6 +256,53 @@ diag() {
 	[ "$1" = 0 ] && grep -i "kernel\|System RAM" /proc/iomem | sed "s/^/@@D $1 I /"
 	echo "@@D $1 end uptime=$(up)"
 }
+# a boot-time trace (trace_event=kmem:mm_page_alloc,kmem:mm_page_free on the
+# command line): pages allocated and freed per phase (A before the first
+# order-9 allocation, B the 2 MiB boot pool, C after it), zone, order and
+# migratetype, and in C per task
+boottrace() {
+	[ "$(cat $T/events/kmem/mm_page_alloc/enable 2>/dev/null)" = 1 ] || return 0
+	echo 0 > $T/events/kmem/enable
+	grep -h "entries\|overrun\|dropped" $T/per_cpu/cpu*/stats | sed "s/^/@@BT stats /"
+	awk '
+	function hex(s,   i, c, v) {
+		v = 0; s = tolower(s); sub(/^0x/, "", s)
+		for (i = 1; i <= length(s); i++) {
+			c = index("0123456789abcdef", substr(s, i, 1)) - 1
+			v = v * 16 + c
+		}
+		return v
+	}
+	/^#/ { next }
+	{
+		ev = ""; pfn = -1; order = -1; mt = "-"; gfp = "-"
+		for (i = 1; i <= NF; i++) {
+			if ($i == "mm_page_alloc:") ev = "alloc"
+			else if ($i == "mm_page_free:") ev = "free"
+			else if ($i ~ /^pfn=/) pfn = hex(substr($i, 5))
+			else if ($i ~ /^order=/) order = substr($i, 7) + 0
+			else if ($i ~ /^migratetype=/) mt = substr($i, 13)
+			else if ($i ~ /^gfp_flags=/) { gfp = substr($i, 11); sub(/\|.*/, "", gfp) }
+		}
+		if (ev == "" || pfn < 0) next
+		comm = $1; sub(/-[0-9]+$/, "", comm); sub(/\/.*/, "", comm)
+		if (ev == "alloc" && order == 9) {
+			n9++
+			if (n9 == 1) { ph = "B"; print "@@BT phaseB", $0 }
+			if (n9 == 512) { print "@@BT phaseC-after", $0 }
+		}
+		phase = n9 == 0 ? "A" : (n9 < 512 || (n9 == 512 && ev == "alloc" && order == 9) ? "B" : "C")
+		z = pfn < 4096 ? "DMA" : (pfn < 1048576 ? "DMA32" : "Normal")
+		k = phase " " ev " " z " o" order " mt" mt " " gfp
+		if (phase == "C") k = k " " comm
+		np = 1; for (j = 0; j < order; j++) np *= 2
+		pg[k] += np; nr[k]++
+		if (phase == "C" && z == "Normal" && ev == "free" && nfc++ < 3) print "@@BT firstC-free", $0
+	}
+	END { for (k in pg) print "@@BT", k, nr[k], pg[k] }' $T/trace
+	echo > $T/trace
+}
+boottrace
 TREV="mm_page_alloc mm_page_free mm_page_alloc_zone_locked mm_page_pcpu_drain"
 tron() {
 	echo > $T/trace
