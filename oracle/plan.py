@@ -142,6 +142,9 @@ class Plan:
                 elif k == "arch":
                     if v != "x86-64":
                         self.err(n, "the kernel is x86-64: arch must be x86-64")
+                elif k == "deferred_init":
+                    if v != "on":
+                        self.err(n, "Debian's kernel has CONFIG_DEFERRED_STRUCT_PAGE_INIT=y: deferred_init must be on")
                 elif k == "kernel_reserve":
                     self.notes.append(f"line {n}: kernel_reserve is simulator-only (absolute MemTotal is not judged)")
                 else:
