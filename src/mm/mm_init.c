@@ -96,10 +96,10 @@ void free_area_init(struct machine *m)
 	}
 }
 
-/* memblock_free_all(): everything not reserved goes to the buddy allocator. */
 static pfn_t first_deferred_pfn(struct machine *m, const struct pglist_data *pgdat);
 static void deferred_pageblock_types(struct machine *m, pfn_t first, pfn_t end);
 
+/* memblock_free_all(): everything not reserved goes to the buddy allocator. */
 int memblock_free_all(struct machine *m)
 {
 	const struct memblock_type *mem = &m->memblock.memory;

@@ -284,23 +284,34 @@ void counters_json(struct machine *m, FILE *out)
 	fputc('}', out);
 }
 
-/* Diagnostic: one list in list order (head first), as runs of adjacent blocks. */
+/*
+ * show buddyinfo: /proc/buddyinfo's line per zone (free blocks by order,
+ * then the per-CPU pages), /proc/pagetypeinfo's free blocks by migratetype
+ * and order and its pageblock count by type, then, for placement work,
+ * every list from pageblock order up and every per-CPU list in list order
+ * (head first), as runs "PFN+N" of N adjacent blocks.
+ */
 static void show_blist(const struct buddy *b, const struct blist *l, FILE *out)
 {
-	pfn_t rs = PFN_NONE, rn = 0;
-	unsigned ro = 0;
+	pfn_t start = PFN_NONE;
+	uint64_t nr = 0;
+	unsigned order = 0;
+
 	for (uint32_t i = l->head; i; i = b->nodes[i].next) {
 		const struct bnode *n = &b->nodes[i];
-		if (rs != PFN_NONE && n->order == ro && n->pfn == rs + (rn << ro)) {
-			rn++;
+
+		if (start != PFN_NONE && n->order == order && n->pfn == start + (nr << order)) {
+			nr++;
 			continue;
 		}
-		if (rs != PFN_NONE)
-			fprintf(out, " %#llx+%llu", (unsigned long long)rs, (unsigned long long)rn);
-		rs = n->pfn; rn = 1; ro = n->order;
+		if (start != PFN_NONE)
+			fprintf(out, " 0x%llx+%llu", (unsigned long long)start, (unsigned long long)nr);
+		start = n->pfn;
+		nr = 1;
+		order = n->order;
 	}
-	if (rs != PFN_NONE)
-		fprintf(out, " %#llx+%llu", (unsigned long long)rs, (unsigned long long)rn);
+	if (start != PFN_NONE)
+		fprintf(out, " 0x%llx+%llu", (unsigned long long)start, (unsigned long long)nr);
 	fputc('\n', out);
 }
 
@@ -308,62 +319,84 @@ static const char *const mt_names[MIGRATE_TYPES] = {
 	"Unmovable", "Movable", "Reclaimable", "HighAtomic", "CMA", "Isolate"
 };
 
+static void show_free_by_type(const struct buddy *b, FILE *out)
+{
+	for (int mt = 0; mt < MIGRATE_TYPES; mt++) {
+		uint64_t total = 0;
+
+		for (unsigned o = 0; o <= b->max_order; o++)
+			total += b->area[o].free_list[mt].nr;
+		if (!total)
+			continue;
+		fprintf(out, "  %-12s", mt_names[mt]);
+		for (unsigned o = 0; o <= b->max_order; o++)
+			fprintf(out, " %6llu", (unsigned long long)b->area[o].free_list[mt].nr);
+		fputc('\n', out);
+	}
+}
+
+static void show_pageblock_types(const struct buddy *b, FILE *out)
+{
+	uint64_t nr[MIGRATE_TYPES] = { 0 };
+
+	for (pfn_t p = b->base; p < b->end; p += 1ULL << b->pageblock_order)
+		if (p >= b->start)
+			nr[get_pfnblock_migratetype(b, p)]++;
+	fprintf(out, "  blocks:");
+	for (int mt = 0; mt < MIGRATE_TYPES; mt++)
+		fprintf(out, " %s %llu", mt_names[mt], (unsigned long long)nr[mt]);
+	fputc('\n', out);
+}
+
+static void show_lists(const struct buddy *b, FILE *out)
+{
+	for (unsigned o = b->pageblock_order; o <= b->max_order; o++)
+		for (int mt = 0; mt < MIGRATE_TYPES; mt++)
+			if (b->area[o].free_list[mt].nr) {
+				fprintf(out, "  list o%u %s:", o, mt_names[mt]);
+				show_blist(b, &b->area[o].free_list[mt], out);
+			}
+	for (int i = 0; i < NR_PCP_LISTS; i++)
+		if (b->pcp.lists[i].nr) {
+			fprintf(out, "  pcp list %d:", i);
+			show_blist(b, &b->pcp.lists[i], out);
+		}
+}
+
 void show_buddyinfo(struct machine *m, FILE *out)
 {
-	for (unsigned nid = 0; nid < m->nr_nodes; nid++) {
+	for (unsigned nid = 0; nid < m->nr_nodes; nid++)
 		for (unsigned z = 0; z < MAX_NR_ZONES; z++) {
 			const struct zone *zone = &m->nodes[nid].node_zones[z];
 			const struct buddy *b = &zone->buddy;
+
 			if (!zone->spanned_pages || !zone->initialized)
 				continue;
 			fprintf(out, "Node %u, zone %8s", nid, zone_name((enum zone_type)z));
 			for (unsigned o = 0; o <= b->max_order; o++)
 				fprintf(out, " %6llu", (unsigned long long)b->area[o].nr_free);
 			fprintf(out, "   pcp %llu (count %d high %d batch %d)\n",
-				(unsigned long long)b->nr_pcp_pages, b->pcp.count, b->pcp.high, b->pcp.batch);
-			for (int mt = 0; mt < MIGRATE_TYPES; mt++) {
-				uint64_t tot = 0;
-				for (unsigned o = 0; o <= b->max_order; o++)
-					tot += b->area[o].free_list[mt].nr;
-				if (!tot)
-					continue;
-				fprintf(out, "  %-12s", mt_names[mt]);
-				for (unsigned o = 0; o <= b->max_order; o++)
-					fprintf(out, " %6llu", (unsigned long long)b->area[o].free_list[mt].nr);
-				fputc('\n', out);
-			}
-			uint64_t nb[MIGRATE_TYPES] = {0};
-			for (pfn_t p = b->base; p < b->end; p += 1ULL << b->pageblock_order)
-				if (p >= b->start)
-					nb[get_pfnblock_migratetype(b, p)]++;
-			fprintf(out, "  blocks:");
-			for (int mt = 0; mt < MIGRATE_TYPES; mt++)
-				fprintf(out, " %s %llu", mt_names[mt], (unsigned long long)nb[mt]);
-			fputc('\n', out);
-			for (unsigned o = b->pageblock_order; o <= b->max_order; o++)
-				for (int mt = 0; mt < MIGRATE_TYPES; mt++)
-					if (b->area[o].free_list[mt].nr) {
-						fprintf(out, "  list o%u %s:", o, mt_names[mt]);
-						show_blist(b, &b->area[o].free_list[mt], out);
-					}
-			for (int i = 0; i < NR_PCP_LISTS; i++)
-				if (b->pcp.lists[i].nr) {
-					fprintf(out, "  pcp list %d:", i);
-					show_blist(b, &b->pcp.lists[i], out);
-				}
+				(unsigned long long)b->nr_pcp_pages, b->pcp.count, b->pcp.high,
+				b->pcp.batch);
+			show_free_by_type(b, out);
+			show_pageblock_types(b, out);
+			show_lists(b, out);
 		}
-	}
 }
 
+/* show pool: the free huge pages of each size and node, in list order. */
 void show_pool(struct machine *m, FILE *out)
 {
 	for (unsigned i = 0; i < m->nr_hstates; i++) {
 		const struct hstate *h = &m->hstates[i];
+
 		for (unsigned nid = 0; nid < m->nr_nodes; nid++) {
 			const struct folio_list *fl = &h->freelists[nid];
-			fprintf(out, "pool order %u node %u free %llu:", h->order, nid, (unsigned long long)fl->nr);
+
+			fprintf(out, "pool order %u node %u free %llu:", h->order, nid,
+				(unsigned long long)fl->nr);
 			for (uint64_t k = 0; k < fl->nr; k++)
-				fprintf(out, " %#llx", (unsigned long long)fl->v[k].pfn);
+				fprintf(out, " 0x%llx", (unsigned long long)fl->v[k].pfn);
 			fputc('\n', out);
 		}
 	}

@@ -676,3 +676,43 @@ TEST(checker_zone_of_a_run_in_a_section_with_a_zone_edge)
 	machine_destroy(m);
 	return 0;
 }
+
+/*
+ * show pool lists every free huge page in list order; show buddyinfo's
+ * first line per zone has the free blocks of each order and the per-CPU
+ * pages, and its lists hold every pageblock-order block there is.
+ */
+TEST(show_pool_and_buddyinfo_list_what_the_allocator_holds)
+{
+	struct machine *m = boot_scenario("machine mem=1G\ncmdline hugetlb_free_vmemmap=on\n"
+					  "boot\nhugepages 2M 3\n");
+	char *text = NULL, line[160], want[64];
+	size_t len = 0;
+	const struct hstate *h;
+	const struct zone *z;
+	FILE *out;
+
+	ASSERT_TRUE(m != NULL);
+	out = open_memstream(&text, &len);
+	ASSERT_TRUE(out != NULL);
+	show_pool(m, out);
+	show_buddyinfo(m, out);
+	fclose(out);
+	h = size_to_hstate(m, 2 * SZ_1M);
+	ASSERT_TRUE(h && h->freelists[0].nr == 3);
+	snprintf(line, sizeof(line), "pool order 9 node 0 free 3: 0x%llx 0x%llx 0x%llx\n",
+		 (unsigned long long)h->freelists[0].v[0].pfn,
+		 (unsigned long long)h->freelists[0].v[1].pfn,
+		 (unsigned long long)h->freelists[0].v[2].pfn);
+	ASSERT_TRUE(strstr(text, line) != NULL);
+	z = page_zone(m, 0x30000);
+	snprintf(want, sizeof(want), "   pcp %llu (count %d", (unsigned long long)z->buddy.nr_pcp_pages,
+		 z->buddy.pcp.count);
+	ASSERT_TRUE(strstr(text, want) != NULL);
+	snprintf(want, sizeof(want), " %6llu   pcp", (unsigned long long)z->buddy.area[10].nr_free);
+	ASSERT_TRUE(strstr(text, want) != NULL);
+	ASSERT_TRUE(strstr(text, "  list o10 Movable: 0x") != NULL);
+	free(text);
+	machine_destroy(m);
+	return 0;
+}
