@@ -81,6 +81,18 @@ uint64_t *pt_table(struct machine *m, uint64_t entry)
 	return (uint64_t *)(uintptr_t)(fe & ~((1ULL << FRAME_PAYLOAD_SHIFT) - 1));
 }
 
+/* The last step of a walk: the PTE at @pte, mapped or not. */
+static int walk_pte(struct pt_walk *w, uint64_t *pte)
+{
+	w->pte = pte;
+	if (!entry_present(*pte))
+		return -EFAULT;
+	w->leaf = PT_PTE;
+	w->pfn = entry_pfn(*pte);
+	w->writable = entry_writable(*pte);
+	return 0;
+}
+
 int vmemmap_walk_va(struct machine *m, vaddr_t va, struct pt_walk *w)
 {
 	const struct geometry *g = &m->geo;
@@ -101,13 +113,7 @@ int vmemmap_walk_va(struct machine *m, vaddr_t va, struct pt_walk *w)
 		w->writable = entry_writable(*w->pmd);
 		return 0;
 	}
-	w->pte = &pt_table(m, *w->pmd)[pt_index(g, va, PT_PTE)];
-	if (!entry_present(*w->pte))
-		return -EFAULT;
-	w->leaf = PT_PTE;
-	w->pfn = entry_pfn(*w->pte);
-	w->writable = entry_writable(*w->pte);
-	return 0;
+	return walk_pte(w, &pt_table(m, *w->pmd)[pt_index(g, va, PT_PTE)]);
 }
 
 int vmemmap_walk_va_cursor(struct machine *m, vaddr_t va, struct pt_walk *w,
@@ -121,13 +127,7 @@ int vmemmap_walk_va_cursor(struct machine *m, vaddr_t va, struct pt_walk *w,
 		memset(w, 0, sizeof(*w));
 		w->pud = cur->pud;
 		w->pmd = cur->pmd;
-		w->pte = &cur->pte_table[pt_index(g, va, PT_PTE)];
-		if (!entry_present(*w->pte))
-			return -EFAULT;
-		w->leaf = PT_PTE;
-		w->pfn = entry_pfn(*w->pte);
-		w->writable = entry_writable(*w->pte);
-		return 0;
+		return walk_pte(w, &cur->pte_table[pt_index(g, va, PT_PTE)]);
 	}
 	ret = vmemmap_walk_va(m, va, w);
 	cur->pmd = NULL;

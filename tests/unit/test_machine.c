@@ -367,6 +367,17 @@ TEST(translate_block_equals_page_by_page)
 	return 0;
 }
 
+/* @sp (a struct page's bytes) with its zone bits set to @zone, node 0, into @out. */
+static void struct_page_in_zone(const struct geometry *g, const uint8_t *sp,
+				enum zone_type zone, uint8_t *out)
+{
+	struct page_struct ps;
+
+	page_struct_decode(g, sp, &ps);
+	ps.flags = (ps.flags & ~(ZONES_MASK << ZONES_PGSHIFT)) | page_flags_node_zone(0, zone);
+	page_struct_encode(g, &ps, out);
+}
+
 /*
  * A struct page whose node or zone bits disagree with the layout is found,
  * pfn by pfn, whether its vmemmap page has bytes of its own, repeats one
@@ -391,7 +402,6 @@ TEST(checker_finds_struct_pages_in_the_wrong_zone)
 		struct pt_walk w;
 		const uint8_t *pat;
 		uint8_t *bytes, save[MAX_STRUCT_PAGE], bad[MAX_STRUCT_PAGE];
-		struct page_struct ps;
 		struct zone *z = page_zone(m, pfn);
 		uint64_t present = 0;
 
@@ -409,10 +419,7 @@ TEST(checker_finds_struct_pages_in_the_wrong_zone)
 		if (frame_px(&m->frames, w.pfn) && !did_px) {
 			ASSERT_EQ(frame_read(m, w.pfn, g->struct_page_size, save,
 					     g->struct_page_size), 0);
-			page_struct_decode(g, save, &ps);
-			ps.flags = (ps.flags & ~(ZONES_MASK << ZONES_PGSHIFT)) |
-				   page_flags_node_zone(0, z->idx == ZONE_DMA32 ? ZONE_NORMAL : ZONE_DMA32);
-			page_struct_encode(g, &ps, bad);
+			struct_page_in_zone(g, save, z->idx == ZONE_DMA32 ? ZONE_NORMAL : ZONE_DMA32, bad);
 			ASSERT_EQ(frame_set_slot(&m->frames, w.pfn, 1, bad), 0);
 			ASSERT_TRUE(mm_check(m, r) >= 1);
 			ASSERT_TRUE(strstr(r->lines[0], "struct page says node 0 zone"));
@@ -424,10 +431,7 @@ TEST(checker_finds_struct_pages_in_the_wrong_zone)
 		if ((pat && did_pattern) || (bytes && did_bytes) || (!pat && !bytes))
 			continue;
 		memcpy(save, pat ? pat : bytes + g->struct_page_size, g->struct_page_size);
-		page_struct_decode(g, save, &ps);
-		ps.flags = (ps.flags & ~(ZONES_MASK << ZONES_PGSHIFT)) | /* another zone */
-			   page_flags_node_zone(0, z->idx == ZONE_DMA32 ? ZONE_NORMAL : ZONE_DMA32);
-		page_struct_encode(g, &ps, bad);
+		struct_page_in_zone(g, save, z->idx == ZONE_DMA32 ? ZONE_NORMAL : ZONE_DMA32, bad);
 		if (pat) {
 			ASSERT_EQ(frame_set_pattern(&m->frames, w.pfn, bad), 0);
 			ASSERT_EQ(mm_check(m, r), present); /* every struct page of it */
@@ -652,8 +656,7 @@ TEST(checker_zone_of_a_run_in_a_section_with_a_zone_edge)
 	struct machine *m = boot_scenario("machine mem=1G\nboot\n");
 	struct check_report *r = malloc(sizeof(*r));
 	const struct geometry *g;
-	struct page_struct ps;
-	uint8_t bad[MAX_STRUCT_PAGE];
+	uint8_t sp[MAX_STRUCT_PAGE], bad[MAX_STRUCT_PAGE];
 	struct pt_walk w;
 	pfn_t edge;
 
@@ -665,10 +668,8 @@ TEST(checker_zone_of_a_run_in_a_section_with_a_zone_edge)
 	ASSERT_TRUE(edge % g->pages_per_section && edge % g->spp == 0);
 	ASSERT_EQ(mm_check(m, r), 0);
 	ASSERT_EQ(vmemmap_walk_va(m, pfn_to_page_va(g, edge), &w), 0);
-	ASSERT_EQ(frame_read(m, w.pfn, 0, bad, g->struct_page_size), 0);
-	page_struct_decode(g, bad, &ps);
-	ps.flags = (ps.flags & ~(ZONES_MASK << ZONES_PGSHIFT)) | page_flags_node_zone(0, ZONE_DMA);
-	page_struct_encode(g, &ps, bad);
+	ASSERT_EQ(frame_read(m, w.pfn, 0, sp, g->struct_page_size), 0);
+	struct_page_in_zone(g, sp, ZONE_DMA, bad);
 	ASSERT_EQ(frame_set_pattern(&m->frames, w.pfn, bad), 0);
 	ASSERT_EQ(mm_check(m, r), g->spp);
 	ASSERT_TRUE(report_says(r, "layout says node 0 zone DMA32"));
