@@ -1,3 +1,11 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""analyze.py WORKDIR: summarize a diagnostic oracle run of case i
+(HVO_ORACLE_DIAG=1 oracle/oracle.sh tests/scenarios/oracle_case_i_mixed_6g*.hvo):
+where the boot-time and run-time huge pages are, how many of the 200 2 MiB
+pages at the last point landed on pfns the freed boot pool had (the rest
+are fresh), by zone, and the page-allocator events traced during each step.
+The zone bounds are the 6 GiB qemu-pc guest's.  A diagnostic, not part of
+the oracle's verdict."""
 import re,sys
 W=sys.argv[1]
 T={}; S={}; D={}

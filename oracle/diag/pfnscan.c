@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* pfnscan LABEL [MAXPFN]: where the guest's memory is, from /proc/kpageflags
  * and /proc/kpagecount, read in small chunks (so the scan itself takes few
  * pages).  Diagnostic for oracle_case_i, not part of the oracle. */
