@@ -148,6 +148,9 @@ int frame_make_pattern(struct machine *m, pfn_t pfn)
 	if (!m->frames.host.share || !(e & (FRAME_LAZY | FRAME_ZERO)) ||
 	    ((e & FRAME_LAZY) && m->phase == PHASE_EARLY)) /* memmap_init has not run */
 		return -EAGAIN;
+	if ((e & FRAME_LAZY) && m->frames.lazy_alike &&
+	    m->frames.lazy_alike(m->frames.lazy_ctx, frame_lazy_vpage(&m->frames, pfn), first))
+		return frame_set_pattern(&m->frames, pfn, first) ? -EAGAIN : 0;
 	for (size_t off = 0; off < m->geo.page_size; off += chunk) {
 		if (frame_read(m, pfn, off, buf, chunk))
 			return -EAGAIN;

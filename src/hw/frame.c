@@ -917,6 +917,11 @@ void frame_store_set_lazy_fill(struct frame_store *fs, frame_fill_fn fill, void 
 	fs->lazy_ctx = ctx;
 }
 
+void frame_store_set_lazy_alike(struct frame_store *fs, frame_alike_fn alike)
+{
+	fs->lazy_alike = alike;
+}
+
 uint8_t *frame_materialize_lazy(struct frame_store *fs, pfn_t pfn, size_t page_size)
 {
 	uint64_t vpage = frame_lazy_vpage(fs, pfn);

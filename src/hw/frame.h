@@ -139,6 +139,12 @@ struct pattern_table {
  */
 typedef void (*frame_fill_fn)(void *ctx, uint64_t vpage, size_t off, void *buf,
 			      size_t len);
+/*
+ * Whether every struct page the fill makes for vmemmap page @vpage is the
+ * same: true with that struct page in @sp, false when they differ or the
+ * answer is not known cheaply (the caller then reads the page).
+ */
+typedef bool (*frame_alike_fn)(void *ctx, uint64_t vpage, void *sp);
 
 struct frame_store {
 	unsigned pfn_shift_per_dir; /* log2(pfns per directory entry) */
@@ -157,6 +163,7 @@ struct frame_store {
 	uint64_t nr_extents;        /* blocks held as one word */
 	uint64_t nr_dir_bytes;      /* host bytes used by the directory */
 	frame_fill_fn lazy_fill;    /* makes a lazy frame's bytes */
+	frame_alike_fn lazy_alike;  /* NULL: not known without the bytes */
 	void *lazy_ctx;
 };
 
@@ -257,6 +264,8 @@ uint64_t frame_lazy_vpage(const struct frame_store *fs, pfn_t pfn);
 /* Give a lazy frame its host bytes (zeroed); the caller fills them. */
 uint8_t *frame_materialize(struct frame_store *fs, pfn_t pfn);
 void frame_store_set_lazy_fill(struct frame_store *fs, frame_fill_fn fill, void *ctx);
+/* The shortcut for asking whether a lazy frame repeats one struct page (same ctx). */
+void frame_store_set_lazy_alike(struct frame_store *fs, frame_alike_fn alike);
 /* Give a lazy frame host bytes filled by the lazy fill; NULL if the host is out. */
 uint8_t *frame_materialize_lazy(struct frame_store *fs, pfn_t pfn, size_t page_size);
 /* Bytes [off, off + len) of lazy frame @pfn, made by the lazy fill. */

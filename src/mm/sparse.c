@@ -464,3 +464,19 @@ void memmap_fill(void *m, uint64_t vpage, size_t off, void *buf, size_t len)
 {
 	memmap_generate(m, vpage, off, buf, len);
 }
+
+bool memmap_page_alike(void *mp, uint64_t vpage, void *sp)
+{
+	struct machine *m = mp;
+	const struct geometry *g = &m->geo;
+	uint64_t start = vpage << g->page_shift;
+	struct page_struct ps;
+
+	if (!g->struct_page_pow2 ||
+	    !memmap_run_alike(m, start / g->struct_page_size,
+			      (start + g->page_size) / g->struct_page_size))
+		return false;
+	init_single_page(m, start / g->struct_page_size, &ps);
+	page_struct_encode(g, &ps, sp);
+	return true;
+}

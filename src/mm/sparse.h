@@ -62,5 +62,10 @@ void memmap_generate(struct machine *m, uint64_t vpage, size_t off, void *buf,
 		     size_t len);
 /* memmap_generate() as the frame store's lazy fill (@m is the machine). */
 void memmap_fill(void *m, uint64_t vpage, size_t off, void *buf, size_t len);
+/*
+ * The frame store's lazy_alike: true, with the struct page in @sp, when
+ * memmap_generate() makes vmemmap page @vpage of one struct page repeated.
+ */
+bool memmap_page_alike(void *m, uint64_t vpage, void *sp);
 
 #endif

@@ -305,6 +305,7 @@ struct machine *machine_create(const struct machine_config *cfg, char *err,
 		goto fail;
 	}
 	frame_store_set_lazy_fill(&m->frames, memmap_fill, m);
+	frame_store_set_lazy_alike(&m->frames, memmap_page_alike);
 	for (unsigned i = 0; i < MAX_NUMNODES; i++)
 		m->nodes[i].node_id = (int)i;
 	{
