@@ -473,7 +473,13 @@ const char *host_generation(const char *release)
 		return "legacy-6.10";
 	if (major == 6 && minor == 12 && patch >= 114 && patch <= 117)
 		return "legacy-6.12.115"; /* the refactor backport, before its fix */
-	if (major == 6 && minor < 14)
+	if (major == 6 && minor == 13)
+		return "legacy-6.13"; /* before 67bab13307c8 */
+	/*
+	 * The pre-HVO series, 4eeec8c89a0c's page[3] fields and hugetlb_cma_only
+	 * all came with v6.15 (docs/generations.md): 6.14 is still 6.12's code.
+	 */
+	if (major == 6 && minor < 15)
 		return "legacy";
 	if (major == 6 || (major == 7 && minor < 1))
 		return "legacy-6.18";

@@ -3,7 +3,7 @@
  * Vmemmap population already optimized (mm/sparse-vmemmap.c): a boot-time
  * gigantic folio whose vmemmap is mapped optimized from the start (pre-HVO:
  * one private head page, every other page the zone's shared tail, or in the
- * fake-head kernels 6.14-6.18 the head page itself), its write protection,
+ * fake-head kernels 6.15-6.18 the head page itself), its write protection,
  * and the undo of a population that failed partway.
  */
 #include <string.h>
@@ -95,7 +95,7 @@ int vmemmap_populate_hvo(struct machine *m, pfn_t pfn, unsigned order,
 	}
 	set_pt_entry(m, pte, mk_pte(head, true));
 	m->stat.nr_memmap_boot_pages++;
-	if (fake_heads) /* 6.14-6.18: every tail maps the head page itself */
+	if (fake_heads) /* 6.15-6.18: every tail maps the head page itself */
 		tail = head;
 	for (vaddr_t va = vstart + g->page_size; va < vend; va += g->page_size) {
 		if (shared_pte != PFN_NONE && IS_ALIGNED(va, 1ULL << g->pmd_shift)) {

@@ -75,7 +75,7 @@ const struct hvo_generation hvo_generations[] = {
 	  .help = "before 67bab13307c8 (cma_alloc waits)" },
 	{ .name = "legacy-6.18", LEGACY_OPS,
 	  .flags = LEGACY | GEN_PRE_HVO | GEN_FOLIO_PAGE3 | GEN_HUGETLB_CMA_ONLY,
-	  .help = "6.14-6.18: fake heads, pre-HVO at boot" },
+	  .help = "6.15-6.18: fake heads, pre-HVO at boot" },
 	{ .name = "legacy-6.14", LEGACY_OPS,
 	  .flags = LEGACY | GEN_PRE_HVO | GEN_BUG_PRE_2026_FIXES |
 		   GEN_BUG_BOOT_MEMMAP_REMOVE | GEN_BUG_WRPROTECT_RANGE,

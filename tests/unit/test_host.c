@@ -141,8 +141,9 @@ TEST(host_missing_file_one_line)
 TEST(host_generation_by_release)
 {
 	ASSERT_TRUE(!strcmp(host_generation("6.18.44-fc-v1098"), "legacy-6.18"));
-	ASSERT_TRUE(!strcmp(host_generation("6.14.0"), "legacy-6.18"));
-	ASSERT_TRUE(!strcmp(host_generation("6.13.7"), "legacy"));
+	ASSERT_TRUE(!strcmp(host_generation("6.15.2"), "legacy-6.18"));
+	ASSERT_TRUE(!strcmp(host_generation("6.14.0"), "legacy")); /* pre-HVO is v6.15 */
+	ASSERT_TRUE(!strcmp(host_generation("6.13.7"), "legacy-6.13"));
 	ASSERT_TRUE(!strcmp(host_generation("6.12.113-amd64"), "legacy"));
 	ASSERT_TRUE(!strcmp(host_generation("6.12.115-amd64"), "legacy-6.12.115"));
 	ASSERT_TRUE(!strcmp(host_generation("6.8.0-45-generic"), "legacy-6.10"));
