@@ -15,8 +15,9 @@ above it.
 
 Usage: layercheck.py [--root DIR] [-v]
 Prints each upward call as "FILE:LINE: FUNC() calls CALLEE() (FILE, layer
-L above layer K)" and exits 1 if there is any, 0 otherwise, 2 on bad usage
-or when ctags is missing.  -v also prints the file-to-file edges.
+L above layer K)", and each C file under src/ outside the layer folders
+(which nothing builds), and exits 1 if there is any, 0 otherwise, 2 on bad
+usage or when ctags is missing.  -v also prints the file-to-file edges.
 """
 import json
 import os
@@ -49,6 +50,17 @@ def source_files(root):
             if name.endswith((".c", ".h")):
                 files.append(os.path.join("src", layer, name))
     return files
+
+
+def stray_files(root):
+    """Sources under src/ that lie in no layer folder: nothing builds them."""
+    stray = []
+    for d, _, names in os.walk(os.path.join(root, "src")):
+        rel = os.path.relpath(d, root)
+        if layer_of(os.path.join(rel, "x")) in LAYERS:
+            continue
+        stray += [os.path.join(rel, n) for n in sorted(names) if n.endswith((".c", ".h"))]
+    return sorted(stray)
 
 
 def functions(root, files):
@@ -128,9 +140,12 @@ def main(argv):
             print(f"{a} -> {b}")
     for b in sorted(bad, key=lambda s: (s.split(":")[0], int(s.split(":")[1]))):
         print(b)
+    stray = stray_files(root)
+    for s in stray:
+        print(f"{s}: in no layer folder (src/<layer>/), so not built")
     print(f"layercheck: {len(files)} files, {len(edges)} file-to-file call "
-          f"edges, {len(bad)} upward calls")
-    return 1 if bad else 0
+          f"edges, {len(bad)} upward calls, {len(stray)} stray files")
+    return 1 if bad or stray else 0
 
 
 if __name__ == "__main__":

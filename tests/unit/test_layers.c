@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The layer check (tools/layercheck.py): the tree has no call from a lower
- * layer to a higher one, and the check does find one when there is.
+ * layer to a higher one and no source outside the layer folders, and the
+ * check does find both when there are.
  */
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -30,7 +31,7 @@ TEST(layers_no_upward_call)
 	char out[8192];
 
 	ASSERT_EQ(layercheck(".", out, sizeof(out)), 0);
-	ASSERT_TRUE(strstr(out, ", 0 upward calls"));
+	ASSERT_TRUE(strstr(out, ", 0 upward calls, 0 stray files"));
 	return 0;
 }
 
@@ -42,5 +43,8 @@ TEST(layers_check_catches_an_upward_call)
 	ASSERT_TRUE(strstr(out, "src/lib/low.c:5: lib_low() calls mm_high() "
 			   "(src/mm/high.c, layer mm above layer lib)"));
 	ASSERT_TRUE(strstr(out, ", 1 upward calls"));
+	/* and a source that no layer folder holds (nothing would build it) */
+	ASSERT_TRUE(strstr(out, "src/stray/stray.c: in no layer folder"));
+	ASSERT_TRUE(strstr(out, ", 1 stray files"));
 	return 0;
 }
