@@ -307,6 +307,7 @@ static void check_vmemmap_page(struct leaf_ctx *c, vaddr_t va, pfn_t pfn)
 	const struct geometry *g = &m->geo;
 	const uint8_t *bytes;
 	struct zone *z;
+	bool compact;
 
 	if (pfn != c->owned_pfn) { /* tails map one frame: ask once */
 		enum frame_owner o = frame_owner(&m->frames, pfn);
@@ -326,19 +327,15 @@ static void check_vmemmap_page(struct leaf_ctx *c, vaddr_t va, pfn_t pfn)
 		c->r->nr_struct_pages_checked += g->spp; /* the same bytes, the same verdict */
 		return;
 	}
-	if (z && (frame_pattern(&m->frames, pfn) || frame_px(&m->frames, pfn)) &&
-	    struct_pages_agree(c, pfn, NULL, z)) {
-		c->agreed_pfn = pfn;
-		c->agreed_zone = z;
-		return;
-	}
-	bytes = frame_view(m, pfn, &c->scratch);
+	/* a pattern frame's few distinct struct pages are asked in place */
+	compact = frame_pattern(&m->frames, pfn) || frame_px(&m->frames, pfn);
+	bytes = compact ? NULL : frame_view(m, pfn, &c->scratch);
 	if (z && struct_pages_agree(c, pfn, bytes, z)) {
 		c->agreed_pfn = pfn;
 		c->agreed_zone = z;
 		return;
 	}
-	check_struct_pages(c, va, bytes);
+	check_struct_pages(c, va, compact ? frame_view(m, pfn, &c->scratch) : bytes);
 }
 
 static int check_leaf(void *arg, vaddr_t va, enum pt_level lvl, uint64_t e)
@@ -362,14 +359,6 @@ struct folio_ref {
 	uint64_t nr;
 };
 
-/* A block on one zone's per-CPU lists. */
-struct free_ref {
-	pfn_t pfn;
-	pfn_t max_end;    /* the highest end of this and every earlier block */
-	const struct zone *zone;
-	unsigned order;
-};
-
 struct owner_ctx {
 	struct machine *m;
 	struct check_report *r;
@@ -381,8 +370,6 @@ struct owner_ctx {
 	uint64_t nr_buddy_owned; /* frames allocated from buddy */
 	struct folio_ref *folios; /* huge pages and leaked ranges, sorted */
 	uint64_t nr_folios;
-	struct free_ref *pcp;     /* every zone's per-CPU blocks, sorted by pfn */
-	uint64_t nr_pcp, pcp_cap;
 	const struct seen_map *seen;
 };
 
@@ -425,104 +412,15 @@ static bool in_kernel_image(const struct machine *m, pfn_t pfn)
 	return pfn >= base && pfn < base + m->kernel_reserved_pages;
 }
 
-static int add_pcp_ref(void *arg, pfn_t pfn, unsigned order)
-{
-	struct owner_ctx *c = arg;
-
-	if (c->nr_pcp == c->pcp_cap) {
-		uint64_t cap = c->pcp_cap ? 2 * c->pcp_cap : 256;
-		struct free_ref *v = realloc(c->pcp, cap * sizeof(*v));
-		if (!v) {
-			fprintf(stderr, "hvo: host out of memory\n");
-			abort();
-		}
-		c->pcp = v;
-		c->pcp_cap = cap;
-	}
-	c->pcp[c->nr_pcp++] = (struct free_ref){ .pfn = pfn, .order = order };
-	return 0;
-}
-
-static int cmp_free_ref(const void *a, const void *b)
-{
-	const struct free_ref *x = a, *y = b;
-
-	if (x->pfn != y->pfn)
-		return x->pfn < y->pfn ? -1 : 1;
-	return x->order < y->order ? -1 : x->order > y->order;
-}
-
 /*
- * Every zone's per-CPU blocks in one sorted table: a frame's lookup is a
- * binary search there instead of a hash lookup per order (the buddy lists
- * themselves are bitmaps, cheap to ask).  max_end keeps the search exact
- * when blocks overlap (a broken list, which the buddy checks report).
- */
-static void collect_pcp_blocks(struct machine *m, struct owner_ctx *c)
-{
-	pfn_t max_end = 0;
-
-	for (unsigned nid = 0; nid < m->nr_nodes; nid++)
-		for (unsigned z = 0; z < MAX_NR_ZONES; z++) {
-			const struct zone *zone = &m->nodes[nid].node_zones[z];
-			uint64_t first = c->nr_pcp;
-			if (!zone->initialized)
-				continue;
-			buddy_for_each_pcp(&zone->buddy, add_pcp_ref, c);
-			for (uint64_t i = first; i < c->nr_pcp; i++)
-				c->pcp[i].zone = zone;
-		}
-	if (c->nr_pcp)
-		qsort(c->pcp, c->nr_pcp, sizeof(*c->pcp), cmp_free_ref);
-	for (uint64_t i = 0; i < c->nr_pcp; i++) {
-		max_end = MAX(max_end, c->pcp[i].pfn + (1ULL << c->pcp[i].order));
-		c->pcp[i].max_end = max_end;
-	}
-}
-
-/* The smallest per-CPU block of @zone holding @pfn, or NULL. */
-static const struct free_ref *pcp_block_of(const struct owner_ctx *c,
-					   const struct zone *zone, pfn_t pfn)
-{
-	const struct free_ref *hit = NULL;
-	uint64_t lo = 0, hi = c->nr_pcp;
-
-	while (lo < hi) { /* first block starting after pfn */
-		uint64_t mid = (lo + hi) / 2;
-		if (c->pcp[mid].pfn <= pfn)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (uint64_t i = lo; i-- > 0 && c->pcp[i].max_end > pfn;) {
-		const struct free_ref *f = &c->pcp[i];
-		if (f->zone == zone && pfn < f->pfn + (1ULL << f->order) &&
-		    (!hit || f->order < hit->order))
-			hit = f;
-	}
-	return hit;
-}
-
-/*
- * The free block of @pfn's zone that holds it, as buddy_free_order() finds
- * it (the buddy lists first, the smallest order first): -1 if none.
+ * The free block of @pfn's zone that holds it, on a buddy list or a
+ * per-CPU list (buddy_free_order()): its order, or -1 if none.
  */
 static int free_block_of(const struct owner_ctx *c, pfn_t pfn, pfn_t *blk)
 {
 	const struct zone *z = page_zone(c->m, pfn);
-	const struct free_ref *f;
-	int o;
 
-	if (!z)
-		return -1;
-	o = buddy_listed_order(&z->buddy, pfn, blk);
-	if (o >= 0 || !z->buddy.nr_pcp_pages)
-		return o;
-	f = pcp_block_of(c, z, pfn);
-	if (!f)
-		return -1;
-	*blk = f->pfn;
-	return (int)f->order;
+	return z ? buddy_free_order(&z->buddy, pfn, blk) : -1;
 }
 
 /* Shared tails stay published for good, mapped or not. */
@@ -668,7 +566,6 @@ static void check_ownership(struct machine *m, struct check_report *r,
 
 	collect_folios(m, &c);
 	check_folios_disjoint(&c);
-	collect_pcp_blocks(m, &c);
 	frame_for_each(&m->frames, check_frame, &c);
 	for (unsigned nid = 0; nid < m->nr_nodes; nid++)
 		for (unsigned z = 0; z < MAX_NR_ZONES; z++) {
@@ -712,7 +609,6 @@ static void check_ownership(struct machine *m, struct check_report *r,
 		check_fail(r, "nr_shared_tail_pages is %llu, shared tail frames %llu",
 			   P(m->stat.nr_shared_tail_pages), P(c.nr_shared_tail));
 	free(c.folios);
-	free(c.pcp);
 }
 
 struct table_count {
