@@ -899,7 +899,8 @@ void buddy_free_range(struct buddy *b, pfn_t start, pfn_t end)
 	}
 }
 
-int buddy_listed_order(const struct buddy *b, pfn_t pfn, pfn_t *block)
+/* buddy_free_order() of the buddy lists alone. */
+static int listed_order(const struct buddy *b, pfn_t pfn, pfn_t *block)
 {
 	if (pfn < b->start || pfn >= b->end)
 		return -1;
@@ -916,7 +917,7 @@ int buddy_listed_order(const struct buddy *b, pfn_t pfn, pfn_t *block)
 
 int buddy_free_order(const struct buddy *b, pfn_t pfn, pfn_t *block)
 {
-	int o = buddy_listed_order(b, pfn, block);
+	int o = listed_order(b, pfn, block);
 
 	if (o >= 0 || !b->nr_pcp_pages || pfn < b->start || pfn >= b->end)
 		return o;
@@ -945,7 +946,7 @@ bool buddy_range_is_free(const struct buddy *b, pfn_t start, pfn_t end)
 {
 	while (start < end) {
 		pfn_t q;
-		int o = buddy_listed_order(b, start, &q);
+		int o = listed_order(b, start, &q);
 		if (o < 0)
 			return false;
 		start = q + (1ULL << o);
@@ -976,7 +977,7 @@ void buddy_isolate_range(struct buddy *b, pfn_t start, pfn_t end)
 
 	while (p < end) {
 		pfn_t q, qend;
-		int o = buddy_listed_order(b, p, &q);
+		int o = listed_order(b, p, &q);
 
 		BUG_ON(o < 0);
 		qend = q + (1ULL << o);
@@ -1015,25 +1016,16 @@ int buddy_for_each_listed(const struct buddy *b,
 	return 0;
 }
 
-int buddy_for_each_pcp(const struct buddy *b,
-		       int (*fn)(void *arg, pfn_t pfn, unsigned order),
-		       void *arg)
-{
-	int ret = 0;
-
-	for (int i = 0; !ret && i < NR_PCP_LISTS; i++)
-		for (uint32_t n = b->pcp.lists[i].head; !ret && n; n = b->nodes[n].next)
-			ret = fn(arg, b->nodes[n].pfn, b->nodes[n].order);
-	return ret;
-}
-
 int buddy_for_each_free(const struct buddy *b,
 			int (*fn)(void *arg, pfn_t pfn, unsigned order),
 			void *arg)
 {
 	int ret = buddy_for_each_listed(b, fn, arg);
 
-	return ret ? ret : buddy_for_each_pcp(b, fn, arg);
+	for (int i = 0; !ret && i < NR_PCP_LISTS; i++)
+		for (uint32_t n = b->pcp.lists[i].head; !ret && n; n = b->nodes[n].next)
+			ret = fn(arg, b->nodes[n].pfn, b->nodes[n].order);
+	return ret;
 }
 
 const struct bnode *buddy_lookup(const struct buddy *b, pfn_t pfn)

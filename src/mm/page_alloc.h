@@ -169,8 +169,6 @@ void buddy_isolate_range(struct buddy *b, pfn_t start, pfn_t end);
  * per-CPU list, or -1 if @pfn is not free.
  */
 int buddy_free_order(const struct buddy *b, pfn_t pfn, pfn_t *block);
-/* The same for the buddy lists alone (no per-CPU list is looked at). */
-int buddy_listed_order(const struct buddy *b, pfn_t pfn, pfn_t *block);
 
 /* Grow the span served to [start, end) (a superset), keeping free blocks. */
 int buddy_resize(struct buddy *b, pfn_t start, pfn_t end);
@@ -179,10 +177,6 @@ int buddy_resize(struct buddy *b, pfn_t start, pfn_t end);
 int buddy_for_each_listed(const struct buddy *b,
 			  int (*fn)(void *arg, pfn_t pfn, unsigned order),
 			  void *arg);
-/* Visit the blocks on the per-CPU lists, list by list. */
-int buddy_for_each_pcp(const struct buddy *b,
-		       int (*fn)(void *arg, pfn_t pfn, unsigned order),
-		       void *arg);
 /* Visit every free block: the buddy lists, then the per-CPU lists. */
 int buddy_for_each_free(const struct buddy *b,
 			int (*fn)(void *arg, pfn_t pfn, unsigned order),
