@@ -36,16 +36,24 @@ static inline bool test_free(const struct buddy *b, pfn_t pfn, unsigned order)
 	return b->area[order].bitmap[i >> 6] & (1ULL << (i & 63));
 }
 
+/* The summary bit of word w of an order's bitmap: set <=> the word is not 0. */
 static inline void set_free(struct buddy *b, pfn_t pfn, unsigned order)
 {
+	struct free_area *fa = &b->area[order];
 	uint64_t i = bit_index(b, pfn, order);
-	b->area[order].bitmap[i >> 6] |= 1ULL << (i & 63);
+
+	fa->bitmap[i >> 6] |= 1ULL << (i & 63);
+	fa->summary[i >> 12] |= 1ULL << ((i >> 6) & 63);
 }
 
 static inline void clear_free(struct buddy *b, pfn_t pfn, unsigned order)
 {
+	struct free_area *fa = &b->area[order];
 	uint64_t i = bit_index(b, pfn, order);
-	b->area[order].bitmap[i >> 6] &= ~(1ULL << (i & 63));
+
+	fa->bitmap[i >> 6] &= ~(1ULL << (i & 63));
+	if (!fa->bitmap[i >> 6])
+		fa->summary[i >> 12] &= ~(1ULL << ((i >> 6) & 63));
 }
 
 static inline uint64_t *pcp_word(const struct buddy *b, pfn_t pfn, unsigned order,
@@ -856,9 +864,11 @@ int buddy_init(struct buddy *b, pfn_t start, pfn_t end, unsigned max_order,
 	for (unsigned o = 0; o <= max_order; o++) {
 		uint64_t bits = ((end - b->base) >> o) + 1;
 		b->area[o].bitmap = calloc(DIV_ROUND_UP(bits, 64), 8);
+		b->area[o].summary = calloc(DIV_ROUND_UP(bits, 64 * 64), 8);
 		if (pcp_allowed_order(b, o))
 			b->area[o].pcp_bitmap = calloc(DIV_ROUND_UP(bits, 64), 8);
-		if (!b->area[o].bitmap || (pcp_allowed_order(b, o) && !b->area[o].pcp_bitmap)) {
+		if (!b->area[o].bitmap || !b->area[o].summary ||
+		    (pcp_allowed_order(b, o) && !b->area[o].pcp_bitmap)) {
 			buddy_destroy(b);
 			return -ENOMEM;
 		}
@@ -877,6 +887,7 @@ void buddy_destroy(struct buddy *b)
 {
 	for (unsigned o = 0; o <= MAX_MAX_ORDER; o++) {
 		free(b->area[o].bitmap);
+		free(b->area[o].summary);
 		free(b->area[o].pcp_bitmap);
 	}
 	free(b->pageblock_mt);
@@ -1001,15 +1012,20 @@ int buddy_for_each_listed(const struct buddy *b,
 		if (!fa->nr_free)
 			continue;
 		words = DIV_ROUND_UP(((b->end - b->base) >> o) + 1, 64);
-		for (uint64_t w = 0; w < words; w++) {
-			uint64_t bits = fa->bitmap[w];
-			while (bits) {
-				unsigned i = (unsigned)__builtin_ctzll(bits);
-				int ret;
-				bits &= bits - 1;
-				ret = fn(arg, b->base + ((w * 64 + i) << o), o);
-				if (ret)
-					return ret;
+		for (uint64_t sw = 0; sw < DIV_ROUND_UP(words, 64); sw++) {
+			uint64_t sbits = fa->summary[sw];
+			while (sbits) {
+				uint64_t w = sw * 64 + (unsigned)__builtin_ctzll(sbits);
+				uint64_t bits = fa->bitmap[w];
+				sbits &= sbits - 1;
+				while (bits) {
+					unsigned i = (unsigned)__builtin_ctzll(bits);
+					int ret;
+					bits &= bits - 1;
+					ret = fn(arg, b->base + ((w * 64 + i) << o), o);
+					if (ret)
+						return ret;
+				}
 			}
 		}
 	}

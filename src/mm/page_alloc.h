@@ -12,7 +12,9 @@
  * Host-side representation (the simulated struct pages are not used for
  * free lists, so free memory costs no host memory for its vmemmap):
  *  - per order a bitmap, bit i set <=> the block at base + (i << order) is
- *    on a buddy free list at exactly that order (PageBuddy + buddy_order);
+ *    on a buddy free list at exactly that order (PageBuddy + buddy_order),
+ *    and a summary of it, a bit per word that is not 0, so a walk of the
+ *    free blocks in pfn order skips empty memory 4096 blocks at a time;
  *  - per order kept on the per-CPU lists a second bitmap, bit i set <=>
  *    the block at base + (i << order) is on a per-CPU list at that order;
  *  - every free block, on a buddy list or a per-CPU list, has a node in a
@@ -84,6 +86,7 @@ struct bslot {
 
 struct free_area {
 	uint64_t *bitmap;
+	uint64_t *summary;    /* bit w set <=> bitmap word w is not 0 */
 	uint64_t *pcp_bitmap; /* NULL for an order no per-CPU list holds */
 	uint64_t nr_free; /* free blocks of this order, all migratetypes */
 	struct blist free_list[MIGRATE_TYPES];
