@@ -147,10 +147,10 @@ static vaddr_t va_high_bits(const struct geometry *g)
 	return top >= 64 ? 0 : g->vmemmap_start & ~((1ULL << top) - 1);
 }
 
-int vmemmap_for_each_leaf(struct machine *m,
-			  int (*fn)(void *arg, vaddr_t va, enum pt_level lvl,
-				    uint64_t entry),
-			  void *arg)
+int vmemmap_for_each_leaf_run(struct machine *m,
+			      int (*fn)(void *arg, vaddr_t va, enum pt_level lvl,
+					uint64_t entry, uint64_t n),
+			      void *arg)
 {
 	const struct geometry *g = &m->geo;
 	uint64_t n = g->ptrs_per_table;
@@ -175,17 +175,20 @@ int vmemmap_for_each_leaf(struct machine *m,
 				if (!entry_present(pmd[k]))
 					continue;
 				if (pmd_leaf(pmd[k])) {
-					ret = fn(arg, va, PT_PMD, pmd[k]);
+					ret = fn(arg, va, PT_PMD, pmd[k], 1);
 					if (ret)
 						return ret;
 					continue;
 				}
 				pte = pt_table(m, pmd[k]);
-				for (uint64_t l = 0; l < n; l++) {
+				for (uint64_t l = 0, run; l < n; l += run) {
+					run = 1;
 					if (!entry_present(pte[l]))
 						continue;
+					while (l + run < n && pte[l + run] == pte[l])
+						run++;
 					ret = fn(arg, va | (l << g->page_shift),
-						 PT_PTE, pte[l]);
+						 PT_PTE, pte[l], run);
 					if (ret)
 						return ret;
 				}
@@ -193,6 +196,65 @@ int vmemmap_for_each_leaf(struct machine *m,
 		}
 	}
 	return 0;
+}
+
+struct leaf_one {
+	int (*fn)(void *arg, vaddr_t va, enum pt_level lvl, uint64_t entry);
+	void *arg;
+	unsigned page_shift;
+};
+
+static int leaf_one_by_one(void *arg, vaddr_t va, enum pt_level lvl,
+			   uint64_t entry, uint64_t n)
+{
+	const struct leaf_one *o = arg;
+
+	for (uint64_t i = 0; i < n; i++) {
+		int ret = o->fn(o->arg, va + (i << o->page_shift), lvl, entry);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int vmemmap_for_each_leaf(struct machine *m,
+			  int (*fn)(void *arg, vaddr_t va, enum pt_level lvl,
+				    uint64_t entry),
+			  void *arg)
+{
+	struct leaf_one o = { fn, arg, m->geo.page_shift };
+
+	return vmemmap_for_each_leaf_run(m, leaf_one_by_one, &o);
+}
+
+/*
+ * How many PTEs from @va's in the cursor's table, at most @max, equal it
+ * (@same) or are present.
+ */
+static uint64_t cursor_run(const struct machine *m, const struct pt_cursor *cur,
+			   vaddr_t va, uint64_t max, bool same)
+{
+	const struct geometry *g = &m->geo;
+	uint64_t i = pt_index(g, va, PT_PTE);
+	const uint64_t *pte = cur->pte_table + i;
+	uint64_t n = MIN(max, g->ptrs_per_table - i), k = 1;
+
+	BUG_ON(!cur->pmd || !n);
+	while (k < n && (same ? pte[k] == pte[0] : entry_present(pte[k])))
+		k++;
+	return k;
+}
+
+uint64_t pt_cursor_same_ptes(const struct machine *m, const struct pt_cursor *cur,
+			     vaddr_t va, uint64_t max)
+{
+	return cursor_run(m, cur, va, max, true);
+}
+
+uint64_t pt_cursor_present_ptes(const struct machine *m, const struct pt_cursor *cur,
+				vaddr_t va, uint64_t max)
+{
+	return cursor_run(m, cur, va, max, false);
 }
 
 int vmemmap_for_each_table(struct machine *m,

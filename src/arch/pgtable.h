@@ -87,6 +87,15 @@ struct pt_cursor {
 
 int vmemmap_walk_va_cursor(struct machine *m, vaddr_t va, struct pt_walk *w,
 			   struct pt_cursor *cur);
+/*
+ * After a cursor walk to @va ended on a present PTE: how many PTEs from
+ * that one, in the same table and at most @max (>= 1), hold the same entry
+ * (so map the same frame with the same rights), or are present.
+ */
+uint64_t pt_cursor_same_ptes(const struct machine *m, const struct pt_cursor *cur,
+			     vaddr_t va, uint64_t max);
+uint64_t pt_cursor_present_ptes(const struct machine *m, const struct pt_cursor *cur,
+				vaddr_t va, uint64_t max);
 
 /* Store a page-table entry (counted in vmstat.nr_pte_writes). */
 void set_pt_entry(struct machine *m, uint64_t *entry, uint64_t val);
@@ -114,6 +123,15 @@ int vmemmap_for_each_leaf(struct machine *m,
 			  int (*fn)(void *arg, vaddr_t va, enum pt_level lvl,
 				    uint64_t entry),
 			  void *arg);
+/*
+ * The same, a run at a time: @n consecutive PTEs of one table that hold
+ * the same entry (each maps the frame @entry names at its own address,
+ * va, va + page size, ...); a PMD block is a run of one.
+ */
+int vmemmap_for_each_leaf_run(struct machine *m,
+			      int (*fn)(void *arg, vaddr_t va, enum pt_level lvl,
+					uint64_t entry, uint64_t n),
+			      void *arg);
 /* Visit every table frame below the PGD. */
 int vmemmap_for_each_table(struct machine *m,
 			   int (*fn)(void *arg, pfn_t pfn, enum pt_level lvl),

@@ -87,6 +87,10 @@ static void check_sections_mapped(struct machine *m, struct check_report *r)
 			if (w.leaf == PT_PMD) /* skip the rest of the block */
 				va = ALIGN_DOWN(va, 1ULL << g->pmd_shift) +
 				     (1ULL << g->pmd_shift) - g->page_size;
+			else /* and the present PTEs after this one */
+				va += (pt_cursor_present_ptes(m, &cur, va,
+							      (end - va + g->page_size - 1) / g->page_size) - 1) *
+				      g->page_size;
 		}
 	}
 }
@@ -338,7 +342,27 @@ static void check_vmemmap_page(struct leaf_ctx *c, vaddr_t va, pfn_t pfn)
 	check_struct_pages(c, va, compact ? frame_view(m, pfn, &c->scratch) : bytes);
 }
 
-static int check_leaf(void *arg, vaddr_t va, enum pt_level lvl, uint64_t e)
+/*
+ * The rest of a run of @n PTEs mapping @pfn from @va, after the first was
+ * found right: each page would be found right the same way (the same frame,
+ * the same zone for every pfn it describes), so it is counted, not asked,
+ * while the run's pfns lie in the section whose zone answered.
+ */
+static uint64_t agreed_run(struct leaf_ctx *c, vaddr_t va, pfn_t pfn, uint64_t n)
+{
+	const struct geometry *g = &c->m->geo;
+	pfn_t p = page_va_to_pfn(g, va + g->page_size);
+	uint64_t k = n - 1;
+
+	if (!k || pfn != c->owned_pfn || pfn != c->agreed_pfn || !c->zone_of_ms ||
+	    c->zone_of_ms != c->agreed_zone || __pfn_to_section(c->m, p) != c->zone_ms ||
+	    __pfn_to_section(c->m, p + k * g->spp - 1) != c->zone_ms)
+		return 0;
+	c->r->nr_struct_pages_checked += k * g->spp;
+	return k;
+}
+
+static int check_leaf(void *arg, vaddr_t va, enum pt_level lvl, uint64_t e, uint64_t n)
 {
 	struct leaf_ctx *c = arg;
 	const struct geometry *g = &c->m->geo;
@@ -346,9 +370,11 @@ static int check_leaf(void *arg, vaddr_t va, enum pt_level lvl, uint64_t e)
 	if (lvl == PT_PMD) {
 		for (uint64_t i = 0; i < g->ptrs_per_table; i++)
 			check_vmemmap_page(c, va + (i << g->page_shift), entry_pfn(e) + i);
-	} else {
-		check_vmemmap_page(c, va, entry_pfn(e));
+		return 0;
 	}
+	check_vmemmap_page(c, va, entry_pfn(e));
+	for (uint64_t i = 1 + agreed_run(c, va, entry_pfn(e), n); i < n; i++)
+		check_vmemmap_page(c, va + (i << g->page_shift), entry_pfn(e));
 	return 0;
 }
 
@@ -734,7 +760,7 @@ uint64_t mm_check(struct machine *m, struct check_report *r)
 		abort();
 	}
 	check_sections_mapped(m, r);
-	vmemmap_for_each_leaf(m, check_leaf, &lc);
+	vmemmap_for_each_leaf_run(m, check_leaf, &lc);
 	check_tables_reachable(m, r);
 	check_buddy(m, r);
 	check_cma(m, r);

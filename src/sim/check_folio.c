@@ -188,6 +188,7 @@ static void check_folio(struct machine *m, struct check_report *r,
 			check_fail(r, "pfn %#llx: vmemmap of the huge page unmapped at va %#llx", P(pfn), P(va));
 			return;
 		}
+		uint64_t mapping_fails = r->nr_violations;
 		if (va != vstart && optimized) {
 			if (w.pfn != tail_frame || w.writable || w.leaf != PT_PTE)
 				check_fail(r, "pfn %#llx: optimized tail at va %#llx maps frame %#llx %s, expected frame %#llx read-only",
@@ -212,7 +213,15 @@ static void check_folio(struct machine *m, struct check_report *r,
 		bool whole = va == page_va && next - va == g->page_size;
 
 		if (va != vstart && whole && w.pfn == clean_frame) {
-			r->nr_struct_pages_checked += g->spp;
+			/*
+			 * So does every following PTE that holds the same
+			 * entry, when this one's mapping was found right too.
+			 */
+			uint64_t n = 1;
+			if (w.leaf == PT_PTE && r->nr_violations == mapping_fails)
+				n = pt_cursor_same_ptes(m, &cur, va, (vend - va) / g->page_size);
+			r->nr_struct_pages_checked += n * g->spp;
+			next = va + n * g->page_size;
 			continue;
 		}
 		uint64_t fails = r->nr_violations;

@@ -689,6 +689,91 @@ TEST(checker_zone_of_a_run_in_a_section_with_a_zone_edge)
 }
 
 /*
+ * A run of PTEs that map one frame is asked once only while its verdict
+ * cannot change along it: here four PTEs of a split memmap PMD map the
+ * frame of the last DMA struct pages, across the DMA | DMA32 edge inside
+ * section 0.  The two pages past the edge are wrong, pfn by pfn (the
+ * checker would miss them if it trusted the run after its first page).
+ */
+TEST(checker_asks_a_run_of_ptes_again_across_a_zone_edge)
+{
+	struct machine *m = boot_scenario("machine mem=1G\nboot\n");
+	struct check_report *r = malloc(sizeof(*r));
+	const struct geometry *g;
+	struct pt_walk w;
+	pfn_t edge;
+	uint64_t pte;
+
+	ASSERT_TRUE(m != NULL && r != NULL);
+	g = &m->geo;
+	edge = page_zone(m, 0)->zone_start_pfn + page_zone(m, 0)->spanned_pages;
+	ASSERT_EQ(page_zone(m, edge)->idx, ZONE_DMA32);
+	ASSERT_TRUE(edge % g->pages_per_section && edge % g->spp == 0);
+	ASSERT_EQ(vmemmap_walk_va(m, pfn_to_page_va(g, edge), &w), 0);
+	if (w.leaf == PT_PMD)
+		ASSERT_EQ(vmemmap_split_pmd(m, w.pmd, pfn_to_page_va(g, edge), 0, false), 0);
+	ASSERT_EQ(mm_check(m, r), 0);
+	ASSERT_EQ(vmemmap_walk_va(m, pfn_to_page_va(g, edge - g->spp), &w), 0);
+	ASSERT_EQ(w.leaf, PT_PTE);
+	/* its bytes made (a lazy frame is taken to be where memmap_init put it) */
+	ASSERT_TRUE(frame_materialize_lazy(&m->frames, w.pfn, g->page_size) != NULL);
+	ASSERT_EQ(mm_check(m, r), 0);
+	pte = *w.pte;
+	for (int i = -2; i < 2; i++) /* PTEs stay in one table: edge is 4096 */
+		set_pt_entry(m, w.pte + 1 + i, pte);
+	ASSERT_TRUE(mm_check(m, r) >= 2 * g->spp);
+	ASSERT_TRUE(report_says(r, "struct page says node 0 zone DMA, layout says node 0 zone DMA32"));
+	free(r);
+	machine_destroy(m);
+	return 0;
+}
+
+/*
+ * The checker's walks over a folio's vmemmap and a section's take a run
+ * of equal (or present) PTEs at once; an entry that differs deep inside
+ * the run is still found: a 1 GiB folio's 4095 tails all map one frame
+ * read-only, and the 2000th made read-write, then the last one unmapped.
+ */
+TEST(checker_finds_a_pte_that_differs_inside_a_run)
+{
+	struct machine *m = boot_scenario("machine mem=3G\n"
+					  "cmdline hugetlb_free_vmemmap=on hugepagesz=1G hugepages=1\n"
+					  "design legacy\nboot\n");
+	struct check_report *r = malloc(sizeof(*r));
+	const struct hstate *h;
+	const struct geometry *g;
+	struct pt_walk w;
+	vaddr_t head;
+	uint64_t saved;
+
+	ASSERT_TRUE(m != NULL && r != NULL);
+	g = &m->geo;
+	h = size_to_hstate(m, SZ_1G);
+	ASSERT_TRUE(h && h->freelists[0].nr == 1);
+	ASSERT_EQ(mm_check(m, r), 0);
+	head = pfn_to_page_va(g, h->freelists[0].v[0].pfn);
+	ASSERT_EQ(vmemmap_walk_va(m, head + 2000 * g->page_size, &w), 0);
+	ASSERT_TRUE(w.leaf == PT_PTE && !w.writable);
+	saved = *w.pte;
+	set_pt_entry(m, w.pte, saved | _PAGE_RW);
+	ASSERT_EQ(mm_check(m, r), 1);
+	ASSERT_TRUE(report_says(r, "maps frame") && report_says(r, "read-write"));
+	set_pt_entry(m, w.pte, saved);
+	ASSERT_EQ(mm_check(m, r), 0);
+	ASSERT_EQ(vmemmap_walk_va(m, head + 4095 * g->page_size, &w), 0);
+	saved = *w.pte;
+	set_pt_entry(m, w.pte, 0);
+	ASSERT_TRUE(mm_check(m, r) >= 2);
+	ASSERT_TRUE(report_says(r, "vmemmap of the huge page unmapped"));
+	ASSERT_TRUE(report_says(r, "is not mapped")); /* the section's walk */
+	set_pt_entry(m, w.pte, saved);
+	ASSERT_EQ(mm_check(m, r), 0);
+	free(r);
+	machine_destroy(m);
+	return 0;
+}
+
+/*
  * show pool lists every free huge page in list order; show buddyinfo's
  * first line per zone has the free blocks of each order and the per-CPU
  * pages, and its lists hold every pageblock-order block there is.
