@@ -672,13 +672,116 @@ static pfn_t pcp_take(struct buddy *b, int pindex, bool last)
 	return pfn;
 }
 
-/* Oldest pages first, round robin over the lists from @pindex. */
+/*
+ * A block a run of frees has made in one pageblock and not listed yet:
+ * the run's blocks form a stack, maximally merged, whose top is next to
+ * the page just freed: the aligned blocks of an interval of the pageblock,
+ * at most two of each order below pageblock order (orders rising from the
+ * run's start, then falling to the page just freed).
+ */
+#define RUN_STACK_MAX (2 * MAX_MAX_ORDER)
+struct run_block {
+	pfn_t pfn;
+	unsigned order;
+	bool to_tail;
+};
+
+static bool run_block_at(const struct run_block *st, unsigned nr, pfn_t pfn, unsigned order)
+{
+	for (unsigned i = 0; i < nr; i++)
+		if (st[i].pfn == pfn && st[i].order == order)
+			return true;
+	return false;
+}
+
+/*
+ * __free_one_page() of order-0 page @pfn of a run, when the run's next page
+ * is its neighbour in the same pageblock and not free yet: the block it
+ * makes stops short of that page, so it stays below pageblock order (no
+ * migratetype is compared or changed) and merges only with the stack's
+ * top or a listed block of the pageblock.  Its head or tail place is
+ * chosen now, from what is free now, as buddy_merge_likely() chooses it.
+ */
+static void run_free_page(struct buddy *b, struct run_block *st, unsigned *nr, pfn_t pfn)
+{
+	unsigned order = 0;
+	pfn_t buddy_pfn, higher;
+	bool to_tail = false;
+
+	BUG_ON(!block_in_zone(b, pfn, 0));
+	for (;;) {
+		BUG_ON(order >= b->pageblock_order);
+		buddy_pfn = pfn ^ (1ULL << order);
+		if (*nr && st[*nr - 1].pfn == buddy_pfn && st[*nr - 1].order == order)
+			(*nr)--;
+		else if (is_buddy(b, buddy_pfn, order))
+			del_from_free_list(b, buddy_pfn, order);
+		else
+			break;
+		pfn &= buddy_pfn;
+		order++;
+	}
+	if (order + 1 < b->max_order) {
+		higher = (buddy_pfn & pfn) ^ (1ULL << (order + 1));
+		to_tail = run_block_at(st, *nr, higher, order + 1) ||
+			  is_buddy(b, higher, order + 1);
+	}
+	BUG_ON(*nr >= RUN_STACK_MAX);
+	st[(*nr)++] = (struct run_block){ pfn, order, to_tail };
+}
+
+/*
+ * __free_one_page() of the @n order-0 pages @first, @first + @dir, ...
+ * (@dir 1 or -1) one after another, as the drain of a per-CPU list holding
+ * them oldest first makes it, without listing the blocks that a later page
+ * of the run merges away.  Pageblock by pageblock: the blocks made before
+ * the run's last page in that pageblock wait in a stack (run_free_page())
+ * and are listed in the order they were made, then that last page, whose
+ * merge may go above pageblock order, is freed by __free_one_page().  The
+ * lists end the same as page by page: a block's place in its list depends
+ * only on the order of the adds and on each add's head or tail, and a
+ * block added and merged away leaves no trace.  No page of the run is
+ * free on entry, so no pageblock of a page not yet freed changes its
+ * migratetype during the run (only wholly free blocks do).
+ */
+static void free_run_of_pages(struct buddy *b, pfn_t first, uint64_t n, int dir)
+{
+	unsigned pb = b->pageblock_order;
+	struct run_block st[RUN_STACK_MAX];
+	unsigned nr = 0;
+
+	for (uint64_t i = 0; i < n; i++) {
+		pfn_t pfn = dir > 0 ? first + i : first - i;
+		int mt;
+
+		if (i + 1 < n && (pfn + dir) >> pb == pfn >> pb) {
+			run_free_page(b, st, &nr, pfn);
+			continue;
+		}
+		mt = get_pfnblock_migratetype(b, pfn);
+		for (unsigned k = 0; k < nr; k++)
+			add_to_free_list(b, st[k].pfn, st[k].order, mt, st[k].to_tail);
+		nr = 0;
+		__free_one_page(b, pfn, 0, mt, FPI_NONE);
+	}
+}
+
+/*
+ * Oldest pages first, round robin over the lists from @pindex.  Order-0
+ * pages taken in a row at consecutive pfns, up or down, are freed as a run
+ * (free_run_of_pages()); taking a page from a list reads no buddy state,
+ * so freeing after the takes frees the same pages in the same order.
+ */
 static void free_pcppages_bulk(struct buddy *b, int count, int pindex)
 {
 	count = MIN(b->pcp.count, count);
 	pindex = pindex - 1;
 	while (count > 0) {
 		unsigned order;
+		pfn_t first = PFN_NONE;
+		uint64_t len = 0;
+		int dir = 0;
+
 		do {
 			if (++pindex > NR_PCP_LISTS - 1)
 				pindex = 0;
@@ -686,9 +789,26 @@ static void free_pcppages_bulk(struct buddy *b, int count, int pindex)
 		order = pindex_to_order(b, pindex);
 		do {
 			pfn_t pfn = pcp_take(b, pindex, true);
+
 			count -= 1 << order;
-			__free_one_page(b, pfn, order, get_pfnblock_migratetype(b, pfn), FPI_NONE);
+			if (order || b->drain_page_by_page) {
+				__free_one_page(b, pfn, order, get_pfnblock_migratetype(b, pfn),
+						FPI_NONE);
+			} else if (len == 1 && (pfn == first + 1 || pfn + 1 == first)) {
+				dir = pfn > first ? 1 : -1;
+				len = 2;
+			} else if (len > 1 && pfn == (dir > 0 ? first + len : first - len)) {
+				len++;
+			} else {
+				if (len)
+					free_run_of_pages(b, first, len, dir);
+				first = pfn;
+				len = 1;
+				dir = 1;
+			}
 		} while (count > 0 && b->pcp.lists[pindex].nr);
+		if (len)
+			free_run_of_pages(b, first, len, dir);
 	}
 }
 
@@ -1079,6 +1199,7 @@ int buddy_resize(struct buddy *b, pfn_t start, pfn_t end)
 	}
 	nb.nr_free_pages = b->nr_free_pages;
 	nb.nr_pcp_pages = b->nr_pcp_pages;
+	nb.drain_page_by_page = b->drain_page_by_page;
 	buddy_destroy(b);
 	*b = nb;
 	return 0;

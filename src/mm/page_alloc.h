@@ -115,6 +115,11 @@ struct buddy {
 	uint64_t hash_cap, hash_used;
 	uint64_t nr_pcp_marked; /* bits set in the pcp bitmaps */
 	bool hash_key_exact;    /* end - base fits the slot's 32-bit key */
+	/*
+	 * Tests only: a drain frees one page at a time, as the kernel's loop
+	 * does, instead of a run of consecutive pages at once (same lists).
+	 */
+	bool drain_page_by_page;
 	struct per_cpu_pages pcp;
 };
 

@@ -372,6 +372,141 @@ TEST(buddy_pcp_lists)
 	return 0;
 }
 
+/* Two buddies hold the same free lists, in the same order, and pcp state. */
+static void buddy_assert_same(const struct buddy *a, const struct buddy *b, unsigned step)
+{
+	if (a->nr_free_pages != b->nr_free_pages || a->nr_pcp_pages != b->nr_pcp_pages ||
+	    a->pcp.count != b->pcp.count || a->pcp.high != b->pcp.high ||
+	    a->pcp.free_count != b->pcp.free_count)
+		test_fail(__FILE__, __LINE__, "step %u: counters differ", step);
+	for (unsigned o = 0; o <= a->max_order; o++) {
+		ASSERT_EQ(a->area[o].nr_free, b->area[o].nr_free);
+		for (int mt = 0; mt < MIGRATE_TYPES; mt++) {
+			uint32_t x = a->area[o].free_list[mt].head, y = b->area[o].free_list[mt].head;
+			for (; x && y; x = a->nodes[x].next, y = b->nodes[y].next)
+				if (a->nodes[x].pfn != b->nodes[y].pfn)
+					test_fail(__FILE__, __LINE__,
+						  "step %u: order %u type %d: %#llx listed where %#llx is",
+						  step, o, mt, (unsigned long long)b->nodes[y].pfn,
+						  (unsigned long long)a->nodes[x].pfn);
+			if (x || y)
+				test_fail(__FILE__, __LINE__, "step %u: order %u type %d: lists differ in length",
+					  step, o, mt);
+		}
+	}
+	for (int i = 0; i < NR_PCP_LISTS; i++) {
+		uint32_t x = a->pcp.lists[i].head, y = b->pcp.lists[i].head;
+		for (; x && y; x = a->nodes[x].next, y = b->nodes[y].next)
+			ASSERT_EQ(a->nodes[x].pfn, b->nodes[y].pfn);
+		ASSERT_TRUE(!x && !y);
+	}
+	ASSERT_EQ(memcmp(a->pageblock_mt, b->pageblock_mt,
+			 ((a->end - a->base) >> a->pageblock_order) + 1), 0);
+	for (pfn_t p = a->start; step % 64 == 0 && p < a->end; p++) {
+		pfn_t qa = 0, qb = 0;
+		ASSERT_EQ(buddy_free_order(a, p, &qa), buddy_free_order(b, p, &qb));
+		ASSERT_EQ(qa, qb);
+	}
+}
+
+static uint64_t xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/*
+ * A drain frees the order-0 pages it takes at consecutive pfns as a run:
+ * random allocations, whole and page-by-page frees (up and down, as the
+ * vmemmap and the boot memmap are freed, and up from a page inside a block),
+ * migratetype changes and drains,
+ * on a buddy doing that and one freeing page by page as the kernel's loop
+ * does, leave the same lists in the same order after every step; on two
+ * geometries, one whose runs cross pageblocks and merge above pageblock
+ * order all the time, and a zone that starts and ends off max order.
+ */
+TEST(buddy_drain_of_runs_lists_as_page_by_page)
+{
+	static const unsigned geo[2][2] = { { 10, 9 }, { 6, 4 } };
+
+	for (unsigned g = 0; g < 2; g++) {
+		struct buddy ref, run;
+		struct held_block { pfn_t pfn; unsigned order; } held[256];
+		unsigned nheld = 0, max_order = geo[g][0], pb = geo[g][1];
+		pfn_t start = 0x40, end = 0x3000 - 0x20;
+		uint64_t seed = 0x9e3779b97f4a7c15ULL + g;
+		uint64_t runs = 0;
+
+		ASSERT_EQ(buddy_init(&ref, start, end, max_order, pb, MIGRATE_MOVABLE), 0);
+		ASSERT_EQ(buddy_init(&run, start, end, max_order, pb, MIGRATE_MOVABLE), 0);
+		ref.drain_page_by_page = true;
+		buddy_free_range(&ref, start, end);
+		buddy_free_range(&run, start, end);
+		buddy_setup_pcp(&ref, 7, 28, 200);
+		buddy_setup_pcp(&run, 7, 28, 200);
+		for (unsigned step = 0; step < 3000; step++) {
+			uint64_t r = xorshift(&seed);
+			unsigned op = r % 16;
+
+			if (op < 7 && nheld < 256) {
+				static const unsigned orders[] = { 0, 0, 1, 3, 4, 6, 9 };
+				unsigned o = MIN(orders[(r >> 8) % 7], max_order);
+				int mt = (int)((r >> 16) % MIGRATE_PCPTYPES);
+				pfn_t pa = buddy_alloc(&ref, o, mt, 0), pr = buddy_alloc(&run, o, mt, 0);
+
+				ASSERT_EQ(pa, pr);
+				if (pa != PFN_NONE)
+					held[nheld++] = (struct held_block){ pa, o };
+			} else if (op < 13 && nheld) {
+				unsigned k = (unsigned)((r >> 8) % nheld);
+				pfn_t p = held[k].pfn;
+				uint64_t n = 1ULL << held[k].order;
+
+				held[k] = held[--nheld];
+				if (op < 9 || n == 1) {
+					__free_pages(&ref, p, ilog2_u64(n));
+					__free_pages(&run, p, ilog2_u64(n));
+				} else {
+					/* up, up from a page inside (wrapping), down */
+					bool down = op == 12;
+					uint64_t from = op == 11 ? (r >> 20) % n : 0;
+					for (uint64_t i = 0; i < n; i++) {
+						pfn_t q = down ? p + n - 1 - i : p + (from + i) % n;
+						__free_pages(&ref, q, 0);
+						__free_pages(&run, q, 0);
+					}
+					runs++;
+				}
+			} else if (op < 15) {
+				pfn_t p = start + (r >> 8) % (end - start);
+				int mt = (int)((r >> 32) % MIGRATE_PCPTYPES);
+
+				set_pageblock_range_migratetype(&ref, p, p + 1, mt);
+				set_pageblock_range_migratetype(&run, p, p + 1, mt);
+			} else {
+				buddy_drain_pcp(&ref);
+				buddy_drain_pcp(&run);
+			}
+			buddy_assert_same(&ref, &run, step);
+		}
+		ASSERT_TRUE(runs > 100);
+		while (nheld) {
+			nheld--;
+			__free_pages(&ref, held[nheld].pfn, held[nheld].order);
+			__free_pages(&run, held[nheld].pfn, held[nheld].order);
+		}
+		buddy_drain_pcp(&ref);
+		buddy_drain_pcp(&run);
+		buddy_assert_same(&ref, &run, 3000);
+		ASSERT_EQ(run.nr_free_pages, end - start);
+		buddy_destroy(&ref);
+		buddy_destroy(&run);
+	}
+	return 0;
+}
+
 TEST(buddy_range_isolation)
 {
 	struct buddy b;
