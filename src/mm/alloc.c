@@ -259,36 +259,50 @@ void free_frames(struct machine *m, pfn_t pfn, unsigned order)
 }
 
 /*
- * Free the run [pfn, pfn + nr) page by page in ascending order, as
- * free_vmemmap_page_list() and free_reserved_page() do: each page goes
- * through the per-CPU lists, whose drains decide where it lands on the
- * buddy lists.  @reserved: the pages were memblock-reserved and become
- * managed pages of their zone.
+ * Free the run [pfn, pfn + nr) page by page, in ascending order or (@down)
+ * from its last page to its first, as free_vmemmap_page_list() and
+ * free_reserved_page() do: each page goes through the per-CPU lists,
+ * whose drains decide where it lands on the buddy lists.  @reserved: the
+ * pages were memblock-reserved and become managed pages of their zone.
  */
-static void free_run(struct machine *m, pfn_t pfn, uint64_t nr, bool reserved)
+static void free_run(struct machine *m, pfn_t pfn, uint64_t nr, bool reserved, bool down)
 {
-	pfn_t end = pfn + nr;
+	pfn_t lo = pfn, hi = pfn + nr;
 
-	while (pfn < end) {
-		struct zone *z = page_zone(m, pfn);
-		pfn_t chunk_end;
+	while (lo < hi) {
+		struct zone *z = page_zone(m, down ? hi - 1 : lo);
+		pfn_t from, to;
 
 		BUG_ON(!z);
-		chunk_end = MIN(end, zone_end_pfn(z));
+		from = down ? MAX(lo, z->zone_start_pfn) : lo;
+		to = down ? hi : MIN(hi, zone_end_pfn(z));
 		if (reserved)
-			z->managed_pages += chunk_end - pfn;
-		for (; pfn < chunk_end; pfn++)
-			__free_pages(&z->buddy, pfn, 0);
+			z->managed_pages += to - from;
+		if (down) {
+			for (pfn_t p = to; p > from; p--)
+				__free_pages(&z->buddy, p - 1, 0);
+			hi = from;
+		} else {
+			for (pfn_t p = from; p < to; p++)
+				__free_pages(&z->buddy, p, 0);
+			lo = to;
+		}
 	}
 }
 
 void free_frames_run(struct machine *m, pfn_t pfn, uint64_t nr)
 {
 	BUG_ON(m->phase != PHASE_RUNNING);
-	free_run(m, pfn, nr, false);
+	free_run(m, pfn, nr, false, false);
 }
 
-void free_reserved_frames(struct machine *m, pfn_t pfn, uint64_t nr)
+void free_frames_run_down(struct machine *m, pfn_t pfn, uint64_t nr)
+{
+	BUG_ON(m->phase != PHASE_RUNNING);
+	free_run(m, pfn, nr, false, true);
+}
+
+static void free_reserved(struct machine *m, pfn_t pfn, uint64_t nr, bool down)
 {
 	if (m->phase == PHASE_EARLY) { /* still boot: back to memblock */
 		BUG_ON(memblock_free(&m->memblock, pfn, nr));
@@ -298,5 +312,15 @@ void free_reserved_frames(struct machine *m, pfn_t pfn, uint64_t nr)
 	 * After boot memblock is gone, as in the kernel: a reserved page
 	 * becomes a managed page of its zone (MemTotal grows) and is freed.
 	 */
-	free_run(m, pfn, nr, true);
+	free_run(m, pfn, nr, true, down);
+}
+
+void free_reserved_frames(struct machine *m, pfn_t pfn, uint64_t nr)
+{
+	free_reserved(m, pfn, nr, false);
+}
+
+void free_reserved_frames_down(struct machine *m, pfn_t pfn, uint64_t nr)
+{
+	free_reserved(m, pfn, nr, true);
 }

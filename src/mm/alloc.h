@@ -52,6 +52,9 @@ void free_frames_run(struct machine *m, pfn_t pfn, uint64_t nr);
  * (free_reserved_page): the zone's managed count grows, so MemTotal does.
  */
 void free_reserved_frames(struct machine *m, pfn_t pfn, uint64_t nr);
+/* The same two, from the run's last page down to its first. */
+void free_frames_run_down(struct machine *m, pfn_t pfn, uint64_t nr);
+void free_reserved_frames_down(struct machine *m, pfn_t pfn, uint64_t nr);
 
 /* A kernel request for one page on @nid, in the usual zone order. */
 static inline struct alloc_request kernel_page_request(enum alloc_site site,

@@ -208,14 +208,10 @@ static void free_vmemmap_run(struct machine *m, pfn_t pfn, uint64_t nr,
 {
 	if (origin == ORIGIN_MEMBLOCK && m->phase != PHASE_EARLY)
 		unreserve_struct_pages(m, pfn, nr);
-	for (uint64_t i = 0; i < nr; i++) {
-		pfn_t p = fifo ? pfn + i : pfn + nr - 1 - i;
-
-		if (origin == ORIGIN_MEMBLOCK)
-			free_reserved_frames(m, p, 1);
-		else
-			free_frames_run(m, p, 1);
-	}
+	if (origin == ORIGIN_MEMBLOCK)
+		(fifo ? free_reserved_frames : free_reserved_frames_down)(m, pfn, nr);
+	else
+		(fifo ? free_frames_run : free_frames_run_down)(m, pfn, nr);
 }
 
 /* free_bootmem_page() of @nr boot-memmap pages (see free_vmemmap_run()). */
