@@ -14,6 +14,7 @@
 #include "harness.h"
 #include "arch/mmu.h"
 #include "mm/page.h"
+#include "mm/page_struct.h"
 #include "arch/pgtable.h"
 #include "mm/pgalloc.h"
 #include "testutil.h"
@@ -767,6 +768,70 @@ TEST(checker_finds_a_pte_that_differs_inside_a_run)
 	ASSERT_TRUE(report_says(r, "vmemmap of the huge page unmapped"));
 	ASSERT_TRUE(report_says(r, "is not mapped")); /* the section's walk */
 	set_pt_entry(m, w.pte, saved);
+	ASSERT_EQ(mm_check(m, r), 0);
+	free(r);
+	machine_destroy(m);
+	return 0;
+}
+
+/*
+ * An unoptimized folio's tail vmemmap page is one pattern frame; the
+ * checker decides its 64 struct pages from one when that one is a tail by
+ * pointer to the right head in the right zone.  A pattern naming the wrong
+ * zone is reported for every struct page, one naming another head or no
+ * head at all is still caught.
+ */
+TEST(checker_asks_every_struct_page_of_a_wrong_pattern_frame)
+{
+	struct machine *m = boot_scenario("machine mem=3G\n"
+					  "cmdline hugetlb_free_vmemmap=off hugepagesz=1G hugepages=1\n"
+					  "design legacy\nboot\n");
+	struct check_report *r = malloc(sizeof(*r));
+	const struct hstate *h;
+	const struct geometry *g;
+	struct pt_walk w;
+	struct page_struct ps;
+	uint8_t good[MAX_STRUCT_PAGE], bad[MAX_STRUCT_PAGE];
+	vaddr_t head;
+
+	ASSERT_TRUE(m != NULL && r != NULL);
+	g = &m->geo;
+	h = size_to_hstate(m, SZ_1G);
+	ASSERT_TRUE(h && h->freelists[0].nr == 1);
+	ASSERT_EQ(mm_check(m, r), 0);
+	head = pfn_to_page_va(g, h->freelists[0].v[0].pfn);
+	ASSERT_EQ(vmemmap_walk_va(m, head + 1000 * g->page_size, &w), 0);
+	ASSERT_TRUE(frame_pattern(&m->frames, w.pfn) != NULL);
+	memcpy(good, frame_pattern(&m->frames, w.pfn), g->struct_page_size);
+	page_struct_decode(g, good, &ps);
+	ASSERT_EQ(ps.compound_info, head + 1);
+
+	ps.flags ^= page_flags_node_zone(0, flags_zone(ps.flags)) ^
+		    page_flags_node_zone(0, flags_zone(ps.flags) == ZONE_DMA ? ZONE_DMA32 : ZONE_DMA);
+	page_struct_encode(g, &ps, bad);
+	ASSERT_EQ(frame_set_pattern(&m->frames, w.pfn, bad), 0);
+	/*
+	 * Each struct page twice: the vmemmap's check (its lines come first
+	 * and fill the report) and the folio's.
+	 */
+	ASSERT_EQ(mm_check(m, r), 2 * g->spp);
+	ASSERT_TRUE(report_says(r, "layout says"));
+
+	page_struct_decode(g, good, &ps);
+	ps.compound_info = head + 64 * g->struct_page_size + 1;
+	page_struct_encode(g, &ps, bad);
+	ASSERT_EQ(frame_set_pattern(&m->frames, w.pfn, bad), 0);
+	ASSERT_EQ(mm_check(m, r), 1);
+	ASSERT_TRUE(report_says(r, "compound_head() is"));
+
+	page_struct_decode(g, good, &ps);
+	ps.compound_info = 0;
+	page_struct_encode(g, &ps, bad);
+	ASSERT_EQ(frame_set_pattern(&m->frames, w.pfn, bad), 0);
+	ASSERT_EQ(mm_check(m, r), 1);
+	ASSERT_TRUE(report_says(r, "compound_head() is"));
+
+	ASSERT_EQ(frame_set_pattern(&m->frames, w.pfn, good), 0);
 	ASSERT_EQ(mm_check(m, r), 0);
 	free(r);
 	machine_destroy(m);
