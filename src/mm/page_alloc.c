@@ -302,7 +302,7 @@ static int del_from_free_list(struct buddy *b, pfn_t pfn, unsigned order)
 	uint32_t idx = hash_find(b, pfn);
 	int mt;
 
-	BUG_ON(!idx || b->nodes[idx].on_pcp || b->nodes[idx].order != order);
+	BUG_ON(!idx || b->nodes[idx].order != order);
 	mt = b->nodes[idx].list;
 	blist_del(b, &b->area[order].free_list[mt], idx);
 	b->area[order].nr_free--;
@@ -641,35 +641,61 @@ static void pcp_mark(struct buddy *b, pfn_t pfn, unsigned order, bool on)
 	}
 }
 
+static void pcp_ring_grow(struct pcp_ring *l)
+{
+	uint64_t cap = l->cap ? l->cap * 2 : 64;
+	pfn_t *v = xrealloc(NULL, cap * sizeof(*v));
+
+	for (uint64_t i = 0; i < l->nr; i++)
+		v[i] = l->v[(l->first + i) & (l->cap - 1)];
+	free(l->v);
+	l->v = v;
+	l->cap = cap;
+	l->first = 0;
+}
+
 static void pcp_add(struct buddy *b, int pindex, pfn_t pfn, unsigned order, bool tail)
 {
-	uint32_t idx = node_alloc(b, pfn, order);
+	struct pcp_ring *l = &b->pcp.lists[pindex];
 
+	if (l->nr == l->cap)
+		pcp_ring_grow(l);
+	if (tail) {
+		l->v[(l->first + l->nr) & (l->cap - 1)] = pfn;
+	} else {
+		l->first = (l->first - 1) & (l->cap - 1);
+		l->v[l->first] = pfn;
+	}
+	l->nr++;
 	pcp_mark(b, pfn, order, true);
-	b->nodes[idx].list = (uint8_t)pindex;
-	b->nodes[idx].on_pcp = 1;
-	blist_add(b, &b->pcp.lists[pindex], idx, tail);
 	b->pcp.count += 1 << order;
 	b->nr_pcp_pages += 1ULL << order;
 }
 
 static pfn_t pcp_take(struct buddy *b, int pindex, bool last)
 {
-	struct blist *l = &b->pcp.lists[pindex];
-	uint32_t idx = last ? l->tail : l->head;
+	struct pcp_ring *l = &b->pcp.lists[pindex];
+	unsigned order = pindex_to_order(b, pindex);
 	pfn_t pfn;
-	unsigned order;
 
-	if (!idx)
+	if (!l->nr)
 		return PFN_NONE;
-	pfn = b->nodes[idx].pfn;
-	order = b->nodes[idx].order;
-	blist_del(b, l, idx);
+	if (last) {
+		pfn = l->v[(l->first + l->nr - 1) & (l->cap - 1)];
+	} else {
+		pfn = l->v[l->first];
+		l->first = (l->first + 1) & (l->cap - 1);
+	}
+	l->nr--;
 	pcp_mark(b, pfn, order, false);
-	node_release(b, idx);
 	b->pcp.count -= 1 << order;
 	b->nr_pcp_pages -= 1ULL << order;
 	return pfn;
+}
+
+unsigned buddy_pcp_order(const struct buddy *b, int pindex)
+{
+	return pindex_to_order(b, pindex);
 }
 
 /*
@@ -1010,6 +1036,8 @@ void buddy_destroy(struct buddy *b)
 		free(b->area[o].summary);
 		free(b->area[o].pcp_bitmap);
 	}
+	for (int i = 0; i < NR_PCP_LISTS; i++)
+		free(b->pcp.lists[i].v);
 	free(b->pageblock_mt);
 	free(b->nodes);
 	free(b->hash);
@@ -1159,8 +1187,8 @@ int buddy_for_each_free(const struct buddy *b,
 	int ret = buddy_for_each_listed(b, fn, arg);
 
 	for (int i = 0; !ret && i < NR_PCP_LISTS; i++)
-		for (uint32_t n = b->pcp.lists[i].head; !ret && n; n = b->nodes[n].next)
-			ret = fn(arg, b->nodes[n].pfn, b->nodes[n].order);
+		for (uint64_t k = 0; !ret && k < b->pcp.lists[i].nr; k++)
+			ret = fn(arg, buddy_pcp_block(b, i, k), pindex_to_order(b, i));
 	return ret;
 }
 
@@ -1188,15 +1216,11 @@ int buddy_resize(struct buddy *b, pfn_t start, pfn_t end)
 				add_to_free_list(&nb, b->nodes[n].pfn, o, mt, true);
 	nb.pcp = b->pcp;
 	for (int i = 0; i < NR_PCP_LISTS; i++) {
-		nb.pcp.lists[i] = (struct blist){ 0, 0, 0 };
-		for (uint32_t n = b->pcp.lists[i].head; n; n = b->nodes[n].next) {
-			uint32_t idx = node_alloc(&nb, b->nodes[n].pfn, b->nodes[n].order);
-			pcp_mark(&nb, b->nodes[n].pfn, b->nodes[n].order, true);
-			nb.nodes[idx].list = (uint8_t)i;
-			nb.nodes[idx].on_pcp = 1;
-			blist_add(&nb, &nb.pcp.lists[i], idx, true);
-		}
+		nb.pcp.lists[i] = (struct pcp_ring){ 0 };
+		for (uint64_t k = 0; k < b->pcp.lists[i].nr; k++)
+			pcp_add(&nb, i, buddy_pcp_block(b, i, k), pindex_to_order(b, i), true);
 	}
+	nb.pcp.count = b->pcp.count;
 	nb.nr_free_pages = b->nr_free_pages;
 	nb.nr_pcp_pages = b->nr_pcp_pages;
 	nb.drain_page_by_page = b->drain_page_by_page;

@@ -17,12 +17,13 @@
  *    free blocks in pfn order skips empty memory 4096 blocks at a time;
  *  - per order kept on the per-CPU lists a second bitmap, bit i set <=>
  *    the block at base + (i << order) is on a per-CPU list at that order;
- *  - every free block, on a buddy list or a per-CPU list, has a node in a
- *    pool; nodes are linked into doubly linked lists, so list_add,
- *    list_add_tail and list_del are the kernel's operations on the same
- *    order of blocks.  A listed block's node is found by its first pfn
- *    through an open-addressing hash (merging takes a buddy off its list);
- *    a per-CPU block's is only ever reached through its list;
+ *  - every block on a buddy list has a node in a pool; nodes are linked
+ *    into doubly linked lists, so list_add, list_add_tail and list_del are
+ *    the kernel's operations on the same order of blocks, and a node is
+ *    found by its block's first pfn through an open-addressing hash
+ *    (merging takes a buddy off its list);
+ *  - a per-CPU list is only ever added to and taken from at its ends, so
+ *    it is a ring of pfns, head first (its order is the list's);
  *  - one byte per pageblock for its migratetype (the pageblock bitmap).
  * Bitmaps are calloc()ed, so untouched parts cost no resident host memory.
  *
@@ -75,8 +76,13 @@ struct bnode {
 	pfn_t pfn;
 	uint32_t prev, next;
 	uint8_t order;
-	uint8_t list;   /* migratetype (buddy list) or pindex (pcp list) */
-	uint8_t on_pcp;
+	uint8_t list;   /* migratetype */
+};
+
+/* A per-CPU list: v[(first + i) & (cap - 1)] is its i-th block from the head. */
+struct pcp_ring {
+	pfn_t *v;
+	uint64_t cap, first, nr; /* cap: 0 or a power of two */
 };
 
 /* A hash slot: the low 32 bits of pfn - base, and the node (0 = empty). */
@@ -98,7 +104,7 @@ struct per_cpu_pages {
 	int count, high, high_min, high_max, batch;
 	int free_count, alloc_factor;
 	unsigned flags;
-	struct blist lists[NR_PCP_LISTS];
+	struct pcp_ring lists[NR_PCP_LISTS];
 };
 
 struct buddy {
@@ -194,6 +200,15 @@ int buddy_for_each_free(const struct buddy *b,
 bool buddy_pcp_marked(const struct buddy *b, pfn_t pfn, unsigned order);
 /* For the checker: the node of the listed block starting at @pfn, or NULL. */
 const struct bnode *buddy_lookup(const struct buddy *b, pfn_t pfn);
+/* The order of the blocks of per-CPU list @pindex. */
+unsigned buddy_pcp_order(const struct buddy *b, int pindex);
+/* The @i-th block from the head of per-CPU list @pindex (i < its nr). */
+static inline pfn_t buddy_pcp_block(const struct buddy *b, int pindex, uint64_t i)
+{
+	const struct pcp_ring *l = &b->pcp.lists[pindex];
+
+	return l->v[(l->first + i) & (l->cap - 1)];
+}
 static inline const struct bnode *buddy_node(const struct buddy *b, uint32_t i)
 {
 	return i ? &b->nodes[i] : NULL;

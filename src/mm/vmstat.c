@@ -291,27 +291,41 @@ void counters_json(struct machine *m, FILE *out)
  * every list from pageblock order up and every per-CPU list in list order
  * (head first), as runs "PFN+N" of N adjacent blocks.
  */
+/* " START+N" for each run of @nr blocks of @order at consecutive addresses. */
+struct block_runs {
+	pfn_t start;
+	uint64_t nr;
+	unsigned order;
+};
+
+static void block_runs_add(struct block_runs *br, pfn_t pfn, unsigned order, FILE *out)
+{
+	if (br->start != PFN_NONE && order == br->order && pfn == br->start + (br->nr << order)) {
+		br->nr++;
+		return;
+	}
+	if (br->start != PFN_NONE)
+		fprintf(out, " 0x%llx+%llu", (unsigned long long)br->start, (unsigned long long)br->nr);
+	*br = (struct block_runs){ pfn, 1, order };
+}
+
 static void show_blist(const struct buddy *b, const struct blist *l, FILE *out)
 {
-	pfn_t start = PFN_NONE;
-	uint64_t nr = 0;
-	unsigned order = 0;
+	struct block_runs br = { PFN_NONE, 0, 0 };
 
-	for (uint32_t i = l->head; i; i = b->nodes[i].next) {
-		const struct bnode *n = &b->nodes[i];
+	for (uint32_t i = l->head; i; i = b->nodes[i].next)
+		block_runs_add(&br, b->nodes[i].pfn, b->nodes[i].order, out);
+	block_runs_add(&br, PFN_NONE, 0, out);
+	fputc('\n', out);
+}
 
-		if (start != PFN_NONE && n->order == order && n->pfn == start + (nr << order)) {
-			nr++;
-			continue;
-		}
-		if (start != PFN_NONE)
-			fprintf(out, " 0x%llx+%llu", (unsigned long long)start, (unsigned long long)nr);
-		start = n->pfn;
-		nr = 1;
-		order = n->order;
-	}
-	if (start != PFN_NONE)
-		fprintf(out, " 0x%llx+%llu", (unsigned long long)start, (unsigned long long)nr);
+static void show_pcp_list(const struct buddy *b, int pindex, FILE *out)
+{
+	struct block_runs br = { PFN_NONE, 0, 0 };
+
+	for (uint64_t k = 0; k < b->pcp.lists[pindex].nr; k++)
+		block_runs_add(&br, buddy_pcp_block(b, pindex, k), buddy_pcp_order(b, pindex), out);
+	block_runs_add(&br, PFN_NONE, 0, out);
 	fputc('\n', out);
 }
 
@@ -359,7 +373,7 @@ static void show_lists(const struct buddy *b, FILE *out)
 	for (int i = 0; i < NR_PCP_LISTS; i++)
 		if (b->pcp.lists[i].nr) {
 			fprintf(out, "  pcp list %d:", i);
-			show_blist(b, &b->pcp.lists[i], out);
+			show_pcp_list(b, i, out);
 		}
 }
 

@@ -27,7 +27,7 @@ static void check_one_buddy(const struct buddy *b, const char *what,
 			for (uint32_t i = l->head; i; prev = i, i = b->nodes[i].next) {
 				const struct bnode *bn = &b->nodes[i];
 				pfn_t end = bn->pfn + (1ULL << o);
-				if (bn->prev != prev || bn->order != o || bn->on_pcp || bn->list != mt) {
+				if (bn->prev != prev || bn->order != o || bn->list != mt) {
 					check_fail(r, "%s: order %u list %d: node of pfn %#llx is linked wrong",
 						   what, o, mt, P(bn->pfn));
 					return;
@@ -57,27 +57,19 @@ static void check_one_buddy(const struct buddy *b, const char *what,
 		nodes += blocks;
 	}
 	for (int i = 0; i < NR_PCP_LISTS; i++) {
-		const struct blist *l = &b->pcp.lists[i];
-		uint64_t n = 0;
-		for (uint32_t k = l->head; k; k = b->nodes[k].next) {
-			const struct bnode *bn = &b->nodes[k];
-			if (!bn->on_pcp || bn->list != i) {
-				check_fail(r, "%s: pcp list %d: node of pfn %#llx is linked wrong",
-					   what, i, P(bn->pfn));
-				return;
-			}
-			if (buddy_range_is_free(b, bn->pfn, bn->pfn + 1))
-				check_fail(r, "%s: pcp block %#llx is also on a buddy list", what, P(bn->pfn));
-			if (!buddy_pcp_marked(b, bn->pfn, bn->order))
+		unsigned order = buddy_pcp_order(b, i);
+
+		for (uint64_t k = 0; k < b->pcp.lists[i].nr; k++) {
+			pfn_t pfn = buddy_pcp_block(b, i, k);
+
+			if (buddy_range_is_free(b, pfn, pfn + 1))
+				check_fail(r, "%s: pcp block %#llx is also on a buddy list", what, P(pfn));
+			if (!buddy_pcp_marked(b, pfn, order))
 				check_fail(r, "%s: pcp block %#llx order %u is not marked in its bitmap",
-					   what, P(bn->pfn), bn->order);
-			pcp_pages += 1ULL << bn->order;
-			n++;
+					   what, P(pfn), order);
+			pcp_pages += 1ULL << order;
+			pcp_blocks++;
 		}
-		if (n != l->nr)
-			check_fail(r, "%s: pcp list %d holds %llu blocks, counter says %llu",
-				   what, i, P(n), P(l->nr));
-		pcp_blocks += n;
 	}
 	/* with every block's bit set, this finds a bit set for no block */
 	if (pcp_blocks != b->nr_pcp_marked)

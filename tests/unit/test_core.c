@@ -395,10 +395,9 @@ static void buddy_assert_same(const struct buddy *a, const struct buddy *b, unsi
 		}
 	}
 	for (int i = 0; i < NR_PCP_LISTS; i++) {
-		uint32_t x = a->pcp.lists[i].head, y = b->pcp.lists[i].head;
-		for (; x && y; x = a->nodes[x].next, y = b->nodes[y].next)
-			ASSERT_EQ(a->nodes[x].pfn, b->nodes[y].pfn);
-		ASSERT_TRUE(!x && !y);
+		ASSERT_EQ(a->pcp.lists[i].nr, b->pcp.lists[i].nr);
+		for (uint64_t k = 0; k < a->pcp.lists[i].nr; k++)
+			ASSERT_EQ(buddy_pcp_block(a, i, k), buddy_pcp_block(b, i, k));
 	}
 	ASSERT_EQ(memcmp(a->pageblock_mt, b->pageblock_mt,
 			 ((a->end - a->base) >> a->pageblock_order) + 1), 0);
