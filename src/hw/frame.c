@@ -1016,8 +1016,8 @@ bool frame_run_claimed(const struct frame_store *fs, pfn_t pfn, uint64_t nr)
 	return true;
 }
 
-int frame_for_each(const struct frame_store *fs,
-		   int (*fn)(void *arg, pfn_t pfn, uint64_t entry), void *arg)
+int frame_for_each_run(const struct frame_store *fs,
+		       int (*fn)(void *arg, pfn_t pfn, uint64_t entry, uint64_t n), void *arg)
 {
 	uint64_t nb = blocks_per_dir(fs);
 
@@ -1030,18 +1030,48 @@ int frame_for_each(const struct frame_store *fs,
 
 			if (!w)
 				continue;
+			if (block_is_extent(w)) {
+				int ret = fn(arg, base, w, FRAME_BLOCK);
+				if (ret)
+					return ret;
+				continue;
+			}
 			for (uint64_t i = 0; i < FRAME_BLOCK; i++) {
-				uint64_t e = block_is_extent(w) ? frame_extent_entry(w, i)
-							       : block_leaf_of(w)[i];
+				uint64_t e = block_leaf_of(w)[i];
 				int ret;
 
 				if (!e)
 					continue;
-				ret = fn(arg, base | i, e);
+				ret = fn(arg, base | i, e, 1);
 				if (ret)
 					return ret;
 			}
 		}
 	}
 	return 0;
+}
+
+struct frame_one {
+	int (*fn)(void *arg, pfn_t pfn, uint64_t entry);
+	void *arg;
+};
+
+static int frame_one_by_one(void *arg, pfn_t pfn, uint64_t e, uint64_t n)
+{
+	const struct frame_one *o = arg;
+
+	for (uint64_t i = 0; i < n; i++) {
+		int ret = o->fn(o->arg, pfn + i, frame_extent_entry(e, i));
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int frame_for_each(const struct frame_store *fs,
+		   int (*fn)(void *arg, pfn_t pfn, uint64_t entry), void *arg)
+{
+	struct frame_one o = { fn, arg };
+
+	return frame_for_each_run(fs, frame_one_by_one, &o);
 }

@@ -348,5 +348,12 @@ bool frame_run_claimed(const struct frame_store *fs, pfn_t pfn, uint64_t nr);
 /* Visit every frame with an entry, in pfn order.  Stops on non-zero return. */
 int frame_for_each(const struct frame_store *fs,
 		   int (*fn)(void *arg, pfn_t pfn, uint64_t entry), void *arg);
+/*
+ * The same, an extent at a time: @n frames from @pfn (FRAME_BLOCK for an
+ * extent, else 1) whose entries are frame_extent_entry(@entry, i): the
+ * same owner and origin, payloads that may count up.
+ */
+int frame_for_each_run(const struct frame_store *fs,
+		       int (*fn)(void *arg, pfn_t pfn, uint64_t entry, uint64_t n), void *arg);
 
 #endif

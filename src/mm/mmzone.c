@@ -50,6 +50,29 @@ struct zone *page_zone(struct machine *m, pfn_t pfn)
 	return NULL;
 }
 
+struct zone *page_zone_run(struct machine *m, pfn_t pfn, uint64_t n)
+{
+	pfn_t last = pfn + n - 1;
+	struct mem_section *ms = __pfn_to_section(m, pfn);
+	struct zone *z = page_zone(m, pfn);
+	struct pglist_data *pgdat;
+
+	if (!z || !ms || ms != __pfn_to_section(m, last) || z->idx == ZONE_DEVICE ||
+	    z->nid != ms->nid || !zone_spans_pfn(z, last))
+		return NULL;
+	for (unsigned i = 0; i < m->nr_dax; i++)
+		if (pfn < m->dax[i].start + m->dax[i].nr && m->dax[i].start <= last)
+			return NULL;
+	/* page_zone() of a pfn is the first zone that spans it */
+	pgdat = &m->nodes[ms->nid];
+	for (unsigned k = 0; k < (unsigned)z->idx; k++) {
+		const struct zone *o = &pgdat->node_zones[k];
+		if (o->spanned_pages && o->zone_start_pfn <= last && zone_end_pfn(o) > pfn)
+			return NULL;
+	}
+	return z;
+}
+
 void section_mark_present(struct machine *m, uint64_t s)
 {
 	m->mem_section[s].flags |= SECTION_MARKED_PRESENT;

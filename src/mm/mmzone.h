@@ -96,6 +96,12 @@ struct machine;
 const char *zone_name(enum zone_type z);
 /* Zone that spans @pfn on its node (or the device zone of a DAX range), or NULL. */
 struct zone *page_zone(struct machine *m, pfn_t pfn);
+/*
+ * page_zone() of every pfn of [@pfn, @pfn + @n) when it is one RAM zone,
+ * found from the run's ends, in one section; NULL when it is not (or the
+ * run spans sections, or a device range).
+ */
+struct zone *page_zone_run(struct machine *m, pfn_t pfn, uint64_t n);
 /* Is @pfn present (in a present section and in memblock memory)? */
 bool pfn_present(struct machine *m, pfn_t pfn);
 /*

@@ -1091,6 +1091,39 @@ int buddy_free_order(const struct buddy *b, pfn_t pfn, pfn_t *block)
 	return -1;
 }
 
+/* Is any bit of [@lo, @hi] set in @bm? */
+static bool bits_any(const uint64_t *bm, uint64_t lo, uint64_t hi)
+{
+	uint64_t wl = lo >> 6, wh = hi >> 6;
+	uint64_t ml = ~0ULL << (lo & 63), mh = ~0ULL >> (63 - (hi & 63));
+
+	if (wl == wh)
+		return bm[wl] & ml & mh;
+	if ((bm[wl] & ml) || (bm[wh] & mh))
+		return true;
+	for (uint64_t w = wl + 1; w < wh; w++)
+		if (bm[w])
+			return true;
+	return false;
+}
+
+bool buddy_range_has_free(const struct buddy *b, pfn_t start, pfn_t end)
+{
+	if (start < b->start || end > b->end || start >= end)
+		return true;
+	for (unsigned o = 0; o <= b->max_order; o++) {
+		uint64_t lo = bit_index(b, ALIGN_DOWN(start, 1ULL << o), o);
+		uint64_t hi = bit_index(b, end - 1, o);
+
+		if (b->area[o].nr_free && bits_any(b->area[o].bitmap, lo, hi))
+			return true;
+		if (b->area[o].pcp_bitmap && b->nr_pcp_pages &&
+		    bits_any(b->area[o].pcp_bitmap, lo, hi))
+			return true;
+	}
+	return false;
+}
+
 bool buddy_pcp_marked(const struct buddy *b, pfn_t pfn, unsigned order)
 {
 	uint64_t bit;

@@ -196,6 +196,11 @@ int buddy_for_each_free(const struct buddy *b,
 			int (*fn)(void *arg, pfn_t pfn, unsigned order),
 			void *arg);
 
+/*
+ * For the checker: does a free block, on a buddy list or a per-CPU list,
+ * overlap [start, end) (true also for a range outside the zone's span)?
+ */
+bool buddy_range_has_free(const struct buddy *b, pfn_t start, pfn_t end);
 /* For the checker: is the block of @order at @pfn marked as on a pcp list? */
 bool buddy_pcp_marked(const struct buddy *b, pfn_t pfn, unsigned order);
 /* For the checker: the node of the listed block starting at @pfn, or NULL. */

@@ -460,6 +460,33 @@ static bool shared_tail_published(struct machine *m, pfn_t pfn)
 	return false;
 }
 
+/* Count @n frames of entry @e's owner and origin. */
+static void count_frames(struct owner_ctx *c, uint64_t e, uint64_t n)
+{
+	enum frame_owner o = (enum frame_owner)(e & FRAME_OWNER_MASK);
+	enum frame_origin origin =
+		(enum frame_origin)((e & FRAME_ORIGIN_MASK) >> FRAME_ORIGIN_SHIFT);
+
+	switch (o) {
+	case FO_VMEMMAP:
+		c->nr_vmemmap[origin] += n;
+		break;
+	case FO_PGTABLE:
+	case FO_SHARED_PTE: /* counted once, however many PMDs map it */
+		c->nr_pgtable += n;
+		break;
+	case FO_SHARED_TAIL:
+		c->nr_shared_tail += n;
+		break;
+	default:
+		break;
+	}
+	if (origin == ORIGIN_MEMBLOCK)
+		c->nr_memblock += n;
+	else if (origin == ORIGIN_BUDDY)
+		c->nr_buddy_owned += n;
+}
+
 static int check_frame(void *arg, pfn_t pfn, uint64_t e)
 {
 	struct owner_ctx *c = arg;
@@ -475,24 +502,7 @@ static int check_frame(void *arg, pfn_t pfn, uint64_t e)
 		check_fail(c->r, "pfn %#llx: shared tail frame is published in no zone (leaked)", P(pfn));
 	if (o == FO_SHARED_PTE && !shared_pte_refcount(c->m, pfn))
 		check_fail(c->r, "pfn %#llx: shared PTE table is published in no zone (leaked)", P(pfn));
-	switch (o) {
-	case FO_VMEMMAP:
-		c->nr_vmemmap[origin]++;
-		break;
-	case FO_PGTABLE:
-	case FO_SHARED_PTE: /* counted once, however many PMDs map it */
-		c->nr_pgtable++;
-		break;
-	case FO_SHARED_TAIL:
-		c->nr_shared_tail++;
-		break;
-	default:
-		break;
-	}
-	if (origin == ORIGIN_MEMBLOCK)
-		c->nr_memblock++;
-	else if (origin == ORIGIN_BUDDY)
-		c->nr_buddy_owned++;
+	count_frames(c, e, 1);
 	if (origin == ORIGIN_ALTMAP) { /* lives in unmanaged hot-added memory */
 		if (pfn_present(c->m, pfn))
 			c->nr_altmap++;
@@ -508,6 +518,46 @@ static int check_frame(void *arg, pfn_t pfn, uint64_t e)
 		check_fail(c->r, "pfn %#llx: owned frame lies inside a huge page", P(pfn));
 	if (in_kernel_image(c->m, pfn))
 		check_fail(c->r, "pfn %#llx: owned frame lies inside the kernel image", P(pfn));
+	return 0;
+}
+
+/*
+ * An extent of @n frames (one owner and origin) that check_frame() would
+ * find right frame by frame, asked of the whole range at once: every frame
+ * mapped (vmemmap), one present section, all memory, one zone, no free block
+ * overlapping, no huge page, not the kernel image.  Any doubt: false, and
+ * the frames are asked one by one, for the same lines in the same order.
+ */
+static bool frame_run_clean(struct owner_ctx *c, pfn_t pfn, uint64_t e, uint64_t n)
+{
+	enum frame_owner o = (enum frame_owner)(e & FRAME_OWNER_MASK);
+	enum frame_origin origin =
+		(enum frame_origin)((e & FRAME_ORIGIN_MASK) >> FRAME_ORIGIN_SHIFT);
+	pfn_t last = pfn + n - 1, image = (16 * SZ_1M) >> c->m->geo.page_shift;
+	const struct zone *z;
+
+	if (o == FO_SHARED_TAIL || o == FO_SHARED_PTE || origin == ORIGIN_ALTMAP ||
+	    !pfn_present(c->m, pfn) || !(z = page_zone_run(c->m, pfn, n)) ||
+	    memblock_type_pages_in(&c->m->memblock.memory, pfn, pfn + n) != n)
+		return false;
+	for (pfn_t p = pfn; o == FO_VMEMMAP && p <= last; p++)
+		if (!seen_test(c->seen, p))
+			return false;
+	return !buddy_range_has_free(&z->buddy, pfn, pfn + n) &&
+	       !folio_overlaps(c, pfn, pfn + n) &&
+	       (last < image || pfn >= image + c->m->kernel_reserved_pages);
+}
+
+static int check_frame_run(void *arg, pfn_t pfn, uint64_t e, uint64_t n)
+{
+	struct owner_ctx *c = arg;
+
+	if (n > 1 && frame_run_clean(c, pfn, e, n)) {
+		count_frames(c, e, n);
+		return 0;
+	}
+	for (uint64_t i = 0; i < n; i++)
+		check_frame(arg, pfn + i, frame_extent_entry(e, i));
 	return 0;
 }
 
@@ -592,7 +642,7 @@ static void check_ownership(struct machine *m, struct check_report *r,
 
 	collect_folios(m, &c);
 	check_folios_disjoint(&c);
-	frame_for_each(&m->frames, check_frame, &c);
+	frame_for_each_run(&m->frames, check_frame_run, &c);
 	for (unsigned nid = 0; nid < m->nr_nodes; nid++)
 		for (unsigned z = 0; z < MAX_NR_ZONES; z++) {
 			const struct zone *zone = &m->nodes[nid].node_zones[z];

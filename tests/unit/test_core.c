@@ -425,6 +425,7 @@ static uint64_t xorshift(uint64_t *s)
  * does, leave the same lists in the same order after every step; on two
  * geometries, one whose runs cross pageblocks and merge above pageblock
  * order all the time, and a zone that starts and ends off max order.
+ * buddy_range_has_free() of random ranges agrees with each pfn's answer.
  */
 TEST(buddy_drain_of_runs_lists_as_page_by_page)
 {
@@ -489,6 +490,15 @@ TEST(buddy_drain_of_runs_lists_as_page_by_page)
 				buddy_drain_pcp(&run);
 			}
 			buddy_assert_same(&ref, &run, step);
+			if (step % 16 == 0) { /* buddy_range_has_free() against each pfn */
+				pfn_t s0 = start + (r >> 24) % (end - start);
+				pfn_t e0 = MIN(end, s0 + 1 + (r >> 40) % 600);
+				bool any = false;
+
+				for (pfn_t p = s0; p < e0; p++)
+					any |= buddy_free_order(&run, p, NULL) >= 0;
+				ASSERT_EQ(buddy_range_has_free(&run, s0, e0), any);
+			}
 		}
 		ASSERT_TRUE(runs > 100);
 		while (nheld) {

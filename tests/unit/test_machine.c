@@ -658,6 +658,72 @@ TEST(checker_finds_an_owned_frame_on_a_pcp_or_buddy_list)
 }
 
 /*
+ * The ownership check asks an extent of owned frames (here 512 frames of
+ * boot memmap, held as one word) as a whole only when every frame would
+ * pass: its frames unmapped, or one of them free, are still reported, each
+ * one.
+ */
+TEST(checker_asks_each_frame_of_an_extent_in_doubt)
+{
+	struct machine *m = boot_scenario("machine mem=1G\nboot\n");
+	struct check_report *r = malloc(sizeof(*r));
+	const struct geometry *g;
+	struct pt_walk w;
+	struct zone *z;
+	uint64_t saved;
+	pfn_t f;
+
+	ASSERT_TRUE(m != NULL && r != NULL);
+	g = &m->geo;
+	ASSERT_EQ(mm_check(m, r), 0);
+	ASSERT_EQ(vmemmap_walk_va(m, pfn_to_page_va(g, 0x30000), &w), 0);
+	ASSERT_EQ(w.leaf, PT_PMD);
+	f = w.pfn;
+	ASSERT_TRUE(IS_ALIGNED(f, 512));
+	ASSERT_TRUE(frame_block_word(&m->frames, f) & FRAME_OWNER_MASK); /* an extent */
+
+	/* the PMD mapping it cleared: its section, then each of the 512 frames */
+	saved = *w.pmd;
+	set_pt_entry(m, w.pmd, 0);
+	ASSERT_EQ(mm_check(m, r), 1 + 512);
+	ASSERT_TRUE(report_says(r, "is not mapped"));
+	ASSERT_TRUE(report_says(r, "vmemmap frame is mapped nowhere (leaked)"));
+	set_pt_entry(m, w.pmd, saved);
+	ASSERT_EQ(mm_check(m, r), 0);
+
+	/* one frame of it (the last) free as well as owned */
+	z = page_zone(m, f + 511);
+	ASSERT_TRUE(z != NULL);
+	__free_pages(&z->buddy, f + 511, 0);
+	buddy_drain_pcp(&z->buddy);
+	ASSERT_EQ(mm_check(m, r), 2); /* and the accounting that follows */
+	ASSERT_TRUE(report_says(r, "owned frame is also free (block"));
+	ASSERT_TRUE(report_says(r, "managed pages are allocated but owners account for"));
+	free(r);
+	machine_destroy(m);
+	return 0;
+}
+
+/* page_zone_run(): one zone for a whole run, or NULL across an edge. */
+TEST(page_zone_run_is_one_zone_or_none)
+{
+	struct machine *m = boot_scenario("machine mem=1G\nboot\n");
+	pfn_t edge, spsec;
+
+	ASSERT_TRUE(m != NULL);
+	edge = page_zone(m, 0)->zone_start_pfn + page_zone(m, 0)->spanned_pages;
+	spsec = m->geo.pages_per_section;
+	ASSERT_TRUE(page_zone_run(m, edge - 512, 512) == page_zone(m, 0));
+	ASSERT_TRUE(page_zone_run(m, edge, 512) == page_zone(m, edge));
+	ASSERT_TRUE(page_zone_run(m, edge - 256, 512) == NULL);
+	ASSERT_TRUE(page_zone_run(m, edge - 1, 1) == page_zone(m, 0));
+	ASSERT_TRUE(page_zone_run(m, 3 * spsec - 256, 512) == NULL); /* two sections */
+	ASSERT_TRUE(page_zone_run(m, 3 * spsec, 512) == page_zone(m, 3 * spsec));
+	machine_destroy(m);
+	return 0;
+}
+
+/*
  * A section with a zone edge inside (DMA and DMA32 share the first 128
  * MiB): the checker's zone for a run of struct pages comes from the run,
  * not from the section's start, so a DMA32 page saying DMA is found.
