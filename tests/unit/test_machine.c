@@ -795,6 +795,24 @@ TEST(checker_asks_a_run_of_ptes_again_across_a_zone_edge)
 	return 0;
 }
 
+/* A 3 GiB legacy machine with one boot-time 1 GiB folio; *@head: its head's va. */
+static struct machine *boot_one_1g_folio(const char *hvo, vaddr_t *head)
+{
+	char text[160];
+	struct machine *m;
+	const struct hstate *h;
+
+	snprintf(text, sizeof(text),
+		 "machine mem=3G\ncmdline hugetlb_free_vmemmap=%s hugepagesz=1G hugepages=1\n"
+		 "design legacy\nboot\n", hvo);
+	m = boot_scenario(text);
+	ASSERT_TRUE(m != NULL);
+	h = size_to_hstate(m, SZ_1G);
+	ASSERT_TRUE(h && h->freelists[0].nr == 1);
+	*head = pfn_to_page_va(&m->geo, h->freelists[0].v[0].pfn);
+	return m;
+}
+
 /*
  * The checker's walks over a folio's vmemmap and a section's take a run
  * of equal (or present) PTEs at once; an entry that differs deep inside
@@ -803,22 +821,15 @@ TEST(checker_asks_a_run_of_ptes_again_across_a_zone_edge)
  */
 TEST(checker_finds_a_pte_that_differs_inside_a_run)
 {
-	struct machine *m = boot_scenario("machine mem=3G\n"
-					  "cmdline hugetlb_free_vmemmap=on hugepagesz=1G hugepages=1\n"
-					  "design legacy\nboot\n");
-	struct check_report *r = malloc(sizeof(*r));
-	const struct hstate *h;
-	const struct geometry *g;
-	struct pt_walk w;
 	vaddr_t head;
+	struct machine *m = boot_one_1g_folio("on", &head);
+	struct check_report *r = malloc(sizeof(*r));
+	const struct geometry *g = &m->geo;
+	struct pt_walk w;
 	uint64_t saved;
 
-	ASSERT_TRUE(m != NULL && r != NULL);
-	g = &m->geo;
-	h = size_to_hstate(m, SZ_1G);
-	ASSERT_TRUE(h && h->freelists[0].nr == 1);
+	ASSERT_TRUE(r != NULL);
 	ASSERT_EQ(mm_check(m, r), 0);
-	head = pfn_to_page_va(g, h->freelists[0].v[0].pfn);
 	ASSERT_EQ(vmemmap_walk_va(m, head + 2000 * g->page_size, &w), 0);
 	ASSERT_TRUE(w.leaf == PT_PTE && !w.writable);
 	saved = *w.pte;
@@ -849,23 +860,16 @@ TEST(checker_finds_a_pte_that_differs_inside_a_run)
  */
 TEST(checker_asks_every_struct_page_of_a_wrong_pattern_frame)
 {
-	struct machine *m = boot_scenario("machine mem=3G\n"
-					  "cmdline hugetlb_free_vmemmap=off hugepagesz=1G hugepages=1\n"
-					  "design legacy\nboot\n");
+	vaddr_t head;
+	struct machine *m = boot_one_1g_folio("off", &head);
 	struct check_report *r = malloc(sizeof(*r));
-	const struct hstate *h;
-	const struct geometry *g;
+	const struct geometry *g = &m->geo;
 	struct pt_walk w;
 	struct page_struct ps;
 	uint8_t good[MAX_STRUCT_PAGE], bad[MAX_STRUCT_PAGE];
-	vaddr_t head;
 
-	ASSERT_TRUE(m != NULL && r != NULL);
-	g = &m->geo;
-	h = size_to_hstate(m, SZ_1G);
-	ASSERT_TRUE(h && h->freelists[0].nr == 1);
+	ASSERT_TRUE(r != NULL);
 	ASSERT_EQ(mm_check(m, r), 0);
-	head = pfn_to_page_va(g, h->freelists[0].v[0].pfn);
 	ASSERT_EQ(vmemmap_walk_va(m, head + 1000 * g->page_size, &w), 0);
 	ASSERT_TRUE(frame_pattern(&m->frames, w.pfn) != NULL);
 	memcpy(good, frame_pattern(&m->frames, w.pfn), g->struct_page_size);
