@@ -75,6 +75,21 @@ static void decoded_destroy(struct decoded_frame *d)
 }
 
 /*
+ * Which of a pattern frame's distinct struct pages slot @i holds: 0 the
+ * pattern, 1 + k the k-th run's of a pattern with exceptions (the frame
+ * decoded_slot() was last asked about).
+ */
+static unsigned decoded_form(const struct decoded_frame *d, unsigned i)
+{
+	unsigned f = 0;
+
+	for (unsigned k = 0; d->px && k < d->px->nr; k++)
+		if (i >= d->px->run[k].first && i < d->px->run[k].first + d->px->run[k].count)
+			f = 1 + k;
+	return f;
+}
+
+/*
  * Slot @i of frame @pfn, whose bytes are @bytes, or NULL for a pattern
  * frame (with or without exceptions), whose few distinct struct pages
  * are decoded once each.
@@ -93,15 +108,10 @@ static const struct page_struct *decoded_slot(struct decoded_frame *d, const str
 				   : frame_pattern(&m->frames, pfn);
 	}
 	if (!bytes) {
-		unsigned f = 0;
-		const uint8_t *sp = d->pattern;
+		unsigned f = decoded_form(d, i);
+		const uint8_t *sp = f ? d->px->bytes[f - 1] : d->pattern;
 
 		BUG_ON(!sp);
-		for (unsigned k = 0; d->px && k < d->px->nr; k++)
-			if (i >= d->px->run[k].first && i < d->px->run[k].first + d->px->run[k].count) {
-				f = 1 + k;
-				sp = d->px->bytes[k];
-			}
 		if (!d->form_done[f]) {
 			page_struct_decode(g, sp, &d->form[f]);
 			d->form_done[f] = 1;
@@ -266,15 +276,22 @@ static void check_folio(struct machine *m, struct check_report *r,
 						   flags_nid(ps->flags), zone_name(pz->idx), pz->nid);
 			}
 			/*
-			 * A pattern frame's other slots hold these same bytes: a
-			 * tail by pointer has its head from them alone, and the
-			 * zone they name was right here, so each would be found
-			 * right as this one was (the fake head test is slot 0's).
+			 * The following slots of a pattern frame that hold these
+			 * same bytes are found right as this one was: a tail has
+			 * its head from them alone (by pointer, or by a mask that
+			 * sends every address of the folio to its head), and the
+			 * zone they name was right here (the fake head test is
+			 * slot 0's).
 			 */
-			if (!bytes && !dec->px && !spc.mask && (ps->compound_info & 1) && clean &&
-			    r->nr_violations == fails) {
-				r->nr_struct_pages_checked += (next - pva) / g->struct_page_size - 1;
-				break;
+			if (!bytes && clean && r->nr_violations == fails && (ps->compound_info & 1) &&
+			    (!spc.mask || mask_keeps_folio(ps->compound_info, vstart, vend, g))) {
+				unsigned f = decoded_form(dec, i), j = i + 1;
+				unsigned end = i + (unsigned)((next - pva) / g->struct_page_size);
+
+				while (j < end && decoded_form(dec, j) == f)
+					j++;
+				r->nr_struct_pages_checked += j - i - 1;
+				pva += (vaddr_t)(j - i - 1) * g->struct_page_size;
 			}
 		}
 		if (va != vstart && whole && clean && mask_holds && r->nr_violations == fails)

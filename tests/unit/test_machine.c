@@ -909,6 +909,75 @@ TEST(checker_asks_every_struct_page_of_a_wrong_pattern_frame)
 }
 
 /*
+ * A folio's first vmemmap page is a pattern with exceptions; the checker
+ * decides a stretch of its alike tail slots from one of them, up to the
+ * next slot that differs: one tail slot in the middle made to name the
+ * wrong zone is found by the folio check too, with the pointer encoding
+ * (legacy) and the mask (generic); and alike slots whose mask does not
+ * keep the folio are each asked.
+ */
+TEST(checker_finds_one_wrong_slot_among_alike_tails)
+{
+	static const char *const design[] = { "legacy", "generic" };
+
+	for (unsigned d = 0; d < 2; d++) {
+		char text[160];
+		struct machine *m;
+		struct check_report *r = malloc(sizeof(*r));
+		const struct hstate *h;
+		const struct geometry *g;
+		struct pt_walk w;
+		struct page_struct ps;
+		uint8_t bad[MAX_STRUCT_PAGE];
+
+		snprintf(text, sizeof(text), "machine mem=1G\ncmdline hugetlb_free_vmemmap=on\n"
+			 "design %s\nboot\nhugepages 2M 3\n", design[d]);
+		m = boot_scenario(text);
+		ASSERT_TRUE(m != NULL && r != NULL);
+		g = &m->geo;
+		h = size_to_hstate(m, 2 * SZ_1M);
+		ASSERT_TRUE(h && h->freelists[0].nr == 3);
+		ASSERT_EQ(mm_check(m, r), 0);
+		ASSERT_EQ(vmemmap_walk_va(m, pfn_to_page_va(g, h->freelists[0].v[0].pfn), &w), 0);
+		ASSERT_TRUE(frame_px(&m->frames, w.pfn) != NULL);
+		/* slot 40 is one of the alike tails: the pattern itself */
+		page_struct_decode(g, frame_px_pattern(&m->frames, frame_px(&m->frames, w.pfn)), &ps);
+		ASSERT_TRUE(ps.compound_info & 1);
+		ps.flags ^= page_flags_node_zone(0, flags_zone(ps.flags)) ^
+			    page_flags_node_zone(0, flags_zone(ps.flags) == ZONE_DMA ? ZONE_DMA32 : ZONE_DMA);
+		page_struct_encode(g, &ps, bad);
+		ASSERT_EQ(frame_set_slot(&m->frames, w.pfn, 40, bad), 0);
+		/*
+		 * The vmemmap's check and the folio's, at every page mapping
+		 * the frame: legacy's 7 tail pages map the head page (its
+		 * reuse page), generic's map the zone's shared tail.
+		 */
+		ASSERT_EQ(mm_check(m, r), d == 0 ? 2 * 8 : 2);
+		ASSERT_TRUE(report_says(r, "tail struct page says zone"));
+		if (d == 1) {
+			/*
+			 * Every tail slot of the page with a mask of 8 struct
+			 * pages: slots 4 to 7 still mask to the head, slot 8
+			 * does not, though it holds the same bytes.
+			 */
+			static const unsigned keep_slot[4] = { 0, 1, 2, 3 };
+			uint8_t keep[4 * MAX_STRUCT_PAGE];
+
+			frame_read_px(&m->frames, w.pfn, 0, keep, 4 * g->struct_page_size);
+			page_struct_decode(g, frame_px_pattern(&m->frames, frame_px(&m->frames, w.pfn)), &ps);
+			ps.compound_info = encode_tail_mask(g, 3);
+			page_struct_encode(g, &ps, bad);
+			ASSERT_EQ(frame_set_pattern_except(&m->frames, w.pfn, bad, 4, keep_slot, keep), 0);
+			ASSERT_TRUE(mm_check(m, r) >= 1);
+			ASSERT_TRUE(report_says(r, "compound_head() is"));
+		}
+		free(r);
+		machine_destroy(m);
+	}
+	return 0;
+}
+
+/*
  * show pool lists every free huge page in list order; show buddyinfo's
  * first line per zone has the free blocks of each order and the per-CPU
  * pages, and its lists hold every pageblock-order block there is.
