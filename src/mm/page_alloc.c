@@ -171,8 +171,8 @@ static void hash_remove(struct buddy *b, pfn_t pfn)
 	b->hash_used--;
 }
 
-/* A node for a block, in no list and not in the hash. */
-static uint32_t node_alloc(struct buddy *b, pfn_t pfn, unsigned order)
+/* A node for a listed block, found through the hash (in no list yet). */
+static uint32_t node_new(struct buddy *b, pfn_t pfn, unsigned order)
 {
 	uint32_t idx;
 
@@ -191,20 +191,6 @@ static uint32_t node_alloc(struct buddy *b, pfn_t pfn, unsigned order)
 	memset(&b->nodes[idx], 0, sizeof(b->nodes[idx]));
 	b->nodes[idx].pfn = pfn;
 	b->nodes[idx].order = (uint8_t)order;
-	return idx;
-}
-
-static void node_release(struct buddy *b, uint32_t idx)
-{
-	b->nodes[idx].next = b->free_nodes;
-	b->free_nodes = idx;
-}
-
-/* A node for a listed block, found through the hash. */
-static uint32_t node_new(struct buddy *b, pfn_t pfn, unsigned order)
-{
-	uint32_t idx = node_alloc(b, pfn, order);
-
 	if ((b->hash_used + 1) * 2 > b->hash_cap)
 		hash_grow(b);
 	hash_insert_raw(b, hash_key(b, pfn), idx);
@@ -215,7 +201,8 @@ static uint32_t node_new(struct buddy *b, pfn_t pfn, unsigned order)
 static void node_put(struct buddy *b, uint32_t idx)
 {
 	hash_remove(b, b->nodes[idx].pfn);
-	node_release(b, idx);
+	b->nodes[idx].next = b->free_nodes;
+	b->free_nodes = idx;
 }
 
 /* ---- lists ---- */

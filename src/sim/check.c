@@ -432,10 +432,16 @@ static bool folio_overlaps(const struct owner_ctx *c, pfn_t s, pfn_t e)
 	return lo && c->folios[lo - 1].pfn + c->folios[lo - 1].nr > s;
 }
 
-static bool in_kernel_image(const struct machine *m, pfn_t pfn)
+/* Does [@start, @end) overlap the kernel image (placed at 16 MiB)? */
+static bool kernel_image_overlaps(const struct machine *m, pfn_t start, pfn_t end)
 {
 	pfn_t base = (16 * SZ_1M) >> m->geo.page_shift;
-	return pfn >= base && pfn < base + m->kernel_reserved_pages;
+	return end > base && start < base + m->kernel_reserved_pages;
+}
+
+static bool in_kernel_image(const struct machine *m, pfn_t pfn)
+{
+	return kernel_image_overlaps(m, pfn, pfn + 1);
 }
 
 /*
@@ -533,7 +539,7 @@ static bool frame_run_clean(struct owner_ctx *c, pfn_t pfn, uint64_t e, uint64_t
 	enum frame_owner o = (enum frame_owner)(e & FRAME_OWNER_MASK);
 	enum frame_origin origin =
 		(enum frame_origin)((e & FRAME_ORIGIN_MASK) >> FRAME_ORIGIN_SHIFT);
-	pfn_t last = pfn + n - 1, image = (16 * SZ_1M) >> c->m->geo.page_shift;
+	pfn_t last = pfn + n - 1;
 	const struct zone *z;
 
 	if (o == FO_SHARED_TAIL || o == FO_SHARED_PTE || origin == ORIGIN_ALTMAP ||
@@ -544,8 +550,7 @@ static bool frame_run_clean(struct owner_ctx *c, pfn_t pfn, uint64_t e, uint64_t
 		if (!seen_test(c->seen, p))
 			return false;
 	return !buddy_range_has_free(&z->buddy, pfn, pfn + n) &&
-	       !folio_overlaps(c, pfn, pfn + n) &&
-	       (last < image || pfn >= image + c->m->kernel_reserved_pages);
+	       !folio_overlaps(c, pfn, pfn + n) && !kernel_image_overlaps(c->m, pfn, pfn + n);
 }
 
 static int check_frame_run(void *arg, pfn_t pfn, uint64_t e, uint64_t n)

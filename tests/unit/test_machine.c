@@ -704,6 +704,38 @@ TEST(checker_asks_each_frame_of_an_extent_in_doubt)
 	return 0;
 }
 
+/*
+ * An extent of owned frames laid over the kernel image, or over a pool
+ * huge page, is reported frame by frame (512 lines each, besides what the
+ * accounting says), not passed as a whole.
+ */
+TEST(checker_asks_each_frame_of_an_extent_over_the_image_or_a_folio)
+{
+	pfn_t at[2];
+
+	for (unsigned k = 0; k < 2; k++) {
+		struct machine *m = boot_scenario("machine mem=1G\nboot\nhugepages 2M 1\n");
+		struct check_report *r = malloc(sizeof(*r));
+		const struct hstate *h;
+
+		ASSERT_TRUE(m != NULL && r != NULL);
+		h = size_to_hstate(m, 2 * SZ_1M);
+		ASSERT_TRUE(h && h->freelists[0].nr == 1);
+		at[0] = (16 * SZ_1M) >> m->geo.page_shift; /* the image's start */
+		at[1] = h->freelists[0].v[0].pfn;
+		ASSERT_TRUE(IS_ALIGNED(at[k], 512) && m->kernel_reserved_pages >= 512);
+		ASSERT_EQ(mm_check(m, r), 0);
+		ASSERT_EQ(frame_claim_lazy_run(&m->frames, at[k], 512, FO_PGTABLE, ORIGIN_BUDDY, 0), 0);
+		ASSERT_TRUE(frame_block_word(&m->frames, at[k]) & FRAME_OWNER_MASK); /* an extent */
+		ASSERT_TRUE(mm_check(m, r) >= 512);
+		ASSERT_TRUE(report_says(r, k ? "owned frame lies inside a huge page"
+					      : "owned frame lies inside the kernel image"));
+		free(r);
+		machine_destroy(m);
+	}
+	return 0;
+}
+
 /* page_zone_run(): one zone for a whole run, or NULL across an edge. */
 TEST(page_zone_run_is_one_zone_or_none)
 {
