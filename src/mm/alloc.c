@@ -279,12 +279,10 @@ static void free_run(struct machine *m, pfn_t pfn, uint64_t nr, bool reserved, b
 		if (reserved)
 			z->managed_pages += to - from;
 		if (down) {
-			for (pfn_t p = to; p > from; p--)
-				__free_pages(&z->buddy, p - 1, 0);
+			free_pages_run(&z->buddy, to - 1, to - from, -1);
 			hi = from;
 		} else {
-			for (pfn_t p = from; p < to; p++)
-				__free_pages(&z->buddy, p, 0);
+			free_pages_run(&z->buddy, from, to - from, 1);
 			lo = to;
 		}
 	}

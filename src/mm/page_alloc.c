@@ -628,12 +628,71 @@ static void pcp_mark(struct buddy *b, pfn_t pfn, unsigned order, bool on)
 	}
 }
 
+/* The mask of word @w's bits within [@lo, @hi]. */
+static inline uint64_t bits_mask(uint64_t w, uint64_t lo, uint64_t hi)
+{
+	uint64_t m = ~0ULL;
+
+	if (w == lo >> 6)
+		m &= ~0ULL << (lo & 63);
+	if (w == hi >> 6)
+		m &= ~0ULL >> (63 - (hi & 63));
+	return m;
+}
+
+/* The @i-th block of run @r. */
+static inline pfn_t run_block(const struct pcp_run *r, uint64_t i)
+{
+	return r->pfn + (pfn_t)(r->step * (int64_t)i);
+}
+
+/* The bit of the lowest block of @r: the run's bits are that one and up. */
+static uint64_t run_low_bit(const struct buddy *b, const struct pcp_run *r, unsigned order)
+{
+	pfn_t low = r->len > 1 && r->step < 0 ? run_block(r, r->len - 1) : r->pfn;
+
+	return bit_index(b, low, order);
+}
+
+static void pcp_mark_run(struct buddy *b, const struct pcp_run *r, unsigned order, bool on)
+{
+	uint64_t *bm = b->area[order].pcp_bitmap;
+	uint64_t lo = run_low_bit(b, r, order), hi = lo + r->len - 1;
+
+	for (uint64_t w = lo >> 6; w <= hi >> 6; w++) {
+		if (on)
+			bm[w] |= bits_mask(w, lo, hi);
+		else
+			bm[w] &= ~bits_mask(w, lo, hi);
+	}
+	if (on)
+		b->nr_pcp_marked += r->len;
+	else
+		b->nr_pcp_marked -= r->len;
+}
+
+/*
+ * Can run @a be followed by run @b in a list (a's last block, then b's
+ * first) as one run?  Its step in *@step.
+ */
+static bool runs_join(const struct pcp_run *a, const struct pcp_run *b, unsigned order,
+		      int64_t *step)
+{
+	int64_t d = (int64_t)(b->pfn - run_block(a, a->len - 1)), size = 1LL << order;
+
+	if ((d != size && d != -size) || (a->len > 1 && a->step != d) ||
+	    (b->len > 1 && b->step != d))
+		return false;
+	*step = d;
+	return true;
+}
+
 static void pcp_ring_grow(struct pcp_ring *l)
 {
-	uint64_t cap = l->cap ? l->cap * 2 : 64;
-	pfn_t *v = xrealloc(NULL, cap * sizeof(*v));
+	uint64_t cap = l->cap ? l->cap * 2 : 16;
+	struct pcp_run *v = xrealloc(NULL, cap * sizeof(*v));
 
-	for (uint64_t i = 0; i < l->nr; i++)
+	for (uint64_t i = 0; i < l->nr_runs; i++)
 		v[i] = l->v[(l->first + i) & (l->cap - 1)];
 	free(l->v);
 	l->v = v;
@@ -641,20 +700,50 @@ static void pcp_ring_grow(struct pcp_ring *l)
 	l->first = 0;
 }
 
-static void pcp_add(struct buddy *b, int pindex, pfn_t pfn, unsigned order, bool tail)
+static struct pcp_run *ring_at(const struct pcp_ring *l, uint64_t i)
+{
+	return &l->v[(l->first + i) & (l->cap - 1)];
+}
+
+/*
+ * Run @r goes on list @pindex, before its head (the blocks were added one
+ * by one at the head, @r's last block first) or after its tail (added at
+ * the tail in @r's order); the pcp counters are the caller's.
+ */
+static void pcp_list_insert(struct buddy *b, int pindex, struct pcp_run r, bool tail)
 {
 	struct pcp_ring *l = &b->pcp.lists[pindex];
+	unsigned order = pindex_to_order(b, pindex);
+	int64_t step;
 
-	if (l->nr == l->cap)
-		pcp_ring_grow(l);
-	if (tail) {
-		l->v[(l->first + l->nr) & (l->cap - 1)] = pfn;
-	} else {
-		l->first = (l->first - 1) & (l->cap - 1);
-		l->v[l->first] = pfn;
+	pcp_mark_run(b, &r, order, true);
+	l->nr += r.len;
+	if (l->nr_runs) {
+		struct pcp_run *h = ring_at(l, 0), *t = ring_at(l, l->nr_runs - 1);
+
+		if (!tail && runs_join(&r, h, order, &step)) {
+			h->len += r.len;
+			h->pfn = r.pfn;
+			h->step = step;
+			return;
+		}
+		if (tail && runs_join(t, &r, order, &step)) {
+			t->len += r.len;
+			t->step = step;
+			return;
+		}
 	}
-	l->nr++;
-	pcp_mark(b, pfn, order, true);
+	if (l->nr_runs == l->cap)
+		pcp_ring_grow(l);
+	if (!tail)
+		l->first = (l->first - 1) & (l->cap - 1);
+	l->nr_runs++;
+	*ring_at(l, tail ? l->nr_runs - 1 : 0) = r;
+}
+
+static void pcp_add(struct buddy *b, int pindex, pfn_t pfn, unsigned order, bool tail)
+{
+	pcp_list_insert(b, pindex, (struct pcp_run){ pfn, 0, 1 }, tail);
 	b->pcp.count += 1 << order;
 	b->nr_pcp_pages += 1ULL << order;
 }
@@ -663,21 +752,54 @@ static pfn_t pcp_take(struct buddy *b, int pindex, bool last)
 {
 	struct pcp_ring *l = &b->pcp.lists[pindex];
 	unsigned order = pindex_to_order(b, pindex);
+	struct pcp_run *r;
 	pfn_t pfn;
 
 	if (!l->nr)
 		return PFN_NONE;
 	if (last) {
-		pfn = l->v[(l->first + l->nr - 1) & (l->cap - 1)];
+		r = ring_at(l, l->nr_runs - 1);
+		pfn = run_block(r, r->len - 1);
+		if (!--r->len)
+			l->nr_runs--;
 	} else {
-		pfn = l->v[l->first];
-		l->first = (l->first + 1) & (l->cap - 1);
+		r = ring_at(l, 0);
+		pfn = r->pfn;
+		r->pfn = run_block(r, 1);
+		if (!--r->len) {
+			l->first = (l->first + 1) & (l->cap - 1);
+			l->nr_runs--;
+		}
 	}
 	l->nr--;
 	pcp_mark(b, pfn, order, false);
 	b->pcp.count -= 1 << order;
 	b->nr_pcp_pages -= 1ULL << order;
 	return pfn;
+}
+
+/*
+ * Up to @max order-0 pages from the tail of list @pindex, the oldest
+ * first, all of its last run: as many taken one by one would come, from
+ * *@first on in direction *@dir.  Their number.
+ */
+static uint64_t pcp_take_run(struct buddy *b, int pindex, uint64_t max, pfn_t *first, int *dir)
+{
+	struct pcp_ring *l = &b->pcp.lists[pindex];
+	struct pcp_run *r = ring_at(l, l->nr_runs - 1);
+	uint64_t k = MIN(max, r->len);
+	struct pcp_run taken = { run_block(r, r->len - k), r->step, k };
+
+	*first = run_block(r, r->len - 1);
+	*dir = k > 1 ? (int)-r->step : 1;
+	pcp_mark_run(b, &taken, 0, false);
+	r->len -= k;
+	if (!r->len)
+		l->nr_runs--;
+	l->nr -= k;
+	b->pcp.count -= (int)k;
+	b->nr_pcp_pages -= k;
+	return k;
 }
 
 unsigned buddy_pcp_order(const struct buddy *b, int pindex)
@@ -755,7 +877,11 @@ static void run_free_page(struct buddy *b, struct run_block *st, unsigned *nr, p
  * only on the order of the adds and on each add's head or tail, and a
  * block added and merged away leaves no trace.  No page of the run is
  * free on entry, so no pageblock of a page not yet freed changes its
- * migratetype during the run (only wholly free blocks do).
+ * migratetype during the run (only wholly free blocks do).  A pageblock
+ * the run covers whole is one __free_one_page() of pageblock order: the
+ * buddies of its smaller blocks are all inside it, so page by page every
+ * block made in it merges into its last page's, which then goes on from
+ * pageblock order at the pageblock's start with its migratetype.
  */
 static void free_run_of_pages(struct buddy *b, pfn_t first, uint64_t n, int dir)
 {
@@ -765,8 +891,16 @@ static void free_run_of_pages(struct buddy *b, pfn_t first, uint64_t n, int dir)
 
 	for (uint64_t i = 0; i < n; i++) {
 		pfn_t pfn = dir > 0 ? first + i : first - i;
+		pfn_t pb_first = ALIGN_DOWN(pfn, 1ULL << pb);
 		int mt;
 
+		if (n - i >= 1ULL << pb && pfn == (dir > 0 ? pb_first : pb_first + (1ULL << pb) - 1)) {
+			/* the whole pageblock: its last page merges it all */
+			BUG_ON(nr);
+			__free_one_page(b, pb_first, pb, get_pfnblock_migratetype(b, pb_first), FPI_NONE);
+			i += (1ULL << pb) - 1;
+			continue;
+		}
 		if (i + 1 < n && (pfn + dir) >> pb == pfn >> pb) {
 			run_free_page(b, st, &nr, pfn);
 			continue;
@@ -781,9 +915,10 @@ static void free_run_of_pages(struct buddy *b, pfn_t first, uint64_t n, int dir)
 
 /*
  * Oldest pages first, round robin over the lists from @pindex.  Order-0
- * pages taken in a row at consecutive pfns, up or down, are freed as a run
- * (free_run_of_pages()); taking a page from a list reads no buddy state,
- * so freeing after the takes frees the same pages in the same order.
+ * pages taken in a row from one run of a list (consecutive pfns, up or
+ * down) are freed as a run (free_run_of_pages()); taking a page from a
+ * list reads no buddy state, so freeing after the takes frees the same
+ * pages in the same order.
  */
 static void free_pcppages_bulk(struct buddy *b, int count, int pindex)
 {
@@ -791,9 +926,6 @@ static void free_pcppages_bulk(struct buddy *b, int count, int pindex)
 	pindex = pindex - 1;
 	while (count > 0) {
 		unsigned order;
-		pfn_t first = PFN_NONE;
-		uint64_t len = 0;
-		int dir = 0;
 
 		do {
 			if (++pindex > NR_PCP_LISTS - 1)
@@ -801,27 +933,21 @@ static void free_pcppages_bulk(struct buddy *b, int count, int pindex)
 		} while (!b->pcp.lists[pindex].nr);
 		order = pindex_to_order(b, pindex);
 		do {
-			pfn_t pfn = pcp_take(b, pindex, true);
-
-			count -= 1 << order;
 			if (order || b->drain_page_by_page) {
+				pfn_t pfn = pcp_take(b, pindex, true);
+
+				count -= 1 << order;
 				__free_one_page(b, pfn, order, get_pfnblock_migratetype(b, pfn),
 						FPI_NONE);
-			} else if (len == 1 && (pfn == first + 1 || pfn + 1 == first)) {
-				dir = pfn > first ? 1 : -1;
-				len = 2;
-			} else if (len > 1 && pfn == (dir > 0 ? first + len : first - len)) {
-				len++;
 			} else {
-				if (len)
-					free_run_of_pages(b, first, len, dir);
-				first = pfn;
-				len = 1;
-				dir = 1;
+				pfn_t first;
+				int dir;
+				uint64_t k = pcp_take_run(b, pindex, (uint64_t)count, &first, &dir);
+
+				count -= (int)k;
+				free_run_of_pages(b, first, k, dir);
 			}
 		} while (count > 0 && b->pcp.lists[pindex].nr);
-		if (len)
-			free_run_of_pages(b, first, len, dir);
 	}
 }
 
@@ -962,6 +1088,78 @@ void __free_pages(struct buddy *b, pfn_t pfn, unsigned order)
 	}
 	b->nr_free_pages += 1ULL << order;
 	free_unref_page_commit(b, pfn, mt, order);
+}
+
+/*
+ * free_unref_page_commit() of the @n order-0 pages @first, @first + @dir,
+ * ... of one pageblock, to list @pindex.  The pages added since the last
+ * drain wait as one run (@from, @added) outside the list: only a drain
+ * looks at the list, so they join it, as the run they make at its head,
+ * just before one.  Between drains a page changes only counters, and
+ * while the count stays under high nothing decides on them: those pages
+ * are counted all at once.
+ */
+static void pcp_free_pages(struct buddy *b, pfn_t first, uint64_t n, int dir, int pindex)
+{
+	struct per_cpu_pages *pcp = &b->pcp;
+	int batch = pcp->batch, cap = batch << PCP_BATCH_SCALE_MAX;
+	pfn_t from = first;
+	uint64_t added = 0;
+
+	while (n) {
+		int high = CLAMP(pcp->high, pcp->high_min, pcp->high_max);
+		uint64_t k = 1;
+
+		if (high > pcp->count) /* all but the k-th stay under high */
+			k = MIN(n, (uint64_t)(high - pcp->count));
+		pcp->alloc_factor = k >= 8 ? 0 : pcp->alloc_factor >> k;
+		pcp->flags &= ~PCPF_PREV_FREE_HIGH_ORDER;
+		if (pcp->free_count < cap)
+			pcp->free_count = (int)MIN((uint64_t)cap, (uint64_t)pcp->free_count + k);
+		pcp->count += (int)k;
+		b->nr_pcp_pages += k;
+		b->nr_free_pages += k;
+		added += k;
+		n -= k;
+		high = nr_pcp_high(pcp, batch);
+		if (pcp->count < high)
+			continue;
+		pcp_list_insert(b, pindex, (struct pcp_run){ from + (pfn_t)(dir * (int64_t)(added - 1)),
+							     -dir, added }, false);
+		from += (pfn_t)(dir * (int64_t)added);
+		added = 0;
+		free_pcppages_bulk(b, nr_pcp_free(pcp, batch, high), pindex);
+	}
+	if (added)
+		pcp_list_insert(b, pindex, (struct pcp_run){ from + (pfn_t)(dir * (int64_t)(added - 1)),
+						     -dir, added }, false);
+}
+
+void free_pages_run(struct buddy *b, pfn_t first, uint64_t n, int dir)
+{
+	uint64_t pb_size = 1ULL << b->pageblock_order;
+
+	BUG_ON(dir != 1 && dir != -1);
+	while (n) {
+		/* the pages of this pageblock, in direction dir */
+		uint64_t k = dir > 0 ? pb_size - (first & (pb_size - 1)) : (first & (pb_size - 1)) + 1;
+		pfn_t last;
+		int mt;
+
+		k = MIN(k, n);
+		last = first + (pfn_t)(dir * (int64_t)(k - 1));
+		BUG_ON(!block_in_zone(b, MIN(first, last), 0) || !block_in_zone(b, MAX(first, last), 0));
+		mt = get_pfnblock_migratetype(b, first);
+		if (!b->pcp.enabled || mt == MIGRATE_ISOLATE) { /* free_one_page() each */
+			b->nr_free_pages += k;
+			free_run_of_pages(b, first, k, dir);
+		} else {
+			pcp_free_pages(b, first, k, dir,
+				       order_to_pindex(b, mt < MIGRATE_PCPTYPES ? mt : MIGRATE_MOVABLE, 0));
+		}
+		first = last + (pfn_t)dir;
+		n -= k;
+	}
 }
 
 void buddy_drain_pcp(struct buddy *b)
@@ -1111,6 +1309,38 @@ bool buddy_range_has_free(const struct buddy *b, pfn_t start, pfn_t end)
 	return false;
 }
 
+bool buddy_range_has_listed(const struct buddy *b, pfn_t start, pfn_t end)
+{
+	if (start >= end)
+		return false;
+	start = MAX(start, b->start);
+	end = MIN(end, b->end);
+	for (unsigned o = 0; start < end && o <= b->max_order; o++)
+		if (b->area[o].nr_free &&
+		    bits_any(b->area[o].bitmap, bit_index(b, ALIGN_DOWN(start, 1ULL << o), o),
+			     bit_index(b, end - 1, o)))
+			return true;
+	return false;
+}
+
+bool buddy_pcp_run_marked(const struct buddy *b, const struct pcp_run *r, unsigned order)
+{
+	const uint64_t *bm = b->area[order].pcp_bitmap;
+	pfn_t low = r->len > 1 && r->step < 0 ? run_block(r, r->len - 1) : r->pfn;
+	uint64_t lo, hi;
+
+	if (!bm || !r->len || low < b->base || !IS_ALIGNED(low - b->base, 1ULL << order) ||
+	    run_block(r, r->len - 1) >= b->end || r->pfn >= b->end ||
+	    (r->len > 1 && r->step != (int64_t)1 << order && r->step != -((int64_t)1 << order)))
+		return false;
+	lo = bit_index(b, low, order);
+	hi = lo + r->len - 1;
+	for (uint64_t w = lo >> 6; w <= hi >> 6; w++)
+		if ((bm[w] & bits_mask(w, lo, hi)) != bits_mask(w, lo, hi))
+			return false;
+	return true;
+}
+
 bool buddy_pcp_marked(const struct buddy *b, pfn_t pfn, unsigned order)
 {
 	uint64_t bit;
@@ -1207,8 +1437,12 @@ int buddy_for_each_free(const struct buddy *b,
 	int ret = buddy_for_each_listed(b, fn, arg);
 
 	for (int i = 0; !ret && i < NR_PCP_LISTS; i++)
-		for (uint64_t k = 0; !ret && k < b->pcp.lists[i].nr; k++)
-			ret = fn(arg, buddy_pcp_block(b, i, k), pindex_to_order(b, i));
+		for (uint64_t r = 0; !ret && r < b->pcp.lists[i].nr_runs; r++) {
+			const struct pcp_run *run = ring_at(&b->pcp.lists[i], r);
+
+			for (uint64_t k = 0; !ret && k < run->len; k++)
+				ret = fn(arg, run_block(run, k), pindex_to_order(b, i));
+		}
 	return ret;
 }
 
@@ -1237,8 +1471,8 @@ int buddy_resize(struct buddy *b, pfn_t start, pfn_t end)
 	nb.pcp = b->pcp;
 	for (int i = 0; i < NR_PCP_LISTS; i++) {
 		nb.pcp.lists[i] = (struct pcp_ring){ 0 };
-		for (uint64_t k = 0; k < b->pcp.lists[i].nr; k++)
-			pcp_add(&nb, i, buddy_pcp_block(b, i, k), pindex_to_order(b, i), true);
+		for (uint64_t r = 0; r < b->pcp.lists[i].nr_runs; r++)
+			pcp_list_insert(&nb, i, *ring_at(&b->pcp.lists[i], r), true);
 	}
 	nb.pcp.count = b->pcp.count;
 	nb.nr_free_pages = b->nr_free_pages;

@@ -79,10 +79,27 @@ struct bnode {
 	uint8_t list;   /* migratetype */
 };
 
-/* A per-CPU list: v[(first + i) & (cap - 1)] is its i-th block from the head. */
+/*
+ * Blocks of one order at pfn, pfn + step, ..., len of them, next to each
+ * other in a per-CPU list in that order from its head; step is plus or
+ * minus the block size (any value while len is 1).
+ */
+struct pcp_run {
+	pfn_t pfn;
+	int64_t step;
+	uint64_t len;
+};
+
+/*
+ * A per-CPU list as a ring of runs: v[(first + i) & (cap - 1)] is its i-th
+ * run from the head; nr counts its blocks.  Pages freed one after another
+ * at consecutive pfns, as the vmemmap and the boot memmap are, make one
+ * run, so a list of thousands of pages is a few entries.
+ */
 struct pcp_ring {
-	pfn_t *v;
-	uint64_t cap, first, nr; /* cap: 0 or a power of two */
+	struct pcp_run *v;
+	uint64_t cap, first, nr_runs; /* cap: 0 or a power of two */
+	uint64_t nr;
 };
 
 /* A hash slot: the low 32 bits of pfn - base, and the node (0 = empty). */
@@ -157,6 +174,12 @@ void set_pageblock_range_migratetype(struct buddy *b, pfn_t start, pfn_t end, in
  */
 void __free_pages(struct buddy *b, pfn_t pfn, unsigned order);
 /*
+ * __free_pages() of the @n order-0 pages @first, @first + @dir, ... (@dir
+ * 1 or -1), one after another, none of them free: the same lists, per-CPU
+ * lists and counters as @n calls, at the cost of the drains they make.
+ */
+void free_pages_run(struct buddy *b, pfn_t first, uint64_t n, int dir);
+/*
  * __free_pages_core() of [start, end): memory handed to the allocator for
  * the first time (memblock_free_all, onlining, range isolation undone), as
  * the largest aligned blocks, each to the tail of its list (FPI_TO_TAIL).
@@ -207,13 +230,17 @@ bool buddy_pcp_marked(const struct buddy *b, pfn_t pfn, unsigned order);
 const struct bnode *buddy_lookup(const struct buddy *b, pfn_t pfn);
 /* The order of the blocks of per-CPU list @pindex. */
 unsigned buddy_pcp_order(const struct buddy *b, int pindex);
-/* The @i-th block from the head of per-CPU list @pindex (i < its nr). */
-static inline pfn_t buddy_pcp_block(const struct buddy *b, int pindex, uint64_t i)
+/* The @i-th run from the head of per-CPU list @pindex (i < its nr_runs). */
+static inline struct pcp_run buddy_pcp_run(const struct buddy *b, int pindex, uint64_t i)
 {
 	const struct pcp_ring *l = &b->pcp.lists[pindex];
 
 	return l->v[(l->first + i) & (l->cap - 1)];
 }
+/* For the checker: does a block on a buddy list overlap [start, end)? */
+bool buddy_range_has_listed(const struct buddy *b, pfn_t start, pfn_t end);
+/* For the checker: are the pcp bits of the blocks of run @r all set? */
+bool buddy_pcp_run_marked(const struct buddy *b, const struct pcp_run *r, unsigned order);
 static inline const struct bnode *buddy_node(const struct buddy *b, uint32_t i)
 {
 	return i ? &b->nodes[i] : NULL;

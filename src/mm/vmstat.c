@@ -323,8 +323,13 @@ static void show_pcp_list(const struct buddy *b, int pindex, FILE *out)
 {
 	struct block_runs br = { PFN_NONE, 0, 0 };
 
-	for (uint64_t k = 0; k < b->pcp.lists[pindex].nr; k++)
-		block_runs_add(&br, buddy_pcp_block(b, pindex, k), buddy_pcp_order(b, pindex), out);
+	for (uint64_t i = 0; i < b->pcp.lists[pindex].nr_runs; i++) {
+		struct pcp_run r = buddy_pcp_run(b, pindex, i);
+
+		for (uint64_t k = 0; k < r.len; k++)
+			block_runs_add(&br, r.pfn + (pfn_t)(r.step * (int64_t)k),
+				       buddy_pcp_order(b, pindex), out);
+	}
 	block_runs_add(&br, PFN_NONE, 0, out);
 	fputc('\n', out);
 }

@@ -59,17 +59,26 @@ static void check_one_buddy(const struct buddy *b, const char *what,
 	for (int i = 0; i < NR_PCP_LISTS; i++) {
 		unsigned order = buddy_pcp_order(b, i);
 
-		for (uint64_t k = 0; k < b->pcp.lists[i].nr; k++) {
-			pfn_t pfn = buddy_pcp_block(b, i, k);
+		uint64_t in_runs = 0;
 
-			if (buddy_range_is_free(b, pfn, pfn + 1))
-				check_fail(r, "%s: pcp block %#llx is also on a buddy list", what, P(pfn));
-			if (!buddy_pcp_marked(b, pfn, order))
-				check_fail(r, "%s: pcp block %#llx order %u is not marked in its bitmap",
-					   what, P(pfn), order);
-			pcp_pages += 1ULL << order;
-			pcp_blocks++;
+		for (uint64_t k = 0; k < b->pcp.lists[i].nr_runs; k++) {
+			struct pcp_run run = buddy_pcp_run(b, i, k);
+			pfn_t last = run.pfn + (pfn_t)(run.step * (int64_t)(run.len - 1));
+			pfn_t lo = MIN(run.pfn, last), hi = MAX(run.pfn, last) + (1ULL << order);
+
+			if (buddy_range_has_listed(b, lo, hi))
+				check_fail(r, "%s: pcp blocks %#llx-%#llx overlap a buddy list", what,
+					   P(lo), P(hi - 1));
+			if (!buddy_pcp_run_marked(b, &run, order))
+				check_fail(r, "%s: pcp blocks %#llx-%#llx order %u are not all marked in their bitmap",
+					   what, P(lo), P(hi - 1), order);
+			pcp_pages += run.len << order;
+			pcp_blocks += run.len;
+			in_runs += run.len;
 		}
+		if (in_runs != b->pcp.lists[i].nr)
+			check_fail(r, "%s: pcp list %d: its runs hold %llu blocks, nr says %llu", what, i,
+				   P(in_runs), P(b->pcp.lists[i].nr));
 	}
 	/* with every block's bit set, this finds a bit set for no block */
 	if (pcp_blocks != b->nr_pcp_marked)

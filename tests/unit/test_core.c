@@ -377,7 +377,8 @@ static void buddy_assert_same(const struct buddy *a, const struct buddy *b, unsi
 {
 	if (a->nr_free_pages != b->nr_free_pages || a->nr_pcp_pages != b->nr_pcp_pages ||
 	    a->pcp.count != b->pcp.count || a->pcp.high != b->pcp.high ||
-	    a->pcp.free_count != b->pcp.free_count)
+	    a->pcp.free_count != b->pcp.free_count || a->pcp.alloc_factor != b->pcp.alloc_factor ||
+	    a->pcp.flags != b->pcp.flags || a->nr_pcp_marked != b->nr_pcp_marked)
 		test_fail(__FILE__, __LINE__, "step %u: counters differ", step);
 	for (unsigned o = 0; o <= a->max_order; o++) {
 		ASSERT_EQ(a->area[o].nr_free, b->area[o].nr_free);
@@ -395,9 +396,20 @@ static void buddy_assert_same(const struct buddy *a, const struct buddy *b, unsi
 		}
 	}
 	for (int i = 0; i < NR_PCP_LISTS; i++) {
+		uint64_t ra = 0, rb = 0, ka = 0, kb = 0;
+
 		ASSERT_EQ(a->pcp.lists[i].nr, b->pcp.lists[i].nr);
-		for (uint64_t k = 0; k < a->pcp.lists[i].nr; k++)
-			ASSERT_EQ(buddy_pcp_block(a, i, k), buddy_pcp_block(b, i, k));
+		for (uint64_t k = 0; k < a->pcp.lists[i].nr; k++) { /* block by block */
+			struct pcp_run x = buddy_pcp_run(a, i, ra), y = buddy_pcp_run(b, i, rb);
+
+			ASSERT_EQ(x.pfn + (pfn_t)(x.step * (int64_t)ka), y.pfn + (pfn_t)(y.step * (int64_t)kb));
+			if (++ka == x.len)
+				ra++, ka = 0;
+			if (++kb == y.len)
+				rb++, kb = 0;
+		}
+		ASSERT_EQ(ra, a->pcp.lists[i].nr_runs);
+		ASSERT_EQ(rb, b->pcp.lists[i].nr_runs);
 	}
 	ASSERT_EQ(memcmp(a->pageblock_mt, b->pageblock_mt,
 			 ((a->end - a->base) >> a->pageblock_order) + 1), 0);
@@ -417,21 +429,23 @@ static uint64_t xorshift(uint64_t *s)
 }
 
 /*
- * A drain frees the order-0 pages it takes at consecutive pfns as a run:
+ * A drain frees the order-0 pages it takes at consecutive pfns as a run,
+ * and free_pages_run() frees a run of pages as many __free_pages() would:
  * random allocations, whole and page-by-page frees (up and down, as the
  * vmemmap and the boot memmap are freed, and up from a page inside a block),
- * migratetype changes and drains,
- * on a buddy doing that and one freeing page by page as the kernel's loop
- * does, leave the same lists in the same order after every step; on two
- * geometries, one whose runs cross pageblocks and merge above pageblock
- * order all the time, and a zone that starts and ends off max order.
+ * migratetype changes (isolated and CMA pageblocks too) and drains, on a
+ * buddy doing that and one freeing page by page as the kernel's loops do,
+ * leave the same lists, per-CPU lists and counters after every step; on
+ * three geometries: one whose runs cross pageblocks and merge above
+ * pageblock order all the time, a zone that starts and ends off max order,
+ * and one with the boot pageset (no per-CPU lists) for its first steps.
  * buddy_range_has_free() of random ranges agrees with each pfn's answer.
  */
 TEST(buddy_drain_of_runs_lists_as_page_by_page)
 {
-	static const unsigned geo[2][2] = { { 10, 9 }, { 6, 4 } };
+	static const unsigned geo[3][2] = { { 10, 9 }, { 6, 4 }, { 10, 9 } };
 
-	for (unsigned g = 0; g < 2; g++) {
+	for (unsigned g = 0; g < 3; g++) {
 		struct buddy ref, run;
 		struct held_block { pfn_t pfn; unsigned order; } held[256];
 		unsigned nheld = 0, max_order = geo[g][0], pb = geo[g][1];
@@ -444,11 +458,14 @@ TEST(buddy_drain_of_runs_lists_as_page_by_page)
 		ref.drain_page_by_page = true;
 		buddy_free_range(&ref, start, end);
 		buddy_free_range(&run, start, end);
-		buddy_setup_pcp(&ref, 7, 28, 200);
-		buddy_setup_pcp(&run, 7, 28, 200);
 		for (unsigned step = 0; step < 3000; step++) {
 			uint64_t r = xorshift(&seed);
 			unsigned op = r % 16;
+
+			if (step == (g == 2 ? 1000u : 0u)) {
+				buddy_setup_pcp(&ref, 7, 28, 200);
+				buddy_setup_pcp(&run, 7, 28, 200);
+			}
 
 			if (op < 7 && nheld < 256) {
 				static const unsigned orders[] = { 0, 0, 1, 3, 4, 6, 9 };
@@ -475,13 +492,23 @@ TEST(buddy_drain_of_runs_lists_as_page_by_page)
 					for (uint64_t i = 0; i < n; i++) {
 						pfn_t q = down ? p + n - 1 - i : p + (from + i) % n;
 						__free_pages(&ref, q, 0);
-						__free_pages(&run, q, 0);
+					}
+					if (down) {
+						free_pages_run(&run, p + n - 1, n, -1);
+					} else {
+						free_pages_run(&run, p + from, n - from, 1);
+						if (from)
+							free_pages_run(&run, p, from, 1);
 					}
 					runs++;
 				}
 			} else if (op < 15) {
+				static const int mts[] = { MIGRATE_UNMOVABLE, MIGRATE_MOVABLE,
+							   MIGRATE_RECLAIMABLE, MIGRATE_UNMOVABLE,
+							   MIGRATE_MOVABLE, MIGRATE_RECLAIMABLE,
+							   MIGRATE_CMA, MIGRATE_ISOLATE };
 				pfn_t p = start + (r >> 8) % (end - start);
-				int mt = (int)((r >> 32) % MIGRATE_PCPTYPES);
+				int mt = mts[(r >> 32) % 8];
 
 				set_pageblock_range_migratetype(&ref, p, p + 1, mt);
 				set_pageblock_range_migratetype(&run, p, p + 1, mt);
@@ -513,6 +540,60 @@ TEST(buddy_drain_of_runs_lists_as_page_by_page)
 		buddy_destroy(&ref);
 		buddy_destroy(&run);
 	}
+	return 0;
+}
+
+/*
+ * free_pages_run() against __free_pages() page by page, from states the
+ * random walk above rarely reaches: after bursts of order-0 allocations
+ * (alloc_factor up to its cap), with high tuned between its bounds, fixed,
+ * or 0 (every free drains), and runs of 1 to 1000 pages up and down.
+ */
+TEST(free_pages_run_as_page_by_page)
+{
+	static const int cfg[][3] = { { 7, 28, 200 }, { 7, 28, 28 }, { 1, 0, 0 }, { 63, 252, 100000 } };
+	static const uint64_t lens[] = { 1, 2, 3, 5, 64, 300, 1000 };
+
+	for (unsigned c = 0; c < 4; c++)
+		for (unsigned burst = 0; burst < 3; burst++)
+			for (unsigned l = 0; l < 7; l++)
+				for (int dir = -1; dir <= 1; dir += 2) {
+					struct buddy ref, run;
+					pfn_t a = 0, r = 0;
+
+					ASSERT_EQ(buddy_init(&ref, 0, 0x4000, 10, 9, MIGRATE_MOVABLE), 0);
+					ASSERT_EQ(buddy_init(&run, 0, 0x4000, 10, 9, MIGRATE_MOVABLE), 0);
+					buddy_free_range(&ref, 0, 0x4000);
+					buddy_free_range(&run, 0, 0x4000);
+					buddy_setup_pcp(&ref, cfg[c][0], cfg[c][1], cfg[c][2]);
+					buddy_setup_pcp(&run, cfg[c][0], cfg[c][1], cfg[c][2]);
+					for (unsigned i = 0; i < burst * 40; i++)
+						ASSERT_EQ(buddy_alloc(&ref, 0, MIGRATE_MOVABLE, 0),
+							  buddy_alloc(&run, 0, MIGRATE_MOVABLE, 0));
+					if (burst && cfg[c][1]) /* rmqueue_bulk() raised it */
+						ASSERT_TRUE(ref.pcp.alloc_factor > 0);
+					if (burst) { /* an order-2 free sets PCPF_PREV_FREE_HIGH_ORDER */
+						a = buddy_alloc(&ref, 2, MIGRATE_MOVABLE, 0);
+						ASSERT_EQ(buddy_alloc(&run, 2, MIGRATE_MOVABLE, 0), a);
+						__free_pages(&ref, a, 2);
+						__free_pages(&run, a, 2);
+						if (cfg[c][1])
+							ASSERT_TRUE(ref.pcp.flags != 0);
+					}
+					a = buddy_alloc(&ref, 10, MIGRATE_MOVABLE, 0);
+					r = buddy_alloc(&run, 10, MIGRATE_MOVABLE, 0);
+					ASSERT_EQ(a, r);
+					ASSERT_TRUE(a != PFN_NONE);
+					for (uint64_t i = 0; i < lens[l]; i++)
+						__free_pages(&ref, dir > 0 ? a + i : a + lens[l] - 1 - i, 0);
+					free_pages_run(&run, dir > 0 ? a : a + lens[l] - 1, lens[l], dir);
+					buddy_assert_same(&ref, &run, c * 1000 + burst * 100 + l * 2 + (dir > 0));
+					buddy_drain_pcp(&ref);
+					buddy_drain_pcp(&run);
+					buddy_assert_same(&ref, &run, 64 * (c * 1000 + burst * 100 + l * 2 + (dir > 0)));
+					buddy_destroy(&ref);
+					buddy_destroy(&run);
+				}
 	return 0;
 }
 
