@@ -159,6 +159,18 @@ static void seen_mark(struct seen_map *sm, pfn_t pfn)
 	(*dir)[i >> 6] |= 1ULL << (i & 63);
 }
 
+/* seen_mark() of the FRAME_BLOCK frames from @pfn, a block's first. */
+static void seen_mark_block(struct seen_map *sm, pfn_t pfn)
+{
+	uint64_t d = pfn >> sm->fs->pfn_shift_per_dir;
+	uint64_t i = pfn & ((1ULL << sm->fs->pfn_shift_per_dir) - 1);
+
+	seen_mark(sm, pfn);
+	if (d >= sm->fs->nr_dirs)
+		return;
+	memset(&sm->group[d >> SEEN_GROUP_SHIFT][d & (SEEN_GROUP - 1)][i >> 6], 0xff, FRAME_BLOCK / 8);
+}
+
 static bool seen_test(const struct seen_map *sm, pfn_t pfn)
 {
 	uint64_t d = pfn >> sm->fs->pfn_shift_per_dir;
@@ -362,13 +374,47 @@ static uint64_t agreed_run(struct leaf_ctx *c, vaddr_t va, pfn_t pfn, uint64_t n
 	return k;
 }
 
+/*
+ * A PMD leaf whose frames are one extent of the frame store (alike frames
+ * of one owner: lazy pages of the boot memmap, or pattern frames that all
+ * repeat one struct page) and whose struct pages all describe pfns of one
+ * zone: every page is asked as the first was, with the same answer (a
+ * lazy frame is only seen; a pattern frame agrees with the zone or not by
+ * its one struct page), so after the first the rest are marked seen and
+ * counted.  How many of its pages were checked: all, the first alone (it
+ * disagreed: each is reported), or none (not such a leaf).
+ */
+static uint64_t check_extent_leaf(struct leaf_ctx *c, vaddr_t va, pfn_t pfn)
+{
+	const struct geometry *g = &c->m->geo;
+	uint64_t w = frame_block_word(&c->m->frames, pfn), owner = w & FRAME_OWNER_MASK;
+
+	if (g->ptrs_per_table != FRAME_BLOCK || !IS_ALIGNED(pfn, FRAME_BLOCK) ||
+	    (owner != FO_VMEMMAP && owner != FO_SHARED_TAIL) || !(w & (FRAME_LAZY | FRAME_PATTERN)))
+		return 0;
+	if (!g->struct_page_pow2 || (w & FRAME_LAZY)) {
+		seen_mark_block(&c->seen, pfn);
+		return FRAME_BLOCK;
+	}
+	if (!run_zone_cached(c, page_va_to_pfn(g, va), FRAME_BLOCK * g->spp))
+		return 0;
+	c->agreed_pfn = PFN_NONE;
+	check_vmemmap_page(c, va, pfn);
+	if (c->agreed_pfn != pfn)
+		return 1;
+	seen_mark_block(&c->seen, pfn);
+	c->r->nr_struct_pages_checked += (FRAME_BLOCK - 1) * g->spp;
+	c->owned_pfn = c->agreed_pfn = pfn + FRAME_BLOCK - 1;
+	return FRAME_BLOCK;
+}
+
 static int check_leaf(void *arg, vaddr_t va, enum pt_level lvl, uint64_t e, uint64_t n)
 {
 	struct leaf_ctx *c = arg;
 	const struct geometry *g = &c->m->geo;
 
 	if (lvl == PT_PMD) {
-		for (uint64_t i = 0; i < g->ptrs_per_table; i++)
+		for (uint64_t i = check_extent_leaf(c, va, entry_pfn(e)); i < g->ptrs_per_table; i++)
 			check_vmemmap_page(c, va + (i << g->page_shift), entry_pfn(e) + i);
 		return 0;
 	}

@@ -90,6 +90,24 @@ static unsigned decoded_form(const struct decoded_frame *d, unsigned i)
 }
 
 /*
+ * The first slot after @i, below @end, that may hold another of the
+ * frame's distinct struct pages than slot @i (decoded_form() is the same
+ * between two edges of its runs), else @end.
+ */
+static unsigned decoded_form_end(const struct decoded_frame *d, unsigned i, unsigned end)
+{
+	for (unsigned k = 0; d->px && k < d->px->nr; k++) {
+		unsigned first = d->px->run[k].first, last = first + d->px->run[k].count;
+
+		if (first > i && first < end)
+			end = first;
+		if (last > i && last < end)
+			end = last;
+	}
+	return end;
+}
+
+/*
  * Slot @i of frame @pfn, whose bytes are @bytes, or NULL for a pattern
  * frame (with or without exceptions), whose few distinct struct pages
  * are decoded once each.
@@ -156,6 +174,7 @@ static void check_folio(struct machine *m, struct check_report *r,
 	struct page_struct head;
 	bool optimized;
 	pfn_t head_frame, tail_frame = PFN_NONE, clean_frame = PFN_NONE;
+	const uint8_t *clean_pattern = NULL;
 	struct pt_cursor cur = { 0 };
 
 	if (vmemmap_walk_va(m, vstart, &w) || !(hb = frame_view(m, w.pfn, scratch))) {
@@ -234,12 +253,24 @@ static void check_folio(struct machine *m, struct check_report *r,
 			next = va + n * g->page_size;
 			continue;
 		}
+		/*
+		 * A whole page of the pattern (interned: one pointer per
+		 * distinct struct page) of a page found clean has the same
+		 * bytes in every slot as that page, so the same verdict: the
+		 * unoptimized tails of a folio whose memmap init wrote them.
+		 */
+		const uint8_t *pattern = frame_pattern(&m->frames, w.pfn);
+
+		if (va != vstart && whole && pattern && pattern == clean_pattern) {
+			r->nr_struct_pages_checked += g->spp;
+			continue;
+		}
 		uint64_t fails = r->nr_violations;
 		bool clean = true, mask_holds = true;
 
 		/* a pattern frame is read slot by slot, no copy made */
 		bytes = NULL;
-		if (!frame_pattern(&m->frames, w.pfn) && !frame_px(&m->frames, w.pfn) &&
+		if (!pattern && !frame_px(&m->frames, w.pfn) &&
 		    !(bytes = frame_view(m, w.pfn, scratch))) {
 			check_fail(r, "pfn %#llx: struct pages at va %#llx were never written", P(pfn), P(va));
 			continue;
@@ -285,17 +316,17 @@ static void check_folio(struct machine *m, struct check_report *r,
 			 */
 			if (!bytes && clean && r->nr_violations == fails && (ps->compound_info & 1) &&
 			    (!spc.mask || mask_keeps_folio(ps->compound_info, vstart, vend, g))) {
-				unsigned f = decoded_form(dec, i), j = i + 1;
 				unsigned end = i + (unsigned)((next - pva) / g->struct_page_size);
+				unsigned j = decoded_form_end(dec, i, end);
 
-				while (j < end && decoded_form(dec, j) == f)
-					j++;
 				r->nr_struct_pages_checked += j - i - 1;
 				pva += (vaddr_t)(j - i - 1) * g->struct_page_size;
 			}
 		}
-		if (va != vstart && whole && clean && mask_holds && r->nr_violations == fails)
+		if (va != vstart && whole && clean && mask_holds && r->nr_violations == fails) {
 			clean_frame = w.pfn;
+			clean_pattern = pattern;
+		}
 	}
 }
 

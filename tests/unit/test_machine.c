@@ -884,6 +884,54 @@ TEST(checker_finds_a_pte_that_differs_inside_a_run)
 }
 
 /*
+ * A PMD of the vmemmap whose 512 frames are one pattern extent (tails of
+ * an unoptimized 1 GiB folio) is decided by its first page; an extent
+ * whose pattern names the wrong zone is still reported for every struct
+ * page of every frame, as one frame of that pattern outside it is.
+ */
+TEST(checker_decides_a_pattern_extent_pmd_by_its_first_page)
+{
+	vaddr_t head;
+	struct machine *m = boot_one_1g_folio("off", &head);
+	struct check_report *r = malloc(sizeof(*r));
+	const struct geometry *g = &m->geo;
+	struct pt_walk w, src;
+	struct page_struct ps;
+	uint8_t good[MAX_STRUCT_PAGE], bad[MAX_STRUCT_PAGE];
+	uint64_t all;
+
+	ASSERT_TRUE(r != NULL);
+	ASSERT_EQ(mm_check(m, r), 0);
+	all = r->nr_struct_pages_checked;
+	ASSERT_EQ(vmemmap_walk_va(m, head + 512 * g->page_size, &w), 0);
+	ASSERT_EQ(w.leaf, PT_PMD);
+	ASSERT_TRUE(IS_ALIGNED(w.pfn, FRAME_BLOCK));
+	ASSERT_TRUE(frame_block_word(&m->frames, w.pfn) & FRAME_OWNER_MASK); /* an extent */
+	ASSERT_TRUE(frame_block_word(&m->frames, w.pfn) & FRAME_PATTERN);
+	ASSERT_EQ(vmemmap_walk_va(m, head + g->page_size, &src), 0);
+	memcpy(good, frame_pattern(&m->frames, src.pfn), g->struct_page_size);
+
+	page_struct_decode(g, good, &ps);
+	ps.flags ^= page_flags_node_zone(0, flags_zone(ps.flags)) ^
+		    page_flags_node_zone(0, flags_zone(ps.flags) == ZONE_DMA ? ZONE_DMA32 : ZONE_DMA);
+	page_struct_encode(g, &ps, bad);
+	ASSERT_EQ(frame_set_pattern(&m->frames, src.pfn, bad), 0);
+	frame_share_pattern_run(&m->frames, w.pfn, FRAME_BLOCK, src.pfn);
+	ASSERT_TRUE(frame_block_word(&m->frames, w.pfn) & FRAME_OWNER_MASK);
+	/* the vmemmap's check and the folio's, each struct page of 513 frames */
+	ASSERT_EQ(mm_check(m, r), 2 * g->spp * (FRAME_BLOCK + 1));
+	ASSERT_TRUE(report_says(r, "layout says"));
+
+	ASSERT_EQ(frame_set_pattern(&m->frames, src.pfn, good), 0);
+	frame_share_pattern_run(&m->frames, w.pfn, FRAME_BLOCK, src.pfn);
+	ASSERT_EQ(mm_check(m, r), 0);
+	ASSERT_EQ(r->nr_struct_pages_checked, all);
+	free(r);
+	machine_destroy(m);
+	return 0;
+}
+
+/*
  * An unoptimized folio's tail vmemmap page is one pattern frame; the
  * checker decides its 64 struct pages from one when that one is a tail by
  * pointer to the right head in the right zone.  A pattern naming the wrong
