@@ -808,108 +808,45 @@ unsigned buddy_pcp_order(const struct buddy *b, int pindex)
 }
 
 /*
- * A block a run of frees has made in one pageblock and not listed yet:
- * the run's blocks form a stack, maximally merged, whose top is next to
- * the page just freed: the aligned blocks of an interval of the pageblock,
- * at most two of each order below pageblock order (orders rising from the
- * run's start, then falling to the page just freed).
+ * The largest order, at most pageblock order, of an aligned block that
+ * starts or ends at @pfn and fits in @n pages.
  */
-#define RUN_STACK_MAX (2 * MAX_MAX_ORDER)
-struct run_block {
-	pfn_t pfn;
-	unsigned order;
-	bool to_tail;
-};
-
-static bool run_block_at(const struct run_block *st, unsigned nr, pfn_t pfn, unsigned order)
+static unsigned run_block_order(const struct buddy *b, pfn_t pfn, uint64_t n)
 {
-	for (unsigned i = 0; i < nr; i++)
-		if (st[i].pfn == pfn && st[i].order == order)
-			return true;
-	return false;
-}
+	unsigned o = MIN(b->pageblock_order, ilog2_u64(n));
 
-/*
- * __free_one_page() of order-0 page @pfn of a run, when the run's next page
- * is its neighbour in the same pageblock and not free yet: the block it
- * makes stops short of that page, so it stays below pageblock order (no
- * migratetype is compared or changed) and merges only with the stack's
- * top or a listed block of the pageblock.  Its head or tail place is
- * chosen now, from what is free now, as buddy_merge_likely() chooses it.
- */
-static void run_free_page(struct buddy *b, struct run_block *st, unsigned *nr, pfn_t pfn)
-{
-	unsigned order = 0;
-	pfn_t buddy_pfn, higher;
-	bool to_tail = false;
-
-	BUG_ON(!block_in_zone(b, pfn, 0));
-	for (;;) {
-		BUG_ON(order >= b->pageblock_order);
-		buddy_pfn = pfn ^ (1ULL << order);
-		if (*nr && st[*nr - 1].pfn == buddy_pfn && st[*nr - 1].order == order)
-			(*nr)--;
-		else if (is_buddy(b, buddy_pfn, order))
-			del_from_free_list(b, buddy_pfn, order);
-		else
-			break;
-		pfn &= buddy_pfn;
-		order++;
-	}
-	if (order + 1 < b->max_order) {
-		higher = (buddy_pfn & pfn) ^ (1ULL << (order + 1));
-		to_tail = run_block_at(st, *nr, higher, order + 1) ||
-			  is_buddy(b, higher, order + 1);
-	}
-	BUG_ON(*nr >= RUN_STACK_MAX);
-	st[(*nr)++] = (struct run_block){ pfn, order, to_tail };
+	while (o && !IS_ALIGNED(pfn, 1ULL << o))
+		o--;
+	return o;
 }
 
 /*
  * __free_one_page() of the @n order-0 pages @first, @first + @dir, ...
- * (@dir 1 or -1) one after another, as the drain of a per-CPU list holding
- * them oldest first makes it, without listing the blocks that a later page
- * of the run merges away.  Pageblock by pageblock: the blocks made before
- * the run's last page in that pageblock wait in a stack (run_free_page())
- * and are listed in the order they were made, then that last page, whose
- * merge may go above pageblock order, is freed by __free_one_page().  The
- * lists end the same as page by page: a block's place in its list depends
- * only on the order of the adds and on each add's head or tail, and a
- * block added and merged away leaves no trace.  No page of the run is
- * free on entry, so no pageblock of a page not yet freed changes its
- * migratetype during the run (only wholly free blocks do).  A pageblock
- * the run covers whole is one __free_one_page() of pageblock order: the
- * buddies of its smaller blocks are all inside it, so page by page every
- * block made in it merges into its last page's, which then goes on from
- * pageblock order at the pageblock's start with its migratetype.
+ * (@dir 1 or -1) one after another, none of them free on entry, as the
+ * aligned blocks the run is made of, largest first from its start (at
+ * most pageblock order: each lies in one pageblock), each freed whole.
+ * Page by page, the blocks made inside such a block B merge only inside
+ * it (the buddy of an aligned block inside B is inside B), and only below
+ * pageblock order, where no migratetype is asked; when B's last page is
+ * freed the rest of B is free and merged, one block of each order on that
+ * page's way up, so it merges into B, which goes on from B's order as
+ * __free_one_page() of B does, with the same lists around it (adding to
+ * a list and taking away again leaves the others in their order).  So the
+ * lists end the same as page by page.
  */
 static void free_run_of_pages(struct buddy *b, pfn_t first, uint64_t n, int dir)
 {
-	unsigned pb = b->pageblock_order;
-	struct run_block st[RUN_STACK_MAX];
-	unsigned nr = 0;
+	pfn_t lo = dir > 0 ? first : first - (n - 1), hi = lo + n;
 
-	for (uint64_t i = 0; i < n; i++) {
-		pfn_t pfn = dir > 0 ? first + i : first - i;
-		pfn_t pb_first = ALIGN_DOWN(pfn, 1ULL << pb);
-		int mt;
+	while (lo < hi) {
+		unsigned o = run_block_order(b, dir > 0 ? lo : hi, hi - lo);
+		pfn_t p = dir > 0 ? lo : hi - (1ULL << o);
 
-		if (n - i >= 1ULL << pb && pfn == (dir > 0 ? pb_first : pb_first + (1ULL << pb) - 1)) {
-			/* the whole pageblock: its last page merges it all */
-			BUG_ON(nr);
-			__free_one_page(b, pb_first, pb, get_pfnblock_migratetype(b, pb_first), FPI_NONE);
-			i += (1ULL << pb) - 1;
-			continue;
-		}
-		if (i + 1 < n && (pfn + dir) >> pb == pfn >> pb) {
-			run_free_page(b, st, &nr, pfn);
-			continue;
-		}
-		mt = get_pfnblock_migratetype(b, pfn);
-		for (unsigned k = 0; k < nr; k++)
-			add_to_free_list(b, st[k].pfn, st[k].order, mt, st[k].to_tail);
-		nr = 0;
-		__free_one_page(b, pfn, 0, mt, FPI_NONE);
+		__free_one_page(b, p, o, get_pfnblock_migratetype(b, p), FPI_NONE);
+		if (dir > 0)
+			lo += 1ULL << o;
+		else
+			hi = p;
 	}
 }
 
