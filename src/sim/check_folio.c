@@ -262,7 +262,19 @@ static void check_folio(struct machine *m, struct check_report *r,
 		const uint8_t *pattern = frame_pattern(&m->frames, w.pfn);
 
 		if (va != vstart && whole && pattern && pattern == clean_pattern) {
-			r->nr_struct_pages_checked += g->spp;
+			uint64_t n = 1;
+
+			/* so is the rest of its PMD, if its frames are one pattern extent */
+			if (w.leaf == PT_PMD && r->nr_violations == mapping_fails &&
+			    (frame_block_word(&m->frames, w.pfn) & (FRAME_OWNER_MASK | FRAME_PATTERN)) ==
+				    (FO_VMEMMAP | FRAME_PATTERN) && g->ptrs_per_table == FRAME_BLOCK) {
+				vaddr_t span = g->ptrs_per_table * g->page_size;
+
+				n = MIN(ALIGN_DOWN(va, span) + span - va, ALIGN_DOWN(vend - va, g->page_size)) /
+				    g->page_size;
+			}
+			r->nr_struct_pages_checked += n * g->spp;
+			next = va + n * g->page_size;
 			continue;
 		}
 		uint64_t fails = r->nr_violations;
