@@ -137,17 +137,47 @@ static void unreserve_struct_page(struct machine *m, pfn_t pfn)
 }
 
 /*
+ * The last whole vmemmap page unreserve_struct_page_block() made: the
+ * struct page it repeated before, and its frame, which repeats the result.
+ */
+struct unreserve_memo {
+	bool valid;
+	uint8_t before[MAX_PATTERN_BYTES];
+	pfn_t frame;
+};
+
+/*
+ * The struct page every slot of frame @frame repeats, in @sp: a pattern
+ * frame's, or a lazy one's whose generated struct pages are all alike.
+ * false if neither is known without making bytes.
+ */
+static bool frame_repeats(struct machine *m, pfn_t frame, uint8_t *sp)
+{
+	const uint8_t *pat = frame_pattern(&m->frames, frame);
+	uint64_t e = frame_entry(&m->frames, frame);
+
+	if (pat) {
+		memcpy(sp, pat, m->geo.struct_page_size);
+		return true;
+	}
+	return (e & FRAME_LAZY) && m->phase != PHASE_EARLY && m->frames.host.share &&
+	       m->frames.lazy_alike &&
+	       m->frames.lazy_alike(m->frames.lazy_ctx, frame_lazy_vpage(&m->frames, frame), sp);
+}
+
+/*
  * The same for the 2^n struct pages of one whole vmemmap page from @pfn
  * when they are all alike (a pattern frame, or a lazy one that can be
  * made one): they all end alike, so the frame becomes the changed struct
- * page repeated, with one translation instead of three accesses each.
+ * page repeated, with one translation instead of three accesses each.  A
+ * page that repeated what the one before (@memo) did shares its result
+ * (no interning: the freed pages of a run are alike page after page).
  * -EAGAIN if the page is not like that: the caller goes page by page.
  */
-static int unreserve_struct_page_block(struct machine *m, pfn_t pfn)
+static int unreserve_struct_page_block(struct machine *m, pfn_t pfn, struct unreserve_memo *memo)
 {
 	const struct geometry *g = &m->geo;
-	uint8_t sp[MAX_PATTERN_BYTES];
-	const uint8_t *pat;
+	uint8_t before[MAX_PATTERN_BYTES], sp[MAX_PATTERN_BYTES];
 	int32_t zero = 0;
 	struct pt_walk w;
 	uint64_t flags;
@@ -156,31 +186,42 @@ static int unreserve_struct_page_block(struct machine *m, pfn_t pfn)
 	if (vmemmap_walk_va(m, pfn_to_page_va(g, pfn), &w) || !w.writable)
 		return -EAGAIN; /* page by page: the same fault, counted there */
 	BUG_ON(mmu_translate(m, pfn_to_page_va(g, pfn), true, &frame));
-	pat = frame_pattern(&m->frames, frame);
-	if (!pat && !frame_make_pattern(m, frame))
-		pat = frame_pattern(&m->frames, frame);
-	if (!pat)
-		return -EAGAIN;
-	memcpy(sp, pat, g->struct_page_size);
+	if (!frame_repeats(m, frame, before)) {
+		if (frame_make_pattern(m, frame))
+			return -EAGAIN;
+		memcpy(before, frame_pattern(&m->frames, frame), g->struct_page_size);
+	}
+	if (memo->valid && memo->frame != frame &&
+	    !memcmp(before, memo->before, g->struct_page_size) &&
+	    frame_pattern(&m->frames, memo->frame))
+		return frame_share_pattern(&m->frames, frame, memo->frame);
+	memcpy(sp, before, g->struct_page_size);
 	memcpy(&flags, sp + PAGE_OFF_FLAGS, sizeof(flags));
 	flags &= ~page_pg(m, reserved);
 	memcpy(sp + PAGE_OFF_FLAGS, &flags, sizeof(flags));
 	memcpy(sp + PAGE_OFF_REFCOUNT, &zero, sizeof(zero));
-	return frame_set_pattern(&m->frames, frame, sp) ? -EAGAIN : 0;
+	if (frame_set_pattern(&m->frames, frame, sp))
+		return -EAGAIN;
+	memo->valid = true;
+	memcpy(memo->before, before, g->struct_page_size);
+	memo->frame = frame;
+	return 0;
 }
 
 /* free_reserved_page()'s struct page updates for [@pfn, @pfn + @nr). */
 static void unreserve_struct_pages(struct machine *m, pfn_t pfn, uint64_t nr)
 {
 	const struct geometry *g = &m->geo;
+	struct unreserve_memo memo = { .valid = false };
 	pfn_t end = pfn + nr;
 
 	while (pfn < end) {
 		if (g->struct_page_pow2 && IS_ALIGNED(pfn, g->spp) && end - pfn >= g->spp &&
-		    !unreserve_struct_page_block(m, pfn)) {
+		    !unreserve_struct_page_block(m, pfn, &memo)) {
 			pfn += g->spp;
 			continue;
 		}
+		memo.valid = false; /* a page by page write may reach its frame */
 		unreserve_struct_page(m, pfn++);
 	}
 }
