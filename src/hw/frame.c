@@ -1016,8 +1016,8 @@ bool frame_run_claimed(const struct frame_store *fs, pfn_t pfn, uint64_t nr)
 	return true;
 }
 
-int frame_for_each_run(const struct frame_store *fs,
-		       int (*fn)(void *arg, pfn_t pfn, uint64_t entry, uint64_t n), void *arg)
+static int for_each_run(const struct frame_store *fs, bool by_owner,
+			int (*fn)(void *arg, pfn_t pfn, uint64_t entry, uint64_t n), void *arg)
 {
 	uint64_t nb = blocks_per_dir(fs);
 
@@ -1031,24 +1031,44 @@ int frame_for_each_run(const struct frame_store *fs,
 			if (!w)
 				continue;
 			if (block_is_extent(w)) {
-				int ret = fn(arg, base, w, FRAME_BLOCK);
+				int ret = fn(arg, base,
+					     by_owner ? w & (FRAME_OWNER_MASK | FRAME_ORIGIN_MASK) : w,
+					     FRAME_BLOCK);
 				if (ret)
 					return ret;
 				continue;
 			}
-			for (uint64_t i = 0; i < FRAME_BLOCK; i++) {
-				uint64_t e = block_leaf_of(w)[i];
+			for (uint64_t i = 0, n; i < FRAME_BLOCK; i += n) {
+				const uint64_t *leaf = block_leaf_of(w);
+				uint64_t e = leaf[i], kind = e & (FRAME_OWNER_MASK | FRAME_ORIGIN_MASK);
 				int ret;
 
+				n = 1;
 				if (!e)
 					continue;
-				ret = fn(arg, base | i, e, 1);
+				if (by_owner)
+					while (i + n < FRAME_BLOCK && leaf[i + n] &&
+					       (leaf[i + n] & (FRAME_OWNER_MASK | FRAME_ORIGIN_MASK)) == kind)
+						n++;
+				ret = fn(arg, base | i, by_owner ? kind : e, n);
 				if (ret)
 					return ret;
 			}
 		}
 	}
 	return 0;
+}
+
+int frame_for_each_run(const struct frame_store *fs,
+		       int (*fn)(void *arg, pfn_t pfn, uint64_t entry, uint64_t n), void *arg)
+{
+	return for_each_run(fs, false, fn, arg);
+}
+
+int frame_for_each_owner_run(const struct frame_store *fs,
+			     int (*fn)(void *arg, pfn_t pfn, uint64_t entry, uint64_t n), void *arg)
+{
+	return for_each_run(fs, true, fn, arg);
 }
 
 struct frame_one {

@@ -355,5 +355,12 @@ int frame_for_each(const struct frame_store *fs,
  */
 int frame_for_each_run(const struct frame_store *fs,
 		       int (*fn)(void *arg, pfn_t pfn, uint64_t entry, uint64_t n), void *arg);
+/*
+ * The same, a run at a time of frames next to each other with one owner
+ * and origin (an extent, or frames of one block): @entry holds only those
+ * bits, for each of the @n.
+ */
+int frame_for_each_owner_run(const struct frame_store *fs,
+			     int (*fn)(void *arg, pfn_t pfn, uint64_t entry, uint64_t n), void *arg);
 
 #endif

@@ -183,6 +183,35 @@ static bool seen_test(const struct seen_map *sm, pfn_t pfn)
 	       (g[d & (SEEN_GROUP - 1)][i >> 6] & (1ULL << (i & 63)));
 }
 
+/* seen_test() of every frame of [@pfn, @pfn + @n), a word at a time. */
+static bool seen_test_run(const struct seen_map *sm, pfn_t pfn, uint64_t n)
+{
+	uint64_t per_dir = 1ULL << sm->fs->pfn_shift_per_dir;
+
+	while (n) {
+		uint64_t d = pfn >> sm->fs->pfn_shift_per_dir, i = pfn & (per_dir - 1);
+		uint64_t k = MIN(n, per_dir - i), **g;
+		const uint64_t *bm;
+
+		if (d >= sm->fs->nr_dirs || !(g = sm->group[d >> SEEN_GROUP_SHIFT]) ||
+		    !(bm = g[d & (SEEN_GROUP - 1)]))
+			return false;
+		for (uint64_t lo = i, hi = i + k - 1, w = lo >> 6; w <= hi >> 6; w++) {
+			uint64_t mask = ~0ULL;
+
+			if (w == lo >> 6)
+				mask &= ~0ULL << (lo & 63);
+			if (w == hi >> 6)
+				mask &= ~0ULL >> (63 - (hi & 63));
+			if ((bm[w] & mask) != mask)
+				return false;
+		}
+		pfn += k;
+		n -= k;
+	}
+	return true;
+}
+
 struct leaf_ctx {
 	struct machine *m;
 	struct check_report *r;
@@ -585,16 +614,14 @@ static bool frame_run_clean(struct owner_ctx *c, pfn_t pfn, uint64_t e, uint64_t
 	enum frame_owner o = (enum frame_owner)(e & FRAME_OWNER_MASK);
 	enum frame_origin origin =
 		(enum frame_origin)((e & FRAME_ORIGIN_MASK) >> FRAME_ORIGIN_SHIFT);
-	pfn_t last = pfn + n - 1;
 	const struct zone *z;
 
 	if (o == FO_SHARED_TAIL || o == FO_SHARED_PTE || origin == ORIGIN_ALTMAP ||
 	    !pfn_present(c->m, pfn) || !(z = page_zone_run(c->m, pfn, n)) ||
 	    memblock_type_pages_in(&c->m->memblock.memory, pfn, pfn + n) != n)
 		return false;
-	for (pfn_t p = pfn; o == FO_VMEMMAP && p <= last; p++)
-		if (!seen_test(c->seen, p))
-			return false;
+	if (o == FO_VMEMMAP && !seen_test_run(c->seen, pfn, n))
+		return false;
 	return !buddy_range_has_free(&z->buddy, pfn, pfn + n) &&
 	       !folio_overlaps(c, pfn, pfn + n) && !kernel_image_overlaps(c->m, pfn, pfn + n);
 }
@@ -693,7 +720,7 @@ static void check_ownership(struct machine *m, struct check_report *r,
 
 	collect_folios(m, &c);
 	check_folios_disjoint(&c);
-	frame_for_each_run(&m->frames, check_frame_run, &c);
+	frame_for_each_owner_run(&m->frames, check_frame_run, &c);
 	for (unsigned nid = 0; nid < m->nr_nodes; nid++)
 		for (unsigned z = 0; z < MAX_NR_ZONES; z++) {
 			const struct zone *zone = &m->nodes[nid].node_zones[z];
