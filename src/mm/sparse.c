@@ -197,6 +197,7 @@ static int vmemmap_populate_compound_pages(struct machine *m, vaddr_t start,
 	uint64_t cbytes = vmemmap_bytes_for_order(g, order), pmd_size = 1ULL << g->pmd_shift;
 	pfn_t tail = vmemmap_shared_tail_page(m, order, zone), table = PFN_NONE;
 	int nid = zone->nid;
+	uint64_t *pte = NULL; /* the entry of the page before, if its table is va's */
 
 	if (tail == PFN_NONE)
 		return -ENOMEM;
@@ -207,10 +208,10 @@ static int vmemmap_populate_compound_pages(struct machine *m, vaddr_t start,
 	}
 	for (vaddr_t va = ALIGN_DOWN(start, g->page_size); va < end; va += g->page_size) {
 		vaddr_t head = g->vmemmap_start + ALIGN_DOWN(va - g->vmemmap_start, cbytes);
-		uint64_t *pte;
 		int ret;
 
 		if (va == head) {
+			pte = NULL;
 			ret = vmemmap_pte_populate(m, va, nid, site, NULL);
 			if (ret)
 				return ret;
@@ -218,13 +219,18 @@ static int vmemmap_populate_compound_pages(struct machine *m, vaddr_t start,
 		}
 		if (table != PFN_NONE && IS_ALIGNED(va, pmd_size) &&
 		    va + pmd_size <= MIN(head + cbytes, end)) {
+			pte = NULL;
 			ret = vmemmap_pmd_share(m, va, table, nid);
 			if (ret)
 				return ret;
 			va += pmd_size - g->page_size;
 			continue;
 		}
-		pte = vmemmap_pte_alloc(m, va, nid);
+		/* walk once per PTE table; inside one, the next entry follows */
+		if (pte && !IS_ALIGNED(va, pmd_size))
+			pte++;
+		else
+			pte = vmemmap_pte_alloc(m, va, nid);
 		if (!pte)
 			return -ENOMEM;
 		if (!entry_present(*pte))
