@@ -48,15 +48,24 @@ void page_struct_encode(const struct geometry *g, const struct page_struct *p,
 	put64(buf, 56, p->memcg_data);
 	put64(buf, 64, p->extra[0]);
 	put64(buf, 72, p->extra[1]);
-	memcpy(out, buf, g->struct_page_size);
+	if (g->struct_page_size == 64) /* the usual size: a copy the compiler inlines */
+		memcpy(out, buf, 64);
+	else
+		memcpy(out, buf, g->struct_page_size);
 }
 
 void page_struct_decode(const struct geometry *g, const uint8_t *in,
 			struct page_struct *p)
 {
-	uint8_t buf[MAX_STRUCT_PAGE] = { 0 };
+	uint8_t buf[MAX_STRUCT_PAGE];
 
-	memcpy(buf, in, g->struct_page_size);
+	if (g->struct_page_size == 64) { /* the usual size: a copy the compiler inlines */
+		memcpy(buf, in, 64);
+		memset(buf + 64, 0, sizeof(buf) - 64);
+	} else {
+		memset(buf, 0, sizeof(buf));
+		memcpy(buf, in, g->struct_page_size);
+	}
 	p->flags = get64(buf, PAGE_OFF_FLAGS);
 	p->compound_info = get64(buf, PAGE_OFF_COMPOUND_INFO);
 	p->lru_prev = get64(buf, PAGE_OFF_LRU_PREV);
