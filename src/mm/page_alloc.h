@@ -23,7 +23,9 @@
  *    found by its block's first pfn through an open-addressing hash
  *    (merging takes a buddy off its list);
  *  - a per-CPU list is only ever added to and taken from at its ends, so
- *    it is a ring of pfns, head first (its order is the list's);
+ *    it is a ring, head first, of runs of blocks at consecutive pfns (up
+ *    or down; its order is the list's): the thousands of pages a batch of
+ *    frees puts there one after another are one entry;
  *  - one byte per pageblock for its migratetype (the pageblock bitmap).
  * Bitmaps are calloc()ed, so untouched parts cost no resident host memory.
  *
