@@ -647,7 +647,7 @@ static int check_free_block(void *arg, pfn_t pfn, unsigned order)
 	if (folio_overlaps(c, pfn, pfn + n))
 		check_fail(c->r, "pfn %#llx: free block of order %u overlaps a huge page",
 			   P(pfn), order);
-	if (in_kernel_image(c->m, pfn) || in_kernel_image(c->m, pfn + n - 1))
+	if (kernel_image_overlaps(c->m, pfn, pfn + n))
 		check_fail(c->r, "pfn %#llx: free block overlaps the kernel image", P(pfn));
 	if (memblock_type_pages_in(&c->m->memblock.memory, pfn, pfn + n) != n)
 		check_fail(c->r, "pfn %#llx: free block of order %u covers a hole", P(pfn), order);

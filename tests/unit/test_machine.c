@@ -736,6 +736,36 @@ TEST(checker_asks_each_frame_of_an_extent_over_the_image_or_a_folio)
 	return 0;
 }
 
+/*
+ * The kernel image given to the buddy allocator (a freeing bug): the free
+ * blocks it makes, merged with the free memory after it, are reported.
+ * (A block holding the whole image with neither end inside it cannot be
+ * made today: the image starts at 16 MiB, where ZONE_DMA ends, so every
+ * block over it starts inside it; the checker asks for any overlap
+ * anyway.)
+ */
+TEST(checker_finds_a_free_block_over_the_kernel_image)
+{
+	struct machine *m = boot_scenario("machine mem=1G\nboot\n");
+	struct check_report *r = malloc(sizeof(*r));
+	pfn_t image = (16 * SZ_1M) >> 12, block = PFN_NONE;
+	struct zone *z;
+
+	ASSERT_TRUE(m != NULL && r != NULL);
+	ASSERT_EQ(mm_check(m, r), 0);
+	z = page_zone(m, image);
+	ASSERT_TRUE(z != NULL && m->kernel_reserved_pages > 0);
+	for (pfn_t p = image; p < image + m->kernel_reserved_pages; p++)
+		__free_pages(&z->buddy, p, 0);
+	buddy_drain_pcp(&z->buddy);
+	ASSERT_TRUE(buddy_free_order(&z->buddy, image + m->kernel_reserved_pages / 2, &block) >= 0);
+	ASSERT_TRUE(mm_check(m, r) > 0);
+	ASSERT_TRUE(report_says(r, "free block overlaps the kernel image"));
+	free(r);
+	machine_destroy(m);
+	return 0;
+}
+
 /* page_zone_run(): one zone for a whole run, or NULL across an edge. */
 TEST(page_zone_run_is_one_zone_or_none)
 {
