@@ -333,10 +333,12 @@ static bool struct_pages_agree(struct leaf_ctx *c, pfn_t pfn, const uint8_t *byt
 
 	for (unsigned i = 0; i < n; i++) {
 		struct page_struct ps;
-		const uint8_t *sp = pattern ? pattern : bytes + i * g->struct_page_size;
+		const uint8_t *sp;
 
 		if (px) /* its pattern (held by some slot or none), then each run's */
 			sp = i ? px->bytes[i - 1] : frame_px_pattern(&c->m->frames, px);
+		else
+			sp = pattern ? pattern : bytes + i * g->struct_page_size;
 		page_struct_decode(g, sp, &ps);
 		if (flags_nid(ps.flags) != z->nid || flags_zone(ps.flags) != z->idx)
 			return false;
