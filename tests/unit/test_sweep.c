@@ -480,6 +480,40 @@ static char *slurp(const char *path)
 }
 
 /*
+ * tools/sweep-estimate: a scenario of at most 30 allocations is swept whole
+ * (exact), a larger one sampled, each line naming the allocations and the
+ * runs of the full sweep as hvo sweep counts them; a total line follows;
+ * a file that cannot be swept is exit status 2.
+ */
+TEST(sweep_estimate_names_allocations_and_runs)
+{
+	char cmd[1024], out[160], *o;
+	int st;
+
+	snprintf(out, sizeof(out), HVO_BUILD_DIR "/sweep-estimate.%ld.out", (long)getpid());
+	snprintf(cmd, sizeof(cmd),
+		 "tools/sweep-estimate --hvo " HVO_BUILD_DIR "/hvo "
+		 "tests/scenarios/tails_read_only_shared-tail.hvo "
+		 "tests/scenarios/hotplug_add_fails_legacy.hvo >%s", out);
+	ASSERT_EQ(system(cmd), 0);
+	o = slurp(out);
+	if (!strstr(o, "tests/scenarios/tails_read_only_shared-tail.hvo: 22 allocations, 44 runs, ") ||
+	    !strstr(o, "(exact)\ntests/scenarios/hotplug_add_fails_legacy.hvo: 42 allocations, 84 runs, ") ||
+	    !strstr(o, "(sampled)\n2 scenarios: 64 allocations, 128 runs, "))
+		fprintf(stderr, "    %s", o);
+	ASSERT_TRUE(strstr(o, "(sampled)\n2 scenarios: 64 allocations, 128 runs, ") != NULL);
+	ASSERT_TRUE(strstr(o, ": 22 allocations, 44 runs, ") && strstr(o, "(exact)\n"));
+	free(o);
+	snprintf(cmd, sizeof(cmd), "tools/sweep-estimate --hvo " HVO_BUILD_DIR "/hvo "
+		 "tests/scenarios/no-such-file.hvo >/dev/null 2>&1");
+	st = system(cmd);
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 2);
+	remove(out);
+	return 0;
+}
+
+/*
  * Three shards run as separate processes and added up by
  * tools/sweep-merge print exactly what one `hvo sweep -v` prints, on
  * both streams, with the same exit status; a missing shard is an error.
