@@ -99,6 +99,7 @@ void hostmem_destroy(struct hostmem *hm)
 		a = next;
 	}
 	free(hm->index);
+	free(hm->free_stack);
 	memset(hm, 0, sizeof(*hm));
 }
 
@@ -205,9 +206,8 @@ void *hostmem_alloc(struct hostmem *hm)
 {
 	void *p;
 
-	if (hm->free_list) {
-		p = hm->free_list;
-		hm->free_list = *(void **)p;
+	if (hm->nr_free) {
+		p = hm->free_stack[--hm->nr_free];
 		memset(p, 0, hm->chunk);
 		hm->nr_in_use++;
 		hm->nr_reused++;
@@ -269,6 +269,14 @@ void hostmem_free(struct hostmem *hm, void *p)
 			return;
 		}
 	}
-	*(void **)p = hm->free_list;
-	hm->free_list = p;
+	if (hm->nr_free == hm->free_cap) {
+		size_t cap = hm->free_cap ? 2 * hm->free_cap : 1024;
+		void **v = realloc(hm->free_stack, cap * sizeof(*v));
+
+		if (!v)
+			hostmem_exhausted(hm, "out of memory for its free list");
+		hm->free_stack = v;
+		hm->free_cap = cap;
+	}
+	hm->free_stack[hm->nr_free++] = p;
 }

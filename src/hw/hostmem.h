@@ -31,7 +31,13 @@ struct hostmem {
 	struct hostmem_arena **index; /* open addressing by arena number */
 	size_t index_cap, nr_arenas;
 	unsigned arena_shift;         /* log2(arena_bytes) */
-	void *free_list;              /* intrusive list of free chunks */
+	/*
+	 * Free chunks, the last freed on top.  Kept apart from the chunks:
+	 * freeing one writes nothing into it, so a forked sweep run that
+	 * frees memory it shares with its parent copies no page for it.
+	 */
+	void **free_stack;
+	size_t nr_free, free_cap;
 	char *bump, *bump_end;        /* unused tail of the newest arena */
 	uint64_t nr_in_use;           /* references handed out: frames backed */
 	uint64_t nr_shared;           /* of which extra references to a chunk */
