@@ -139,6 +139,28 @@ int frame_read(struct machine *m, pfn_t pfn, size_t off, void *buf, size_t len)
  * same contents, so that a write to one of them need not give it real
  * bytes.  -EAGAIN if it has another form or its struct pages differ.
  */
+/*
+ * A lazy frame whose generated struct pages are all alike, told from the
+ * layout without making its bytes: that struct page in @sp.
+ */
+static bool lazy_frame_alike(struct machine *m, pfn_t pfn, uint64_t e, uint8_t *sp)
+{
+	return m->frames.host.share && (e & FRAME_LAZY) && m->phase != PHASE_EARLY &&
+	       m->frames.lazy_alike &&
+	       m->frames.lazy_alike(m->frames.lazy_ctx, frame_lazy_vpage(&m->frames, pfn), sp);
+}
+
+bool frame_repeats(struct machine *m, pfn_t pfn, uint8_t *sp)
+{
+	const uint8_t *pat = frame_pattern(&m->frames, pfn);
+
+	if (pat) {
+		memcpy(sp, pat, m->geo.struct_page_size);
+		return true;
+	}
+	return lazy_frame_alike(m, pfn, frame_entry(&m->frames, pfn), sp);
+}
+
 int frame_make_pattern(struct machine *m, pfn_t pfn)
 {
 	size_t sp = m->geo.struct_page_size, chunk = MIN(m->geo.page_size, (size_t)4096);
@@ -148,8 +170,7 @@ int frame_make_pattern(struct machine *m, pfn_t pfn)
 	if (!m->frames.host.share || !(e & (FRAME_LAZY | FRAME_ZERO)) ||
 	    ((e & FRAME_LAZY) && m->phase == PHASE_EARLY)) /* memmap_init has not run */
 		return -EAGAIN;
-	if ((e & FRAME_LAZY) && m->frames.lazy_alike &&
-	    m->frames.lazy_alike(m->frames.lazy_ctx, frame_lazy_vpage(&m->frames, pfn), first))
+	if (lazy_frame_alike(m, pfn, e, first))
 		return frame_set_pattern(&m->frames, pfn, first) ? -EAGAIN : 0;
 	for (size_t off = 0; off < m->geo.page_size; off += chunk) {
 		if (frame_read(m, pfn, off, buf, chunk))

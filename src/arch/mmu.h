@@ -47,6 +47,12 @@ int frame_read(struct machine *m, pfn_t pfn, size_t off, void *buf, size_t len);
  * another form or its struct pages differ.
  */
 int frame_make_pattern(struct machine *m, pfn_t pfn);
+/*
+ * The struct page every slot of frame @pfn repeats, in @sp, when that is
+ * known without making bytes: a pattern frame's, or a lazy frame's whose
+ * generated struct pages are all alike.  false otherwise.
+ */
+bool frame_repeats(struct machine *m, pfn_t pfn, uint8_t *sp);
 
 void flush_tlb_all(struct machine *m);
 /*

@@ -188,6 +188,17 @@ static inline uint64_t frame_block_word(const struct frame_store *fs, pfn_t pfn)
 	return fs->dir[d][(pfn & ((1ULL << fs->pfn_shift_per_dir) - 1)) >> FRAME_BLOCK_SHIFT];
 }
 
+/*
+ * The word of @pfn's block if that block is an extent (its FRAME_BLOCK
+ * frames alike, of one owner and origin), else 0.
+ */
+static inline uint64_t frame_block_extent(const struct frame_store *fs, pfn_t pfn)
+{
+	uint64_t b = frame_block_word(fs, pfn);
+
+	return b & FRAME_OWNER_MASK ? b : 0;
+}
+
 static inline uint64_t frame_entry(const struct frame_store *fs, pfn_t pfn)
 {
 	uint64_t b = frame_block_word(fs, pfn);

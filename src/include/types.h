@@ -80,4 +80,36 @@ static inline bool is_pow2(uint64_t v)
 	return v && !(v & (v - 1));
 }
 
+/* The bits of word @w of a bitmap (64 bits a word) inside [@lo, @hi]. */
+static inline uint64_t bitmap_word_mask(uint64_t w, uint64_t lo, uint64_t hi)
+{
+	uint64_t m = ~0ULL;
+
+	if (w == lo >> 6)
+		m &= ~0ULL << (lo & 63);
+	if (w == hi >> 6)
+		m &= ~0ULL >> (63 - (hi & 63));
+	return m;
+}
+
+/* Set (@on) or clear bits [@lo, @hi] of @bm, a word at a time. */
+static inline void bitmap_assign_range(uint64_t *bm, uint64_t lo, uint64_t hi, bool on)
+{
+	for (uint64_t w = lo >> 6; w <= hi >> 6; w++) {
+		if (on)
+			bm[w] |= bitmap_word_mask(w, lo, hi);
+		else
+			bm[w] &= ~bitmap_word_mask(w, lo, hi);
+	}
+}
+
+/* Are bits [@lo, @hi] of @bm all set? */
+static inline bool bitmap_range_full(const uint64_t *bm, uint64_t lo, uint64_t hi)
+{
+	for (uint64_t w = lo >> 6; w <= hi >> 6; w++)
+		if ((bm[w] & bitmap_word_mask(w, lo, hi)) != bitmap_word_mask(w, lo, hi))
+			return false;
+	return true;
+}
+
 #endif

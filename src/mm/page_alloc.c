@@ -628,43 +628,12 @@ static void pcp_mark(struct buddy *b, pfn_t pfn, unsigned order, bool on)
 	}
 }
 
-/* The mask of word @w's bits within [@lo, @hi]. */
-static inline uint64_t bits_mask(uint64_t w, uint64_t lo, uint64_t hi)
-{
-	uint64_t m = ~0ULL;
-
-	if (w == lo >> 6)
-		m &= ~0ULL << (lo & 63);
-	if (w == hi >> 6)
-		m &= ~0ULL >> (63 - (hi & 63));
-	return m;
-}
-
-/* The @i-th block of run @r. */
-static inline pfn_t run_block(const struct pcp_run *r, uint64_t i)
-{
-	return r->pfn + (pfn_t)(r->step * (int64_t)i);
-}
-
-/* The bit of the lowest block of @r: the run's bits are that one and up. */
-static uint64_t run_low_bit(const struct buddy *b, const struct pcp_run *r, unsigned order)
-{
-	pfn_t low = r->len > 1 && r->step < 0 ? run_block(r, r->len - 1) : r->pfn;
-
-	return bit_index(b, low, order);
-}
-
+/* The run's bits in the pcp bitmap are that of its lowest block and up. */
 static void pcp_mark_run(struct buddy *b, const struct pcp_run *r, unsigned order, bool on)
 {
-	uint64_t *bm = b->area[order].pcp_bitmap;
-	uint64_t lo = run_low_bit(b, r, order), hi = lo + r->len - 1;
+	uint64_t lo = bit_index(b, pcp_run_low(r), order);
 
-	for (uint64_t w = lo >> 6; w <= hi >> 6; w++) {
-		if (on)
-			bm[w] |= bits_mask(w, lo, hi);
-		else
-			bm[w] &= ~bits_mask(w, lo, hi);
-	}
+	bitmap_assign_range(b->area[order].pcp_bitmap, lo, lo + r->len - 1, on);
 	if (on)
 		b->nr_pcp_marked += r->len;
 	else
@@ -678,7 +647,7 @@ static void pcp_mark_run(struct buddy *b, const struct pcp_run *r, unsigned orde
 static bool runs_join(const struct pcp_run *a, const struct pcp_run *b, unsigned order,
 		      int64_t *step)
 {
-	int64_t d = (int64_t)(b->pfn - run_block(a, a->len - 1)), size = 1LL << order;
+	int64_t d = (int64_t)(b->pfn - pcp_run_block(a, a->len - 1)), size = 1LL << order;
 
 	if ((d != size && d != -size) || (a->len > 1 && a->step != d) ||
 	    (b->len > 1 && b->step != d))
@@ -759,13 +728,13 @@ static pfn_t pcp_take(struct buddy *b, int pindex, bool last)
 		return PFN_NONE;
 	if (last) {
 		r = ring_at(l, l->nr_runs - 1);
-		pfn = run_block(r, r->len - 1);
+		pfn = pcp_run_block(r, r->len - 1);
 		if (!--r->len)
 			l->nr_runs--;
 	} else {
 		r = ring_at(l, 0);
 		pfn = r->pfn;
-		r->pfn = run_block(r, 1);
+		r->pfn = pcp_run_block(r, 1);
 		if (!--r->len) {
 			l->first = (l->first + 1) & (l->cap - 1);
 			l->nr_runs--;
@@ -788,9 +757,9 @@ static uint64_t pcp_take_run(struct buddy *b, int pindex, uint64_t max, pfn_t *f
 	struct pcp_ring *l = &b->pcp.lists[pindex];
 	struct pcp_run *r = ring_at(l, l->nr_runs - 1);
 	uint64_t k = MIN(max, r->len);
-	struct pcp_run taken = { run_block(r, r->len - k), r->step, k };
+	struct pcp_run taken = { pcp_run_block(r, r->len - k), r->step, k };
 
-	*first = run_block(r, r->len - 1);
+	*first = pcp_run_block(r, r->len - 1);
 	*dir = k > 1 ? (int)-r->step : 1;
 	pcp_mark_run(b, &taken, 0, false);
 	r->len -= k;
@@ -1028,6 +997,17 @@ void __free_pages(struct buddy *b, pfn_t pfn, unsigned order)
 }
 
 /*
+ * The @n pages @from, @from + @dir, ... freed in that order, each to the
+ * head of list @pindex: the run they make there, newest first (counted
+ * by the caller).
+ */
+static void pcp_add_freed_run(struct buddy *b, int pindex, pfn_t from, uint64_t n, int dir)
+{
+	pcp_list_insert(b, pindex, (struct pcp_run){ from + (pfn_t)(dir * (int64_t)(n - 1)), -dir, n },
+			false);
+}
+
+/*
  * free_unref_page_commit() of the @n order-0 pages @first, @first + @dir,
  * ... of one pageblock, to list @pindex.  The pages added since the last
  * drain wait as one run (@from, @added) outside the list: only a drain
@@ -1061,15 +1041,13 @@ static void pcp_free_pages(struct buddy *b, pfn_t first, uint64_t n, int dir, in
 		high = nr_pcp_high(pcp, batch);
 		if (pcp->count < high)
 			continue;
-		pcp_list_insert(b, pindex, (struct pcp_run){ from + (pfn_t)(dir * (int64_t)(added - 1)),
-							     -dir, added }, false);
+		pcp_add_freed_run(b, pindex, from, added, dir);
 		from += (pfn_t)(dir * (int64_t)added);
 		added = 0;
 		free_pcppages_bulk(b, nr_pcp_free(pcp, batch, high), pindex);
 	}
 	if (added)
-		pcp_list_insert(b, pindex, (struct pcp_run){ from + (pfn_t)(dir * (int64_t)(added - 1)),
-						     -dir, added }, false);
+		pcp_add_freed_run(b, pindex, from, added, dir);
 }
 
 void free_pages_run(struct buddy *b, pfn_t first, uint64_t n, int dir)
@@ -1263,19 +1241,15 @@ bool buddy_range_has_listed(const struct buddy *b, pfn_t start, pfn_t end)
 bool buddy_pcp_run_marked(const struct buddy *b, const struct pcp_run *r, unsigned order)
 {
 	const uint64_t *bm = b->area[order].pcp_bitmap;
-	pfn_t low = r->len > 1 && r->step < 0 ? run_block(r, r->len - 1) : r->pfn;
-	uint64_t lo, hi;
+	pfn_t low = pcp_run_low(r);
+	uint64_t lo;
 
 	if (!bm || !r->len || low < b->base || !IS_ALIGNED(low - b->base, 1ULL << order) ||
-	    run_block(r, r->len - 1) >= b->end || r->pfn >= b->end ||
+	    pcp_run_block(r, r->len - 1) >= b->end || r->pfn >= b->end ||
 	    (r->len > 1 && r->step != (int64_t)1 << order && r->step != -((int64_t)1 << order)))
 		return false;
 	lo = bit_index(b, low, order);
-	hi = lo + r->len - 1;
-	for (uint64_t w = lo >> 6; w <= hi >> 6; w++)
-		if ((bm[w] & bits_mask(w, lo, hi)) != bits_mask(w, lo, hi))
-			return false;
-	return true;
+	return bitmap_range_full(bm, lo, lo + r->len - 1);
 }
 
 bool buddy_pcp_marked(const struct buddy *b, pfn_t pfn, unsigned order)
@@ -1378,7 +1352,7 @@ int buddy_for_each_free(const struct buddy *b,
 			const struct pcp_run *run = ring_at(&b->pcp.lists[i], r);
 
 			for (uint64_t k = 0; !ret && k < run->len; k++)
-				ret = fn(arg, run_block(run, k), pindex_to_order(b, i));
+				ret = fn(arg, pcp_run_block(run, k), pindex_to_order(b, i));
 		}
 	return ret;
 }

@@ -92,6 +92,18 @@ struct pcp_run {
 	uint64_t len;
 };
 
+/* The @i-th block of run @r. */
+static inline pfn_t pcp_run_block(const struct pcp_run *r, uint64_t i)
+{
+	return r->pfn + (pfn_t)(r->step * (int64_t)i);
+}
+
+/* The lowest pfn of a block of run @r (its first or its last block). */
+static inline pfn_t pcp_run_low(const struct pcp_run *r)
+{
+	return r->len > 1 && r->step < 0 ? pcp_run_block(r, r->len - 1) : r->pfn;
+}
+
 /*
  * A per-CPU list as a ring of runs: v[(first + i) & (cap - 1)] is its i-th
  * run from the head; nr counts its blocks.  Pages freed one after another

@@ -147,25 +147,6 @@ struct unreserve_memo {
 };
 
 /*
- * The struct page every slot of frame @frame repeats, in @sp: a pattern
- * frame's, or a lazy one's whose generated struct pages are all alike.
- * false if neither is known without making bytes.
- */
-static bool frame_repeats(struct machine *m, pfn_t frame, uint8_t *sp)
-{
-	const uint8_t *pat = frame_pattern(&m->frames, frame);
-	uint64_t e = frame_entry(&m->frames, frame);
-
-	if (pat) {
-		memcpy(sp, pat, m->geo.struct_page_size);
-		return true;
-	}
-	return (e & FRAME_LAZY) && m->phase != PHASE_EARLY && m->frames.host.share &&
-	       m->frames.lazy_alike &&
-	       m->frames.lazy_alike(m->frames.lazy_ctx, frame_lazy_vpage(&m->frames, frame), sp);
-}
-
-/*
  * The same for the 2^n struct pages of one whole vmemmap page from @pfn
  * when they are all alike (a pattern frame, or a lazy one that can be
  * made one): they all end alike, so the frame becomes the changed struct

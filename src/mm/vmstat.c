@@ -327,8 +327,7 @@ static void show_pcp_list(const struct buddy *b, int pindex, FILE *out)
 		struct pcp_run r = buddy_pcp_run(b, pindex, i);
 
 		for (uint64_t k = 0; k < r.len; k++)
-			block_runs_add(&br, r.pfn + (pfn_t)(r.step * (int64_t)k),
-				       buddy_pcp_order(b, pindex), out);
+			block_runs_add(&br, pcp_run_block(&r, k), buddy_pcp_order(b, pindex), out);
 	}
 	block_runs_add(&br, PFN_NONE, 0, out);
 	fputc('\n', out);

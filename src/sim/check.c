@@ -196,16 +196,8 @@ static bool seen_test_run(const struct seen_map *sm, pfn_t pfn, uint64_t n)
 		if (d >= sm->fs->nr_dirs || !(g = sm->group[d >> SEEN_GROUP_SHIFT]) ||
 		    !(bm = g[d & (SEEN_GROUP - 1)]))
 			return false;
-		for (uint64_t lo = i, hi = i + k - 1, w = lo >> 6; w <= hi >> 6; w++) {
-			uint64_t mask = ~0ULL;
-
-			if (w == lo >> 6)
-				mask &= ~0ULL << (lo & 63);
-			if (w == hi >> 6)
-				mask &= ~0ULL >> (63 - (hi & 63));
-			if ((bm[w] & mask) != mask)
-				return false;
-		}
+		if (!bitmap_range_full(bm, i, i + k - 1))
+			return false;
 		pfn += k;
 		n -= k;
 	}
@@ -418,7 +410,7 @@ static uint64_t agreed_run(struct leaf_ctx *c, vaddr_t va, pfn_t pfn, uint64_t n
 static uint64_t check_extent_leaf(struct leaf_ctx *c, vaddr_t va, pfn_t pfn)
 {
 	const struct geometry *g = &c->m->geo;
-	uint64_t w = frame_block_word(&c->m->frames, pfn), owner = w & FRAME_OWNER_MASK;
+	uint64_t w = frame_block_extent(&c->m->frames, pfn), owner = w & FRAME_OWNER_MASK;
 
 	if (g->ptrs_per_table != FRAME_BLOCK || !IS_ALIGNED(pfn, FRAME_BLOCK) ||
 	    (owner != FO_VMEMMAP && owner != FO_SHARED_TAIL) || !(w & (FRAME_LAZY | FRAME_PATTERN)))

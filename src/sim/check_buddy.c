@@ -63,8 +63,8 @@ static void check_one_buddy(const struct buddy *b, const char *what,
 
 		for (uint64_t k = 0; k < b->pcp.lists[i].nr_runs; k++) {
 			struct pcp_run run = buddy_pcp_run(b, i, k);
-			pfn_t last = run.pfn + (pfn_t)(run.step * (int64_t)(run.len - 1));
-			pfn_t lo = MIN(run.pfn, last), hi = MAX(run.pfn, last) + (1ULL << order);
+			pfn_t lo = pcp_run_low(&run);
+			pfn_t hi = MAX(run.pfn, pcp_run_block(&run, run.len - 1)) + (1ULL << order);
 
 			if (buddy_range_has_listed(b, lo, hi))
 				check_fail(r, "%s: pcp blocks %#llx-%#llx overlap a buddy list", what,

@@ -266,7 +266,7 @@ static void check_folio(struct machine *m, struct check_report *r,
 
 			/* so is the rest of its PMD, if its frames are one pattern extent */
 			if (w.leaf == PT_PMD && r->nr_violations == mapping_fails &&
-			    (frame_block_word(&m->frames, w.pfn) & (FRAME_OWNER_MASK | FRAME_PATTERN)) ==
+			    (frame_block_extent(&m->frames, w.pfn) & (FRAME_OWNER_MASK | FRAME_PATTERN)) ==
 				    (FO_VMEMMAP | FRAME_PATTERN) && g->ptrs_per_table == FRAME_BLOCK) {
 				vaddr_t span = g->ptrs_per_table * g->page_size;
 

@@ -402,7 +402,7 @@ static void buddy_assert_same(const struct buddy *a, const struct buddy *b, unsi
 		for (uint64_t k = 0; k < a->pcp.lists[i].nr; k++) { /* block by block */
 			struct pcp_run x = buddy_pcp_run(a, i, ra), y = buddy_pcp_run(b, i, rb);
 
-			ASSERT_EQ(x.pfn + (pfn_t)(x.step * (int64_t)ka), y.pfn + (pfn_t)(y.step * (int64_t)kb));
+			ASSERT_EQ(pcp_run_block(&x, ka), pcp_run_block(&y, kb));
 			if (++ka == x.len)
 				ra++, ka = 0;
 			if (++kb == y.len)
