@@ -244,7 +244,7 @@ uint64_t *ks_pmd_entry(uint64_t va)
 
 uint64_t *ks_pte_table(uint64_t pmd_entry)
 {
-	return pt_table(ks_m(), pmd_entry);
+	return pt_table_mut(ks_m(), pmd_entry);
 }
 
 uint64_t *ks_pgd_entry(uint64_t va)
@@ -256,7 +256,7 @@ uint64_t *ks_pgd_entry(uint64_t va)
 
 uint64_t *ks_pmd_table(uint64_t pud_entry)
 {
-	uint64_t *t = pt_table(ks_m(), pud_entry);
+	uint64_t *t = pt_table_mut(ks_m(), pud_entry);
 	unsigned i;
 
 	for (i = 0; i < ks.nr_pmd_tables && ks.pmd_tables[i] != t; i++)

@@ -26,6 +26,7 @@ unsigned pt_shift(const struct geometry *g, enum pt_level level)
 int pgtable_init(struct machine *m)
 {
 	m->pgd = calloc(m->geo.ptrs_per_table, sizeof(uint64_t));
+	m->pt_share_hint = PFN_NONE;
 	return m->pgd ? 0 : -ENOMEM;
 }
 
@@ -70,19 +71,86 @@ void set_pt_entries_live(struct machine *m, uint64_t *entry, vaddr_t va,
 	}
 }
 
-uint64_t *pt_table(struct machine *m, uint64_t entry)
+/* The host bytes of the table a present non-leaf entry points to. */
+static uint64_t *table_bytes(struct machine *m, uint64_t entry, uint64_t *fe)
 {
-	uint64_t fe = frame_entry(&m->frames, entry_pfn(entry));
-
-	uint64_t o = fe & FRAME_OWNER_MASK;
+	uint64_t e = frame_entry(&m->frames, entry_pfn(entry));
+	uint64_t o = e & FRAME_OWNER_MASK;
 
 	/* one frame store lookup: this is on every walk */
-	BUG_ON(!(fe & FRAME_DATA) || (o != FO_PGTABLE && o != FO_SHARED_PTE));
-	return (uint64_t *)(uintptr_t)(fe & ~((1ULL << FRAME_PAYLOAD_SHIFT) - 1));
+	BUG_ON(!(e & FRAME_DATA) || (o != FO_PGTABLE && o != FO_SHARED_PTE));
+	*fe = e;
+	return (uint64_t *)(uintptr_t)(e & ~((1ULL << FRAME_PAYLOAD_SHIFT) - 1));
+}
+
+const uint64_t *pt_table(struct machine *m, uint64_t entry)
+{
+	uint64_t fe;
+
+	return table_bytes(m, entry, &fe);
+}
+
+/* PUD and PMD tables never share their bytes: the walk writes through them. */
+static uint64_t *upper_table(struct machine *m, uint64_t entry)
+{
+	uint64_t fe;
+	uint64_t *t = table_bytes(m, entry, &fe);
+
+	BUG_ON(fe & FRAME_COW);
+	return t;
+}
+
+uint64_t *pt_table_mut(struct machine *m, uint64_t entry)
+{
+	uint64_t fe;
+	uint64_t *t = table_bytes(m, entry, &fe);
+
+	if (fe & FRAME_COW)
+		t = (uint64_t *)frame_unshare(&m->frames, entry_pfn(entry));
+	return t;
+}
+
+uint64_t *pt_walk_pte_mut(struct machine *m, const struct pt_walk *w)
+{
+	BUG_ON(!w->pte || !w->pmd);
+	/* by address: w->pte itself is stale once the table got bytes of its own */
+	return &pt_table_mut(m, *w->pmd)[pt_index(&m->geo, w->va, PT_PTE)];
+}
+
+/* Are the @n entries from @t all @t[0]? */
+static bool entries_alike(const uint64_t *t, uint64_t n)
+{
+	uint64_t d = 0;
+
+	for (uint64_t i = 1; i < n; i++)
+		d |= t[i] ^ t[0];
+	return !d;
+}
+
+void pte_table_try_share(struct machine *m, uint64_t pmd_entry)
+{
+	struct frame_store *fs = &m->frames;
+	uint64_t n = m->geo.ptrs_per_table;
+	pfn_t pfn = entry_pfn(pmd_entry), hint = m->pt_share_hint;
+	const uint64_t *t = pt_table(m, pmd_entry), *h;
+
+	if (!entries_alike(t, n))
+		return;
+	if (hint != PFN_NONE && hint != pfn &&
+	    (frame_entry(fs, hint) & (FRAME_OWNER_MASK | FRAME_DATA)) == (FO_PGTABLE | FRAME_DATA)) {
+		h = (const uint64_t *)frame_bytes(fs, hint);
+		if (h == t)
+			return;
+		if (!memcmp(h, t, n * sizeof(*t))) {
+			BUG_ON(frame_copy(fs, pfn, hint));
+			return;
+		}
+	}
+	m->pt_share_hint = pfn;
 }
 
 /* The last step of a walk: the PTE at @pte, mapped or not. */
-static int walk_pte(struct pt_walk *w, uint64_t *pte)
+static int walk_pte(struct pt_walk *w, const uint64_t *pte)
 {
 	w->pte = pte;
 	if (!entry_present(*pte))
@@ -99,12 +167,13 @@ int vmemmap_walk_va(struct machine *m, vaddr_t va, struct pt_walk *w)
 	uint64_t e = m->pgd[pt_index(g, va, PT_PGD)];
 
 	memset(w, 0, sizeof(*w));
+	w->va = va;
 	if (!entry_present(e))
 		return -EFAULT;
-	w->pud = &pt_table(m, e)[pt_index(g, va, PT_PUD)];
+	w->pud = &upper_table(m, e)[pt_index(g, va, PT_PUD)];
 	if (!entry_present(*w->pud))
 		return -EFAULT;
-	w->pmd = &pt_table(m, *w->pud)[pt_index(g, va, PT_PMD)];
+	w->pmd = &upper_table(m, *w->pud)[pt_index(g, va, PT_PMD)];
 	if (!entry_present(*w->pmd))
 		return -EFAULT;
 	if (pmd_leaf(*w->pmd)) {
@@ -125,6 +194,7 @@ int vmemmap_walk_va_cursor(struct machine *m, vaddr_t va, struct pt_walk *w,
 
 	if (cur->pmd && cur->pmd_base == base && *cur->pmd == cur->pmd_val) {
 		memset(w, 0, sizeof(*w));
+		w->va = va;
 		w->pud = cur->pud;
 		w->pmd = cur->pmd;
 		return walk_pte(w, &cur->pte_table[pt_index(g, va, PT_PTE)]);
@@ -157,12 +227,12 @@ int vmemmap_for_each_leaf_run(struct machine *m,
 	vaddr_t hi = va_high_bits(g);
 
 	for (uint64_t i = 0; i < n; i++) {
-		uint64_t *pud;
+		const uint64_t *pud;
 		if (!entry_present(m->pgd[i]))
 			continue;
 		pud = pt_table(m, m->pgd[i]);
 		for (uint64_t j = 0; j < n; j++) {
-			uint64_t *pmd;
+			const uint64_t *pmd;
 			if (!entry_present(pud[j]))
 				continue;
 			pmd = pt_table(m, pud[j]);
@@ -170,7 +240,7 @@ int vmemmap_for_each_leaf_run(struct machine *m,
 				vaddr_t va = hi | (i << g->pgd_shift) |
 					     (j << g->pud_shift) |
 					     (k << g->pmd_shift);
-				uint64_t *pte;
+				const uint64_t *pte;
 				int ret;
 				if (!entry_present(pmd[k]))
 					continue;
@@ -278,7 +348,7 @@ int vmemmap_for_each_table(struct machine *m,
 	uint64_t n = m->geo.ptrs_per_table;
 
 	for (uint64_t i = 0; i < n; i++) {
-		uint64_t *pud;
+		const uint64_t *pud;
 		int ret;
 		if (!entry_present(m->pgd[i]))
 			continue;
@@ -287,7 +357,7 @@ int vmemmap_for_each_table(struct machine *m,
 			return ret;
 		pud = pt_table(m, m->pgd[i]);
 		for (uint64_t j = 0; j < n; j++) {
-			uint64_t *pmd;
+			const uint64_t *pmd;
 			if (!entry_present(pud[j]))
 				continue;
 			ret = fn(arg, entry_pfn(pud[j]), PT_PMD);

@@ -60,7 +60,9 @@ static inline uint64_t pt_index(const struct geometry *g, vaddr_t va,
 
 /* Result of a translation walk. */
 struct pt_walk {
-	uint64_t *pud, *pmd, *pte; /* entry pointers reached (NULL if not) */
+	uint64_t *pud, *pmd;       /* entry pointers reached (NULL if not) */
+	const uint64_t *pte;       /* to write it: pt_walk_pte_mut() */
+	vaddr_t va;                /* the address walked to */
 	enum pt_level leaf;        /* PT_PMD or PT_PTE when mapped */
 	pfn_t pfn;                 /* frame that backs the page at va */
 	bool writable;
@@ -74,7 +76,8 @@ int vmemmap_walk_va(struct machine *m, vaddr_t va, struct pt_walk *w);
 
 /*
  * A walk that remembers the last PMD entry it went through, for loops
- * over consecutive addresses while no table changes (the checker's): a
+ * over consecutive addresses while no table changes or gets host bytes of
+ * its own (pt_table_mut()), as in the checker's: a
  * walk to an address under the same PMD with the entry unchanged reads
  * only the PTE.  Zero-initialize one per loop; it holds no reference.
  */
@@ -82,7 +85,7 @@ struct pt_cursor {
 	vaddr_t pmd_base;    /* the PMD-aligned address of the cached entry */
 	uint64_t *pud, *pmd; /* NULL pmd: nothing cached */
 	uint64_t pmd_val;
-	uint64_t *pte_table;
+	const uint64_t *pte_table;
 };
 
 int vmemmap_walk_va_cursor(struct machine *m, vaddr_t va, struct pt_walk *w,
@@ -115,8 +118,26 @@ void set_pt_entries(struct machine *m, uint64_t *entry, uint64_t n, uint64_t val
 void set_pt_entries_live(struct machine *m, uint64_t *entry, vaddr_t va,
 			 uint64_t size, uint64_t n, uint64_t val, uint64_t step);
 
-/* The table that a present non-leaf entry points to. */
-uint64_t *pt_table(struct machine *m, uint64_t entry);
+/*
+ * The table that a present non-leaf entry points to, to read.  A PTE table
+ * may share its host bytes with other PTE tables of the same entries
+ * (pte_table_try_share()); write one only through pt_table_mut().
+ */
+const uint64_t *pt_table(struct machine *m, uint64_t entry);
+/*
+ * The same table, to write: a PTE table sharing its bytes gets its own
+ * first, so pointers to it from pt_table() are stale after this call.
+ */
+uint64_t *pt_table_mut(struct machine *m, uint64_t entry);
+/* The PTE a walk reached (w->pte), to write (see pt_table_mut()). */
+uint64_t *pt_walk_pte_mut(struct machine *m, const struct pt_walk *w);
+/*
+ * After a walk rewrote the whole PTE table that @pmd_entry points to: if
+ * its entries are all one, let it share host bytes with the last table so
+ * shared, when that one still holds the same entries (m->pt_share_hint).
+ * Host memory only: the simulated tables stay distinct frames.
+ */
+void pte_table_try_share(struct machine *m, uint64_t pmd_entry);
 
 /* Visit every leaf mapping (PMD blocks once, PTEs one by one). */
 int vmemmap_for_each_leaf(struct machine *m,

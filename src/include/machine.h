@@ -153,6 +153,7 @@ struct machine {
 	struct mem_section *mem_section;
 	struct frame_store frames;
 	uint64_t *pgd;                     /* host array: swapper_pg_dir */
+	pfn_t pt_share_hint;               /* a PTE table whose bytes others may share */
 	struct mmu mmu;
 	struct vmstat stat;
 	struct klog log;

@@ -132,10 +132,10 @@ int vmemmap_remap_range(struct machine *m, vaddr_t start, vaddr_t end,
 		if (w->remap_ptes) {
 			uint64_t n = (next - addr) >> g->page_shift;
 
-			w->remap_ptes(m, &pt_table(m, *pmd)[pt_index(g, addr, PT_PTE)], addr, n, w);
+			w->remap_ptes(m, &pt_table_mut(m, *pmd)[pt_index(g, addr, PT_PTE)], addr, n, w);
 			w->nr_walked += n;
 		} else if (w->remap_pte) {
-			uint64_t *pte = pt_table(m, *pmd);
+			uint64_t *pte = pt_table_mut(m, *pmd);
 			for (vaddr_t a = addr; a < next; a += g->page_size) {
 				int ret = w->remap_pte(m, &pte[pt_index(g, a, PT_PTE)], a, w);
 				if (ret)
@@ -143,6 +143,9 @@ int vmemmap_remap_range(struct machine *m, vaddr_t start, vaddr_t end,
 				w->nr_walked++;
 			}
 		}
+		/* a table the walk rewrote whole may share host bytes with one alike */
+		if ((w->remap_ptes || w->remap_pte) && next - addr == pmd_size)
+			pte_table_try_share(m, *pmd);
 		addr = next;
 	}
 	if ((w->remap_pte || w->remap_ptes) && !(w->flags & VMEMMAP_REMAP_NO_TLB_FLUSH)) {

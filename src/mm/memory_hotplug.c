@@ -86,7 +86,7 @@ void vmemmap_depopulate(struct machine *m, pfn_t pfn, uint64_t nr)
 			addr = next;
 			continue;
 		}
-		pte = pt_table(m, *w.pmd);
+		pte = pt_table_mut(m, *w.pmd);
 		for (vaddr_t a = addr; a < next; a += g->page_size) {
 			uint64_t *e = &pte[pt_index(g, a, PT_PTE)];
 			if (!entry_present(*e))

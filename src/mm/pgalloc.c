@@ -51,7 +51,7 @@ static uint64_t *pt_next_alloc(struct machine *m, uint64_t *parent,
 			return NULL;
 		set_pt_entry(m, parent, mk_table_entry(t));
 	}
-	return &pt_table(m, *parent)[pt_index(&m->geo, va, level)];
+	return &pt_table_mut(m, *parent)[pt_index(&m->geo, va, level)];
 }
 
 uint64_t *vmemmap_pmd_alloc(struct machine *m, vaddr_t va, int nid)

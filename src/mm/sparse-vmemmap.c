@@ -34,7 +34,7 @@ static void vmemmap_undo_hvo(struct machine *m, vaddr_t vstart, vaddr_t vend,
 			va = ALIGN_DOWN(va, 1ULL << g->pmd_shift) + (1ULL << g->pmd_shift) - g->page_size;
 			continue;
 		}
-		set_pt_entry(m, w.pte, 0);
+		set_pt_entry(m, pt_walk_pte_mut(m, &w), 0);
 		head_mapped |= w.pfn == head;
 	}
 	/* flush before the head page can be reused */
@@ -151,7 +151,7 @@ void vmemmap_wrprotect_hvo(struct machine *m, pfn_t pfn, unsigned order)
 		if (!pte || IS_ALIGNED(va, 1ULL << g->pmd_shift)) {
 			struct pt_walk w;
 			BUG_ON(vmemmap_walk_va(m, va, &w) || w.leaf != PT_PTE);
-			pte = w.pte;
+			pte = pt_walk_pte_mut(m, &w);
 		} else
 			pte++;
 		set_pt_entry(m, pte, mk_pte(entry_pfn(*pte), false));

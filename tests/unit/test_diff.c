@@ -146,7 +146,7 @@ static void plant(struct machine *m, unsigned line, void *arg)
 	case PLANT_RW_TAIL: /* a tail remapped read-write */
 		vmemmap_for_each_leaf(m, find_ro_pte, &va);
 		ASSERT_TRUE(va && !vmemmap_walk_va(m, va, &w));
-		*w.pte |= _PAGE_RW;
+		*pt_walk_pte_mut(m, &w) |= _PAGE_RW;
 		p->pfn = page_va_to_pfn(&m->geo, va);
 		break;
 	case PLANT_BYTE: /* the mapping of one struct page, in its frame */

@@ -152,7 +152,7 @@ TEST(mmu_read_only_write_faults)
 	ASSERT_EQ(vmemmap_split_pmd(m, w.pmd, va, 0, false), 0);
 	ASSERT_EQ(vmemmap_walk_va(m, va, &w), 0);
 	ASSERT_EQ(w.leaf, PT_PTE);
-	set_pt_entry(m, w.pte, mk_pte(w.pfn, false));
+	set_pt_entry(m, pt_walk_pte_mut(m, &w), mk_pte(w.pfn, false));
 	flush_tlb_kernel_range(m, va, va + 1);
 	ASSERT_EQ(page_read_u64(m, va, PAGE_OFF_MAPPING, &before), 0);
 	ASSERT_EQ(vmemmap_write(m, va + PAGE_OFF_MAPPING, &v, 8), -EFAULT);
@@ -188,7 +188,7 @@ TEST(tlb_forgotten_flush_is_caught)
 	ASSERT_NE(newp, PFN_NONE);
 	ASSERT_EQ(frame_claim(&m->frames, newp, FO_VMEMMAP, ORIGIN_BUDDY), 0);
 	memcpy(frame_contents(m, newp), frame_contents(m, old), m->geo.page_size);
-	set_pt_entry(m, w.pte, mk_pte(newp, true)); /* remap, still no flush */
+	set_pt_entry(m, pt_walk_pte_mut(m, &w), mk_pte(newp, true)); /* remap, still no flush */
 	ASSERT_TRUE(check_machine(m) > 0);          /* stale TLB entry */
 	frame_release(&m->frames, old);              /* "free" the old page */
 	ASSERT_EQ(page_read(m, va, &ps), -EFAULT);
@@ -849,7 +849,7 @@ TEST(checker_asks_a_run_of_ptes_again_across_a_zone_edge)
 	ASSERT_EQ(mm_check(m, r), 0);
 	pte = *w.pte;
 	for (int i = -2; i < 2; i++) /* PTEs stay in one table: edge is 4096 */
-		set_pt_entry(m, w.pte + 1 + i, pte);
+		set_pt_entry(m, pt_walk_pte_mut(m, &w) + 1 + i, pte);
 	ASSERT_TRUE(mm_check(m, r) >= 2 * g->spp);
 	ASSERT_TRUE(report_says(r, "struct page says node 0 zone DMA, layout says node 0 zone DMA32"));
 	free(r);
@@ -895,18 +895,77 @@ TEST(checker_finds_a_pte_that_differs_inside_a_run)
 	ASSERT_EQ(vmemmap_walk_va(m, head + 2000 * g->page_size, &w), 0);
 	ASSERT_TRUE(w.leaf == PT_PTE && !w.writable);
 	saved = *w.pte;
-	set_pt_entry(m, w.pte, saved | _PAGE_RW);
+	set_pt_entry(m, pt_walk_pte_mut(m, &w), saved | _PAGE_RW);
 	ASSERT_EQ(mm_check(m, r), 1);
 	ASSERT_TRUE(report_says(r, "maps frame") && report_says(r, "read-write"));
-	set_pt_entry(m, w.pte, saved);
+	set_pt_entry(m, pt_walk_pte_mut(m, &w), saved);
 	ASSERT_EQ(mm_check(m, r), 0);
 	ASSERT_EQ(vmemmap_walk_va(m, head + 4095 * g->page_size, &w), 0);
 	saved = *w.pte;
-	set_pt_entry(m, w.pte, 0);
+	set_pt_entry(m, pt_walk_pte_mut(m, &w), 0);
 	ASSERT_TRUE(mm_check(m, r) >= 2);
 	ASSERT_TRUE(report_says(r, "vmemmap of the huge page unmapped"));
 	ASSERT_TRUE(report_says(r, "is not mapped")); /* the section's walk */
-	set_pt_entry(m, w.pte, saved);
+	set_pt_entry(m, pt_walk_pte_mut(m, &w), saved);
+	ASSERT_EQ(mm_check(m, r), 0);
+	free(r);
+	machine_destroy(m);
+	return 0;
+}
+
+/*
+ * Host memory only: the 7 PTE tables of a 1 GiB folio's tails that hold
+ * nothing but its reuse page, read-only, share one host page after HVO,
+ * yet stay 7 frames of the simulated machine.  A write to one of them
+ * gives it bytes of its own and changes no other; restoring the folio
+ * writes through them all and leaves a machine the checker accepts.
+ */
+TEST(alike_pte_tables_share_host_bytes_until_written)
+{
+	vaddr_t head;
+	struct machine *m = boot_one_1g_folio("on", &head);
+	struct check_report *r = malloc(sizeof(*r));
+	const struct geometry *g = &m->geo;
+	const uint64_t *t[8];
+	pfn_t tp[8], reuse;
+	struct pt_walk w;
+	uint64_t writes, n = g->ptrs_per_table;
+	char err[256];
+
+	ASSERT_TRUE(r != NULL && m->frames.host.share);
+	for (unsigned k = 0; k < 8; k++) {
+		ASSERT_EQ(vmemmap_walk_va(m, head + k * n * g->page_size, &w), 0);
+		ASSERT_TRUE(w.leaf == PT_PTE);
+		tp[k] = entry_pfn(*w.pmd);
+		t[k] = pt_table(m, *w.pmd);
+		for (unsigned j = 0; j < k; j++)
+			ASSERT_NE(tp[j], tp[k]);
+	}
+	reuse = entry_pfn(t[0][0]);
+	ASSERT_TRUE(t[0] != t[1]);
+	for (unsigned k = 1; k < 8; k++) {
+		ASSERT_TRUE(t[k] == t[1]);
+		ASSERT_EQ(frame_owner(&m->frames, tp[k]), FO_PGTABLE);
+	}
+	for (uint64_t i = 0; i < n; i++)
+		ASSERT_EQ(t[1][i], mk_pte(reuse, false));
+
+	writes = m->stat.nr_pte_writes;
+	ASSERT_EQ(vmemmap_walk_va(m, head + (3 * n + 5) * g->page_size, &w), 0);
+	set_pt_entry(m, pt_walk_pte_mut(m, &w), mk_pte(reuse, true));
+	ASSERT_EQ(m->stat.nr_pte_writes, writes + 1);
+	ASSERT_TRUE(pt_table(m, *w.pmd) != t[1]);
+	for (uint64_t i = 0; i < n; i++) {
+		ASSERT_EQ(t[1][i], mk_pte(reuse, false));
+		ASSERT_EQ(pt_table(m, *w.pmd)[i], mk_pte(reuse, i == 5));
+	}
+	ASSERT_EQ(mm_check(m, r), 1);
+	ASSERT_TRUE(report_says(r, "read-write"));
+	set_pt_entry(m, pt_walk_pte_mut(m, &w), mk_pte(reuse, false));
+	ASSERT_EQ(mm_check(m, r), 0);
+
+	ASSERT_EQ(hugetlb_set_nr(m, SZ_1G, 0, NUMA_NO_NODE, err, sizeof(err)), 0);
+	ASSERT_EQ(size_to_hstate(m, SZ_1G)->nr_huge_pages, 0);
 	ASSERT_EQ(mm_check(m, r), 0);
 	free(r);
 	machine_destroy(m);
