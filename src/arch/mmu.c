@@ -93,6 +93,10 @@ uint8_t *frame_contents(struct machine *m, pfn_t pfn)
 		return frame_materialize_pattern(&m->frames, pfn);
 	if (e & FRAME_PX)
 		return frame_materialize_px(&m->frames, pfn);
+	if (e & FRAME_GEN) { /* a page table not walked through yet */
+		pt_table_materialize(m, pfn);
+		return frame_bytes(&m->frames, pfn);
+	}
 	return NULL;
 }
 
@@ -129,6 +133,10 @@ int frame_read(struct machine *m, pfn_t pfn, size_t off, void *buf, size_t len)
 	if (e & FRAME_PX) {
 		frame_read_px(&m->frames, pfn, off, buf, len);
 		return 0;
+	}
+	if (e & FRAME_GEN) { /* a page table not walked through yet */
+		pt_table_materialize(m, pfn);
+		return frame_read(m, pfn, off, buf, len);
 	}
 	return -EFAULT;
 }

@@ -71,6 +71,41 @@ void set_pt_entries_live(struct machine *m, uint64_t *entry, vaddr_t va,
 	}
 }
 
+/*
+ * A PTE table split from a PMD block is held as its first entry until its
+ * bytes are needed (set_pte_table_split()): the value of its FRAME_GEN
+ * frame is that entry's pfn and its write bit.
+ */
+static uint64_t split_table_value(pfn_t block, bool writable)
+{
+	return (block << 1) | writable;
+}
+
+/* Make the bytes of FRAME_GEN table frame @pfn: block, block + 1, ... */
+static void split_table_materialize(struct machine *m, pfn_t pfn)
+{
+	uint64_t v = frame_gen_value(&m->frames, pfn);
+	uint64_t *t = (uint64_t *)frame_materialize_gen(&m->frames, pfn);
+	uint64_t e = mk_pte(v >> 1, v & 1);
+
+	for (uint64_t i = 0; i < m->geo.ptrs_per_table; i++, e += 1ULL << PTE_PFN_SHIFT)
+		t[i] = e;
+}
+
+void set_pte_table_split(struct machine *m, pfn_t table, pfn_t block, bool writable)
+{
+	BUG_ON(frame_owner(&m->frames, table) != FO_PGTABLE ||
+	       split_table_value(block, writable) > FRAME_GEN_MAX);
+	frame_set_gen(&m->frames, table, split_table_value(block, writable));
+	m->stat.nr_pte_writes += m->geo.ptrs_per_table;
+}
+
+void pt_table_materialize(struct machine *m, pfn_t pfn)
+{
+	if (frame_entry(&m->frames, pfn) & FRAME_GEN)
+		split_table_materialize(m, pfn);
+}
+
 /* The host bytes of the table a present non-leaf entry points to. */
 static uint64_t *table_bytes(struct machine *m, uint64_t entry, uint64_t *fe)
 {
@@ -78,6 +113,10 @@ static uint64_t *table_bytes(struct machine *m, uint64_t entry, uint64_t *fe)
 	uint64_t o = e & FRAME_OWNER_MASK;
 
 	/* one frame store lookup: this is on every walk */
+	if (!(e & FRAME_DATA) && (e & FRAME_GEN)) {
+		split_table_materialize(m, entry_pfn(entry));
+		e = frame_entry(&m->frames, entry_pfn(entry));
+	}
 	BUG_ON(!(e & FRAME_DATA) || (o != FO_PGTABLE && o != FO_SHARED_PTE));
 	*fe = e;
 	return (uint64_t *)(uintptr_t)(e & ~((1ULL << FRAME_PAYLOAD_SHIFT) - 1));
@@ -147,6 +186,14 @@ void pte_table_try_share(struct machine *m, uint64_t pmd_entry)
 		}
 	}
 	m->pt_share_hint = pfn;
+}
+
+void pte_table_try_share_va(struct machine *m, vaddr_t va)
+{
+	struct pt_walk w;
+
+	if (!vmemmap_walk_va(m, va, &w) && w.leaf == PT_PTE)
+		pte_table_try_share(m, *w.pmd);
 }
 
 /* The last step of a walk: the PTE at @pte, mapped or not. */

@@ -129,6 +129,14 @@ const uint64_t *pt_table(struct machine *m, uint64_t entry);
  * first, so pointers to it from pt_table() are stale after this call.
  */
 uint64_t *pt_table_mut(struct machine *m, uint64_t entry);
+/*
+ * set_pt_entries() of the whole of PTE table @table, just allocated for
+ * the split of a PMD block: @block, @block + 1, ... (counted as that many
+ * writes); the table gets host bytes when first walked through.
+ */
+void set_pte_table_split(struct machine *m, pfn_t table, pfn_t block, bool writable);
+/* Give table frame @pfn its host bytes if it has none yet (for readers of frames). */
+void pt_table_materialize(struct machine *m, pfn_t pfn);
 /* The PTE a walk reached (w->pte), to write (see pt_table_mut()). */
 uint64_t *pt_walk_pte_mut(struct machine *m, const struct pt_walk *w);
 /*
@@ -138,6 +146,8 @@ uint64_t *pt_walk_pte_mut(struct machine *m, const struct pt_walk *w);
  * Host memory only: the simulated tables stay distinct frames.
  */
 void pte_table_try_share(struct machine *m, uint64_t pmd_entry);
+/* pte_table_try_share() of the PTE table that maps @va, if one does. */
+void pte_table_try_share_va(struct machine *m, vaddr_t va);
 
 /* Visit every leaf mapping (PMD blocks once, PTEs one by one). */
 int vmemmap_for_each_leaf(struct machine *m,

@@ -462,7 +462,7 @@ static const char *content_phrase(uint64_t e)
 		return "not generated yet: what memmap_init wrote";
 	if (e & FRAME_PATTERN)
 		return "one struct page repeated";
-	if (e & (FRAME_DATA | FRAME_PX)) /* held compactly or shared: the host's business */
+	if (e & (FRAME_DATA | FRAME_PX | FRAME_GEN)) /* held compactly or shared: the host's business */
 		return "real bytes";
 	return "no contents";
 }

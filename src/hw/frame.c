@@ -375,6 +375,37 @@ uint8_t *frame_materialize_zero(struct frame_store *fs, pfn_t pfn)
 	return bytes;
 }
 
+static void drop_content(struct frame_store *fs, uint64_t *slot);
+
+void frame_set_gen(struct frame_store *fs, pfn_t pfn, uint64_t value)
+{
+	uint64_t *slot = frame_slot(fs, pfn, false);
+
+	BUG_ON(!slot || !*slot || value > FRAME_GEN_MAX);
+	drop_content(fs, slot);
+	*slot |= (value << FRAME_PAYLOAD_SHIFT) | FRAME_GEN;
+}
+
+uint64_t frame_gen_value(const struct frame_store *fs, pfn_t pfn)
+{
+	uint64_t e = frame_entry(fs, pfn);
+
+	BUG_ON(!(e & FRAME_GEN));
+	return e >> FRAME_PAYLOAD_SHIFT;
+}
+
+uint8_t *frame_materialize_gen(struct frame_store *fs, pfn_t pfn)
+{
+	uint64_t *slot = frame_slot(fs, pfn, false);
+	uint8_t *bytes;
+
+	BUG_ON(!slot || !(*slot & FRAME_GEN));
+	bytes = hostmem_alloc(&fs->host);
+	*slot = (*slot & (FRAME_ORIGIN_MASK | FRAME_OWNER_MASK)) | (uint64_t)(uintptr_t)bytes |
+		FRAME_DATA;
+	return bytes;
+}
+
 int frame_claim_lazy(struct frame_store *fs, pfn_t pfn, enum frame_owner owner,
 		     enum frame_origin origin, uint64_t vpage)
 {

@@ -48,6 +48,9 @@
  *             as zeros and gets bytes when written (or copied into)
  *   bit 10    FRAME_PX: bits 12..63 hold the index of a pattern-with-
  *             exceptions record (struct frame_px)
+ *   bit 11    FRAME_GEN: no host bytes yet; bits 12..63 hold a value from
+ *             which the owner's layer makes them when it first needs them
+ *             (a PTE table just split from a PMD block: its first entry)
  */
 #ifndef HVO_FRAME_H
 #define HVO_FRAME_H
@@ -79,8 +82,10 @@ enum frame_origin {
 #define FRAME_COW (1ULL << 8)
 #define FRAME_ZERO (1ULL << 9)
 #define FRAME_PX (1ULL << 10)
+#define FRAME_GEN (1ULL << 11)
 #define FRAME_CONTENT_MASK (FRAME_LAZY | FRAME_DATA | FRAME_PATTERN | FRAME_COW | FRAME_ZERO | \
-			    FRAME_PX)
+			    FRAME_PX | FRAME_GEN)
+#define FRAME_GEN_MAX ((1ULL << (64 - FRAME_PAYLOAD_SHIFT)) - 1)
 #define MAX_PATTERN_BYTES 80
 #define FRAME_PX_RUNS 4
 #define FRAME_PAYLOAD_SHIFT 12
@@ -259,6 +264,16 @@ int frame_claim_zero(struct frame_store *fs, pfn_t pfn, enum frame_owner owner,
 		     enum frame_origin origin);
 /* Give a FRAME_ZERO frame its (zeroed) host bytes. */
 uint8_t *frame_materialize_zero(struct frame_store *fs, pfn_t pfn);
+/*
+ * Claimed frame @pfn drops its contents and becomes FRAME_GEN with
+ * @value (at most FRAME_GEN_MAX): its owner's layer alone knows what bytes
+ * that stands for, and makes them with frame_materialize_gen().
+ */
+void frame_set_gen(struct frame_store *fs, pfn_t pfn, uint64_t value);
+/* The value of FRAME_GEN frame @pfn. */
+uint64_t frame_gen_value(const struct frame_store *fs, pfn_t pfn);
+/* Give FRAME_GEN frame @pfn host bytes (zeroed) for its owner to fill. */
+uint8_t *frame_materialize_gen(struct frame_store *fs, pfn_t pfn);
 /* Claim @pfn for @owner with contents generated later from @vpage. */
 int frame_claim_lazy(struct frame_store *fs, pfn_t pfn, enum frame_owner owner,
 		     enum frame_origin origin, uint64_t vpage);

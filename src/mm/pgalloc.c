@@ -12,7 +12,8 @@
 #include "mm/alloc.h"
 #include "mm/pgalloc.h"
 
-pfn_t pgtable_alloc_frame(struct machine *m, int nid)
+/* A table frame, given host bytes now (@bytes) or when first written. */
+static pfn_t pgtable_alloc(struct machine *m, int nid, bool bytes)
 {
 	struct alloc_request req = kernel_page_request(SITE_PGTABLE, nid);
 	enum frame_origin origin =
@@ -21,12 +22,17 @@ pfn_t pgtable_alloc_frame(struct machine *m, int nid)
 
 	if (pfn == PFN_NONE)
 		return PFN_NONE;
-	if (frame_claim(&m->frames, pfn, FO_PGTABLE, origin)) {
+	if ((bytes ? frame_claim : frame_claim_zero)(&m->frames, pfn, FO_PGTABLE, origin)) {
 		fprintf(stderr, "hvo: host out of memory\n");
 		abort();
 	}
 	m->stat.vmemmap_pgtable_pages++;
 	return pfn;
+}
+
+pfn_t pgtable_alloc_frame(struct machine *m, int nid)
+{
+	return pgtable_alloc(m, nid, true);
 }
 
 void pgtable_free_frame(struct machine *m, pfn_t pfn)
@@ -78,15 +84,13 @@ int vmemmap_split_pmd(struct machine *m, uint64_t *pmd, vaddr_t va, int nid,
 	vaddr_t start = ALIGN_DOWN(va, 1ULL << g->pmd_shift);
 	pfn_t block = entry_pfn(*pmd), table;
 	bool writable = entry_writable(*pmd);
-	uint64_t *pte;
 
 	BUG_ON(!pmd_leaf(*pmd));
-	table = pgtable_alloc_frame(m, nid);
+	table = pgtable_alloc(m, nid, false);
 	if (table == PFN_NONE)
 		return -ENOMEM;
-	pte = (uint64_t *)frame_bytes(&m->frames, table);
-	set_pt_entries(m, pte, g->ptrs_per_table, mk_pte(block, writable),
-		       1ULL << PTE_PFN_SHIFT); /* block + 1, block + 2, ... */
+	/* block, block + 1, ...: host bytes only once the table is walked */
+	set_pte_table_split(m, table, block, writable);
 	/*
 	 * The kernel also split_page()s a buddy-allocated block here so its
 	 * pages can be freed one by one; our buddy allocator frees any

@@ -235,6 +235,10 @@ static int vmemmap_populate_compound_pages(struct machine *m, vaddr_t start,
 			return -ENOMEM;
 		if (!entry_present(*pte))
 			set_pt_entry(m, pte, mk_pte(tail, false));
+		if (IS_ALIGNED(va + g->page_size, pmd_size)) {
+			pte_table_try_share_va(m, va); /* a table done: host bytes */
+			pte = NULL;
+		}
 	}
 	return 0;
 }

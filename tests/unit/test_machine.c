@@ -139,6 +139,57 @@ TEST(struct_pages_carry_node_and_zone)
 	return 0;
 }
 
+/*
+ * The split of a PMD block writes its 512 PTEs (counted), but the host
+ * holds the new table as its first entry until something reads it: a
+ * frame reader sees the same entries as a walk, and the first walk gives
+ * the table its bytes.
+ */
+TEST(split_pte_table_has_host_bytes_only_once_read)
+{
+	struct machine *m = boot_scenario("machine mem=1G\nboot\n");
+	const struct geometry *g = &m->geo;
+	vaddr_t va = ALIGN_DOWN(pfn_to_page_va(g, 5000), 1ULL << g->pmd_shift);
+	uint64_t writes, used, buf[4];
+	struct pt_walk w;
+	pfn_t block, table;
+	bool rw;
+
+	ASSERT_TRUE(m);
+	ASSERT_EQ(vmemmap_walk_va(m, va, &w), 0);
+	ASSERT_EQ(w.leaf, PT_PMD);
+	block = entry_pfn(*w.pmd);
+	rw = entry_writable(*w.pmd);
+	writes = m->stat.nr_pte_writes;
+	used = m->frames.host.nr_in_use;
+	ASSERT_EQ(vmemmap_split_pmd(m, w.pmd, va, 0, true), 0);
+	ASSERT_EQ(m->stat.nr_pte_writes, writes + g->ptrs_per_table + 1);
+	table = entry_pfn(*w.pmd);
+	ASSERT_EQ(frame_owner(&m->frames, table), FO_PGTABLE);
+	ASSERT_TRUE(frame_entry(&m->frames, table) & FRAME_GEN);
+	ASSERT_EQ(m->frames.host.nr_in_use, used);
+	for (uint64_t i = 0; i < g->ptrs_per_table; i++) {
+		ASSERT_EQ(vmemmap_walk_va(m, va + i * g->page_size, &w), 0);
+		ASSERT_TRUE(w.leaf == PT_PTE && w.pfn == block + i && w.writable == rw);
+		ASSERT_TRUE(frame_entry(&m->frames, table) & FRAME_DATA);
+	}
+	ASSERT_EQ(m->frames.host.nr_in_use, used + 1);
+
+	va += 1ULL << g->pmd_shift; /* the next block, read as a frame first */
+	ASSERT_EQ(vmemmap_walk_va(m, va, &w), 0);
+	ASSERT_EQ(w.leaf, PT_PMD);
+	block = entry_pfn(*w.pmd);
+	ASSERT_EQ(vmemmap_split_pmd(m, w.pmd, va, 0, true), 0);
+	table = entry_pfn(*w.pmd);
+	ASSERT_TRUE(frame_entry(&m->frames, table) & FRAME_GEN);
+	ASSERT_EQ(frame_read(m, table, 8 * 510, buf, 16), 0); /* entries 510, 511 */
+	ASSERT_EQ(buf[0], mk_pte(block + 510, rw));
+	ASSERT_EQ(buf[1], mk_pte(block + 511, rw));
+	ASSERT_EQ(check_machine(m), 0);
+	machine_destroy(m);
+	return 0;
+}
+
 /* A write through a read-only PTE faults and changes nothing. */
 TEST(mmu_read_only_write_faults)
 {
