@@ -272,6 +272,7 @@ int vmemmap_for_each_leaf_run(struct machine *m,
 	const struct geometry *g = &m->geo;
 	uint64_t n = g->ptrs_per_table;
 	vaddr_t hi = va_high_bits(g);
+	const uint64_t *alike = NULL; /* host bytes of a table of one entry */
 
 	for (uint64_t i = 0; i < n; i++) {
 		const uint64_t *pud;
@@ -298,12 +299,20 @@ int vmemmap_for_each_leaf_run(struct machine *m,
 					continue;
 				}
 				pte = pt_table(m, pmd[k]);
+				if (pte == alike) { /* shares the bytes of one read before */
+					ret = fn(arg, va, PT_PTE, pte[0], n);
+					if (ret)
+						return ret;
+					continue;
+				}
 				for (uint64_t l = 0, run; l < n; l += run) {
 					run = 1;
 					if (!entry_present(pte[l]))
 						continue;
 					while (l + run < n && pte[l + run] == pte[l])
 						run++;
+					if (run == n)
+						alike = pte;
 					ret = fn(arg, va | (l << g->page_shift),
 						 PT_PTE, pte[l], run);
 					if (ret)
@@ -348,7 +357,7 @@ int vmemmap_for_each_leaf(struct machine *m,
  * How many PTEs from @va's in the cursor's table, at most @max, equal it
  * (@same) or are present.
  */
-static uint64_t cursor_run(const struct machine *m, const struct pt_cursor *cur,
+static uint64_t cursor_run(const struct machine *m, struct pt_cursor *cur,
 			   vaddr_t va, uint64_t max, bool same)
 {
 	const struct geometry *g = &m->geo;
@@ -357,6 +366,9 @@ static uint64_t cursor_run(const struct machine *m, const struct pt_cursor *cur,
 	uint64_t n = MIN(max, g->ptrs_per_table - i), k = 1;
 
 	BUG_ON(!cur->pmd || !n);
+	if (cur->pte_table == cur->alike_table ||
+	    (!same && cur->pte_table == cur->present_table))
+		return n; /* the bytes of a table already read whole */
 	/* eight at a time, with no branch inside: a run is most of a table */
 	while (k + 8 <= n) {
 		uint64_t d = 0;
@@ -373,16 +385,22 @@ static uint64_t cursor_run(const struct machine *m, const struct pt_cursor *cur,
 	}
 	while (k < n && (same ? pte[k] == pte[0] : entry_present(pte[k])))
 		k++;
+	if (!i && k == g->ptrs_per_table) {
+		if (same)
+			cur->alike_table = cur->pte_table;
+		else
+			cur->present_table = cur->pte_table;
+	}
 	return k;
 }
 
-uint64_t pt_cursor_same_ptes(const struct machine *m, const struct pt_cursor *cur,
+uint64_t pt_cursor_same_ptes(const struct machine *m, struct pt_cursor *cur,
 			     vaddr_t va, uint64_t max)
 {
 	return cursor_run(m, cur, va, max, true);
 }
 
-uint64_t pt_cursor_present_ptes(const struct machine *m, const struct pt_cursor *cur,
+uint64_t pt_cursor_present_ptes(const struct machine *m, struct pt_cursor *cur,
 				vaddr_t va, uint64_t max)
 {
 	return cursor_run(m, cur, va, max, false);

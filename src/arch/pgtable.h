@@ -86,6 +86,12 @@ struct pt_cursor {
 	uint64_t *pud, *pmd; /* NULL pmd: nothing cached */
 	uint64_t pmd_val;
 	const uint64_t *pte_table;
+	/*
+	 * The host bytes of the last table found to hold one present entry
+	 * throughout, and of the last found present throughout: a table
+	 * sharing them (pte_table_try_share()) is known without reading it.
+	 */
+	const uint64_t *alike_table, *present_table;
 };
 
 int vmemmap_walk_va_cursor(struct machine *m, vaddr_t va, struct pt_walk *w,
@@ -95,9 +101,9 @@ int vmemmap_walk_va_cursor(struct machine *m, vaddr_t va, struct pt_walk *w,
  * that one, in the same table and at most @max (>= 1), hold the same entry
  * (so map the same frame with the same rights), or are present.
  */
-uint64_t pt_cursor_same_ptes(const struct machine *m, const struct pt_cursor *cur,
+uint64_t pt_cursor_same_ptes(const struct machine *m, struct pt_cursor *cur,
 			     vaddr_t va, uint64_t max);
-uint64_t pt_cursor_present_ptes(const struct machine *m, const struct pt_cursor *cur,
+uint64_t pt_cursor_present_ptes(const struct machine *m, struct pt_cursor *cur,
 				vaddr_t va, uint64_t max);
 
 /* Store a page-table entry (counted in vmstat.nr_pte_writes). */
@@ -149,7 +155,10 @@ void pte_table_try_share(struct machine *m, uint64_t pmd_entry);
 /* pte_table_try_share() of the PTE table that maps @va, if one does. */
 void pte_table_try_share_va(struct machine *m, vaddr_t va);
 
-/* Visit every leaf mapping (PMD blocks once, PTEs one by one). */
+/*
+ * Visit every leaf mapping (PMD blocks once, PTEs one by one).  @fn must
+ * not change the page table.
+ */
 int vmemmap_for_each_leaf(struct machine *m,
 			  int (*fn)(void *arg, vaddr_t va, enum pt_level lvl,
 				    uint64_t entry),

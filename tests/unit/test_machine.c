@@ -965,6 +965,53 @@ TEST(checker_finds_a_pte_that_differs_inside_a_run)
 }
 
 /*
+ * A cursor knows a table whose host bytes it has read whole as one entry
+ * throughout, and answers for any table sharing those bytes without
+ * reading them; a table that differs in one entry (or lacks one) is read
+ * again, and its runs stop at that entry.
+ */
+TEST(cursor_runs_of_shared_and_unshared_tables)
+{
+	vaddr_t head;
+	struct machine *m = boot_one_1g_folio("on", &head);
+	const struct geometry *g = &m->geo;
+	uint64_t n = g->ptrs_per_table;
+	vaddr_t t1 = head + n * g->page_size, t2 = t1 + n * g->page_size;
+	vaddr_t t3 = t2 + n * g->page_size;
+	struct pt_cursor cur = { 0 };
+	struct pt_walk w;
+
+	ASSERT_EQ(vmemmap_walk_va(m, t2 + 300 * g->page_size, &w), 0);
+	set_pt_entry(m, pt_walk_pte_mut(m, &w), *w.pte | _PAGE_RW);
+	ASSERT_EQ(vmemmap_walk_va(m, t3 + 450 * g->page_size, &w), 0);
+	set_pt_entry(m, pt_walk_pte_mut(m, &w), 0);
+	for (unsigned pass = 0; pass < 2; pass++) {
+		ASSERT_EQ(vmemmap_walk_va_cursor(m, t3, &w, &cur), 0);
+		ASSERT_EQ(pt_cursor_present_ptes(m, &cur, t3, n), 450);
+		ASSERT_EQ(vmemmap_walk_va_cursor(m, t3 + 10 * g->page_size, &w, &cur), 0);
+		ASSERT_EQ(pt_cursor_present_ptes(m, &cur, t3 + 10 * g->page_size, n), 440);
+		ASSERT_EQ(pt_cursor_same_ptes(m, &cur, t3 + 10 * g->page_size, n), 440);
+		ASSERT_NE(vmemmap_walk_va_cursor(m, t3 + 450 * g->page_size, &w, &cur), 0);
+		ASSERT_EQ(vmemmap_walk_va_cursor(m, t1, &w, &cur), 0);
+		ASSERT_EQ(pt_cursor_same_ptes(m, &cur, t1, n), n);
+		ASSERT_EQ(pt_cursor_present_ptes(m, &cur, t1, n), n);
+		ASSERT_EQ(vmemmap_walk_va_cursor(m, t1 + 7 * g->page_size, &w, &cur), 0);
+		ASSERT_EQ(pt_cursor_same_ptes(m, &cur, t1 + 7 * g->page_size, n), n - 7);
+		ASSERT_EQ(vmemmap_walk_va_cursor(m, t2, &w, &cur), 0);
+		ASSERT_EQ(pt_cursor_same_ptes(m, &cur, t2, n), 300);
+		ASSERT_EQ(pt_cursor_present_ptes(m, &cur, t2, n), n);
+		ASSERT_EQ(vmemmap_walk_va_cursor(m, t2 + 300 * g->page_size, &w, &cur), 0);
+		ASSERT_EQ(pt_cursor_same_ptes(m, &cur, t2 + 300 * g->page_size, n), 1);
+		ASSERT_EQ(vmemmap_walk_va_cursor(m, t2 + 301 * g->page_size, &w, &cur), 0);
+		ASSERT_EQ(pt_cursor_same_ptes(m, &cur, t2 + 301 * g->page_size, n), n - 301);
+		ASSERT_EQ(vmemmap_walk_va_cursor(m, t2 + n * g->page_size, &w, &cur), 0);
+		ASSERT_EQ(pt_cursor_same_ptes(m, &cur, t2 + n * g->page_size, 10), 10);
+	}
+	machine_destroy(m);
+	return 0;
+}
+
+/*
  * Host memory only: the 7 PTE tables of a 1 GiB folio's tails that hold
  * nothing but its reuse page, read-only, share one host page after HVO,
  * yet stay 7 frames of the simulated machine.  A write to one of them
