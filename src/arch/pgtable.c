@@ -81,22 +81,31 @@ static uint64_t split_table_value(pfn_t block, bool writable)
 	return (block << 1) | writable;
 }
 
-/* Make the bytes of FRAME_GEN table frame @pfn: block, block + 1, ... */
-static void split_table_materialize(struct machine *m, pfn_t pfn)
+/* Entries @block, @block + 1, ... in the whole of table @t. */
+static void fill_split_table(const struct machine *m, uint64_t *t, pfn_t block, bool writable)
 {
-	uint64_t v = frame_gen_value(&m->frames, pfn);
-	uint64_t *t = (uint64_t *)frame_materialize_gen(&m->frames, pfn);
-	uint64_t e = mk_pte(v >> 1, v & 1);
+	uint64_t e = mk_pte(block, writable);
 
 	for (uint64_t i = 0; i < m->geo.ptrs_per_table; i++, e += 1ULL << PTE_PFN_SHIFT)
 		t[i] = e;
+}
+
+/* Make the bytes of FRAME_GEN table frame @pfn. */
+static void split_table_materialize(struct machine *m, pfn_t pfn)
+{
+	uint64_t v = frame_gen_value(&m->frames, pfn);
+
+	fill_split_table(m, (uint64_t *)frame_materialize_gen(&m->frames, pfn), v >> 1, v & 1);
 }
 
 void set_pte_table_split(struct machine *m, pfn_t table, pfn_t block, bool writable)
 {
 	BUG_ON(frame_owner(&m->frames, table) != FO_PGTABLE ||
 	       split_table_value(block, writable) > FRAME_GEN_MAX);
-	frame_set_gen(&m->frames, table, split_table_value(block, writable));
+	if (m->frames.host.share) /* else the store as it was: bytes at once */
+		frame_set_gen(&m->frames, table, split_table_value(block, writable));
+	else
+		fill_split_table(m, pt_table_mut(m, mk_table_entry(table)), block, writable);
 	m->stat.nr_pte_writes += m->geo.ptrs_per_table;
 }
 
@@ -173,7 +182,7 @@ void pte_table_try_share(struct machine *m, uint64_t pmd_entry)
 	pfn_t pfn = entry_pfn(pmd_entry), hint = m->pt_share_hint;
 	const uint64_t *t = pt_table(m, pmd_entry), *h;
 
-	if (!entries_alike(t, n))
+	if (!fs->host.share || !entries_alike(t, n)) /* HVO_HOST_SHARE=0: nothing shared */
 		return;
 	if (hint != PFN_NONE && hint != pfn &&
 	    (frame_entry(fs, hint) & (FRAME_OWNER_MASK | FRAME_DATA)) == (FO_PGTABLE | FRAME_DATA)) {

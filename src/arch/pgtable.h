@@ -138,7 +138,8 @@ uint64_t *pt_table_mut(struct machine *m, uint64_t entry);
 /*
  * set_pt_entries() of the whole of PTE table @table, just allocated for
  * the split of a PMD block: @block, @block + 1, ... (counted as that many
- * writes); the table gets host bytes when first walked through.
+ * writes); the table gets host bytes when first walked through (at once
+ * under HVO_HOST_SHARE=0).
  */
 void set_pte_table_split(struct machine *m, pfn_t table, pfn_t block, bool writable);
 /* Give table frame @pfn its host bytes if it has none yet (for readers of frames). */
