@@ -363,16 +363,22 @@ int frame_claim_zero(struct frame_store *fs, pfn_t pfn, enum frame_owner owner,
 	return 0;
 }
 
-uint8_t *frame_materialize_zero(struct frame_store *fs, pfn_t pfn)
+/* Zeroed host bytes for frame @pfn, which has the bytes-less @form. */
+static uint8_t *give_bytes(struct frame_store *fs, pfn_t pfn, uint64_t form)
 {
 	uint64_t *slot = frame_slot(fs, pfn, false);
 	uint8_t *bytes;
 
-	BUG_ON(!slot || !(*slot & FRAME_ZERO));
+	BUG_ON(!slot || !(*slot & form));
 	bytes = hostmem_alloc(&fs->host);
 	*slot = (*slot & (FRAME_ORIGIN_MASK | FRAME_OWNER_MASK)) | (uint64_t)(uintptr_t)bytes |
 		FRAME_DATA;
 	return bytes;
+}
+
+uint8_t *frame_materialize_zero(struct frame_store *fs, pfn_t pfn)
+{
+	return give_bytes(fs, pfn, FRAME_ZERO);
 }
 
 static void drop_content(struct frame_store *fs, uint64_t *slot);
@@ -396,14 +402,7 @@ uint64_t frame_gen_value(const struct frame_store *fs, pfn_t pfn)
 
 uint8_t *frame_materialize_gen(struct frame_store *fs, pfn_t pfn)
 {
-	uint64_t *slot = frame_slot(fs, pfn, false);
-	uint8_t *bytes;
-
-	BUG_ON(!slot || !(*slot & FRAME_GEN));
-	bytes = hostmem_alloc(&fs->host);
-	*slot = (*slot & (FRAME_ORIGIN_MASK | FRAME_OWNER_MASK)) | (uint64_t)(uintptr_t)bytes |
-		FRAME_DATA;
-	return bytes;
+	return give_bytes(fs, pfn, FRAME_GEN);
 }
 
 int frame_claim_lazy(struct frame_store *fs, pfn_t pfn, enum frame_owner owner,

@@ -964,6 +964,17 @@ TEST(checker_finds_a_pte_that_differs_inside_a_run)
 	return 0;
 }
 
+/* A cursor walk to @va, then its run of same (or present) PTEs; 0 if unmapped. */
+static uint64_t cursor_run_at(struct machine *m, struct pt_cursor *cur, vaddr_t va,
+			      uint64_t max, bool same)
+{
+	struct pt_walk w;
+
+	if (vmemmap_walk_va_cursor(m, va, &w, cur))
+		return 0;
+	return same ? pt_cursor_same_ptes(m, cur, va, max) : pt_cursor_present_ptes(m, cur, va, max);
+}
+
 /*
  * A cursor knows a table whose host bytes it has read whole as one entry
  * throughout, and answers for any table sharing those bytes without
@@ -975,37 +986,28 @@ TEST(cursor_runs_of_shared_and_unshared_tables)
 	vaddr_t head;
 	struct machine *m = boot_one_1g_folio("on", &head);
 	const struct geometry *g = &m->geo;
-	uint64_t n = g->ptrs_per_table;
-	vaddr_t t1 = head + n * g->page_size, t2 = t1 + n * g->page_size;
-	vaddr_t t3 = t2 + n * g->page_size;
+	uint64_t n = g->ptrs_per_table, ps = g->page_size;
+	vaddr_t t1 = head + n * ps, t2 = t1 + n * ps, t3 = t2 + n * ps;
 	struct pt_cursor cur = { 0 };
 	struct pt_walk w;
 
-	ASSERT_EQ(vmemmap_walk_va(m, t2 + 300 * g->page_size, &w), 0);
+	ASSERT_EQ(vmemmap_walk_va(m, t2 + 300 * ps, &w), 0);
 	set_pt_entry(m, pt_walk_pte_mut(m, &w), *w.pte | _PAGE_RW);
-	ASSERT_EQ(vmemmap_walk_va(m, t3 + 450 * g->page_size, &w), 0);
+	ASSERT_EQ(vmemmap_walk_va(m, t3 + 450 * ps, &w), 0);
 	set_pt_entry(m, pt_walk_pte_mut(m, &w), 0);
 	for (unsigned pass = 0; pass < 2; pass++) {
-		ASSERT_EQ(vmemmap_walk_va_cursor(m, t3, &w, &cur), 0);
-		ASSERT_EQ(pt_cursor_present_ptes(m, &cur, t3, n), 450);
-		ASSERT_EQ(vmemmap_walk_va_cursor(m, t3 + 10 * g->page_size, &w, &cur), 0);
-		ASSERT_EQ(pt_cursor_present_ptes(m, &cur, t3 + 10 * g->page_size, n), 440);
-		ASSERT_EQ(pt_cursor_same_ptes(m, &cur, t3 + 10 * g->page_size, n), 440);
-		ASSERT_NE(vmemmap_walk_va_cursor(m, t3 + 450 * g->page_size, &w, &cur), 0);
-		ASSERT_EQ(vmemmap_walk_va_cursor(m, t1, &w, &cur), 0);
-		ASSERT_EQ(pt_cursor_same_ptes(m, &cur, t1, n), n);
-		ASSERT_EQ(pt_cursor_present_ptes(m, &cur, t1, n), n);
-		ASSERT_EQ(vmemmap_walk_va_cursor(m, t1 + 7 * g->page_size, &w, &cur), 0);
-		ASSERT_EQ(pt_cursor_same_ptes(m, &cur, t1 + 7 * g->page_size, n), n - 7);
-		ASSERT_EQ(vmemmap_walk_va_cursor(m, t2, &w, &cur), 0);
-		ASSERT_EQ(pt_cursor_same_ptes(m, &cur, t2, n), 300);
-		ASSERT_EQ(pt_cursor_present_ptes(m, &cur, t2, n), n);
-		ASSERT_EQ(vmemmap_walk_va_cursor(m, t2 + 300 * g->page_size, &w, &cur), 0);
-		ASSERT_EQ(pt_cursor_same_ptes(m, &cur, t2 + 300 * g->page_size, n), 1);
-		ASSERT_EQ(vmemmap_walk_va_cursor(m, t2 + 301 * g->page_size, &w, &cur), 0);
-		ASSERT_EQ(pt_cursor_same_ptes(m, &cur, t2 + 301 * g->page_size, n), n - 301);
-		ASSERT_EQ(vmemmap_walk_va_cursor(m, t2 + n * g->page_size, &w, &cur), 0);
-		ASSERT_EQ(pt_cursor_same_ptes(m, &cur, t2 + n * g->page_size, 10), 10);
+		ASSERT_EQ(cursor_run_at(m, &cur, t3, n, false), 450);
+		ASSERT_EQ(cursor_run_at(m, &cur, t3 + 10 * ps, n, false), 440);
+		ASSERT_EQ(cursor_run_at(m, &cur, t3 + 10 * ps, n, true), 440);
+		ASSERT_EQ(cursor_run_at(m, &cur, t3 + 450 * ps, n, true), 0);
+		ASSERT_EQ(cursor_run_at(m, &cur, t1, n, true), n);
+		ASSERT_EQ(cursor_run_at(m, &cur, t1, n, false), n);
+		ASSERT_EQ(cursor_run_at(m, &cur, t1 + 7 * ps, n, true), n - 7);
+		ASSERT_EQ(cursor_run_at(m, &cur, t2, n, true), 300);
+		ASSERT_EQ(cursor_run_at(m, &cur, t2, n, false), n);
+		ASSERT_EQ(cursor_run_at(m, &cur, t2 + 300 * ps, n, true), 1);
+		ASSERT_EQ(cursor_run_at(m, &cur, t2 + 301 * ps, n, true), n - 301);
+		ASSERT_EQ(cursor_run_at(m, &cur, t2 + n * ps, 10, true), 10);
 	}
 	machine_destroy(m);
 	return 0;
