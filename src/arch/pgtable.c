@@ -168,11 +168,15 @@ uint64_t *pt_walk_pte_mut(struct machine *m, const struct pt_walk *w)
 /* Are the @n entries from @t all @t[0]? */
 static bool entries_alike(const uint64_t *t, uint64_t n)
 {
-	uint64_t d = 0;
+	for (uint64_t i = 0; i < n; i += 8) { /* eight at a time: stop at a difference */
+		uint64_t d = 0;
 
-	for (uint64_t i = 1; i < n; i++)
-		d |= t[i] ^ t[0];
-	return !d;
+		for (uint64_t j = i; j < i + 8 && j < n; j++)
+			d |= t[j] ^ t[0];
+		if (d)
+			return false;
+	}
+	return true;
 }
 
 void pte_table_try_share(struct machine *m, uint64_t pmd_entry)
@@ -182,19 +186,21 @@ void pte_table_try_share(struct machine *m, uint64_t pmd_entry)
 	pfn_t pfn = entry_pfn(pmd_entry), hint = m->pt_share_hint;
 	const uint64_t *t = pt_table(m, pmd_entry), *h;
 
-	if (!fs->host.share || !entries_alike(t, n)) /* HVO_HOST_SHARE=0: nothing shared */
+	if (!fs->host.share) /* HVO_HOST_SHARE=0: nothing shared */
 		return;
 	if (hint != PFN_NONE && hint != pfn &&
 	    (frame_entry(fs, hint) & (FRAME_OWNER_MASK | FRAME_DATA)) == (FO_PGTABLE | FRAME_DATA)) {
 		h = (const uint64_t *)frame_bytes(fs, hint);
 		if (h == t)
-			return;
-		if (!memcmp(h, t, n * sizeof(*t))) {
+			return; /* shares them already */
+		/* the same bytes, whatever they hold now: sharing them is sound */
+		if (h[0] == t[0] && !memcmp(h, t, n * sizeof(*t))) {
 			BUG_ON(frame_copy(fs, pfn, hint));
 			return;
 		}
 	}
-	m->pt_share_hint = pfn;
+	if (entries_alike(t, n))
+		m->pt_share_hint = pfn;
 }
 
 void pte_table_try_share_va(struct machine *m, vaddr_t va)

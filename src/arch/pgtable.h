@@ -147,10 +147,11 @@ void pt_table_materialize(struct machine *m, pfn_t pfn);
 /* The PTE a walk reached (w->pte), to write (see pt_table_mut()). */
 uint64_t *pt_walk_pte_mut(struct machine *m, const struct pt_walk *w);
 /*
- * After a walk rewrote the whole PTE table that @pmd_entry points to: if
- * its entries are all one, let it share host bytes with the last table so
- * shared, when that one still holds the same entries (m->pt_share_hint).
- * Host memory only: the simulated tables stay distinct frames.
+ * After a walk rewrote the whole PTE table that @pmd_entry points to: let
+ * it share host bytes with the last table found holding one entry
+ * throughout (m->pt_share_hint) when the two hold the same entries, or
+ * become that table if its own entries are all one.  Host memory only:
+ * the simulated tables stay distinct frames.
  */
 void pte_table_try_share(struct machine *m, uint64_t pmd_entry);
 /* pte_table_try_share() of the PTE table that maps @va, if one does. */
