@@ -122,7 +122,7 @@ static uint64_t *table_bytes(struct machine *m, uint64_t entry, uint64_t *fe)
 	uint64_t o = e & FRAME_OWNER_MASK;
 
 	/* one frame store lookup: this is on every walk */
-	if (!(e & FRAME_DATA) && (e & FRAME_GEN)) {
+	if (e & FRAME_GEN) {
 		split_table_materialize(m, entry_pfn(entry));
 		e = frame_entry(&m->frames, entry_pfn(entry));
 	}
@@ -203,10 +203,12 @@ void pte_table_try_share(struct machine *m, uint64_t pmd_entry)
 		m->pt_share_hint = pfn;
 }
 
-void pte_table_try_share_va(struct machine *m, vaddr_t va)
+void pte_written(struct machine *m, vaddr_t va)
 {
 	struct pt_walk w;
 
+	if (!IS_ALIGNED(va + m->geo.page_size, 1ULL << m->geo.pmd_shift))
+		return; /* not the last PTE of its table */
 	if (!vmemmap_walk_va(m, va, &w) && w.leaf == PT_PTE)
 		pte_table_try_share(m, *w.pmd);
 }

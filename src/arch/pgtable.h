@@ -154,8 +154,12 @@ uint64_t *pt_walk_pte_mut(struct machine *m, const struct pt_walk *w);
  * the simulated tables stay distinct frames.
  */
 void pte_table_try_share(struct machine *m, uint64_t pmd_entry);
-/* pte_table_try_share() of the PTE table that maps @va, if one does. */
-void pte_table_try_share_va(struct machine *m, vaddr_t va);
+/*
+ * For loops that fill PTE tables in order: the PTE that maps @va was just
+ * written; if it is the last of its table, pte_table_try_share() that
+ * table.  Pointers into the table are stale after it.
+ */
+void pte_written(struct machine *m, vaddr_t va);
 
 /*
  * Visit every leaf mapping (PMD blocks once, PTEs one by one).  @fn must

@@ -116,8 +116,7 @@ int vmemmap_populate_hvo(struct machine *m, pfn_t pfn, unsigned order,
 			return -ENOMEM;
 		}
 		set_pt_entry(m, pte, mk_pte(tail, !ro));
-		if (IS_ALIGNED(va + g->page_size, 1ULL << g->pmd_shift))
-			pte_table_try_share_va(m, va); /* a table done: host bytes */
+		pte_written(m, va); /* a table done: host bytes */
 	}
 	return 0;
 }
@@ -157,8 +156,7 @@ void vmemmap_wrprotect_hvo(struct machine *m, pfn_t pfn, unsigned order)
 		} else
 			pte++;
 		set_pt_entry(m, pte, mk_pte(entry_pfn(*pte), false));
-		if (IS_ALIGNED(va + g->page_size, 1ULL << g->pmd_shift))
-			pte_table_try_share_va(m, va); /* a table done: host bytes */
+		pte_written(m, va); /* a table done: host bytes */
 	}
 	flush_tlb_kernel_range(m, vstart, vend);
 	if (vmemmap_share_pte_order(m, order)) /* hvo_share_pte, shared-tail */

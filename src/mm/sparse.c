@@ -235,10 +235,7 @@ static int vmemmap_populate_compound_pages(struct machine *m, vaddr_t start,
 			return -ENOMEM;
 		if (!entry_present(*pte))
 			set_pt_entry(m, pte, mk_pte(tail, false));
-		if (IS_ALIGNED(va + g->page_size, pmd_size)) {
-			pte_table_try_share_va(m, va); /* a table done: host bytes */
-			pte = NULL;
-		}
+		pte_written(m, va); /* a table done: host bytes; the next va walks again */
 	}
 	return 0;
 }
