@@ -297,13 +297,16 @@ static int cmp_tlb_pfn(const void *a, const void *b)
 /*
  * Every frame of @runs is about to be freed: any TLB entry still mapping
  * one is a missing flush.  The TLB's valid entries (none, after the flush
- * that normally comes first) are sorted by frame and each run looked up,
- * so the check costs O(runs log k) for k valid entries.
+ * that normally comes first) that fall between the lowest and the highest
+ * frame of @runs are sorted by frame and each run looked up, so the check
+ * costs O(k + runs log k) for k valid entries; at boot, with nothing
+ * flushed and the freed frames far from what the TLB maps, it sorts none.
  */
 void tlb_check_before_free(struct machine *m, const struct pfn_run *runs,
 			   uint64_t nr_runs)
 {
 	struct tlb_entry *valid;
+	pfn_t lowest = PFN_NONE, highest = 0;
 	unsigned k = 0;
 
 	if (!nr_runs || !m->mmu.nr_valid)
@@ -313,9 +316,23 @@ void tlb_check_before_free(struct machine *m, const struct pfn_run *runs,
 		fprintf(stderr, "hvo: host out of memory\n");
 		abort();
 	}
-	for (unsigned i = 0; i < TLB_ENTRIES && k < m->mmu.nr_valid; i++)
-		if (m->mmu.tlb[i].vpage != TLB_INVALID)
-			valid[k++] = m->mmu.tlb[i];
+	for (uint64_t r = 0; r < nr_runs; r++) {
+		lowest = MIN(lowest, runs[r].start);
+		highest = MAX(highest, runs[r].start + runs[r].nr - 1);
+	}
+	for (unsigned i = 0, seen = 0; i < TLB_ENTRIES && seen < m->mmu.nr_valid; i++) {
+		const struct tlb_entry *t = &m->mmu.tlb[i];
+
+		if (t->vpage == TLB_INVALID)
+			continue;
+		seen++;
+		if (t->pfn >= lowest && t->pfn <= highest)
+			valid[k++] = *t;
+	}
+	if (!k) {
+		free(valid);
+		return;
+	}
 	qsort(valid, k, sizeof(*valid), cmp_tlb_pfn);
 	for (uint64_t r = 0; r < nr_runs; r++) {
 		unsigned lo = 0, hi = k; /* first entry with pfn >= start */

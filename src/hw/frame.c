@@ -986,9 +986,44 @@ void frame_release(struct frame_store *fs, pfn_t pfn)
 	fs->nr_entries--;
 }
 
+/*
+ * References to one pattern dropped by frames in a row, given back at
+ * once: the freed vmemmap pages of a run mostly hold one pattern each.
+ */
+struct pattern_batch {
+	uint32_t id;
+	uint64_t n;
+};
+
+static void pattern_put_batch(struct frame_store *fs, struct pattern_batch *b)
+{
+	if (b->n)
+		pattern_put(fs, b->id, b->n);
+	b->n = 0;
+}
+
+/* drop_content(), with a pattern's reference left in @b for later. */
+static void drop_content_batched(struct frame_store *fs, uint64_t *slot,
+				 struct pattern_batch *b)
+{
+	uint32_t id = (uint32_t)(*slot >> FRAME_PAYLOAD_SHIFT);
+
+	if ((*slot & (FRAME_DATA | FRAME_LAZY | FRAME_PATTERN)) != FRAME_PATTERN) {
+		drop_content(fs, slot);
+		return;
+	}
+	if (b->n && b->id != id)
+		pattern_put_batch(fs, b);
+	b->id = id;
+	b->n++;
+	fs->nr_pattern--;
+	*slot &= FRAME_ORIGIN_MASK | FRAME_OWNER_MASK;
+}
+
 uint64_t frame_release_run(struct frame_store *fs, pfn_t pfn, uint64_t nr,
 			   enum frame_owner owner, enum frame_origin *origin)
 {
+	struct pattern_batch batch = { 0, 0 };
 	uint64_t done = 0;
 	uint64_t first = frame_entry(fs, pfn) & FRAME_ORIGIN_MASK;
 
@@ -1013,13 +1048,16 @@ uint64_t frame_release_run(struct frame_store *fs, pfn_t pfn, uint64_t nr,
 		slot = block_slots(fs, bw, p);
 		for (uint64_t i = 0; i < n; i++, slot++) {
 			BUG_ON((*slot & FRAME_OWNER_MASK) != owner);
-			if ((*slot & FRAME_ORIGIN_MASK) != first)
+			if ((*slot & FRAME_ORIGIN_MASK) != first) {
+				pattern_put_batch(fs, &batch);
 				return done;
-			drop_content(fs, slot);
+			}
+			drop_content_batched(fs, slot, &batch);
 			*slot = 0;
 			fs->nr_entries--;
 			done++;
 		}
+		pattern_put_batch(fs, &batch);
 		if (n == FRAME_BLOCK)
 			block_free_leaf(fs, bw);
 	}
