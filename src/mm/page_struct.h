@@ -28,6 +28,8 @@
 #ifndef HVO_PAGE_STRUCT_H
 #define HVO_PAGE_STRUCT_H
 
+#include <string.h>
+
 #include "hw/geometry.h"
 #include "mm/mmzone.h"
 #include "page_layout.h"
@@ -92,6 +94,15 @@ void page_struct_encode(const struct geometry *g, const struct page_struct *p,
 			uint8_t *out);
 void page_struct_decode(const struct geometry *g, const uint8_t *in,
 			struct page_struct *p);
+
+/* The flags word alone of the encoded struct page @in (a checker asking its zone). */
+static inline uint64_t page_struct_flags(const uint8_t *in)
+{
+	uint64_t flags;
+
+	memcpy(&flags, in + PAGE_OFF_FLAGS, sizeof(flags));
+	return flags;
+}
 
 static inline uint64_t page_flags_node_zone(int nid, enum zone_type z)
 {

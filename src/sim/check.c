@@ -274,17 +274,17 @@ static void check_struct_pages(struct leaf_ctx *c, vaddr_t va, const uint8_t *by
 
 	for (unsigned i = 0; i < g->spp; i++) {
 		pfn_t p = page_va_to_pfn(g, va) + i;
-		struct page_struct ps;
+		uint64_t flags;
 		struct zone *z;
 
 		if (!pfn_present(m, p))
 			continue;
 		z = page_zone(m, p);
-		page_struct_decode(g, bytes + i * g->struct_page_size, &ps);
+		flags = page_struct_flags(bytes + i * g->struct_page_size);
 		c->r->nr_struct_pages_checked++;
-		if (z && (flags_nid(ps.flags) != z->nid || flags_zone(ps.flags) != z->idx)) {
+		if (z && (flags_nid(flags) != z->nid || flags_zone(flags) != z->idx)) {
 			check_fail(c->r, "pfn %#llx: struct page says node %d zone %s, layout says node %d zone %s",
-				   P(p), flags_nid(ps.flags), zone_name(flags_zone(ps.flags)),
+				   P(p), flags_nid(flags), zone_name(flags_zone(flags)),
 				   z->nid, zone_name(z->idx));
 		}
 	}
@@ -324,15 +324,15 @@ static bool struct_pages_agree(struct leaf_ctx *c, pfn_t pfn, const uint8_t *byt
 	unsigned n = pattern ? 1 : px ? 1u + px->nr : g->spp;
 
 	for (unsigned i = 0; i < n; i++) {
-		struct page_struct ps;
 		const uint8_t *sp;
+		uint64_t flags;
 
 		if (px) /* its pattern (held by some slot or none), then each run's */
 			sp = i ? px->bytes[i - 1] : frame_px_pattern(&c->m->frames, px);
 		else
 			sp = pattern ? pattern : bytes + i * g->struct_page_size;
-		page_struct_decode(g, sp, &ps);
-		if (flags_nid(ps.flags) != z->nid || flags_zone(ps.flags) != z->idx)
+		flags = page_struct_flags(sp);
+		if (flags_nid(flags) != z->nid || flags_zone(flags) != z->idx)
 			return false;
 	}
 	c->r->nr_struct_pages_checked += g->spp;
