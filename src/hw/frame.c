@@ -445,21 +445,56 @@ int frame_claim_lazy_run(struct frame_store *fs, pfn_t pfn, uint64_t nr,
 	return 0;
 }
 
-/* Drop whatever content @slot has (bytes, laziness, pattern). */
-static void drop_content(struct frame_store *fs, uint64_t *slot)
+/*
+ * References to one pattern dropped by frames in a row, given back at
+ * once: the freed vmemmap pages of a run mostly hold one pattern each.
+ */
+struct pattern_batch {
+	uint32_t id;
+	uint64_t n;
+};
+
+static void pattern_put_batch(struct frame_store *fs, struct pattern_batch *b)
+{
+	if (b->n)
+		pattern_put(fs, b->id, b->n);
+	b->n = 0;
+}
+
+/*
+ * Drop whatever content @slot has (bytes, laziness, pattern); a pattern's
+ * reference is left in @b, given back with the next pattern's or by
+ * pattern_put_batch().
+ */
+static void drop_content_batched(struct frame_store *fs, uint64_t *slot,
+				 struct pattern_batch *b)
 {
 	if (*slot & FRAME_DATA)
 		hostmem_free(&fs->host, (void *)(uintptr_t)(*slot & ~((1ULL << FRAME_PAYLOAD_SHIFT) - 1)));
 	else if (*slot & FRAME_LAZY)
 		fs->nr_lazy--;
 	else if (*slot & FRAME_PATTERN) {
-		pattern_put(fs, (uint32_t)(*slot >> FRAME_PAYLOAD_SHIFT), 1);
+		uint32_t id = (uint32_t)(*slot >> FRAME_PAYLOAD_SHIFT);
+
+		if (b->n && b->id != id)
+			pattern_put_batch(fs, b);
+		b->id = id;
+		b->n++;
 		fs->nr_pattern--;
 	} else if (*slot & FRAME_PX) {
 		px_free(fs, (uint32_t)(*slot >> FRAME_PAYLOAD_SHIFT));
 		fs->nr_px--;
 	}
 	*slot &= FRAME_ORIGIN_MASK | FRAME_OWNER_MASK;
+}
+
+/* Drop whatever content @slot has, its pattern's reference at once. */
+static void drop_content(struct frame_store *fs, uint64_t *slot)
+{
+	struct pattern_batch b = { 0, 0 };
+
+	drop_content_batched(fs, slot, &b);
+	pattern_put_batch(fs, &b);
 }
 
 /* drop_content() for every frame of extent block @bw, which stays set. */
@@ -984,40 +1019,6 @@ void frame_release(struct frame_store *fs, pfn_t pfn)
 	drop_content(fs, slot);
 	*slot = 0;
 	fs->nr_entries--;
-}
-
-/*
- * References to one pattern dropped by frames in a row, given back at
- * once: the freed vmemmap pages of a run mostly hold one pattern each.
- */
-struct pattern_batch {
-	uint32_t id;
-	uint64_t n;
-};
-
-static void pattern_put_batch(struct frame_store *fs, struct pattern_batch *b)
-{
-	if (b->n)
-		pattern_put(fs, b->id, b->n);
-	b->n = 0;
-}
-
-/* drop_content(), with a pattern's reference left in @b for later. */
-static void drop_content_batched(struct frame_store *fs, uint64_t *slot,
-				 struct pattern_batch *b)
-{
-	uint32_t id = (uint32_t)(*slot >> FRAME_PAYLOAD_SHIFT);
-
-	if ((*slot & (FRAME_DATA | FRAME_LAZY | FRAME_PATTERN)) != FRAME_PATTERN) {
-		drop_content(fs, slot);
-		return;
-	}
-	if (b->n && b->id != id)
-		pattern_put_batch(fs, b);
-	b->id = id;
-	b->n++;
-	fs->nr_pattern--;
-	*slot &= FRAME_ORIGIN_MASK | FRAME_OWNER_MASK;
 }
 
 uint64_t frame_release_run(struct frame_store *fs, pfn_t pfn, uint64_t nr,

@@ -177,8 +177,7 @@ static int unreserve_struct_page_block(struct machine *m, pfn_t pfn, struct unre
 	    frame_pattern(&m->frames, memo->frame))
 		return frame_share_pattern(&m->frames, frame, memo->frame);
 	memcpy(sp, before, g->struct_page_size);
-	memcpy(&flags, sp + PAGE_OFF_FLAGS, sizeof(flags));
-	flags &= ~page_pg(m, reserved);
+	flags = page_struct_flags(sp) & ~page_pg(m, reserved);
 	memcpy(sp + PAGE_OFF_FLAGS, &flags, sizeof(flags));
 	memcpy(sp + PAGE_OFF_REFCOUNT, &zero, sizeof(zero));
 	if (frame_set_pattern(&m->frames, frame, sp))
