@@ -372,7 +372,7 @@ void flush_tlb_kernel_range(struct machine *m, vaddr_t start, vaddr_t end)
 
 	m->mmu.nr_flush_range++;
 	if (last - first >= TLB_ENTRIES) {
-		for (unsigned i = 0; i < TLB_ENTRIES; i++)
+		for (unsigned i = 0; i < TLB_ENTRIES && m->mmu.nr_valid; i++)
 			m->mmu.tlb[i].vpage = TLB_INVALID;
 		m->mmu.nr_valid = 0;
 		return;

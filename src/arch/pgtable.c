@@ -51,7 +51,7 @@ void set_pt_entries(struct machine *m, uint64_t *entry, uint64_t n, uint64_t val
 }
 
 /* arm64 and s390 rules: no valid-to-valid change of an entry's output address. */
-static bool pt_needs_bbm(const struct machine *m)
+bool pt_needs_bbm(const struct machine *m)
 {
 	return m->cfg.whatif_hvo_bbm;
 }
@@ -165,18 +165,22 @@ uint64_t *pt_walk_pte_mut(struct machine *m, const struct pt_walk *w)
 	return &pt_table_mut(m, *w->pmd)[pt_index(&m->geo, w->va, PT_PTE)];
 }
 
-/* Are the @n entries from @t all @t[0]? */
+/* Are the @n entries from @t all @t[0]?  (Each equal to the next: one memcmp.) */
 static bool entries_alike(const uint64_t *t, uint64_t n)
 {
-	for (uint64_t i = 0; i < n; i += 8) { /* eight at a time: stop at a difference */
-		uint64_t d = 0;
+	return n < 2 || !memcmp(t, t + 1, (n - 1) * sizeof(*t));
+}
 
-		for (uint64_t j = i; j < i + 8 && j < n; j++)
-			d |= t[j] ^ t[0];
-		if (d)
-			return false;
-	}
-	return true;
+/* The bytes of the share hint, if it is a table frame other than @pfn with bytes. */
+static const uint64_t *share_hint_bytes(struct machine *m, pfn_t pfn)
+{
+	struct frame_store *fs = &m->frames;
+	pfn_t hint = m->pt_share_hint;
+
+	if (!fs->host.share || hint == PFN_NONE || hint == pfn ||
+	    (frame_entry(fs, hint) & (FRAME_OWNER_MASK | FRAME_DATA)) != (FO_PGTABLE | FRAME_DATA))
+		return NULL;
+	return (const uint64_t *)frame_bytes(fs, hint);
 }
 
 void pte_table_try_share(struct machine *m, uint64_t pmd_entry)
@@ -188,9 +192,7 @@ void pte_table_try_share(struct machine *m, uint64_t pmd_entry)
 
 	if (!fs->host.share) /* HVO_HOST_SHARE=0: nothing shared */
 		return;
-	if (hint != PFN_NONE && hint != pfn &&
-	    (frame_entry(fs, hint) & (FRAME_OWNER_MASK | FRAME_DATA)) == (FO_PGTABLE | FRAME_DATA)) {
-		h = (const uint64_t *)frame_bytes(fs, hint);
+	if ((h = share_hint_bytes(m, pfn))) {
 		if (h == t)
 			return; /* shares them already */
 		/* the same bytes, whatever they hold now: sharing them is sound */
@@ -203,6 +205,35 @@ void pte_table_try_share(struct machine *m, uint64_t pmd_entry)
 		m->pt_share_hint = pfn;
 }
 
+bool pte_table_alike(struct machine *m, uint64_t pmd_entry, uint64_t *val)
+{
+	const uint64_t *t = pt_table(m, pmd_entry);
+
+	*val = t[0];
+	return entries_alike(t, m->geo.ptrs_per_table);
+}
+
+void set_pte_table_fill(struct machine *m, uint64_t pmd_entry, uint64_t val)
+{
+	uint64_t n = m->geo.ptrs_per_table, *t;
+	pfn_t pfn = entry_pfn(pmd_entry);
+	const uint64_t *h = share_hint_bytes(m, pfn);
+
+	m->stat.nr_pte_writes += n;
+	if (h && h[0] == val && entries_alike(h, n)) { /* the bytes exist: share them */
+		BUG_ON(frame_copy(&m->frames, pfn, m->pt_share_hint));
+		return;
+	}
+	if (frame_entry(&m->frames, pfn) & FRAME_GEN) /* its entries are all overwritten */
+		t = (uint64_t *)frame_materialize_gen(&m->frames, pfn);
+	else
+		t = pt_table_mut(m, pmd_entry);
+	for (uint64_t i = 0; i < n; i++)
+		t[i] = val;
+	if (m->frames.host.share)
+		m->pt_share_hint = pfn;
+}
+
 void pte_written(struct machine *m, vaddr_t va)
 {
 	struct pt_walk w;
@@ -211,6 +242,29 @@ void pte_written(struct machine *m, vaddr_t va)
 		return; /* not the last PTE of its table */
 	if (!vmemmap_walk_va(m, va, &w) && w.leaf == PT_PTE)
 		pte_table_try_share(m, *w.pmd);
+}
+
+bool pte_table_split_block(struct machine *m, uint64_t pmd_entry, pfn_t *block)
+{
+	pfn_t pfn = entry_pfn(pmd_entry);
+
+	if (!(frame_entry(&m->frames, pfn) & FRAME_GEN))
+		return false;
+	*block = frame_gen_value(&m->frames, pfn) >> 1;
+	return true;
+}
+
+uint64_t *vmemmap_walk_pmd(struct machine *m, vaddr_t va)
+{
+	const struct geometry *g = &m->geo;
+	uint64_t e = m->pgd[pt_index(g, va, PT_PGD)], *pud;
+
+	if (!entry_present(e))
+		return NULL;
+	pud = &upper_table(m, e)[pt_index(g, va, PT_PUD)];
+	if (!entry_present(*pud))
+		return NULL;
+	return &upper_table(m, *pud)[pt_index(g, va, PT_PMD)];
 }
 
 /* The last step of a walk: the PTE at @pte, mapped or not. */

@@ -75,6 +75,12 @@ void pgtable_destroy(struct machine *m);
 int vmemmap_walk_va(struct machine *m, vaddr_t va, struct pt_walk *w);
 
 /*
+ * The PMD entry for @va (present or not), or NULL when no PMD table
+ * covers it; a walk that reads no PTE table, so gives none host bytes.
+ */
+uint64_t *vmemmap_walk_pmd(struct machine *m, vaddr_t va);
+
+/*
  * A walk that remembers the last PMD entry it went through, for loops
  * over consecutive addresses while no table changes or gets host bytes of
  * its own (pt_table_mut()), as in the checker's: a
@@ -121,6 +127,8 @@ void set_pt_entries(struct machine *m, uint64_t *entry, uint64_t n, uint64_t val
  * entries, write the new entry (counted in vmstat.nr_bbm_sequences and
  * nr_tlb_flush_range).  Elsewhere it is set_pt_entries().
  */
+/* Do live entry changes here go through break-before-make (whatif=hvo-bbm)? */
+bool pt_needs_bbm(const struct machine *m);
 void set_pt_entries_live(struct machine *m, uint64_t *entry, vaddr_t va,
 			 uint64_t size, uint64_t n, uint64_t val, uint64_t step);
 
@@ -142,6 +150,12 @@ uint64_t *pt_table_mut(struct machine *m, uint64_t entry);
  * under HVO_HOST_SHARE=0).
  */
 void set_pte_table_split(struct machine *m, pfn_t table, pfn_t block, bool writable);
+/*
+ * Is the PTE table @pmd_entry points to a split one still without host
+ * bytes?  Then its entries are *@block, *@block + 1, ... (write bit as the
+ * split set it).
+ */
+bool pte_table_split_block(struct machine *m, uint64_t pmd_entry, pfn_t *block);
 /* Give table frame @pfn its host bytes if it has none yet (for readers of frames). */
 void pt_table_materialize(struct machine *m, pfn_t pfn);
 /* The PTE a walk reached (w->pte), to write (see pt_table_mut()). */
@@ -154,6 +168,15 @@ uint64_t *pt_walk_pte_mut(struct machine *m, const struct pt_walk *w);
  * the simulated tables stay distinct frames.
  */
 void pte_table_try_share(struct machine *m, uint64_t pmd_entry);
+/* Does the PTE table @pmd_entry points to hold one entry throughout (*@val)? */
+bool pte_table_alike(struct machine *m, uint64_t pmd_entry, uint64_t *val);
+/*
+ * Write @val to every entry of the PTE table @pmd_entry points to, as a
+ * loop of set_pt_entry() and pte_written() would (counted as that many
+ * writes), but sharing the hint's host bytes at once when they hold the
+ * same, without bytes of its own first.
+ */
+void set_pte_table_fill(struct machine *m, uint64_t pmd_entry, uint64_t val);
 /*
  * For loops that fill PTE tables in order: the PTE that maps @va was just
  * written; if it is the last of its table, pte_table_try_share() that

@@ -94,11 +94,10 @@ void folio_set_vmemmap_optimized(struct machine *m, pfn_t pfn, bool on)
 /* The PMD entry that covers @va; the vmemmap of a folio is always populated. */
 static uint64_t *vmemmap_pmd(struct machine *m, vaddr_t va)
 {
-	struct pt_walk w;
+	uint64_t *pmd = vmemmap_walk_pmd(m, va);
 
-	if (vmemmap_walk_va(m, va, &w))
-		BUG();
-	return w.pmd;
+	BUG_ON(!pmd || !entry_present(*pmd));
+	return pmd;
 }
 
 /* Is the vmemmap page at @va hosted by the memory it describes? */
@@ -131,7 +130,15 @@ int vmemmap_remap_range(struct machine *m, vaddr_t start, vaddr_t end,
 		}
 		if (w->remap_ptes) {
 			uint64_t n = (next - addr) >> g->page_shift;
+			pfn_t block;
 
+			if (next - addr == pmd_size && w->remap_split_table &&
+			    pte_table_split_block(m, *pmd, &block) &&
+			    w->remap_split_table(m, *pmd, addr, block, w)) {
+				w->nr_walked += n;
+				addr = next; /* it shares host bytes already, if it can */
+				continue;
+			}
 			w->remap_ptes(m, &pt_table_mut(m, *pmd)[pt_index(g, addr, PT_PTE)], addr, n, w);
 			w->nr_walked += n;
 		} else if (w->remap_pte) {

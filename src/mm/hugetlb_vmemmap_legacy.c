@@ -64,6 +64,24 @@ static void legacy_remap_ptes(struct machine *m, uint64_t *pte, vaddr_t addr,
 }
 
 /*
+ * legacy_remap_ptes() of a whole split table past the reuse PTE: its
+ * pages, @block onwards, go on the list as one run, and every entry maps
+ * the reuse page read-only, without the table's bytes ever made.
+ */
+static bool legacy_remap_split_table(struct machine *m, uint64_t pmd_entry, vaddr_t addr,
+				     pfn_t block, struct vmemmap_walk *w)
+{
+	uint64_t n = m->geo.ptrs_per_table;
+
+	if (w->reuse_page == PFN_NONE || pt_needs_bbm(m) ||
+	    (w->reuse_addr >= addr && w->reuse_addr < addr + n * m->geo.page_size))
+		return false;
+	vmemmap_list_add_run(w->vmemmap_pages, block, n);
+	set_pte_table_fill(m, pmd_entry, mk_pte(w->reuse_page, false));
+	return true;
+}
+
+/*
  * Struct pages restore resets: the head and the tails that hold folio
  * fields.  3 (head, page[1], page[2]) until HugeTLB moved its fields into
  * page[3] (4eeec8c89a0c, v6.15-rc1); 4 from 274fe92de2c4 (v6.15-rc3),
@@ -179,6 +197,7 @@ static int legacy_remap_free(struct machine *m, vaddr_t start, vaddr_t end,
 	struct vmemmap_walk w = {
 		.remap_pte = legacy_remap_pte,
 		.remap_ptes = legacy_remap_ptes,
+		.remap_split_table = legacy_remap_split_table,
 		.reuse_addr = reuse,
 		.reuse_page = PFN_NONE,
 		.vmemmap_pages = list,

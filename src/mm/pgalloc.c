@@ -47,16 +47,24 @@ void pgtable_free_frame(struct machine *m, pfn_t pfn)
 		free_frames(m, pfn, 0);
 }
 
-/* Entry at @level for @va below *@parent, allocating the table if absent. */
-static uint64_t *pt_next_alloc(struct machine *m, uint64_t *parent,
-			       vaddr_t va, enum pt_level level, int nid)
+/* Give *@parent a table if it has none; -ENOMEM if that allocation fails. */
+static int pt_table_alloc(struct machine *m, uint64_t *parent, int nid)
 {
 	if (!entry_present(*parent)) {
 		pfn_t t = pgtable_alloc_frame(m, nid);
 		if (t == PFN_NONE)
-			return NULL;
+			return -ENOMEM;
 		set_pt_entry(m, parent, mk_table_entry(t));
 	}
+	return 0;
+}
+
+/* Entry at @level for @va below *@parent, allocating the table if absent. */
+static uint64_t *pt_next_alloc(struct machine *m, uint64_t *parent,
+			       vaddr_t va, enum pt_level level, int nid)
+{
+	if (pt_table_alloc(m, parent, nid))
+		return NULL;
 	return &pt_table_mut(m, *parent)[pt_index(&m->geo, va, level)];
 }
 
@@ -66,6 +74,15 @@ uint64_t *vmemmap_pmd_alloc(struct machine *m, vaddr_t va, int nid)
 	uint64_t *pud = pt_next_alloc(m, pgd, va, PT_PUD, nid);
 
 	return pud ? pt_next_alloc(m, pud, va, PT_PMD, nid) : NULL;
+}
+
+uint64_t *vmemmap_pte_table_alloc(struct machine *m, vaddr_t va, int nid)
+{
+	uint64_t *pmd = vmemmap_pmd_alloc(m, va, nid);
+
+	if (!pmd || pmd_leaf(*pmd) || pt_table_alloc(m, pmd, nid))
+		return NULL;
+	return pmd;
 }
 
 uint64_t *vmemmap_pte_alloc(struct machine *m, vaddr_t va, int nid)

@@ -17,6 +17,11 @@ uint64_t *vmemmap_pmd_alloc(struct machine *m, vaddr_t va, int nid);
  * allocation failure or when @va is covered by a PMD leaf.
  */
 uint64_t *vmemmap_pte_alloc(struct machine *m, vaddr_t va, int nid);
+/*
+ * The same walk, but return the PMD entry for @va with a PTE table below
+ * it (allocated if absent), for writers of a whole table.
+ */
+uint64_t *vmemmap_pte_table_alloc(struct machine *m, vaddr_t va, int nid);
 
 /* Allocate / free one page-table frame. */
 pfn_t pgtable_alloc_frame(struct machine *m, int nid);

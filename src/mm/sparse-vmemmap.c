@@ -106,6 +106,16 @@ int vmemmap_populate_hvo(struct machine *m, pfn_t pfn, unsigned order,
 			va += (1ULL << g->pmd_shift) - g->page_size;
 			continue;
 		}
+		if (IS_ALIGNED(va, 1ULL << g->pmd_shift) && va + (1ULL << g->pmd_shift) <= vend) {
+			uint64_t *pmd = vmemmap_pte_table_alloc(m, va, zone->nid);
+			if (!pmd) {
+				vmemmap_undo_hvo(m, vstart, va, head);
+				return -ENOMEM;
+			}
+			set_pte_table_fill(m, *pmd, mk_pte(tail, !ro)); /* a table of tails */
+			va += (1ULL << g->pmd_shift) - g->page_size;
+			continue;
+		}
 		/* walk once per PTE table; inside one, the next entry follows */
 		if (IS_ALIGNED(va, 1ULL << g->pmd_shift))
 			pte = vmemmap_pte_alloc(m, va, zone->nid);
@@ -151,7 +161,16 @@ void vmemmap_wrprotect_hvo(struct machine *m, pfn_t pfn, unsigned order)
 		/* walk once per PTE table; inside one, the next entry follows */
 		if (!pte || IS_ALIGNED(va, 1ULL << g->pmd_shift)) {
 			struct pt_walk w;
+			uint64_t e;
 			BUG_ON(vmemmap_walk_va(m, va, &w) || w.leaf != PT_PTE);
+			if (IS_ALIGNED(va, 1ULL << g->pmd_shift) &&
+			    va + (1ULL << g->pmd_shift) <= vend && pte_table_alike(m, *w.pmd, &e)) {
+				/* a table of one entry: the same entry read-only throughout */
+				set_pte_table_fill(m, *w.pmd, mk_pte(entry_pfn(e), false));
+				va += (1ULL << g->pmd_shift) - g->page_size;
+				pte = NULL;
+				continue;
+			}
 			pte = pt_walk_pte_mut(m, &w);
 		} else
 			pte++;

@@ -19,6 +19,13 @@ struct vmemmap_walk {
 	 */
 	void (*remap_ptes)(struct machine *m, uint64_t *pte, vaddr_t addr,
 			   uint64_t n, struct vmemmap_walk *w);
+	/*
+	 * Optional: remap_ptes() of a whole table at @addr that a split left
+	 * mapping @block, @block + 1, ... and that has no host bytes yet
+	 * (pte_table_split_block()); false to be given the entries instead.
+	 */
+	bool (*remap_split_table)(struct machine *m, uint64_t pmd_entry, vaddr_t addr,
+				  pfn_t block, struct vmemmap_walk *w);
 	uint64_t nr_walked;
 	/* legacy */
 	pfn_t reuse_page;
