@@ -1073,6 +1073,57 @@ TEST(alike_pte_tables_share_host_bytes_until_written)
 }
 
 /*
+ * set_pte_table_fill() writes a whole table as ptrs_per_table writes: it
+ * shares the hint's host bytes only when they hold the same entry, and a
+ * table sharing them that is filled again gets bytes of its own, leaving
+ * the others as they were.  The legacy remap left tables 1..7 of a 1 GiB
+ * folio sharing one page of the reuse page read-only (V); W is the same
+ * read-write.
+ */
+TEST(pte_table_fill_shares_only_the_same_entries)
+{
+	vaddr_t head;
+	struct machine *m = boot_one_1g_folio("on", &head);
+	struct check_report *r = malloc(sizeof(*r));
+	const struct geometry *g = &m->geo;
+	uint64_t pmd[8], n = g->ptrs_per_table, writes, v, w_;
+	struct pt_walk w;
+
+	ASSERT_TRUE(r != NULL && m->frames.host.share);
+	for (unsigned k = 0; k < 8; k++) {
+		ASSERT_EQ(vmemmap_walk_va(m, head + k * n * g->page_size, &w), 0);
+		pmd[k] = *w.pmd;
+	}
+	ASSERT_TRUE(pte_table_alike(m, pmd[1], &v));
+	ASSERT_TRUE(!pte_table_alike(m, pmd[0], &w_));
+	w_ = mk_pte(entry_pfn(v), true);
+
+	writes = m->stat.nr_pte_writes;
+	set_pte_table_fill(m, pmd[2], w_); /* no table holds W: bytes of its own */
+	ASSERT_EQ(m->stat.nr_pte_writes, writes + n);
+	ASSERT_TRUE(pt_table(m, pmd[2]) != pt_table(m, pmd[1]));
+	set_pte_table_fill(m, pmd[3], w_); /* W is table 2's: shared */
+	ASSERT_TRUE(pt_table(m, pmd[3]) == pt_table(m, pmd[2]));
+	set_pte_table_fill(m, pmd[4], v);  /* the hint holds W, not V */
+	ASSERT_TRUE(pt_table(m, pmd[4]) != pt_table(m, pmd[2]));
+	set_pte_table_fill(m, pmd[2], v);  /* table 3 keeps W */
+	ASSERT_EQ(m->stat.nr_pte_writes, writes + 4 * n);
+	for (uint64_t i = 0; i < n; i++) {
+		ASSERT_EQ(pt_table(m, pmd[1])[i], v);
+		ASSERT_EQ(pt_table(m, pmd[2])[i], v);
+		ASSERT_EQ(pt_table(m, pmd[3])[i], w_);
+		ASSERT_EQ(pt_table(m, pmd[4])[i], v);
+	}
+	ASSERT_EQ(mm_check(m, r), (int)n); /* each tail of table 3 */
+	ASSERT_TRUE(report_says(r, "read-write"));
+	set_pte_table_fill(m, pmd[3], v);
+	ASSERT_EQ(mm_check(m, r), 0);
+	free(r);
+	machine_destroy(m);
+	return 0;
+}
+
+/*
  * A PMD of the vmemmap whose 512 frames are one pattern extent (tails of
  * an unoptimized 1 GiB folio) is decided by its first page; an extent
  * whose pattern names the wrong zone is still reported for every struct
