@@ -57,7 +57,9 @@ static void tlb_fill(struct machine *m, struct tlb_entry *t, uint64_t vpage,
 	t->writable = writable;
 }
 
-int mmu_translate(struct machine *m, vaddr_t va, bool write, pfn_t *pfn)
+/* mmu_translate(), with the walk a miss takes already made (@walked) or not (NULL). */
+static int translate(struct machine *m, vaddr_t va, bool write, const struct pt_walk *walked,
+		     pfn_t *pfn)
 {
 	uint64_t vpage = va >> m->geo.page_shift;
 	struct tlb_entry *t = &m->mmu.tlb[vpage & (TLB_ENTRIES - 1)];
@@ -66,13 +68,26 @@ int mmu_translate(struct machine *m, vaddr_t va, bool write, pfn_t *pfn)
 	if (t->vpage == vpage)
 		return tlb_hit(m, t, va, write, pfn);
 	m->mmu.nr_tlb_misses++;
-	if (vmemmap_walk_va(m, va, &w)) {
-		mmu_fault(m, "unmapped vmemmap access at va %#llx",
-			  (unsigned long long)va);
-		return -EFAULT;
+	if (!walked) {
+		if (vmemmap_walk_va(m, va, &w)) {
+			mmu_fault(m, "unmapped vmemmap access at va %#llx",
+				  (unsigned long long)va);
+			return -EFAULT;
+		}
+		walked = &w;
 	}
-	tlb_fill(m, t, vpage, w.pfn, w.writable);
+	tlb_fill(m, t, vpage, walked->pfn, walked->writable);
 	return tlb_hit(m, t, va, write, pfn);
+}
+
+int mmu_translate(struct machine *m, vaddr_t va, bool write, pfn_t *pfn)
+{
+	return translate(m, va, write, NULL, pfn);
+}
+
+int mmu_translate_walked(struct machine *m, const struct pt_walk *w, bool write, pfn_t *pfn)
+{
+	return translate(m, w->va, write, w, pfn);
 }
 
 uint8_t *frame_contents(struct machine *m, pfn_t pfn)

@@ -15,10 +15,18 @@
 
 #include "machine.h"
 
+struct pt_walk;
+
 void mmu_init(struct machine *m);
 
 /* Translate @va for reading or writing; -EFAULT records a fault. */
 int mmu_translate(struct machine *m, vaddr_t va, bool write, pfn_t *pfn);
+/*
+ * mmu_translate() of @w->va for a caller that has just walked it (@w, a
+ * walk that found it mapped, no table changed since): a TLB miss fills
+ * from @w instead of walking again; the same counts and faults.
+ */
+int mmu_translate_walked(struct machine *m, const struct pt_walk *w, bool write, pfn_t *pfn);
 
 /*
  * Translate the @n pages from page-aligned @va at once, when one PMD leaf

@@ -154,6 +154,16 @@ struct machine {
 	struct frame_store frames;
 	uint64_t *pgd;                     /* host array: swapper_pg_dir */
 	pfn_t pt_share_hint;               /* a PTE table whose bytes others may share */
+	/*
+	 * Between memmap_alike_memo_begin() and _end() (sparse.h), while no
+	 * zone, section or memblock range changes: the pfns [start, end) of
+	 * a section that memmap_init gives one struct page, encoded in sp.
+	 */
+	struct memmap_alike_memo {
+		bool active;
+		pfn_t start, end;
+		uint8_t sp[MAX_PATTERN_BYTES];
+	} memmap_alike_memo;
 	struct mmu mmu;
 	struct vmstat stat;
 	struct klog log;

@@ -472,18 +472,53 @@ void memmap_fill(void *m, uint64_t vpage, size_t off, void *buf, size_t len)
 	memmap_generate(m, vpage, off, buf, len);
 }
 
+void memmap_alike_memo_begin(struct machine *m)
+{
+	m->memmap_alike_memo.active = true;
+	m->memmap_alike_memo.start = m->memmap_alike_memo.end = 0;
+}
+
+void memmap_alike_memo_end(struct machine *m)
+{
+	m->memmap_alike_memo.active = false;
+}
+
+/* With the memo active: is [@p0, @p1) in a section of one struct page (into @sp)? */
+static bool memmap_section_alike(struct machine *m, pfn_t p0, pfn_t p1, void *sp)
+{
+	const struct geometry *g = &m->geo;
+	struct memmap_alike_memo *memo = &m->memmap_alike_memo;
+	uint64_t s = pfn_to_section_nr(g, p0);
+	pfn_t s0 = section_nr_to_pfn(g, s), s1 = s0 + g->pages_per_section;
+	struct page_struct ps;
+
+	if (p0 < memo->start || p1 > memo->end) {
+		if (p1 > s1 || !memmap_run_alike(m, s0, s1))
+			return false;
+		init_single_page(m, s0, &ps);
+		page_struct_encode(g, &ps, memo->sp);
+		memo->start = s0;
+		memo->end = s1;
+	}
+	memcpy(sp, memo->sp, g->struct_page_size);
+	return true;
+}
+
 bool memmap_page_alike(void *mp, uint64_t vpage, void *sp)
 {
 	struct machine *m = mp;
 	const struct geometry *g = &m->geo;
 	uint64_t start = vpage << g->page_shift;
+	pfn_t p0 = start / g->struct_page_size, p1 = (start + g->page_size) / g->struct_page_size;
 	struct page_struct ps;
 
-	if (!g->struct_page_pow2 ||
-	    !memmap_run_alike(m, start / g->struct_page_size,
-			      (start + g->page_size) / g->struct_page_size))
+	if (!g->struct_page_pow2)
 		return false;
-	init_single_page(m, start / g->struct_page_size, &ps);
+	if (m->memmap_alike_memo.active && memmap_section_alike(m, p0, p1, sp))
+		return true;
+	if (!memmap_run_alike(m, p0, p1))
+		return false;
+	init_single_page(m, p0, &ps);
 	page_struct_encode(g, &ps, sp);
 	return true;
 }

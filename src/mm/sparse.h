@@ -67,5 +67,12 @@ void memmap_fill(void *m, uint64_t vpage, size_t off, void *buf, size_t len);
  * memmap_generate() makes vmemmap page @vpage of one struct page repeated.
  */
 bool memmap_page_alike(void *m, uint64_t vpage, void *sp);
+/*
+ * Around a loop that asks memmap_page_alike() of many pages while nothing
+ * changes a zone, a section or memblock (free_reserved_page()'s struct
+ * page updates): a section found alike once answers for all its pages.
+ */
+void memmap_alike_memo_begin(struct machine *m);
+void memmap_alike_memo_end(struct machine *m);
 
 #endif

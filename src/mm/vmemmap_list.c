@@ -13,6 +13,7 @@
 #include "mm/alloc.h"
 #include "mm/hugetlb_vmemmap.h"
 #include "mm/page.h"
+#include "mm/sparse.h"
 
 /* ---- lists of vmemmap pages ---- */
 
@@ -166,7 +167,7 @@ static int unreserve_struct_page_block(struct machine *m, pfn_t pfn, struct unre
 
 	if (vmemmap_walk_va(m, pfn_to_page_va(g, pfn), &w) || !w.writable)
 		return -EAGAIN; /* page by page: the same fault, counted there */
-	BUG_ON(mmu_translate(m, pfn_to_page_va(g, pfn), true, &frame));
+	BUG_ON(mmu_translate_walked(m, &w, true, &frame));
 	if (!frame_repeats(m, frame, before)) {
 		if (frame_make_pattern(m, frame))
 			return -EAGAIN;
@@ -195,6 +196,7 @@ static void unreserve_struct_pages(struct machine *m, pfn_t pfn, uint64_t nr)
 	struct unreserve_memo memo = { .valid = false };
 	pfn_t end = pfn + nr;
 
+	memmap_alike_memo_begin(m); /* only struct pages change in this loop */
 	while (pfn < end) {
 		if (g->struct_page_pow2 && IS_ALIGNED(pfn, g->spp) && end - pfn >= g->spp &&
 		    !unreserve_struct_page_block(m, pfn, &memo)) {
@@ -204,6 +206,7 @@ static void unreserve_struct_pages(struct machine *m, pfn_t pfn, uint64_t nr)
 		memo.valid = false; /* a page by page write may reach its frame */
 		unreserve_struct_page(m, pfn++);
 	}
+	memmap_alike_memo_end(m);
 }
 
 /*

@@ -218,6 +218,19 @@ struct leaf_ctx {
 	struct zone *zone_of_ms;
 };
 
+const uint8_t *frame_view_range(struct machine *m, pfn_t pfn, size_t off, size_t len,
+				uint8_t *buf)
+{
+	const uint8_t *b = frame_bytes(&m->frames, pfn);
+
+	if (b)
+		return b + off;
+	if (!frame_pattern(&m->frames, pfn) && !frame_px(&m->frames, pfn))
+		return NULL;
+	frame_read(m, pfn, off, buf, len);
+	return buf;
+}
+
 const uint8_t *frame_view(struct machine *m, pfn_t pfn, struct frame_scratch *s)
 {
 	const uint8_t *b = frame_bytes(&m->frames, pfn);

@@ -171,19 +171,22 @@ static void check_folio(struct machine *m, struct check_report *r,
 	struct zone *z = page_zone(m, pfn);
 	struct pt_walk w;
 	const uint8_t *hb;
+	uint8_t hbuf[MAX_STRUCT_PAGE];
 	struct page_struct head;
 	bool optimized;
 	pfn_t head_frame, tail_frame = PFN_NONE, clean_frame = PFN_NONE;
 	const uint8_t *clean_pattern = NULL;
 	struct pt_cursor cur = { 0 };
 
-	if (vmemmap_walk_va(m, vstart, &w) || !(hb = frame_view(m, w.pfn, scratch))) {
+	if (vmemmap_walk_va(m, vstart, &w) ||
+	    !(hb = frame_view_range(m, w.pfn, vstart & (g->page_size - 1), g->struct_page_size,
+				    hbuf))) {
 		check_fail(r, "pfn %#llx: huge page head struct page is unmapped or was never written",
 			   P(pfn));
 		return;
 	}
 	head_frame = w.pfn;
-	page_struct_decode(g, hb + (vstart & (g->page_size - 1)), &head);
+	page_struct_decode(g, hb, &head);
 	optimized = head.private_ & (1ULL << HPG_vmemmap_optimized);
 	if (!(head.flags & page_pg(m, head)))
 		check_fail(r, "pfn %#llx: huge page head lacks PG_head", P(pfn));

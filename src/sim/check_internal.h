@@ -26,6 +26,9 @@ struct frame_scratch {
  * exceptions) in @s.  NULL for a lazy frame (right by construction) or none.
  */
 const uint8_t *frame_view(struct machine *m, pfn_t pfn, struct frame_scratch *s);
+/* The same for the @len bytes at @off alone, copied into @buf if not its own. */
+const uint8_t *frame_view_range(struct machine *m, pfn_t pfn, size_t off, size_t len,
+				uint8_t *buf);
 
 /* Huge page folios: mappings, read-only tails, compound_head() of each page. */
 void check_hugetlb(struct machine *m, struct check_report *r, struct frame_scratch *scratch);

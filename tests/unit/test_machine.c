@@ -556,7 +556,9 @@ TEST(checker_mask_too_small_is_caught_past_the_first_tail_pages)
  * movable node, hot-added memory and DAX reads, byte for byte, as the
  * same page generated one struct page at a time (the per-pfn path).  And
  * memmap_page_alike() says a page repeats one struct page only when the
- * page made a struct page at a time does, with that struct page.
+ * page made a struct page at a time does, with that struct page; with
+ * its memo active (a section found alike answering for its pages) it
+ * gives every page the same answer as without.
  */
 TEST(memmap_generate_runs_equal_page_by_page)
 {
@@ -571,8 +573,9 @@ TEST(memmap_generate_runs_equal_page_by_page)
 	for (size_t k = 0; k < sizeof(machines) / sizeof(machines[0]); k++) {
 		struct machine *m = boot_scenario(machines[k]);
 		const struct geometry *g;
-		uint8_t *a, *b, sp[MAX_STRUCT_PAGE];
+		uint8_t *a, *b, sp[MAX_STRUCT_PAGE], *said;
 		uint64_t pages, fast = 0, alike = 0;
+		bool *is_alike;
 
 		ASSERT_TRUE(m != NULL);
 		g = &m->geo;
@@ -581,6 +584,9 @@ TEST(memmap_generate_runs_equal_page_by_page)
 		ASSERT_TRUE(a && b);
 		pages = DIV_ROUND_UP(section_nr_to_pfn(g, m->nr_sections_used) * g->struct_page_size,
 				     g->page_size);
+		said = calloc(pages, MAX_STRUCT_PAGE);
+		is_alike = calloc(pages, sizeof(*is_alike));
+		ASSERT_TRUE(said && is_alike);
 		for (uint64_t v = 0; v < pages; v++) {
 			memmap_generate(m, v, 0, a, g->page_size);
 			for (size_t off = 0; off < g->page_size; off += g->struct_page_size)
@@ -591,6 +597,8 @@ TEST(memmap_generate_runs_equal_page_by_page)
 			fast += !memcmp(a, a + g->struct_page_size, g->struct_page_size);
 			if (!memmap_page_alike(m, v, sp))
 				continue;
+			is_alike[v] = true;
+			memcpy(said + v * MAX_STRUCT_PAGE, sp, g->struct_page_size);
 			alike++;
 			for (size_t off = 0; off < g->page_size; off += g->struct_page_size)
 				if (memcmp(b + off, sp, g->struct_page_size))
@@ -599,6 +607,16 @@ TEST(memmap_generate_runs_equal_page_by_page)
 						  k, (unsigned long long)v, off / g->struct_page_size);
 		}
 		ASSERT_TRUE(fast > 0 && alike > 0);
+		memmap_alike_memo_begin(m);
+		for (uint64_t v = 0; v < pages; v++)
+			if (memmap_page_alike(m, v, sp) != is_alike[v] ||
+			    (is_alike[v] && memcmp(sp, said + v * MAX_STRUCT_PAGE, g->struct_page_size)))
+				test_fail(__FILE__, __LINE__,
+					  "machine %zu: vmemmap page %llu answered otherwise with the memo",
+					  k, (unsigned long long)v);
+		memmap_alike_memo_end(m);
+		free(said);
+		free(is_alike);
 		free(a);
 		free(b);
 		machine_destroy(m);
