@@ -229,24 +229,34 @@ int mmu_translate_block(struct machine *m, vaddr_t va, uint64_t n, bool write,
 			pfn_t *pfn)
 {
 	const struct geometry *g = &m->geo;
-	uint64_t vpage = va >> g->page_shift;
+	uint64_t vpage = va >> g->page_shift, invalid = 0;
 	struct pt_walk w;
 
 	if (!n || n > TLB_ENTRIES || !IS_ALIGNED(va, g->page_size) ||
 	    pt_index(g, va, PT_PTE) + n > g->ptrs_per_table)
 		return -EAGAIN; /* not within one PMD */
-	for (uint64_t i = 0; i < n; i++)
-		if (m->mmu.tlb[(vpage + i) & (TLB_ENTRIES - 1)].vpage == vpage + i)
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t v = m->mmu.tlb[(vpage + i) & (TLB_ENTRIES - 1)].vpage;
+
+		if (v == vpage + i)
 			return -EAGAIN;
+		invalid += v == TLB_INVALID;
+	}
 	if (vmemmap_walk_va(m, va, &w) || w.leaf != PT_PMD)
 		return -EAGAIN; /* page by page: the same walk, fault included */
 	if (write && !w.writable)
 		return -EAGAIN;
 	if (!frame_run_claimed(&m->frames, w.pfn, n))
 		return -EAGAIN; /* mmu_translate() reports the freed frame */
-	for (uint64_t i = 0; i < n; i++)
-		tlb_fill(m, &m->mmu.tlb[(vpage + i) & (TLB_ENTRIES - 1)], vpage + i,
-			 w.pfn + i, w.writable);
+	/* tlb_fill() of each, the empty ones counted above */
+	for (uint64_t i = 0; i < n; i++) {
+		struct tlb_entry *t = &m->mmu.tlb[(vpage + i) & (TLB_ENTRIES - 1)];
+
+		t->vpage = vpage + i;
+		t->pfn = w.pfn + i;
+		t->writable = w.writable;
+	}
+	m->mmu.nr_valid += (unsigned)invalid;
 	m->mmu.nr_tlb_misses += n;
 	m->mmu.nr_tlb_hits += n;
 	*pfn = w.pfn;

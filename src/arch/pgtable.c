@@ -380,6 +380,8 @@ int vmemmap_for_each_leaf_run(struct machine *m,
 					run = 1;
 					if (!entry_present(pte[l]))
 						continue;
+					if (!memcmp(pte + l, pte + l + 1, (n - l - 1) * sizeof(*pte)))
+						run = n - l; /* the rest alike: one memcmp */
 					while (l + run < n && pte[l + run] == pte[l])
 						run++;
 					if (run == n)
@@ -440,6 +442,14 @@ static uint64_t cursor_run(const struct machine *m, struct pt_cursor *cur,
 	if (cur->pte_table == cur->alike_table ||
 	    (!same && cur->pte_table == cur->present_table))
 		return n; /* the bytes of a table already read whole */
+	/* a whole table of one entry (the usual case): each equal to the next, one memcmp */
+	if (!i && n == g->ptrs_per_table && (same || entry_present(pte[0])) &&
+	    !memcmp(pte, pte + 1, (n - 1) * sizeof(*pte))) {
+		cur->alike_table = cur->pte_table;
+		if (entry_present(pte[0]))
+			cur->present_table = cur->pte_table;
+		return n;
+	}
 	/* eight at a time, with no branch inside: a run is most of a table */
 	while (k + 8 <= n) {
 		uint64_t d = 0;
