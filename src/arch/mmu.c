@@ -46,12 +46,39 @@ static int tlb_hit(struct machine *m, struct tlb_entry *t, vaddr_t va,
 	return 0;
 }
 
+/* Mark TLB entry @i valid in the map. */
+static void tlb_map_set(struct mmu *mmu, uint64_t i)
+{
+	mmu->valid_map[i / 64] |= 1ULL << (i % 64);
+}
+
+/* Invalidate TLB entry @i (valid), in the map and the count. */
+static void tlb_invalidate(struct mmu *mmu, uint64_t i)
+{
+	mmu->tlb[i].vpage = TLB_INVALID;
+	mmu->valid_map[i / 64] &= ~(1ULL << (i % 64));
+	mmu->nr_valid--;
+}
+
+/* Invalidate every valid entry, visiting only those. */
+static void tlb_invalidate_all(struct mmu *mmu)
+{
+	for (unsigned w = 0; w < TLB_ENTRIES / 64; w++) {
+		for (uint64_t bits = mmu->valid_map[w]; bits; bits &= bits - 1)
+			mmu->tlb[w * 64 + (unsigned)__builtin_ctzll(bits)].vpage = TLB_INVALID;
+		mmu->valid_map[w] = 0;
+	}
+	mmu->nr_valid = 0;
+}
+
 /* Cache a translation in entry @t (counted in nr_valid if it was empty). */
 static void tlb_fill(struct machine *m, struct tlb_entry *t, uint64_t vpage,
 		     pfn_t pfn, bool writable)
 {
-	if (t->vpage == TLB_INVALID)
+	if (t->vpage == TLB_INVALID) {
 		m->mmu.nr_valid++;
+		tlb_map_set(&m->mmu, (uint64_t)(t - m->mmu.tlb));
+	}
 	t->vpage = vpage;
 	t->pfn = pfn;
 	t->writable = writable;
@@ -255,6 +282,7 @@ int mmu_translate_block(struct machine *m, vaddr_t va, uint64_t n, bool write,
 		t->vpage = vpage + i;
 		t->pfn = w.pfn + i;
 		t->writable = w.writable;
+		tlb_map_set(&m->mmu, (vpage + i) & (TLB_ENTRIES - 1));
 	}
 	m->mmu.nr_valid += (unsigned)invalid;
 	m->mmu.nr_tlb_misses += n;
@@ -384,9 +412,7 @@ void tlb_check_before_free(struct machine *m, const struct pfn_run *runs,
 
 void flush_tlb_all(struct machine *m)
 {
-	for (unsigned i = 0; i < TLB_ENTRIES; i++)
-		m->mmu.tlb[i].vpage = TLB_INVALID;
-	m->mmu.nr_valid = 0;
+	tlb_invalidate_all(&m->mmu);
 	m->mmu.nr_flush_all++;
 }
 
@@ -397,16 +423,10 @@ void flush_tlb_kernel_range(struct machine *m, vaddr_t start, vaddr_t end)
 
 	m->mmu.nr_flush_range++;
 	if (last - first >= TLB_ENTRIES) {
-		for (unsigned i = 0; i < TLB_ENTRIES && m->mmu.nr_valid; i++)
-			m->mmu.tlb[i].vpage = TLB_INVALID;
-		m->mmu.nr_valid = 0;
+		tlb_invalidate_all(&m->mmu);
 		return;
 	}
-	for (uint64_t v = first; v <= last && m->mmu.nr_valid; v++) {
-		struct tlb_entry *t = &m->mmu.tlb[v & (TLB_ENTRIES - 1)];
-		if (t->vpage == v) {
-			t->vpage = TLB_INVALID;
-			m->mmu.nr_valid--;
-		}
-	}
+	for (uint64_t v = first; v <= last && m->mmu.nr_valid; v++)
+		if (m->mmu.tlb[v & (TLB_ENTRIES - 1)].vpage == v)
+			tlb_invalidate(&m->mmu, v & (TLB_ENTRIES - 1));
 }

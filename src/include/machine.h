@@ -97,6 +97,7 @@ struct tlb_entry {
 struct mmu {
 	struct tlb_entry tlb[TLB_ENTRIES];
 	unsigned nr_valid;            /* entries holding a translation */
+	uint64_t valid_map[TLB_ENTRIES / 64]; /* which ones: a flush visits only them */
 	uint64_t nr_tlb_hits, nr_tlb_misses;
 	uint64_t nr_flush_all, nr_flush_range;
 	uint64_t nr_faults;           /* RO writes, unmapped or stale accesses */

@@ -857,6 +857,11 @@ static void check_tlb(struct machine *m, struct check_report *r)
 		vaddr_t va = t->vpage << m->geo.page_shift;
 		struct pt_walk w;
 
+		bool mapped = m->mmu.valid_map[i / 64] & (1ULL << (i % 64));
+
+		if (mapped != (t->vpage != ~0ULL))
+			check_fail(r, "TLB: entry %u is %s, its valid map says otherwise", i,
+				   mapped ? "empty" : "valid");
 		if (t->vpage == ~0ULL)
 			continue;
 		valid++;
