@@ -15,7 +15,7 @@ void mmu_init(struct machine *m)
 {
 	memset(&m->mmu, 0, sizeof(m->mmu));
 	for (unsigned i = 0; i < TLB_ENTRIES; i++)
-		m->mmu.tlb[i].vpage = TLB_INVALID;
+		m->mmu.tlb_vpage[i] = TLB_INVALID;
 }
 
 void mmu_fault(struct machine *m, const char *fmt, ...)
@@ -28,21 +28,22 @@ void mmu_fault(struct machine *m, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int tlb_hit(struct machine *m, struct tlb_entry *t, vaddr_t va,
-		   bool write, pfn_t *pfn)
+static int tlb_hit(struct machine *m, unsigned i, vaddr_t va, bool write, pfn_t *pfn)
 {
+	pfn_t frame = m->mmu.tlb_pfn[i];
+
 	m->mmu.nr_tlb_hits++;
-	if (frame_owner(&m->frames, t->pfn) == FO_NONE) {
+	if (frame_owner(&m->frames, frame) == FO_NONE) {
 		mmu_fault(m, "stale TLB entry: va %#llx still maps frame %#llx, which was freed",
-			  (unsigned long long)va, (unsigned long long)t->pfn);
+			  (unsigned long long)va, (unsigned long long)frame);
 		return -EFAULT;
 	}
-	if (write && !t->writable) {
+	if (write && !m->mmu.tlb_writable[i]) {
 		mmu_fault(m, "write to read-only vmemmap at va %#llx (frame %#llx)",
-			  (unsigned long long)va, (unsigned long long)t->pfn);
+			  (unsigned long long)va, (unsigned long long)frame);
 		return -EFAULT;
 	}
-	*pfn = t->pfn;
+	*pfn = frame;
 	return 0;
 }
 
@@ -52,10 +53,22 @@ static void tlb_map_set(struct mmu *mmu, uint64_t i)
 	mmu->valid_map[i / 64] |= 1ULL << (i % 64);
 }
 
+/* Mark the @n entries from @i valid in the map, wrapping at the end. */
+static void tlb_map_set_range(struct mmu *mmu, uint64_t i, uint64_t n)
+{
+	while (n) {
+		uint64_t k = MIN(n, 64 - i % 64);
+
+		mmu->valid_map[i / 64] |= (k == 64 ? ~0ULL : ((1ULL << k) - 1)) << (i % 64);
+		i = (i + k) & (TLB_ENTRIES - 1);
+		n -= k;
+	}
+}
+
 /* Invalidate TLB entry @i (valid), in the map and the count. */
 static void tlb_invalidate(struct mmu *mmu, uint64_t i)
 {
-	mmu->tlb[i].vpage = TLB_INVALID;
+	mmu->tlb_vpage[i] = TLB_INVALID;
 	mmu->valid_map[i / 64] &= ~(1ULL << (i % 64));
 	mmu->nr_valid--;
 }
@@ -65,23 +78,22 @@ static void tlb_invalidate_all(struct mmu *mmu)
 {
 	for (unsigned w = 0; w < TLB_ENTRIES / 64; w++) {
 		for (uint64_t bits = mmu->valid_map[w]; bits; bits &= bits - 1)
-			mmu->tlb[w * 64 + (unsigned)__builtin_ctzll(bits)].vpage = TLB_INVALID;
+			mmu->tlb_vpage[w * 64 + (unsigned)__builtin_ctzll(bits)] = TLB_INVALID;
 		mmu->valid_map[w] = 0;
 	}
 	mmu->nr_valid = 0;
 }
 
-/* Cache a translation in entry @t (counted in nr_valid if it was empty). */
-static void tlb_fill(struct machine *m, struct tlb_entry *t, uint64_t vpage,
-		     pfn_t pfn, bool writable)
+/* Cache a translation in entry @i (counted in nr_valid if it was empty). */
+static void tlb_fill(struct machine *m, unsigned i, uint64_t vpage, pfn_t pfn, bool writable)
 {
-	if (t->vpage == TLB_INVALID) {
+	if (m->mmu.tlb_vpage[i] == TLB_INVALID) {
 		m->mmu.nr_valid++;
-		tlb_map_set(&m->mmu, (uint64_t)(t - m->mmu.tlb));
+		tlb_map_set(&m->mmu, i);
 	}
-	t->vpage = vpage;
-	t->pfn = pfn;
-	t->writable = writable;
+	m->mmu.tlb_vpage[i] = vpage;
+	m->mmu.tlb_pfn[i] = pfn;
+	m->mmu.tlb_writable[i] = writable;
 }
 
 /* mmu_translate(), with the walk a miss takes already made (@walked) or not (NULL). */
@@ -89,10 +101,10 @@ static int translate(struct machine *m, vaddr_t va, bool write, const struct pt_
 		     pfn_t *pfn)
 {
 	uint64_t vpage = va >> m->geo.page_shift;
-	struct tlb_entry *t = &m->mmu.tlb[vpage & (TLB_ENTRIES - 1)];
+	unsigned t = (unsigned)(vpage & (TLB_ENTRIES - 1));
 	struct pt_walk w;
 
-	if (t->vpage == vpage)
+	if (m->mmu.tlb_vpage[t] == vpage)
 		return tlb_hit(m, t, va, write, pfn);
 	m->mmu.nr_tlb_misses++;
 	if (!walked) {
@@ -263,7 +275,7 @@ int mmu_translate_block(struct machine *m, vaddr_t va, uint64_t n, bool write,
 	    pt_index(g, va, PT_PTE) + n > g->ptrs_per_table)
 		return -EAGAIN; /* not within one PMD */
 	for (uint64_t i = 0; i < n; i++) {
-		uint64_t v = m->mmu.tlb[(vpage + i) & (TLB_ENTRIES - 1)].vpage;
+		uint64_t v = m->mmu.tlb_vpage[(vpage + i) & (TLB_ENTRIES - 1)];
 
 		if (v == vpage + i)
 			return -EAGAIN;
@@ -277,13 +289,13 @@ int mmu_translate_block(struct machine *m, vaddr_t va, uint64_t n, bool write,
 		return -EAGAIN; /* mmu_translate() reports the freed frame */
 	/* tlb_fill() of each, the empty ones counted above */
 	for (uint64_t i = 0; i < n; i++) {
-		struct tlb_entry *t = &m->mmu.tlb[(vpage + i) & (TLB_ENTRIES - 1)];
+		uint64_t t = (vpage + i) & (TLB_ENTRIES - 1);
 
-		t->vpage = vpage + i;
-		t->pfn = w.pfn + i;
-		t->writable = w.writable;
-		tlb_map_set(&m->mmu, (vpage + i) & (TLB_ENTRIES - 1));
+		m->mmu.tlb_vpage[t] = vpage + i;
+		m->mmu.tlb_pfn[t] = w.pfn + i;
+		m->mmu.tlb_writable[t] = w.writable;
 	}
+	tlb_map_set_range(&m->mmu, vpage & (TLB_ENTRIES - 1), n);
 	m->mmu.nr_valid += (unsigned)invalid;
 	m->mmu.nr_tlb_misses += n;
 	m->mmu.nr_tlb_hits += n;
@@ -374,13 +386,11 @@ void tlb_check_before_free(struct machine *m, const struct pfn_run *runs,
 		highest = MAX(highest, runs[r].start + runs[r].nr - 1);
 	}
 	for (unsigned i = 0, seen = 0; i < TLB_ENTRIES && seen < m->mmu.nr_valid; i++) {
-		const struct tlb_entry *t = &m->mmu.tlb[i];
-
-		if (t->vpage == TLB_INVALID)
+		if (m->mmu.tlb_vpage[i] == TLB_INVALID)
 			continue;
 		seen++;
-		if (t->pfn >= lowest && t->pfn <= highest)
-			valid[k++] = *t;
+		if (m->mmu.tlb_pfn[i] >= lowest && m->mmu.tlb_pfn[i] <= highest)
+			valid[k++] = tlb_entry(&m->mmu, i);
 	}
 	if (!k) {
 		free(valid);
@@ -427,6 +437,6 @@ void flush_tlb_kernel_range(struct machine *m, vaddr_t start, vaddr_t end)
 		return;
 	}
 	for (uint64_t v = first; v <= last && m->mmu.nr_valid; v++)
-		if (m->mmu.tlb[v & (TLB_ENTRIES - 1)].vpage == v)
+		if (m->mmu.tlb_vpage[v & (TLB_ENTRIES - 1)] == v)
 			tlb_invalidate(&m->mmu, v & (TLB_ENTRIES - 1));
 }

@@ -438,7 +438,8 @@ static bool print_walk(struct machine *m, vaddr_t va, struct pt_walk *w, FILE *o
 static void print_tlb(struct machine *m, vaddr_t va, const struct pt_walk *w, FILE *out)
 {
 	uint64_t vpage = va >> m->geo.page_shift;
-	const struct tlb_entry *t = &m->mmu.tlb[vpage & (TLB_ENTRIES - 1)];
+	const struct tlb_entry te = tlb_entry(&m->mmu, (unsigned)(vpage & (TLB_ENTRIES - 1))),
+			       *t = &te;
 
 	if (t->vpage != vpage)
 		fprintf(out, "  TLB: no entry for this page\n");

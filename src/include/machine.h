@@ -88,6 +88,7 @@ struct vmstat {
 
 #define TLB_ENTRIES 4096
 
+/* One TLB entry, as a value (the TLB itself keeps each field in its own array). */
 struct tlb_entry {
 	uint64_t vpage; /* va >> page_shift, or ~0 when invalid */
 	pfn_t pfn;
@@ -95,7 +96,14 @@ struct tlb_entry {
 };
 
 struct mmu {
-	struct tlb_entry tlb[TLB_ENTRIES];
+	/*
+	 * Direct-mapped by the low bits of vpage; a field per array, so a
+	 * block of consecutive pages is checked and filled a cache line of
+	 * vpages at a time.
+	 */
+	uint64_t tlb_vpage[TLB_ENTRIES]; /* va >> page_shift, or ~0 when invalid */
+	pfn_t tlb_pfn[TLB_ENTRIES];
+	bool tlb_writable[TLB_ENTRIES];
 	unsigned nr_valid;            /* entries holding a translation */
 	uint64_t valid_map[TLB_ENTRIES / 64]; /* which ones: a flush visits only them */
 	uint64_t nr_tlb_hits, nr_tlb_misses;
@@ -105,6 +113,11 @@ struct mmu {
 	uint64_t nr_freed_while_cached; /* frames freed with a TLB entry left */
 	char first_freed_while_cached[192];
 };
+
+static inline struct tlb_entry tlb_entry(const struct mmu *mmu, unsigned i)
+{
+	return (struct tlb_entry){ mmu->tlb_vpage[i], mmu->tlb_pfn[i], mmu->tlb_writable[i] };
+}
 
 /* A gigantic page reserved from memblock at boot (struct huge_bootmem_page). */
 struct huge_bootmem_page {

@@ -853,7 +853,7 @@ static void check_tlb(struct machine *m, struct check_report *r)
 	unsigned valid = 0;
 
 	for (unsigned i = 0; i < TLB_ENTRIES; i++) {
-		const struct tlb_entry *t = &m->mmu.tlb[i];
+		const struct tlb_entry te = tlb_entry(&m->mmu, i), *t = &te;
 		vaddr_t va = t->vpage << m->geo.page_shift;
 		struct pt_walk w;
 

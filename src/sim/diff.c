@@ -347,7 +347,7 @@ static void diff_counters(struct machine *a, const char *na, struct machine *b,
 		      (unsigned long long)x->nr_freed_while_cached, nb,
 		      (unsigned long long)y->nr_faults, (unsigned long long)y->nr_freed_while_cached);
 	for (unsigned i = 0; i < TLB_ENTRIES && !d->found; i++) {
-		const struct tlb_entry *p = &x->tlb[i], *q = &y->tlb[i];
+		const struct tlb_entry pe = tlb_entry(x, i), qe = tlb_entry(y, i), *p = &pe, *q = &qe;
 
 		/* Kernel mode reads struct pages the model does not, so it may
 		 * cache more pages; one page cached differently is a difference. */

@@ -409,7 +409,10 @@ TEST(translate_block_equals_page_by_page)
 	ASSERT_EQ(a->mmu.nr_valid, b->mmu.nr_valid);
 	ASSERT_EQ(a->mmu.nr_tlb_hits, b->mmu.nr_tlb_hits);
 	ASSERT_EQ(a->mmu.nr_tlb_misses, b->mmu.nr_tlb_misses);
-	ASSERT_TRUE(!memcmp(a->mmu.tlb, b->mmu.tlb, sizeof(a->mmu.tlb)));
+	ASSERT_TRUE(!memcmp(a->mmu.tlb_vpage, b->mmu.tlb_vpage, sizeof(a->mmu.tlb_vpage)));
+	ASSERT_TRUE(!memcmp(a->mmu.tlb_pfn, b->mmu.tlb_pfn, sizeof(a->mmu.tlb_pfn)));
+	ASSERT_TRUE(!memcmp(a->mmu.tlb_writable, b->mmu.tlb_writable, sizeof(a->mmu.tlb_writable)));
+	ASSERT_TRUE(!memcmp(a->mmu.valid_map, b->mmu.valid_map, sizeof(a->mmu.valid_map)));
 	/* A page already cached: the shortcut declines and nothing changes. */
 	ASSERT_EQ(mmu_translate_block(a, va, g->ptrs_per_table, true, &first), -EAGAIN);
 	ASSERT_EQ(a->mmu.nr_tlb_hits, b->mmu.nr_tlb_hits);

@@ -248,19 +248,19 @@ TEST(explain_reports_stale_tlb)
 	pfn_t head;
 	vaddr_t va;
 	pfn_t frame;
-	struct tlb_entry *t;
+	pfn_t *t;
 	char *text;
 
 	ASSERT_TRUE(m);
 	head = first_folio(m);
 	va = pfn_to_page_va(&m->geo, head + 64);
 	ASSERT_EQ(mmu_translate(m, va, false, &frame), 0);
-	t = &m->mmu.tlb[(va >> m->geo.page_shift) & (TLB_ENTRIES - 1)];
-	t->pfn = frame + 1; /* as if the PTE changed without a flush */
+	t = &m->mmu.tlb_pfn[(va >> m->geo.page_shift) & (TLB_ENTRIES - 1)];
+	*t = frame + 1; /* as if the PTE changed without a flush */
 	text = explain(m, head + 64);
 	ASSERT_TRUE(has(text, "TLB: STALE: still maps frame"));
 	free(text);
-	t->pfn = frame;
+	*t = frame;
 	text = explain(m, head + 64);
 	ASSERT_TRUE(has(text, "TLB: holds the same translation"));
 	free(text);
