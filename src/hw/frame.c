@@ -1047,16 +1047,28 @@ uint64_t frame_release_run(struct frame_store *fs, pfn_t pfn, uint64_t nr,
 			continue;
 		}
 		slot = block_slots(fs, bw, p);
-		for (uint64_t i = 0; i < n; i++, slot++) {
-			BUG_ON((*slot & FRAME_OWNER_MASK) != owner);
-			if ((*slot & FRAME_ORIGIN_MASK) != first) {
+		for (uint64_t i = 0; i < n;) {
+			uint64_t e = slot[i], k = 1;
+
+			BUG_ON((e & FRAME_OWNER_MASK) != owner);
+			if ((e & FRAME_ORIGIN_MASK) != first) {
 				pattern_put_batch(fs, &batch);
 				return done;
 			}
-			drop_content_batched(fs, slot, &batch);
-			*slot = 0;
-			fs->nr_entries--;
-			done++;
+			if (e & FRAME_PATTERN) { /* a run of the same pattern: one count */
+				while (i + k < n && slot[i + k] == e)
+					k++;
+				drop_content_batched(fs, &slot[i], &batch);
+				batch.n += k - 1;
+				fs->nr_pattern -= k - 1;
+				memset(&slot[i], 0, k * sizeof(*slot));
+			} else {
+				drop_content_batched(fs, &slot[i], &batch);
+				slot[i] = 0;
+			}
+			fs->nr_entries -= k;
+			done += k;
+			i += k;
 		}
 		pattern_put_batch(fs, &batch);
 		if (n == FRAME_BLOCK)
