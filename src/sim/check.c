@@ -375,6 +375,9 @@ static void check_vmemmap_page(struct leaf_ctx *c, vaddr_t va, pfn_t pfn)
 		c->owned_pfn = pfn;
 	}
 	z = run_zone_cached(c, page_va_to_pfn(g, va), g->spp);
+	if (!z && !memblock_type_pages_in(&m->memblock.memory, page_va_to_pfn(g, va),
+					  page_va_to_pfn(g, va) + g->spp))
+		return; /* device memory or a hole: no struct page here is present memory's */
 	if (z && pfn == c->agreed_pfn && z == c->agreed_zone) {
 		c->r->nr_struct_pages_checked += g->spp; /* the same bytes, the same verdict */
 		return;

@@ -1193,6 +1193,43 @@ TEST(checker_decides_a_pattern_extent_pmd_by_its_first_page)
 }
 
 /*
+ * A vmemmap page that describes memory and a hole (qemu-pc's 640 KiB to
+ * 1 MiB) is checked struct page by struct page: a present pfn's wrong
+ * zone is found, the hole's struct pages are not asked.  A page that
+ * describes only the hole is skipped as a whole.
+ */
+TEST(checker_asks_the_present_part_of_a_page_with_a_hole)
+{
+	struct machine *m = boot_scenario("machine mem=1G layout=qemu-pc\nboot\n");
+	struct check_report *r = malloc(sizeof(*r));
+	const struct geometry *g;
+	struct page_struct good[2], bad;
+	const pfn_t pfn[2] = { 0x90, 0xc0 }; /* memory, and a page of hole alone */
+
+	ASSERT_TRUE(m != NULL && r != NULL);
+	g = &m->geo;
+	ASSERT_EQ(g->spp, 64);
+	ASSERT_TRUE(pfn_present(m, 0x90) && !pfn_present(m, 0xa0) && !pfn_present(m, 0xc0) &&
+		    !pfn_present(m, 0xff));
+	ASSERT_EQ(mm_check(m, r), 0);
+	for (unsigned k = 0; k < 2; k++) {
+		ASSERT_EQ(page_read(m, pfn_to_page_va(g, pfn[k]), &good[k]), 0);
+		bad = good[k];
+		bad.flags ^= page_flags_node_zone(0, flags_zone(bad.flags)) ^
+			     page_flags_node_zone(0, flags_zone(bad.flags) == ZONE_DMA ? ZONE_DMA32 : ZONE_DMA);
+		ASSERT_EQ(page_write(m, pfn_to_page_va(g, pfn[k]), &bad), 0);
+	}
+	ASSERT_EQ(mm_check(m, r), 1);
+	ASSERT_TRUE(report_says(r, "pfn 0x90: struct page says"));
+	for (unsigned k = 0; k < 2; k++)
+		ASSERT_EQ(page_write(m, pfn_to_page_va(g, pfn[k]), &good[k]), 0);
+	ASSERT_EQ(mm_check(m, r), 0);
+	free(r);
+	machine_destroy(m);
+	return 0;
+}
+
+/*
  * An unoptimized folio's tail vmemmap page is one pattern frame; the
  * checker decides its 64 struct pages from one when that one is a tail by
  * pointer to the right head in the right zone.  A pattern naming the wrong
