@@ -156,16 +156,16 @@ uint8_t *frame_contents(struct machine *m, pfn_t pfn)
 
 int frame_read(struct machine *m, pfn_t pfn, size_t off, void *buf, size_t len)
 {
-	const uint8_t *bytes = frame_bytes(&m->frames, pfn);
-	const uint8_t *pat;
-	uint64_t e = frame_entry(&m->frames, pfn);
+	uint64_t e = frame_entry(&m->frames, pfn); /* one lookup: the forms below are its bits */
 	size_t sp = m->geo.struct_page_size;
 
-	if (bytes) {
-		memcpy(buf, bytes + off, len);
+	if (e & FRAME_DATA) {
+		memcpy(buf, (const uint8_t *)(uintptr_t)(e & ~((1ULL << FRAME_PAYLOAD_SHIFT) - 1)) + off,
+		       len);
 		return 0;
 	}
-	if ((pat = frame_pattern(&m->frames, pfn))) {
+	if (e & FRAME_PATTERN) {
+		const uint8_t *pat = m->frames.patterns.v[e >> FRAME_PAYLOAD_SHIFT].bytes;
 		uint8_t *out = buf;
 		while (len) {
 			size_t in = off % sp, n = MIN(len, sp - in);
@@ -185,7 +185,7 @@ int frame_read(struct machine *m, pfn_t pfn, size_t off, void *buf, size_t len)
 		return 0;
 	}
 	if (e & FRAME_PX) {
-		frame_read_px(&m->frames, pfn, off, buf, len);
+		frame_read_px_entry(&m->frames, e, off, buf, len);
 		return 0;
 	}
 	if (e & FRAME_GEN) { /* a page table not walked through yet */

@@ -825,7 +825,13 @@ int frame_set_pattern_except(struct frame_store *fs, pfn_t pfn, const uint8_t *s
 void frame_read_px(const struct frame_store *fs, pfn_t pfn, size_t off, void *buf,
 		   size_t len)
 {
-	struct frame_px *x = (struct frame_px *)frame_px(fs, pfn);
+	frame_read_px_entry(fs, frame_entry(fs, pfn), off, buf, len);
+}
+
+void frame_read_px_entry(const struct frame_store *fs, uint64_t e, size_t off, void *buf,
+			 size_t len)
+{
+	struct frame_px *x = px_rec(fs, (uint32_t)(e >> FRAME_PAYLOAD_SHIFT));
 	const uint8_t *pat = px_pattern_bytes(fs, x);
 	size_t sp = fs->pattern_bytes;
 	uint8_t *out = buf;

@@ -343,6 +343,9 @@ int frame_write_in_slot(struct frame_store *fs, pfn_t pfn, size_t off, const voi
 int frame_set_pattern_except(struct frame_store *fs, pfn_t pfn, const uint8_t *sp,
 			     unsigned nr, const unsigned *slot, const uint8_t *keep);
 /* Bytes [off, off + len) of pattern-with-exceptions frame @pfn. */
+/* The same from the frame's entry @e (FRAME_PX), already looked up. */
+void frame_read_px_entry(const struct frame_store *fs, uint64_t e, size_t off, void *buf,
+			 size_t len);
 void frame_read_px(const struct frame_store *fs, pfn_t pfn, size_t off, void *buf,
 		   size_t len);
 /* Give a pattern-with-exceptions frame its real bytes; NULL if out. */
