@@ -661,6 +661,15 @@ static bool px_in_run(const struct frame_px *x, unsigned k, unsigned slot)
 	return k < x->nr && x->run[k].first <= slot;
 }
 
+unsigned frame_px_alike_end(const struct frame_px *x, unsigned slot, unsigned spp)
+{
+	unsigned k = px_find(x, slot);
+
+	if (px_in_run(x, k, slot))
+		return x->run[k].first + x->run[k].count;
+	return k < x->nr ? x->run[k].first : spp;
+}
+
 const uint8_t *frame_px_pattern(const struct frame_store *fs, const struct frame_px *x)
 {
 	return px_pattern_bytes(fs, x);

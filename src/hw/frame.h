@@ -321,6 +321,12 @@ const struct frame_px *frame_px(const struct frame_store *fs, pfn_t pfn);
 /* The struct page a pattern-with-exceptions record repeats outside its runs. */
 const uint8_t *frame_px_pattern(const struct frame_store *fs, const struct frame_px *x);
 /*
+ * The end of the stretch of slots from @slot of @x that hold the same bytes
+ * as @slot: its run of exceptions, or the pattern up to the next run (or
+ * @spp, the slots of a frame).
+ */
+unsigned frame_px_alike_end(const struct frame_px *x, unsigned slot, unsigned spp);
+/*
  * Set struct page @slot of pattern or pattern-with-exceptions frame @pfn
  * to @sp without giving it real bytes.  0; -EAGAIN, nothing changed, if
  * the frame has another form or would need more than FRAME_PX_RUNS runs, or

@@ -214,6 +214,33 @@ static uint64_t folio_tail_fields(const struct machine *m)
 }
 
 /*
+ * After tail @i at @p was found right with @hits TLB hits and no miss
+ * (@misses is the count before it): how many following tails of its
+ * vmemmap page hold the same bytes in a pattern-with-exceptions frame,
+ * so the same reads give the same verdict.  They are counted, not read:
+ * each read would hit the same TLB entry of the same frame.  Only with
+ * the pointer encoding, where compound_head() of a tail not at a page's
+ * start reads its compound_head word alone.
+ */
+static uint64_t alike_tails_after(struct machine *m, vaddr_t p, uint64_t i, uint64_t nr,
+				  uint64_t misses, uint64_t hits)
+{
+	const struct geometry *g = &m->geo;
+	unsigned slot = (unsigned)((p & (g->page_size - 1)) / g->struct_page_size);
+	const struct frame_px *x;
+	struct pt_walk w;
+	uint64_t n;
+
+	if (m->mmu.nr_tlb_misses != misses || struct_page_ctx_of(m).mask ||
+	    i <= folio_tail_fields(m) || !slot || vmemmap_walk_va(m, p, &w) ||
+	    !(x = frame_px(&m->frames, w.pfn)))
+		return 0;
+	n = MIN(frame_px_alike_end(x, slot, g->spp) - slot - 1, nr - i - 1);
+	m->mmu.nr_tlb_hits += n * hits;
+	return n;
+}
+
+/*
  * free_tail_page_prepare() for every tail: the mapping poison past the
  * folio fields, and compound_head() pointing at the head.  Returns the
  * number of bad pages (each logged, a few at most).
@@ -247,14 +274,18 @@ static uint64_t check_free_tails(struct machine *m, const struct hstate *h,
 				continue;
 			}
 		}
+		uint64_t hits = m->mmu.nr_tlb_hits, misses = m->mmu.nr_tlb_misses;
+
 		BUG_ON(page_read_u64(m, p, PAGE_OFF_MAPPING, &mapping));
 		BUG_ON(compound_head(m, p, &ch));
 		if (i > folio_tail_fields(m) && mapping != TAIL_MAPPING)
 			why = "corrupted mapping in tail page";
 		else if (ch != head)
 			why = "compound_head not consistent";
-		if (!why)
+		if (!why) {
+			i += alike_tails_after(m, p, i, nr, misses, m->mmu.nr_tlb_hits - hits);
 			continue;
+		}
 		bad++;
 		/* bad_page() is rate limited: the first reports, then a count */
 		if (m->stat.nr_bad_pages++ < 16)
