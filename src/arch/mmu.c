@@ -303,6 +303,37 @@ int mmu_translate_block(struct machine *m, vaddr_t va, uint64_t n, bool write,
 	return 0;
 }
 
+int mmu_translate_ptes(struct machine *m, vaddr_t va, uint64_t n, bool write, pfn_t *pfns)
+{
+	const struct geometry *g = &m->geo;
+	uint64_t vpage = va >> g->page_shift, i0 = pt_index(g, va, PT_PTE);
+	const uint64_t *pte;
+	struct pt_walk w;
+
+	if (!n || n > MMU_PTES_MAX || !IS_ALIGNED(va, g->page_size) ||
+	    i0 + n > g->ptrs_per_table)
+		return -EAGAIN; /* not within one table */
+	for (uint64_t i = 0; i < n; i++)
+		if (m->mmu.tlb_vpage[(vpage + i) & (TLB_ENTRIES - 1)] == vpage + i)
+			return -EAGAIN;
+	if (vmemmap_walk_va(m, va, &w) || w.leaf != PT_PTE)
+		return -EAGAIN;
+	pte = pt_table(m, *w.pmd) + i0;
+	for (uint64_t i = 0; i < n; i++) {
+		if (!entry_present(pte[i]) || (write && !entry_writable(pte[i])) ||
+		    frame_owner(&m->frames, entry_pfn(pte[i])) == FO_NONE)
+			return -EAGAIN; /* mmu_translate() faults on it */
+		pfns[i] = entry_pfn(pte[i]);
+	}
+	/* what n misses would do: each fills its entry and hits it */
+	for (uint64_t i = 0; i < n; i++)
+		tlb_fill(m, (unsigned)((vpage + i) & (TLB_ENTRIES - 1)), vpage + i, pfns[i],
+			 entry_writable(pte[i]));
+	m->mmu.nr_tlb_misses += n;
+	m->mmu.nr_tlb_hits += n;
+	return 0;
+}
+
 /* The frame @va maps now (for a message). */
 static pfn_t pfn_of_last_fault(struct machine *m, vaddr_t va)
 {

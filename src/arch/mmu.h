@@ -38,6 +38,15 @@ int mmu_translate_walked(struct machine *m, const struct pt_walk *w, bool write,
 int mmu_translate_block(struct machine *m, vaddr_t va, uint64_t n, bool write,
 			pfn_t *pfn);
 
+/*
+ * The same for @n pages (at most MMU_PTES_MAX) that PTEs of one table map,
+ * each present, to a frame in use, and writable if @write: one walk, the
+ * frame of page i in @pfns[i].  -EAGAIN when that does not hold or the
+ * TLB holds one of them (translate page by page), with nothing changed.
+ */
+#define MMU_PTES_MAX 512
+int mmu_translate_ptes(struct machine *m, vaddr_t va, uint64_t n, bool write, pfn_t *pfns);
+
 /* Copy bytes out of / into the vmemmap; -EFAULT on any fault. */
 int vmemmap_read(struct machine *m, vaddr_t va, void *buf, size_t len);
 int vmemmap_write(struct machine *m, vaddr_t va, const void *buf, size_t len);

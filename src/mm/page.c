@@ -165,6 +165,22 @@ static int write_most_of_page(struct machine *m, pfn_t frame, vaddr_t va, vaddr_
  * Write @tmpl into struct pages [first, last) of the folio at @pfn, a
  * vmemmap page at a time.  0 or -EFAULT (a read-only tail, for instance).
  */
+/*
+ * A whole vmemmap page @frame of one repeated struct page @enc: a share of
+ * *@pattern_frame's pattern if it still has one, else its own; then it is
+ * the one the next page shares.
+ */
+static int whole_page_pattern(struct machine *m, pfn_t frame, const uint8_t *enc,
+			      pfn_t *pattern_frame)
+{
+	if (*pattern_frame != PFN_NONE && frame_pattern(&m->frames, *pattern_frame))
+		frame_share_pattern(&m->frames, frame, *pattern_frame);
+	else if (frame_set_pattern(&m->frames, frame, enc))
+		return -EFAULT;
+	*pattern_frame = frame;
+	return 0;
+}
+
 int write_struct_pages(struct machine *m, pfn_t pfn, uint64_t first, uint64_t last,
 		       const struct page_struct *tmpl)
 {
@@ -173,6 +189,7 @@ int write_struct_pages(struct machine *m, pfn_t pfn, uint64_t first, uint64_t la
 	vaddr_t end = pfn_to_page_va(g, pfn) + last * g->struct_page_size;
 	uint8_t enc[MAX_STRUCT_PAGE];
 	pfn_t pattern_frame = PFN_NONE; /* a whole page already set to @enc */
+	pfn_t frames[MMU_PTES_MAX];
 	vaddr_t whole_end = ALIGN_DOWN(end, g->page_size); /* of the whole pages */
 	uint64_t pmd_size = 1ULL << g->pmd_shift;
 
@@ -210,15 +227,21 @@ int write_struct_pages(struct machine *m, pfn_t pfn, uint64_t first, uint64_t la
 			va += nr * g->page_size;
 			continue;
 		}
+		/* or PTEs of one table (a restored or split memmap): one walk */
+		if (va == pstart && nr > 1 &&
+		    !mmu_translate_ptes(m, va, MIN(nr, MMU_PTES_MAX), true, frames)) {
+			for (uint64_t k = 0; k < MIN(nr, MMU_PTES_MAX); k++) {
+				if (whole_page_pattern(m, frames[k], enc, &pattern_frame))
+					return -EFAULT;
+			}
+			va += MIN(nr, MMU_PTES_MAX) * g->page_size;
+			continue;
+		}
 		if (mmu_translate(m, va, true, &frame))
 			return -EFAULT;
 		if (va == pstart && pend == pstart + g->page_size) {
-			/* the whole vmemmap page: one repeated struct page */
-			if (pattern_frame != PFN_NONE && frame_pattern(&m->frames, pattern_frame))
-				frame_share_pattern(&m->frames, frame, pattern_frame);
-			else if (frame_set_pattern(&m->frames, frame, enc))
+			if (whole_page_pattern(m, frame, enc, &pattern_frame))
 				return -EFAULT;
-			pattern_frame = frame;
 			va = pend;
 			continue;
 		}

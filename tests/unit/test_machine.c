@@ -947,6 +947,63 @@ static struct machine *boot_one_1g_folio(const char *hvo, vaddr_t *head)
 	return m;
 }
 
+/* Are the TLBs of @a and @b, and their counters, the same? */
+static bool tlbs_equal(const struct machine *a, const struct machine *b)
+{
+	return a->mmu.nr_valid == b->mmu.nr_valid && a->mmu.nr_tlb_hits == b->mmu.nr_tlb_hits &&
+	       a->mmu.nr_tlb_misses == b->mmu.nr_tlb_misses && a->mmu.nr_faults == b->mmu.nr_faults &&
+	       !memcmp(a->mmu.tlb_vpage, b->mmu.tlb_vpage, sizeof(a->mmu.tlb_vpage)) &&
+	       !memcmp(a->mmu.tlb_pfn, b->mmu.tlb_pfn, sizeof(a->mmu.tlb_pfn)) &&
+	       !memcmp(a->mmu.tlb_writable, b->mmu.tlb_writable, sizeof(a->mmu.tlb_writable)) &&
+	       !memcmp(a->mmu.valid_map, b->mmu.valid_map, sizeof(a->mmu.valid_map));
+}
+
+/*
+ * mmu_translate_ptes() leaves the TLB and its counters exactly as a
+ * translation page by page would, over PTEs of one table: an optimized
+ * 1 GiB folio's tails (read-only: a write declines, changing nothing; a
+ * read goes through), then its restored vmemmap once freed (a frame of
+ * its own per page).
+ */
+TEST(translate_ptes_equals_page_by_page)
+{
+	vaddr_t head[2];
+	struct machine *m[2] = { boot_one_1g_folio("on", &head[0]), boot_one_1g_folio("on", &head[1]) };
+	const struct geometry *g = &m[0]->geo;
+	pfn_t pfns[MMU_PTES_MAX], pfn;
+	uint64_t n = 300;
+	char err[256];
+
+	ASSERT_EQ(head[0], head[1]);
+	for (int freed = 0; freed < 2; freed++) {
+		vaddr_t va = head[0] + 2 * g->page_size;
+
+		if (!freed)
+			ASSERT_EQ(mmu_translate_ptes(m[0], va, n, true, pfns), -EAGAIN);
+		ASSERT_TRUE(tlbs_equal(m[0], m[1]));
+		ASSERT_EQ(mmu_translate_ptes(m[0], va, n, !!freed, pfns), 0);
+		for (uint64_t i = 0; i < n; i++) {
+			ASSERT_EQ(mmu_translate(m[1], va + i * g->page_size, !!freed, &pfn), 0);
+			ASSERT_EQ(pfn, pfns[i]);
+			if (freed && i)
+				ASSERT_NE(pfns[i], pfns[i - 1]);
+		}
+		ASSERT_TRUE(tlbs_equal(m[0], m[1]));
+		/* a page already cached: it declines, nothing changes */
+		ASSERT_EQ(mmu_translate_ptes(m[0], va, n, false, pfns), -EAGAIN);
+		ASSERT_TRUE(tlbs_equal(m[0], m[1]));
+		for (int k = 0; k < 2 && !freed; k++) {
+			ASSERT_EQ(hugetlb_set_nr(m[k], SZ_1G, 0, NUMA_NO_NODE, err, sizeof(err)), 0);
+			flush_tlb_all(m[k]);
+		}
+	}
+	for (int k = 0; k < 2; k++) {
+		ASSERT_EQ(check_machine(m[k]), 0);
+		machine_destroy(m[k]);
+	}
+	return 0;
+}
+
 /*
  * The checker's walks over a folio's vmemmap and a section's take a run
  * of equal (or present) PTEs at once; an entry that differs deep inside
