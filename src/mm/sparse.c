@@ -226,6 +226,19 @@ static int vmemmap_populate_compound_pages(struct machine *m, vaddr_t start,
 			va += pmd_size - g->page_size;
 			continue;
 		}
+		if (IS_ALIGNED(va, pmd_size) && va + pmd_size <= MIN(head + cbytes, end)) {
+			uint64_t *pmd = vmemmap_pte_table_alloc(m, va, nid), v;
+
+			if (!pmd)
+				return -ENOMEM;
+			if (pte_table_alike(m, *pmd, &v) && !entry_present(v)) {
+				/* a table of tails with none present yet: all written at once */
+				set_pte_table_fill(m, *pmd, mk_pte(tail, false));
+				pte = NULL;
+				va += pmd_size - g->page_size;
+				continue;
+			}
+		}
 		/* walk once per PTE table; inside one, the next entry follows */
 		if (pte && !IS_ALIGNED(va, pmd_size))
 			pte++;
