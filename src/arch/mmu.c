@@ -53,16 +53,147 @@ static void tlb_map_set(struct mmu *mmu, uint64_t i)
 	mmu->valid_map[i / 64] |= 1ULL << (i % 64);
 }
 
-/* Mark the @n entries from @i valid in the map, wrapping at the end. */
-static void tlb_map_set_range(struct mmu *mmu, uint64_t i, uint64_t n)
+/* ---- pending block fills ---- */
+
+/* Set or clear (@set) the bits of entries [@i, @i + @n) in @map, wrapping at the end. */
+static void map_range(uint64_t *map, uint64_t i, uint64_t n, bool set)
 {
 	while (n) {
 		uint64_t k = MIN(n, 64 - i % 64);
+		uint64_t bits = (k == 64 ? ~0ULL : ((1ULL << k) - 1)) << (i % 64);
 
-		mmu->valid_map[i / 64] |= (k == 64 ? ~0ULL : ((1ULL << k) - 1)) << (i % 64);
+		if (set)
+			map[i / 64] |= bits;
+		else
+			map[i / 64] &= ~bits;
 		i = (i + k) & (TLB_ENTRIES - 1);
 		n -= k;
 	}
+}
+
+/* Bits of entries [@i, @i + @n) set in @map. */
+static uint64_t map_count(const uint64_t *map, uint64_t i, uint64_t n)
+{
+	uint64_t c = 0;
+
+	while (n) {
+		uint64_t k = MIN(n, 64 - i % 64);
+		uint64_t bits = (k == 64 ? ~0ULL : ((1ULL << k) - 1)) << (i % 64);
+
+		c += (uint64_t)__builtin_popcountll(map[i / 64] & bits);
+		i = (i + k) & (TLB_ENTRIES - 1);
+		n -= k;
+	}
+	return c;
+}
+
+/* Write pending block @k to the arrays and drop it. */
+static void pending_write(struct mmu *mmu, unsigned k)
+{
+	struct tlb_block b = mmu->pending[k];
+
+	for (uint64_t i = 0; i < b.n; i++) {
+		uint64_t t = (b.vpage + i) & (TLB_ENTRIES - 1);
+
+		mmu->tlb_vpage[t] = b.vpage + i;
+		mmu->tlb_pfn[t] = b.pfn + i;
+		mmu->tlb_writable[t] = b.writable;
+	}
+	map_range(mmu->pending_map, b.vpage & (TLB_ENTRIES - 1), b.n, false);
+	mmu->pending[k] = mmu->pending[--mmu->nr_pending];
+}
+
+/* Every pending block written: the arrays alone hold the TLB. */
+static void tlb_sync(struct mmu *mmu)
+{
+	while (mmu->nr_pending)
+		pending_write(mmu, mmu->nr_pending - 1);
+}
+
+void mmu_tlb_sync(struct machine *m)
+{
+	tlb_sync(&m->mmu);
+}
+
+/*
+ * Make room for a block fill of entries [@r, @r + @n): pending blocks lose
+ * what it covers (from their front or their end), a block it lies
+ * strictly inside is written out first.
+ */
+static void pending_make_room(struct mmu *mmu, uint64_t r, uint64_t n)
+{
+	for (unsigned k = 0; k < mmu->nr_pending;) {
+		struct tlb_block *b = &mmu->pending[k];
+		uint64_t s = b->vpage & (TLB_ENTRIES - 1);
+		uint64_t d = (s - r) & (TLB_ENTRIES - 1); /* b's start within the fill */
+		uint64_t e = (r - s) & (TLB_ENTRIES - 1); /* the fill's start within b */
+
+		if (d < n) {
+			uint64_t cut = MIN(b->n, n - d);
+
+			if (cut == b->n) { /* all of it: gone */
+				mmu->pending[k] = mmu->pending[--mmu->nr_pending];
+				continue;
+			}
+			b->vpage += cut;
+			b->pfn += cut;
+			b->n -= cut;
+		} else if (e < b->n) {
+			if (e + n < b->n) { /* the fill splits it */
+				pending_write(mmu, k);
+				continue;
+			}
+			b->n = e;
+		}
+		k++;
+	}
+}
+
+/* A block fill of @n entries from @vpage, mapping @pfn onwards, left pending. */
+static void pending_add(struct mmu *mmu, uint64_t vpage, uint64_t n, pfn_t pfn, bool writable)
+{
+	struct tlb_block *last = mmu->nr_pending ? &mmu->pending[mmu->nr_pending - 1] : NULL;
+
+	pending_make_room(mmu, vpage & (TLB_ENTRIES - 1), n);
+	last = mmu->nr_pending ? &mmu->pending[mmu->nr_pending - 1] : NULL;
+	map_range(mmu->pending_map, vpage & (TLB_ENTRIES - 1), n, true);
+	if (last && last->vpage + last->n == vpage && last->pfn + last->n == pfn &&
+	    last->writable == writable && last->n + n <= TLB_ENTRIES) {
+		last->n += n; /* the one before, continued */
+		return;
+	}
+	if (mmu->nr_pending == TLB_PENDING)
+		pending_write(mmu, 0);
+	mmu->pending[mmu->nr_pending++] = (struct tlb_block){ vpage, n, pfn, writable };
+}
+
+/*
+ * Is one of the @n pages from @vpage cached?  Pending blocks by their
+ * ranges; the entries none of them holds, in the arrays.
+ */
+static bool tlb_range_cached(const struct mmu *mmu, uint64_t vpage, uint64_t n)
+{
+	uint64_t i = 0;
+
+	for (unsigned k = 0; k < mmu->nr_pending; k++) {
+		const struct tlb_block *b = &mmu->pending[k];
+
+		if (b->vpage < vpage + n && vpage < b->vpage + b->n)
+			return true;
+	}
+	while (i < n) {
+		uint64_t t = (vpage + i) & (TLB_ENTRIES - 1), k = MIN(n - i, 64 - t % 64);
+		uint64_t mask = (k == 64 ? ~0ULL : ((1ULL << k) - 1)) << (t % 64);
+
+		for (uint64_t bits = mask & ~mmu->pending_map[t / 64]; bits; bits &= bits - 1) {
+			uint64_t j = (uint64_t)__builtin_ctzll(bits);
+
+			if (mmu->tlb_vpage[t - t % 64 + j] == vpage + i + (j - t % 64))
+				return true;
+		}
+		i += k;
+	}
+	return false;
 }
 
 /* Invalidate TLB entry @i (valid), in the map and the count. */
@@ -80,7 +211,9 @@ static void tlb_invalidate_all(struct mmu *mmu)
 		for (uint64_t bits = mmu->valid_map[w]; bits; bits &= bits - 1)
 			mmu->tlb_vpage[w * 64 + (unsigned)__builtin_ctzll(bits)] = TLB_INVALID;
 		mmu->valid_map[w] = 0;
+		mmu->pending_map[w] = 0; /* their stale array slots made invalid above */
 	}
+	mmu->nr_pending = 0;
 	mmu->nr_valid = 0;
 }
 
@@ -104,6 +237,8 @@ static int translate(struct machine *m, vaddr_t va, bool write, const struct pt_
 	unsigned t = (unsigned)(vpage & (TLB_ENTRIES - 1));
 	struct pt_walk w;
 
+	if (m->mmu.pending_map[t / 64] & (1ULL << (t % 64)))
+		tlb_sync(&m->mmu); /* an entry a block fill holds: the arrays first */
 	if (m->mmu.tlb_vpage[t] == vpage)
 		return tlb_hit(m, t, va, write, pfn);
 	m->mmu.nr_tlb_misses++;
@@ -274,28 +409,18 @@ int mmu_translate_block(struct machine *m, vaddr_t va, uint64_t n, bool write,
 	if (!n || n > TLB_ENTRIES || !IS_ALIGNED(va, g->page_size) ||
 	    pt_index(g, va, PT_PTE) + n > g->ptrs_per_table)
 		return -EAGAIN; /* not within one PMD */
-	for (uint64_t i = 0; i < n; i++) {
-		uint64_t v = m->mmu.tlb_vpage[(vpage + i) & (TLB_ENTRIES - 1)];
-
-		if (v == vpage + i)
-			return -EAGAIN;
-		invalid += v == TLB_INVALID;
-	}
+	if (tlb_range_cached(&m->mmu, vpage, n))
+		return -EAGAIN;
 	if (vmemmap_walk_va(m, va, &w) || w.leaf != PT_PMD)
 		return -EAGAIN; /* page by page: the same walk, fault included */
 	if (write && !w.writable)
 		return -EAGAIN;
 	if (!frame_run_claimed(&m->frames, w.pfn, n))
 		return -EAGAIN; /* mmu_translate() reports the freed frame */
-	/* tlb_fill() of each, the empty ones counted above */
-	for (uint64_t i = 0; i < n; i++) {
-		uint64_t t = (vpage + i) & (TLB_ENTRIES - 1);
-
-		m->mmu.tlb_vpage[t] = vpage + i;
-		m->mmu.tlb_pfn[t] = w.pfn + i;
-		m->mmu.tlb_writable[t] = w.writable;
-	}
-	tlb_map_set_range(&m->mmu, vpage & (TLB_ENTRIES - 1), n);
+	/* tlb_fill() of each, left pending: a later fill may take their entries first */
+	invalid = n - map_count(m->mmu.valid_map, vpage & (TLB_ENTRIES - 1), n);
+	pending_add(&m->mmu, vpage, n, w.pfn, w.writable);
+	map_range(m->mmu.valid_map, vpage & (TLB_ENTRIES - 1), n, true);
 	m->mmu.nr_valid += (unsigned)invalid;
 	m->mmu.nr_tlb_misses += n;
 	m->mmu.nr_tlb_hits += n;
@@ -313,6 +438,7 @@ int mmu_translate_ptes(struct machine *m, vaddr_t va, uint64_t n, bool write, pf
 	if (!n || n > MMU_PTES_MAX || !IS_ALIGNED(va, g->page_size) ||
 	    i0 + n > g->ptrs_per_table)
 		return -EAGAIN; /* not within one table */
+	tlb_sync(&m->mmu);
 	for (uint64_t i = 0; i < n; i++)
 		if (m->mmu.tlb_vpage[(vpage + i) & (TLB_ENTRIES - 1)] == vpage + i)
 			return -EAGAIN;
@@ -407,6 +533,7 @@ void tlb_check_before_free(struct machine *m, const struct pfn_run *runs,
 
 	if (!nr_runs || !m->mmu.nr_valid)
 		return;
+	tlb_sync(&m->mmu);
 	valid = malloc(m->mmu.nr_valid * sizeof(*valid));
 	if (!valid) {
 		fprintf(stderr, "hvo: host out of memory\n");
@@ -467,6 +594,7 @@ void flush_tlb_kernel_range(struct machine *m, vaddr_t start, vaddr_t end)
 		tlb_invalidate_all(&m->mmu);
 		return;
 	}
+	tlb_sync(&m->mmu);
 	for (uint64_t v = first; v <= last && m->mmu.nr_valid; v++)
 		if (m->mmu.tlb_vpage[v & (TLB_ENTRIES - 1)] == v)
 			tlb_invalidate(&m->mmu, v & (TLB_ENTRIES - 1));

@@ -47,6 +47,9 @@ int mmu_translate_block(struct machine *m, vaddr_t va, uint64_t n, bool write,
 #define MMU_PTES_MAX 512
 int mmu_translate_ptes(struct machine *m, vaddr_t va, uint64_t n, bool write, pfn_t *pfns);
 
+/* Write block fills still pending into the TLB's arrays (for code that reads them). */
+void mmu_tlb_sync(struct machine *m);
+
 /* Copy bytes out of / into the vmemmap; -EFAULT on any fault. */
 int vmemmap_read(struct machine *m, vaddr_t va, void *buf, size_t len);
 int vmemmap_write(struct machine *m, vaddr_t va, const void *buf, size_t len);

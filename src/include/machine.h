@@ -87,6 +87,7 @@ struct vmstat {
 };
 
 #define TLB_ENTRIES 4096
+#define TLB_PENDING 16
 
 /* One TLB entry, as a value (the TLB itself keeps each field in its own array). */
 struct tlb_entry {
@@ -106,6 +107,19 @@ struct mmu {
 	bool tlb_writable[TLB_ENTRIES];
 	unsigned nr_valid;            /* entries holding a translation */
 	uint64_t valid_map[TLB_ENTRIES / 64]; /* which ones: a flush visits only them */
+	/*
+	 * Block fills not yet written to the arrays (mmu.c): entries
+	 * (vpage + i) & (TLB_ENTRIES - 1), i < n, hold vpage + i -> pfn + i.
+	 * Disjoint; pending_map marks the entries they hold, whose array
+	 * slots are stale.  tlb_entry() reads through them.
+	 */
+	struct tlb_block {
+		uint64_t vpage, n;
+		pfn_t pfn;
+		bool writable;
+	} pending[TLB_PENDING];
+	unsigned nr_pending;
+	uint64_t pending_map[TLB_ENTRIES / 64];
 	uint64_t nr_tlb_hits, nr_tlb_misses;
 	uint64_t nr_flush_all, nr_flush_range;
 	uint64_t nr_faults;           /* RO writes, unmapped or stale accesses */
@@ -116,6 +130,14 @@ struct mmu {
 
 static inline struct tlb_entry tlb_entry(const struct mmu *mmu, unsigned i)
 {
+	if (mmu->pending_map[i / 64] & (1ULL << (i % 64)))
+		for (unsigned k = 0; k < mmu->nr_pending; k++) {
+			const struct tlb_block *b = &mmu->pending[k];
+			uint64_t off = (i - b->vpage) & (TLB_ENTRIES - 1);
+
+			if (off < b->n)
+				return (struct tlb_entry){ b->vpage + off, b->pfn + off, b->writable };
+		}
 	return (struct tlb_entry){ mmu->tlb_vpage[i], mmu->tlb_pfn[i], mmu->tlb_writable[i] };
 }
 

@@ -386,6 +386,23 @@ TEST(host_memory_limit_stops_with_a_message)
 }
 
 /*
+ * Are the TLBs of @a and @b, as their entries read (block fills still
+ * pending included), their valid maps and their counters the same?
+ */
+static bool tlbs_equal(const struct machine *a, const struct machine *b)
+{
+	for (unsigned i = 0; i < TLB_ENTRIES; i++) {
+		struct tlb_entry x = tlb_entry(&a->mmu, i), y = tlb_entry(&b->mmu, i);
+
+		if (x.vpage != y.vpage || (x.vpage != ~0ULL && (x.pfn != y.pfn || x.writable != y.writable)))
+			return false;
+	}
+	return a->mmu.nr_valid == b->mmu.nr_valid && a->mmu.nr_tlb_hits == b->mmu.nr_tlb_hits &&
+	       a->mmu.nr_tlb_misses == b->mmu.nr_tlb_misses && a->mmu.nr_faults == b->mmu.nr_faults &&
+	       !memcmp(a->mmu.valid_map, b->mmu.valid_map, sizeof(a->mmu.valid_map));
+}
+
+/*
  * mmu_translate_block() leaves the TLB and its counters exactly as a
  * translation page by page would: two machines, one translated each way.
  */
@@ -406,16 +423,79 @@ TEST(translate_block_equals_page_by_page)
 		ASSERT_EQ(mmu_translate(b, va + i * g->page_size, true, &pfn), 0);
 		ASSERT_EQ(pfn, first + i);
 	}
-	ASSERT_EQ(a->mmu.nr_valid, b->mmu.nr_valid);
-	ASSERT_EQ(a->mmu.nr_tlb_hits, b->mmu.nr_tlb_hits);
-	ASSERT_EQ(a->mmu.nr_tlb_misses, b->mmu.nr_tlb_misses);
+	ASSERT_TRUE(tlbs_equal(a, b));
+	/* written out, the arrays are the page-by-page ones */
+	mmu_tlb_sync(a);
+	ASSERT_TRUE(tlbs_equal(a, b));
 	ASSERT_TRUE(!memcmp(a->mmu.tlb_vpage, b->mmu.tlb_vpage, sizeof(a->mmu.tlb_vpage)));
 	ASSERT_TRUE(!memcmp(a->mmu.tlb_pfn, b->mmu.tlb_pfn, sizeof(a->mmu.tlb_pfn)));
 	ASSERT_TRUE(!memcmp(a->mmu.tlb_writable, b->mmu.tlb_writable, sizeof(a->mmu.tlb_writable)));
-	ASSERT_TRUE(!memcmp(a->mmu.valid_map, b->mmu.valid_map, sizeof(a->mmu.valid_map)));
 	/* A page already cached: the shortcut declines and nothing changes. */
 	ASSERT_EQ(mmu_translate_block(a, va, g->ptrs_per_table, true, &first), -EAGAIN);
 	ASSERT_EQ(a->mmu.nr_tlb_hits, b->mmu.nr_tlb_hits);
+	ASSERT_EQ(check_machine(a), 0);
+	machine_destroy(a);
+	machine_destroy(b);
+	return 0;
+}
+
+/*
+ * Block fills are left pending until something needs the entries they
+ * hold; whatever the order of fills, single translations and flushes, the
+ * TLB reads and counts as if each page were translated on its own: 3000
+ * random steps on two machines, one with block fills, compared after each.
+ */
+TEST(pending_block_fills_read_as_page_by_page)
+{
+	struct machine *a = boot_scenario("machine mem=16G\nboot\n");
+	struct machine *b = boot_scenario("machine mem=16G\nboot\n");
+	const struct geometry *g;
+	uint64_t seed = 12345, blocks = 0, declined = 0;
+
+	ASSERT_TRUE(a && b);
+	g = &a->geo;
+	for (int step = 0; step < 3000; step++) {
+		uint64_t r, sec, off, n, kind;
+		vaddr_t va;
+		pfn_t first, pfn;
+
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		r = seed >> 16;
+		kind = r % 100;
+		sec = 1 + (r >> 8) % 120; /* a PMD block of boot memmap each */
+		off = (r >> 16) % g->ptrs_per_table;
+		va = pfn_to_page_va(g, sec * g->pages_per_section) + off * g->page_size;
+		if (kind < 60) {
+			n = 1 + (r >> 28) % (g->ptrs_per_table - off);
+			if (!mmu_translate_block(a, va, n, kind & 1, &first)) {
+				blocks++;
+				for (uint64_t i = 0; i < n; i++) {
+					ASSERT_EQ(mmu_translate(b, va + i * g->page_size, kind & 1, &pfn), 0);
+					ASSERT_EQ(pfn, first + i);
+				}
+			} else {
+				declined++;
+			}
+		} else if (kind < 90) {
+			ASSERT_EQ(mmu_translate(a, va, kind & 1, &first), 0);
+			ASSERT_EQ(mmu_translate(b, va, kind & 1, &pfn), 0);
+			ASSERT_EQ(first, pfn);
+		} else if (kind < 98) {
+			n = 1 + (r >> 28) % 600;
+			flush_tlb_kernel_range(a, va, va + n * g->page_size);
+			flush_tlb_kernel_range(b, va, va + n * g->page_size);
+		} else {
+			flush_tlb_all(a);
+			flush_tlb_all(b);
+		}
+		if (!tlbs_equal(a, b))
+			test_fail(__FILE__, __LINE__, "step %d (kind %llu): the TLBs differ", step,
+				  (unsigned long long)kind);
+	}
+	ASSERT_TRUE(blocks > 500 && declined > 50);
+	ASSERT_EQ(check_machine(a), 0);
+	mmu_tlb_sync(a);
+	ASSERT_TRUE(tlbs_equal(a, b));
 	ASSERT_EQ(check_machine(a), 0);
 	machine_destroy(a);
 	machine_destroy(b);
@@ -945,17 +1025,6 @@ static struct machine *boot_one_1g_folio(const char *hvo, vaddr_t *head)
 	ASSERT_TRUE(h && h->freelists[0].nr == 1);
 	*head = pfn_to_page_va(&m->geo, h->freelists[0].v[0].pfn);
 	return m;
-}
-
-/* Are the TLBs of @a and @b, and their counters, the same? */
-static bool tlbs_equal(const struct machine *a, const struct machine *b)
-{
-	return a->mmu.nr_valid == b->mmu.nr_valid && a->mmu.nr_tlb_hits == b->mmu.nr_tlb_hits &&
-	       a->mmu.nr_tlb_misses == b->mmu.nr_tlb_misses && a->mmu.nr_faults == b->mmu.nr_faults &&
-	       !memcmp(a->mmu.tlb_vpage, b->mmu.tlb_vpage, sizeof(a->mmu.tlb_vpage)) &&
-	       !memcmp(a->mmu.tlb_pfn, b->mmu.tlb_pfn, sizeof(a->mmu.tlb_pfn)) &&
-	       !memcmp(a->mmu.tlb_writable, b->mmu.tlb_writable, sizeof(a->mmu.tlb_writable)) &&
-	       !memcmp(a->mmu.valid_map, b->mmu.valid_map, sizeof(a->mmu.valid_map));
 }
 
 /*
