@@ -9,6 +9,12 @@
  * entry with the page table.  A write through a read-only translation is a
  * fault.  Faults are counted and the last one is kept as a message; the
  * access returns -EFAULT and changes nothing.
+ *
+ * Host side only (nothing the simulated kernel sees): the TLB keeps each
+ * field in its own array with a map of the valid entries, so a full flush
+ * visits only those, and a block fill (a PMD block's 512 pages at once)
+ * stays a pending range until something needs its entries; a later fill
+ * over the same entries replaces it.  tlb_entry() reads through both.
  */
 #ifndef HVO_MMU_H
 #define HVO_MMU_H
