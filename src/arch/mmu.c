@@ -128,6 +128,11 @@ static void pending_make_room(struct mmu *mmu, uint64_t r, uint64_t n)
 		uint64_t d = (s - r) & (TLB_ENTRIES - 1); /* b's start within the fill */
 		uint64_t e = (r - s) & (TLB_ENTRIES - 1); /* the fill's start within b */
 
+		if (b->n + n > TLB_ENTRIES && (d < n || e < b->n)) {
+			/* the two may meet at both ends of the fill: b written out whole */
+			pending_write(mmu, k);
+			continue;
+		}
 		if (d < n) {
 			uint64_t cut = MIN(b->n, n - d);
 

@@ -502,6 +502,78 @@ TEST(pending_block_fills_read_as_page_by_page)
 	return 0;
 }
 
+/*
+ * The same with block fills that merge into one pending block of the whole
+ * TLB: the PMDs of sections 1 to 10 are pointed at the memmap blocks in
+ * ascending order (memblock hands them out top down), so consecutive
+ * fills continue each other; a later fill then meets that block at both
+ * of its own ends.  The TLBs alone are compared (the struct pages no
+ * longer describe their pfns).
+ */
+TEST(pending_block_fills_that_wrap_read_as_page_by_page)
+{
+	struct machine *m[2] = { boot_scenario("machine mem=16G\nboot\n"),
+				 boot_scenario("machine mem=16G\nboot\n") };
+	const struct geometry *g = &m[0]->geo;
+	pfn_t block[11], first, pfn;
+	uint64_t n = g->ptrs_per_table;
+
+	for (int k = 0; k < 2; k++) {
+		ASSERT_TRUE(m[k] != NULL);
+		for (unsigned s = 1; s <= 10; s++) {
+			struct pt_walk w;
+			ASSERT_EQ(vmemmap_walk_va(m[k], pfn_to_page_va(g, s * g->pages_per_section), &w), 0);
+			ASSERT_EQ(w.leaf, PT_PMD);
+			block[s] = w.pfn;
+		}
+		for (unsigned s = 1; s < 10; s++)
+			ASSERT_EQ(block[s + 1] + n, block[s]); /* top down, adjacent */
+		for (unsigned s = 1; s <= 10; s++) {
+			struct pt_walk w;
+			ASSERT_EQ(vmemmap_walk_va(m[k], pfn_to_page_va(g, s * g->pages_per_section), &w), 0);
+			set_pt_entry(m[k], (uint64_t *)w.pmd, mk_pmd_leaf(block[11 - s], true));
+		}
+		flush_tlb_all(m[k]);
+	}
+	/*
+	 * Section 1 from page 100, sections 2..8, then section 9's first 100
+	 * pages, in order: one pending block of all 4096 entries, starting
+	 * at the entry of section 1's page 100.
+	 */
+	for (unsigned s = 1; s <= 9; s++) {
+		uint64_t from = s == 1 ? 100 : 0, len = s == 9 ? 100 : n - from;
+		vaddr_t va = pfn_to_page_va(g, s * g->pages_per_section) + from * g->page_size;
+
+		ASSERT_EQ(mmu_translate_block(m[0], va, len, true, &first), 0);
+		ASSERT_EQ(first, block[11 - s] + from);
+		for (uint64_t i = 0; i < len; i++) {
+			ASSERT_EQ(mmu_translate(m[1], va + i * g->page_size, true, &pfn), 0);
+			ASSERT_EQ(pfn, first + i);
+		}
+		ASSERT_TRUE(tlbs_equal(m[0], m[1]));
+	}
+	ASSERT_EQ(m[0]->mmu.nr_pending, 1);
+	ASSERT_EQ(m[0]->mmu.pending[0].n, TLB_ENTRIES);
+	/*
+	 * Pages 50..149 of section 17 take entries on both sides of that
+	 * block's start: they meet it at both of their ends.
+	 */
+	{
+		vaddr_t va = pfn_to_page_va(g, 17 * g->pages_per_section) + 50 * g->page_size;
+
+		ASSERT_EQ(mmu_translate_block(m[0], va, 100, false, &first), 0);
+		for (uint64_t i = 0; i < 100; i++)
+			ASSERT_EQ(mmu_translate(m[1], va + i * g->page_size, false, &pfn), 0);
+		ASSERT_TRUE(tlbs_equal(m[0], m[1]));
+		flush_tlb_kernel_range(m[0], va, va + g->page_size); /* and a page of it flushed */
+		flush_tlb_kernel_range(m[1], va, va + g->page_size);
+		ASSERT_TRUE(tlbs_equal(m[0], m[1]));
+	}
+	for (int k = 0; k < 2; k++)
+		machine_destroy(m[k]);
+	return 0;
+}
+
 /* @sp (a struct page's bytes) with its zone bits set to @zone, node 0, into @out. */
 static void struct_page_in_zone(const struct geometry *g, const uint8_t *sp,
 				enum zone_type zone, uint8_t *out)
