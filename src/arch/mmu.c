@@ -55,12 +55,17 @@ static void tlb_map_set(struct mmu *mmu, uint64_t i)
 
 /* ---- pending block fills ---- */
 
+/* The bits of @k entries from entry @i within its map word (@k at most to the word's end). */
+static uint64_t word_bits(uint64_t i, uint64_t k)
+{
+	return (k == 64 ? ~0ULL : ((1ULL << k) - 1)) << (i % 64);
+}
+
 /* Set or clear (@set) the bits of entries [@i, @i + @n) in @map, wrapping at the end. */
 static void map_range(uint64_t *map, uint64_t i, uint64_t n, bool set)
 {
 	while (n) {
-		uint64_t k = MIN(n, 64 - i % 64);
-		uint64_t bits = (k == 64 ? ~0ULL : ((1ULL << k) - 1)) << (i % 64);
+		uint64_t k = MIN(n, 64 - i % 64), bits = word_bits(i, k);
 
 		if (set)
 			map[i / 64] |= bits;
@@ -78,9 +83,8 @@ static uint64_t map_count(const uint64_t *map, uint64_t i, uint64_t n)
 
 	while (n) {
 		uint64_t k = MIN(n, 64 - i % 64);
-		uint64_t bits = (k == 64 ? ~0ULL : ((1ULL << k) - 1)) << (i % 64);
 
-		c += (uint64_t)__builtin_popcountll(map[i / 64] & bits);
+		c += (uint64_t)__builtin_popcountll(map[i / 64] & word_bits(i, k));
 		i = (i + k) & (TLB_ENTRIES - 1);
 		n -= k;
 	}
@@ -157,7 +161,7 @@ static void pending_make_room(struct mmu *mmu, uint64_t r, uint64_t n)
 /* A block fill of @n entries from @vpage, mapping @pfn onwards, left pending. */
 static void pending_add(struct mmu *mmu, uint64_t vpage, uint64_t n, pfn_t pfn, bool writable)
 {
-	struct tlb_block *last = mmu->nr_pending ? &mmu->pending[mmu->nr_pending - 1] : NULL;
+	struct tlb_block *last;
 
 	pending_make_room(mmu, vpage & (TLB_ENTRIES - 1), n);
 	last = mmu->nr_pending ? &mmu->pending[mmu->nr_pending - 1] : NULL;
@@ -188,9 +192,8 @@ static bool tlb_range_cached(const struct mmu *mmu, uint64_t vpage, uint64_t n)
 	}
 	while (i < n) {
 		uint64_t t = (vpage + i) & (TLB_ENTRIES - 1), k = MIN(n - i, 64 - t % 64);
-		uint64_t mask = (k == 64 ? ~0ULL : ((1ULL << k) - 1)) << (t % 64);
 
-		for (uint64_t bits = mask & ~mmu->pending_map[t / 64]; bits; bits &= bits - 1) {
+		for (uint64_t bits = word_bits(t, k) & ~mmu->pending_map[t / 64]; bits; bits &= bits - 1) {
 			uint64_t j = (uint64_t)__builtin_ctzll(bits);
 
 			if (mmu->tlb_vpage[t - t % 64 + j] == vpage + i + (j - t % 64))
@@ -297,15 +300,14 @@ uint8_t *frame_contents(struct machine *m, pfn_t pfn)
 int frame_read(struct machine *m, pfn_t pfn, size_t off, void *buf, size_t len)
 {
 	uint64_t e = frame_entry(&m->frames, pfn); /* one lookup: the forms below are its bits */
+	const uint8_t *bytes = frame_entry_bytes(e), *pat = frame_entry_pattern(&m->frames, e);
 	size_t sp = m->geo.struct_page_size;
 
-	if (e & FRAME_DATA) {
-		memcpy(buf, (const uint8_t *)(uintptr_t)(e & ~((1ULL << FRAME_PAYLOAD_SHIFT) - 1)) + off,
-		       len);
+	if (bytes) {
+		memcpy(buf, bytes + off, len);
 		return 0;
 	}
-	if (e & FRAME_PATTERN) {
-		const uint8_t *pat = m->frames.patterns.v[e >> FRAME_PAYLOAD_SHIFT].bytes;
+	if (pat) {
 		uint8_t *out = buf;
 		while (len) {
 			size_t in = off % sp, n = MIN(len, sp - in);
@@ -443,10 +445,8 @@ int mmu_translate_ptes(struct machine *m, vaddr_t va, uint64_t n, bool write, pf
 	if (!n || n > MMU_PTES_MAX || !IS_ALIGNED(va, g->page_size) ||
 	    i0 + n > g->ptrs_per_table)
 		return -EAGAIN; /* not within one table */
-	tlb_sync(&m->mmu);
-	for (uint64_t i = 0; i < n; i++)
-		if (m->mmu.tlb_vpage[(vpage + i) & (TLB_ENTRIES - 1)] == vpage + i)
-			return -EAGAIN;
+	if (tlb_range_cached(&m->mmu, vpage, n))
+		return -EAGAIN;
 	if (vmemmap_walk_va(m, va, &w) || w.leaf != PT_PTE)
 		return -EAGAIN;
 	pte = pt_table(m, *w.pmd) + i0;
@@ -457,6 +457,7 @@ int mmu_translate_ptes(struct machine *m, vaddr_t va, uint64_t n, bool write, pf
 		pfns[i] = entry_pfn(pte[i]);
 	}
 	/* what n misses would do: each fills its entry and hits it */
+	tlb_sync(&m->mmu); /* single fills go to the arrays */
 	for (uint64_t i = 0; i < n; i++)
 		tlb_fill(m, (unsigned)((vpage + i) & (TLB_ENTRIES - 1)), vpage + i, pfns[i],
 			 entry_writable(pte[i]));

@@ -380,7 +380,7 @@ int vmemmap_for_each_leaf_run(struct machine *m,
 					run = 1;
 					if (!entry_present(pte[l]))
 						continue;
-					if (!memcmp(pte + l, pte + l + 1, (n - l - 1) * sizeof(*pte)))
+					if (entries_alike(pte + l, n - l))
 						run = n - l; /* the rest alike: one memcmp */
 					while (l + run < n && pte[l + run] == pte[l])
 						run++;
@@ -444,7 +444,7 @@ static uint64_t cursor_run(const struct machine *m, struct pt_cursor *cur,
 		return n; /* the bytes of a table already read whole */
 	/* a whole table of one entry (the usual case): each equal to the next, one memcmp */
 	if (!i && n == g->ptrs_per_table && (same || entry_present(pte[0])) &&
-	    !memcmp(pte, pte + 1, (n - 1) * sizeof(*pte))) {
+	    entries_alike(pte, n)) {
 		cur->alike_table = cur->pte_table;
 		if (entry_present(pte[0]))
 			cur->present_table = cur->pte_table;

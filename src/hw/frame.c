@@ -566,11 +566,7 @@ void frame_share_pattern_run(struct frame_store *fs, pfn_t pfn, uint64_t nr,
 
 const uint8_t *frame_pattern(const struct frame_store *fs, pfn_t pfn)
 {
-	uint64_t e = frame_entry(fs, pfn);
-
-	if (!(e & FRAME_PATTERN))
-		return NULL;
-	return fs->patterns.v[e >> FRAME_PAYLOAD_SHIFT].bytes;
+	return frame_entry_pattern(fs, frame_entry(fs, pfn));
 }
 
 uint8_t *frame_materialize_pattern(struct frame_store *fs, pfn_t pfn)

@@ -226,16 +226,27 @@ static inline enum frame_origin frame_origin(const struct frame_store *fs,
 				   FRAME_ORIGIN_SHIFT);
 }
 
+/* The host bytes an entry @e names (FRAME_DATA), or NULL. */
+static inline uint8_t *frame_entry_bytes(uint64_t e)
+{
+	if (!(e & FRAME_DATA))
+		return NULL;
+	return (uint8_t *)(uintptr_t)(e & ~((1ULL << FRAME_PAYLOAD_SHIFT) - 1));
+}
+
+/* The interned struct page an entry @e names (FRAME_PATTERN), or NULL. */
+static inline const uint8_t *frame_entry_pattern(const struct frame_store *fs, uint64_t e)
+{
+	return (e & FRAME_PATTERN) ? fs->patterns.v[e >> FRAME_PAYLOAD_SHIFT].bytes : NULL;
+}
+
 /*
  * Host bytes of @pfn, or NULL if it has none (yet).  Of a FRAME_COW frame
  * they may be another frame's too: write through frame_writable_bytes().
  */
 static inline uint8_t *frame_bytes(const struct frame_store *fs, pfn_t pfn)
 {
-	uint64_t e = frame_entry(fs, pfn);
-	if (!(e & FRAME_DATA))
-		return NULL;
-	return (uint8_t *)(uintptr_t)(e & ~((1ULL << FRAME_PAYLOAD_SHIFT) - 1));
+	return frame_entry_bytes(frame_entry(fs, pfn));
 }
 
 /*

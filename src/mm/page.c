@@ -228,13 +228,12 @@ int write_struct_pages(struct machine *m, pfn_t pfn, uint64_t first, uint64_t la
 			continue;
 		}
 		/* or PTEs of one table (a restored or split memmap): one walk */
-		if (va == pstart && nr > 1 &&
-		    !mmu_translate_ptes(m, va, MIN(nr, MMU_PTES_MAX), true, frames)) {
-			for (uint64_t k = 0; k < MIN(nr, MMU_PTES_MAX); k++) {
+		nr = MIN(nr, MMU_PTES_MAX);
+		if (va == pstart && nr > 1 && !mmu_translate_ptes(m, va, nr, true, frames)) {
+			for (uint64_t k = 0; k < nr; k++)
 				if (whole_page_pattern(m, frames[k], enc, &pattern_frame))
 					return -EFAULT;
-			}
-			va += MIN(nr, MMU_PTES_MAX) * g->page_size;
+			va += nr * g->page_size;
 			continue;
 		}
 		if (mmu_translate(m, va, true, &frame))
