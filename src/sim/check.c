@@ -2,7 +2,8 @@
 /*
  * Invariant checker (see check.h).  What it proves, each in its own
  * function:
- *  - reachability: every present section's struct pages are mapped;
+ *  - reachability: every present section's struct pages are mapped (asked
+ *    of the ranges the walk of every leaf collects on its way);
  *  - struct page contents: node and zone bits of every generated struct
  *    page agree with the layout (lazy frames are correct by construction);
  *  - ownership: vmemmap frames, page-table frames, huge pages, free blocks
@@ -47,6 +48,15 @@ void check_fail(struct check_report *r, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* @from's violations after @r's, its lines as far as @r has room. */
+static void check_report_append(struct check_report *r, const struct check_report *from)
+{
+	for (unsigned i = 0; i < from->nr_lines && r->nr_lines < CHECK_MAX_LINES; i++)
+		memcpy(r->lines[r->nr_lines++], from->lines[i], sizeof(r->lines[0]));
+	r->nr_violations += from->nr_violations;
+	r->nr_struct_pages_checked += from->nr_struct_pages_checked;
+}
+
 void check_report_print(const struct check_report *r, FILE *out)
 {
 	for (unsigned i = 0; i < r->nr_lines; i++)
@@ -59,15 +69,67 @@ void check_report_print(const struct check_report *r, FILE *out)
 
 /* ---- reachability ---- */
 
-static void check_sections_mapped(struct machine *m, struct check_report *r)
+/*
+ * The vmemmap the leaf walk found mapped: ranges of page-aligned
+ * addresses in ascending order, each as long as the leaves that touch
+ * allowed (a PMD block, a run of present PTEs, and the next one if it
+ * starts where this one ends).
+ */
+struct mapped_ranges {
+	struct va_range { vaddr_t start, end; } *v;
+	uint64_t n, cap;
+};
+
+static void mapped_add(struct mapped_ranges *mr, vaddr_t start, vaddr_t end)
+{
+	if (mr->n && mr->v[mr->n - 1].end == start) {
+		mr->v[mr->n - 1].end = end;
+		return;
+	}
+	if (mr->n == mr->cap) {
+		uint64_t cap = mr->cap ? 2 * mr->cap : 256;
+		struct va_range *v = realloc(mr->v, cap * sizeof(*v));
+
+		if (!v) {
+			fprintf(stderr, "hvo: host out of memory\n");
+			abort();
+		}
+		mr->v = v;
+		mr->cap = cap;
+	}
+	mr->v[mr->n++] = (struct va_range){ start, end };
+}
+
+/* The first address from @va (page-aligned) that no range maps, or @end. */
+static vaddr_t mapped_until(const struct mapped_ranges *mr, vaddr_t va, vaddr_t end)
+{
+	uint64_t lo = 0, hi = mr->n;
+
+	while (lo < hi) { /* the first range ending after va */
+		uint64_t mid = (lo + hi) / 2;
+		if (mr->v[mid].end <= va)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == mr->n || mr->v[lo].start > va)
+		return va;
+	return MIN(end, mr->v[lo].end);
+}
+
+/*
+ * Every present section's struct pages are mapped, each vmemmap page of
+ * them by a present leaf: what a walk of each page would find, asked of
+ * the ranges the leaf walk collected (@mr).
+ */
+static void check_sections_mapped(struct machine *m, struct check_report *r,
+				  const struct mapped_ranges *mr)
 {
 	const struct geometry *g = &m->geo;
 
 	for (uint64_t s = 0; s < m->nr_sections_used; s++) {
 		const struct mem_section *ms = &m->mem_section[s];
-		vaddr_t start, end;
-		struct pt_walk w;
-		struct pt_cursor cur = { 0 };
+		vaddr_t start, end, va;
 
 		if (!(ms->flags & SECTION_MARKED_PRESENT))
 			continue;
@@ -77,21 +139,10 @@ static void check_sections_mapped(struct machine *m, struct check_report *r)
 		}
 		start = pfn_to_page_va(g, section_nr_to_pfn(g, s));
 		end = start + g->pages_per_section * g->struct_page_size;
-		for (vaddr_t va = ALIGN_DOWN(start, g->page_size); va < end;
-		     va += g->page_size) {
-			if (vmemmap_walk_va_cursor(m, va, &w, &cur)) {
-				check_fail(r, "pfn %#llx: struct page at va %#llx is not mapped",
-					   P(page_va_to_pfn(g, MAX(va, start))), P(va));
-				break;
-			}
-			if (w.leaf == PT_PMD) /* skip the rest of the block */
-				va = ALIGN_DOWN(va, 1ULL << g->pmd_shift) +
-				     (1ULL << g->pmd_shift) - g->page_size;
-			else /* and the present PTEs after this one */
-				va += (pt_cursor_present_ptes(m, &cur, va,
-							      (end - va + g->page_size - 1) / g->page_size) - 1) *
-				      g->page_size;
-		}
+		va = mapped_until(mr, ALIGN_DOWN(start, g->page_size), end);
+		if (va < end)
+			check_fail(r, "pfn %#llx: struct page at va %#llx is not mapped",
+				   P(page_va_to_pfn(g, MAX(va, start))), P(va));
 	}
 }
 
@@ -216,6 +267,7 @@ struct leaf_ctx {
 	/* the last section run_zone() was asked about whole, and its answer */
 	const struct mem_section *zone_ms;
 	struct zone *zone_of_ms;
+	struct mapped_ranges mapped; /* what the leaves map */
 };
 
 const uint8_t *frame_view_range(struct machine *m, pfn_t pfn, size_t off, size_t len,
@@ -452,6 +504,7 @@ static int check_leaf(void *arg, vaddr_t va, enum pt_level lvl, uint64_t e, uint
 	struct leaf_ctx *c = arg;
 	const struct geometry *g = &c->m->geo;
 
+	mapped_add(&c->mapped, va, va + (lvl == PT_PMD ? 1ULL << g->pmd_shift : n << g->page_shift));
 	if (lvl == PT_PMD) {
 		for (uint64_t i = check_extent_leaf(c, va, entry_pfn(e)); i < g->ptrs_per_table; i++)
 			check_vmemmap_page(c, va + (i << g->page_shift), entry_pfn(e) + i);
@@ -887,10 +940,12 @@ static void check_tlb(struct machine *m, struct check_report *r)
 uint64_t mm_check(struct machine *m, struct check_report *r)
 {
 	struct leaf_ctx lc = { .m = m, .r = r };
+	struct check_report *leaf_r = calloc(1, sizeof(*leaf_r));
 
 	memset(r, 0, sizeof(*r));
 	if (m->phase != PHASE_RUNNING) {
 		check_fail(r, "machine is not booted");
+		free(leaf_r);
 		return r->nr_violations;
 	}
 	seen_init(&lc.seen, &m->frames);
@@ -898,12 +953,22 @@ uint64_t mm_check(struct machine *m, struct check_report *r)
 	lc.agreed_pfn = PFN_NONE;
 	lc.agreed_zone = NULL;
 	lc.owned_pfn = PFN_NONE;
-	if (!lc.scratch.bytes) {
+	if (!lc.scratch.bytes || !leaf_r) {
 		fprintf(stderr, "hvo: host out of memory\n");
 		abort();
 	}
-	check_sections_mapped(m, r);
+	/*
+	 * The leaf walk goes first, for the ranges the section check asks,
+	 * into a report of its own: its lines follow that check's, as if it
+	 * had run second.
+	 */
+	lc.r = leaf_r;
 	vmemmap_for_each_leaf_run(m, check_leaf, &lc);
+	lc.r = r;
+	check_sections_mapped(m, r, &lc.mapped);
+	check_report_append(r, leaf_r);
+	free(leaf_r);
+	free(lc.mapped.v);
 	check_tables_reachable(m, r);
 	check_buddy(m, r);
 	check_cma(m, r);

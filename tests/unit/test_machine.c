@@ -1183,6 +1183,74 @@ TEST(checker_finds_a_pte_that_differs_inside_a_run)
 	return 0;
 }
 
+/*
+ * The check that every present section's struct pages are mapped asks the
+ * ranges the leaf walk collected; it says what a walk of every vmemmap page
+ * of the section would: its first unmapped page, once per section, and its
+ * lines come before the leaf walk's.  Holes in a 1 GiB folio's vmemmap (one
+ * PTE-mapped PMD per section): a section's first page, two pages side by
+ * side, a section's last page, two apart in one section.
+ */
+TEST(checker_finds_each_sections_first_unmapped_page)
+{
+	static const unsigned holes[][2] = { /* section of the folio, page in it */
+		{ 1, 0 }, { 2, 100 }, { 2, 101 }, { 3, 511 }, { 5, 300 }, { 5, 7 },
+	};
+	vaddr_t head;
+	struct machine *m = boot_one_1g_folio("on", &head);
+	struct check_report *r = malloc(sizeof(*r));
+	const struct geometry *g = &m->geo;
+	uint64_t saved[ARRAY_SIZE(holes)], *ptes[ARRAY_SIZE(holes)];
+	vaddr_t sec_bytes = g->pages_per_section * g->struct_page_size;
+	unsigned expected = 0;
+	struct pt_walk w;
+
+	ASSERT_TRUE(r != NULL);
+	ASSERT_EQ(mm_check(m, r), 0);
+	ASSERT_EQ(sec_bytes, 1ULL << g->pmd_shift);
+	for (unsigned i = 0; i < ARRAY_SIZE(holes); i++) {
+		vaddr_t va = head + holes[i][0] * sec_bytes + holes[i][1] * g->page_size;
+
+		ASSERT_EQ(vmemmap_walk_va(m, va, &w), 0);
+		ASSERT_TRUE(w.leaf == PT_PTE);
+		ptes[i] = pt_walk_pte_mut(m, &w);
+		saved[i] = *ptes[i];
+		set_pt_entry(m, ptes[i], 0);
+	}
+	/* and a leaf the leaf walk finds wrong: a tail mapping its own table */
+	ASSERT_EQ(vmemmap_walk_va(m, head + 6 * sec_bytes + 10 * g->page_size, &w), 0);
+	uint64_t *bad = pt_walk_pte_mut(m, &w), bad_saved = *bad;
+
+	set_pt_entry(m, bad, (bad_saved & ~PTE_PFN_MASK) | (entry_pfn(*w.pmd) << PTE_PFN_SHIFT));
+	ASSERT_TRUE(mm_check(m, r) >= 5);
+	/* page by page, as a walk finds them: the first hole of each section */
+	for (vaddr_t s = head; s < head + 8 * sec_bytes; s += sec_bytes) {
+		char line[160];
+
+		for (vaddr_t va = s; va < s + sec_bytes; va += g->page_size) {
+			if (!vmemmap_walk_va(m, va, &w))
+				continue;
+			snprintf(line, sizeof(line), "pfn %#llx: struct page at va %#llx is not mapped",
+				 (unsigned long long)page_va_to_pfn(g, va), (unsigned long long)va);
+			ASSERT_TRUE(expected < r->nr_lines);
+			ASSERT_TRUE(!strcmp(r->lines[expected], line));
+			expected++;
+			break;
+		}
+	}
+	ASSERT_EQ(expected, 4);
+	for (unsigned i = expected; i < r->nr_lines; i++)
+		ASSERT_TRUE(!strstr(r->lines[i], "struct page at va"));
+	ASSERT_TRUE(report_says(r, "which is a page table"));
+	set_pt_entry(m, bad, bad_saved);
+	for (unsigned i = 0; i < ARRAY_SIZE(holes); i++)
+		set_pt_entry(m, ptes[i], saved[i]);
+	ASSERT_EQ(mm_check(m, r), 0);
+	free(r);
+	machine_destroy(m);
+	return 0;
+}
+
 /* A cursor walk to @va, then its run of same (or present) PTEs; 0 if unmapped. */
 static uint64_t cursor_run_at(struct machine *m, struct pt_cursor *cur, vaddr_t va,
 			      uint64_t max, bool same)
