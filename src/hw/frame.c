@@ -587,11 +587,14 @@ uint8_t *frame_materialize_pattern(struct frame_store *fs, pfn_t pfn)
 	return bytes;
 }
 
+const struct frame_px *frame_entry_px(const struct frame_store *fs, uint64_t e)
+{
+	return (e & FRAME_PX) ? px_rec(fs, (uint32_t)(e >> FRAME_PAYLOAD_SHIFT)) : NULL;
+}
+
 const struct frame_px *frame_px(const struct frame_store *fs, pfn_t pfn)
 {
-	uint64_t e = frame_entry(fs, pfn);
-
-	return (e & FRAME_PX) ? px_rec(fs, (uint32_t)(e >> FRAME_PAYLOAD_SHIFT)) : NULL;
+	return frame_entry_px(fs, frame_entry(fs, pfn));
 }
 
 /* Make pattern frame @slot (an entry) a pattern with no exceptions yet. */

@@ -329,6 +329,8 @@ const uint8_t *frame_pattern(const struct frame_store *fs, pfn_t pfn);
 uint8_t *frame_materialize_pattern(struct frame_store *fs, pfn_t pfn);
 /* The record of a pattern-with-exceptions frame, or NULL. */
 const struct frame_px *frame_px(const struct frame_store *fs, pfn_t pfn);
+/* The record an entry @e names (FRAME_PX), or NULL. */
+const struct frame_px *frame_entry_px(const struct frame_store *fs, uint64_t e);
 /* The struct page a pattern-with-exceptions record repeats outside its runs. */
 const uint8_t *frame_px_pattern(const struct frame_store *fs, const struct frame_px *x);
 /*

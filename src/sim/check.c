@@ -377,15 +377,15 @@ static struct zone *run_zone_cached(struct leaf_ctx *c, pfn_t p, uint64_t n)
 
 /*
  * The same for a page whose pfns all lie in zone @z (run_zone()): a
- * pattern frame's one struct page is decoded once.  false if some struct
- * page disagrees; the caller then reports pfn by pfn.
+ * pattern frame's one struct page (@pattern), a pattern with exceptions'
+ * few (@px), else each of @bytes.  false if some struct page disagrees;
+ * the caller then reports pfn by pfn.
  */
-static bool struct_pages_agree(struct leaf_ctx *c, pfn_t pfn, const uint8_t *bytes,
+static bool struct_pages_agree(struct leaf_ctx *c, const uint8_t *pattern,
+			       const struct frame_px *px, const uint8_t *bytes,
 			       const struct zone *z)
 {
 	const struct geometry *g = &c->m->geo;
-	const uint8_t *pattern = frame_pattern(&c->m->frames, pfn);
-	const struct frame_px *px = frame_px(&c->m->frames, pfn);
 	unsigned n = pattern ? 1 : px ? 1u + px->nr : g->spp;
 
 	for (unsigned i = 0; i < n; i++) {
@@ -404,25 +404,29 @@ static bool struct_pages_agree(struct leaf_ctx *c, pfn_t pfn, const uint8_t *byt
 	return true;
 }
 
-/* Check the struct pages of one vmemmap page mapped at @va by frame @pfn. */
+/*
+ * Check the struct pages of one vmemmap page mapped at @va by frame @pfn,
+ * its frame-store entry read once.
+ */
 static void check_vmemmap_page(struct leaf_ctx *c, vaddr_t va, pfn_t pfn)
 {
 	struct machine *m = c->m;
 	const struct geometry *g = &m->geo;
-	const uint8_t *bytes;
+	uint64_t e = frame_entry(&m->frames, pfn);
+	const uint8_t *bytes = frame_entry_bytes(e);
+	const uint8_t *pattern = frame_entry_pattern(&m->frames, e);
+	const struct frame_px *px = frame_entry_px(&m->frames, e);
 	struct zone *z;
-	bool compact;
 
 	if (pfn != c->owned_pfn) { /* tails map one frame: ask once */
-		enum frame_owner o = frame_owner(&m->frames, pfn);
+		enum frame_owner o = (enum frame_owner)(e & FRAME_OWNER_MASK);
 		if (o != FO_VMEMMAP && o != FO_SHARED_TAIL) {
 			check_fail(c->r, "va %#llx: maps frame %#llx, which is %s",
 				   P(va), P(pfn), o == FO_NONE ? "not owned (free or foreign)" : "a page table");
 			return;
 		}
 		seen_mark(&c->seen, pfn);
-		if (!g->struct_page_pow2 || (!frame_bytes(&m->frames, pfn) && !frame_pattern(&m->frames, pfn) &&
-					     !frame_px(&m->frames, pfn)))
+		if (!g->struct_page_pow2 || (!bytes && !pattern && !px))
 			return; /* lazy: generated from the layout when touched */
 		c->owned_pfn = pfn;
 	}
@@ -435,14 +439,14 @@ static void check_vmemmap_page(struct leaf_ctx *c, vaddr_t va, pfn_t pfn)
 		return;
 	}
 	/* a pattern frame's few distinct struct pages are asked in place */
-	compact = frame_pattern(&m->frames, pfn) || frame_px(&m->frames, pfn);
-	bytes = compact ? NULL : frame_view(m, pfn, &c->scratch);
-	if (z && struct_pages_agree(c, pfn, bytes, z)) {
+	if (!pattern && !px)
+		bytes = frame_view(m, pfn, &c->scratch);
+	if (z && struct_pages_agree(c, pattern, px, bytes, z)) {
 		c->agreed_pfn = pfn;
 		c->agreed_zone = z;
 		return;
 	}
-	check_struct_pages(c, va, compact ? frame_view(m, pfn, &c->scratch) : bytes);
+	check_struct_pages(c, va, bytes ? bytes : frame_view(m, pfn, &c->scratch));
 }
 
 /*
