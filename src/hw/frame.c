@@ -728,14 +728,45 @@ static void px_piece(struct px_build *o, unsigned first, unsigned count, const u
 }
 
 /*
+ * px_set() of a slot that is a run of its own and stays one: its bytes
+ * change in place when @sp is neither the pattern nor the bytes of a run
+ * it touches (which the runs worked out anew would merge it into).  false,
+ * nothing changed, when the slot is not such a run.
+ */
+static bool px_set_in_place(const struct frame_store *fs, struct frame_px *x, unsigned slot,
+			    const uint8_t *sp)
+{
+	unsigned n = fs->pattern_bytes;
+
+	for (unsigned k = 0; k < x->nr && x->run[k].first <= slot; k++) {
+		if (x->run[k].first != slot)
+			continue;
+		if (x->run[k].count != 1 || sp_eq(px_pattern_bytes(fs, x), sp, n) ||
+		    (k && x->run[k - 1].first + x->run[k - 1].count == slot &&
+		     sp_eq(px_bytes(x, k - 1), sp, n)) ||
+		    (k + 1 < x->nr && x->run[k + 1].first == slot + 1 && sp_eq(px_bytes(x, k + 1), sp, n)))
+			return false;
+		memcpy(px_bytes(x, k), sp, n);
+		return true;
+	}
+	return false;
+}
+
+/*
  * Set @slot of @x to @sp: the runs are worked out anew, in slot order, and
  * -EAGAIN, nothing changed, if they do not fit in the record.
  */
 static int px_set(const struct frame_store *fs, struct frame_px *x, unsigned slot,
 		  const uint8_t *sp)
 {
-	struct px_build o = { .n = fs->pattern_bytes };
-	bool placed = sp_eq(px_pattern_bytes(fs, x), sp, o.n); /* the pattern: no run */
+	struct px_build o; /* only its first o.nr runs are ever read */
+	bool placed;
+
+	if (px_set_in_place(fs, x, slot, sp))
+		return 0;
+	o.nr = 0;
+	o.n = fs->pattern_bytes;
+	placed = sp_eq(px_pattern_bytes(fs, x), sp, o.n); /* the pattern: no run */
 
 	for (unsigned k = 0; k < x->nr; k++) {
 		unsigned first = x->run[k].first, end = first + x->run[k].count;
