@@ -1363,6 +1363,39 @@ const struct bnode *buddy_lookup(const struct buddy *b, pfn_t pfn)
 	return idx ? &b->nodes[idx] : NULL;
 }
 
+/*
+ * A lookup of a pfn returns the first slot of its probe chain, from its
+ * home, that holds its key (and, with inexact keys, a node of that pfn),
+ * with no empty slot before it.  So slot h of node i is the one a lookup
+ * of node i's pfn returns exactly when its key is that pfn's and every
+ * slot from the home to h is taken by another key (or pfn): asked of each
+ * taken slot, reading the table in order and only the few slots before
+ * each one (in its cache line, mostly).
+ */
+void buddy_hash_found(const struct buddy *b, uint64_t *found)
+{
+	uint64_t mask = b->hash_cap - 1;
+
+	for (uint64_t h = 0; h < b->hash_cap; h++) {
+		uint32_t idx = b->hash[h].idx, key = b->hash[h].key;
+		pfn_t pfn;
+		uint64_t i;
+
+		if (!idx || idx >= b->cap_nodes)
+			continue;
+		pfn = b->nodes[idx].pfn;
+		if (pfn - b->base >= b->end - b->base || hash_key(b, pfn) != key)
+			continue; /* a lookup of its pfn asks for another key, or none */
+		for (i = hash_home(b, key); i != h; i = (i + 1) & mask)
+			if (!b->hash[i].idx ||
+			    (b->hash[i].key == key &&
+			     (b->hash_key_exact || b->nodes[b->hash[i].idx].pfn == pfn)))
+				break;
+		if (i == h)
+			found[idx / 64] |= 1ULL << (idx % 64);
+	}
+}
+
 /* Copy every list in its order, so placement goes on as before. */
 int buddy_resize(struct buddy *b, pfn_t start, pfn_t end)
 {

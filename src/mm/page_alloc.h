@@ -242,6 +242,12 @@ bool buddy_range_has_free(const struct buddy *b, pfn_t start, pfn_t end);
 bool buddy_pcp_marked(const struct buddy *b, pfn_t pfn, unsigned order);
 /* For the checker: the node of the listed block starting at @pfn, or NULL. */
 const struct bnode *buddy_lookup(const struct buddy *b, pfn_t pfn);
+/*
+ * For the checker: set bit i of @found (cap_nodes bits, zeroed by the
+ * caller) for each node i that buddy_lookup() of its pfn finds, from one
+ * pass over the pfn hash in slot order instead of a lookup per node.
+ */
+void buddy_hash_found(const struct buddy *b, uint64_t *found);
 /* The order of the blocks of per-CPU list @pindex. */
 unsigned buddy_pcp_order(const struct buddy *b, int pindex);
 /* The @i-th run from the head of per-CPU list @pindex (i < its nr_runs). */

@@ -7,7 +7,8 @@
  * well linked and their lengths add up to the per-order counters, each
  * block's free bit is set, and the per-CPU lists hold blocks of their
  * list's order that are on no buddy list, counted in pcp->count.  Every
- * listed block has exactly one node in the pfn hash, and every per-CPU
+ * listed block has exactly one node in the pfn hash (found from one pass
+ * over the hash, not a lookup per node), and every per-CPU
  * block exactly one bit in its order's pcp bitmap.
  */
 #include "mm/cma.h"
@@ -17,7 +18,13 @@ static void check_one_buddy(const struct buddy *b, const char *what,
 			    struct check_report *r)
 {
 	uint64_t nodes = 0, pcp_pages = 0, pcp_blocks = 0;
+	uint64_t *found = calloc(DIV_ROUND_UP((uint64_t)b->cap_nodes, 64) + 1, sizeof(*found));
 
+	if (!found) {
+		fprintf(stderr, "hvo: host out of memory\n");
+		abort();
+	}
+	buddy_hash_found(b, found); /* what buddy_lookup() finds, node by node */
 	for (unsigned o = 0; o <= b->max_order; o++) {
 		uint64_t blocks = 0;
 		for (int mt = 0; mt < MIGRATE_TYPES; mt++) {
@@ -30,9 +37,10 @@ static void check_one_buddy(const struct buddy *b, const char *what,
 				if (bn->prev != prev || bn->order != o || bn->list != mt) {
 					check_fail(r, "%s: order %u list %d: node of pfn %#llx is linked wrong",
 						   what, o, mt, P(bn->pfn));
+					free(found);
 					return;
 				}
-				if (buddy_lookup(b, bn->pfn) != bn)
+				if (!(found[i / 64] & (1ULL << (i % 64))))
 					check_fail(r, "%s: free block %#llx is not in the pfn hash", what, P(bn->pfn));
 				if (!buddy_range_is_free(b, bn->pfn, end))
 					check_fail(r, "%s: listed block %#llx order %u is not marked free",
@@ -90,6 +98,7 @@ static void check_one_buddy(const struct buddy *b, const char *what,
 	if (nodes != b->hash_used)
 		check_fail(r, "%s: %llu listed blocks, the pfn hash holds %llu", what, P(nodes),
 			   P(b->hash_used));
+	free(found);
 }
 
 void check_free_lists(struct machine *m, struct check_report *r)

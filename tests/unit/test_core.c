@@ -312,6 +312,97 @@ TEST(buddy_lookup_keys_do_not_alias)
 	return 0;
 }
 
+static uint64_t hash_rand(uint64_t *s)
+{
+	*s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+	return *s >> 33;
+}
+
+/* buddy_hash_found() marks node i exactly when buddy_lookup() of its pfn finds it. */
+static int hash_found_matches_lookups(const struct buddy *b)
+{
+	uint64_t *found = calloc(b->cap_nodes / 64 + 1, sizeof(*found));
+
+	ASSERT_TRUE(found != NULL);
+	buddy_hash_found(b, found);
+	for (uint32_t i = 1; i < b->nr_nodes; i++) {
+		bool f = found[i / 64] & (1ULL << (i % 64));
+
+		if (f != (buddy_lookup(b, b->nodes[i].pfn) == &b->nodes[i]))
+			test_fail(__FILE__, __LINE__, "node %u: found %d, lookup says otherwise", i, f);
+	}
+	free(found);
+	return 0;
+}
+
+/*
+ * The checker's pass over the pfn hash says of every node what a lookup of
+ * its pfn says, on a hash left by random allocations and frees and on the
+ * same hash damaged at random: a slot emptied (its chain cut), two slots
+ * swapped, a key or a node index changed, a slot copied into an empty one;
+ * on a span of 2^32 pages and more too, where keys alias.
+ */
+TEST(buddy_hash_pass_equals_lookups)
+{
+	const pfn_t far = 1ULL << 32;
+	uint64_t seed = 7;
+
+	for (int span = 0; span < 2; span++) {
+		struct buddy b;
+		struct bslot *saved;
+
+		if (!span) {
+			ASSERT_EQ(buddy_init(&b, 0, 0x40000, 10, 9, MIGRATE_MOVABLE), 0);
+			buddy_free_range(&b, 0, 0x40000);
+			for (int k = 0; k < 4000; k++) {
+				pfn_t p = buddy_alloc(&b, (unsigned)(hash_rand(&seed) % 4), MIGRATE_MOVABLE, 0);
+
+				if (p != PFN_NONE && hash_rand(&seed) % 3)
+					continue; /* kept: the free lists fragment */
+				if (p != PFN_NONE)
+					__free_pages(&b, p, 0); /* a page of it back: more blocks */
+			}
+		} else {
+			ASSERT_EQ(buddy_init(&b, 0, far + 0x4000, 10, 9, MIGRATE_MOVABLE), 0);
+			for (pfn_t p = 0; p < 0x4000; p += 0x400) {
+				__free_pages(&b, p + 0x200, 9);
+				__free_pages(&b, p + 0x200 + far, 9);
+			}
+		}
+		ASSERT_TRUE(b.hash_used > 8);
+		if (hash_found_matches_lookups(&b))
+			return 1;
+		saved = malloc(b.hash_cap * sizeof(*saved));
+		ASSERT_TRUE(saved != NULL);
+		memcpy(saved, b.hash, b.hash_cap * sizeof(*saved));
+		for (int round = 0; round < 300; round++) {
+			uint64_t h, j;
+
+			do
+				h = hash_rand(&seed) % b.hash_cap;
+			while (!b.hash[h].idx);
+			j = hash_rand(&seed) % b.hash_cap;
+			switch (round % 5) {
+			case 0: b.hash[h].idx = 0; break;
+			case 1: { struct bslot t = b.hash[h]; b.hash[h] = b.hash[j]; b.hash[j] = t; break; }
+			case 2: b.hash[h].key ^= 1u << (hash_rand(&seed) % 12); break;
+			case 3: b.hash[h].idx = 1 + (uint32_t)(hash_rand(&seed) % (b.nr_nodes - 1)); break;
+			case 4: /* the next empty slot gets a copy: a node found twice */
+				for (j = (h + 1) % b.hash_cap; b.hash[j].idx; j = (j + 1) % b.hash_cap)
+					;
+				b.hash[j] = b.hash[h];
+				break;
+			}
+			if (hash_found_matches_lookups(&b))
+				return 1;
+			memcpy(b.hash, saved, b.hash_cap * sizeof(*saved));
+		}
+		free(saved);
+		buddy_destroy(&b);
+	}
+	return 0;
+}
+
 /*
  * An unmovable request with no unmovable block claims the largest movable
  * block (__rmqueue_claim): its pageblock becomes unmovable and the rest of
