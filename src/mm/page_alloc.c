@@ -250,12 +250,12 @@ static void blist_del(struct buddy *b, struct blist *l, uint32_t idx)
 
 int get_pfnblock_migratetype(const struct buddy *b, pfn_t pfn)
 {
-	return b->pageblock_mt[(pfn - b->base) >> b->pageblock_order];
+	return b->pageblock_mt[(pfn - b->base) >> b->pageblock_order] ^ b->pageblock_mt_init;
 }
 
 static void set_pageblock_migratetype(struct buddy *b, pfn_t pfn, int mt)
 {
-	b->pageblock_mt[(pfn - b->base) >> b->pageblock_order] = (uint8_t)mt;
+	b->pageblock_mt[(pfn - b->base) >> b->pageblock_order] = (uint8_t)mt ^ b->pageblock_mt_init;
 }
 
 void set_pageblock_range_migratetype(struct buddy *b, pfn_t start, pfn_t end, int mt)
@@ -1120,12 +1120,12 @@ int buddy_init(struct buddy *b, pfn_t start, pfn_t end, unsigned max_order,
 		}
 	}
 	nr_pb = ((end - b->base) >> pageblock_order) + 1;
-	b->pageblock_mt = malloc(nr_pb);
+	b->pageblock_mt = calloc(nr_pb, 1); /* every one @mt */
 	if (!b->pageblock_mt) {
 		buddy_destroy(b);
 		return -ENOMEM;
 	}
-	memset(b->pageblock_mt, mt, nr_pb);
+	b->pageblock_mt_init = (uint8_t)mt;
 	return 0;
 }
 
@@ -1406,8 +1406,9 @@ int buddy_resize(struct buddy *b, pfn_t start, pfn_t end)
 	if (buddy_init(&nb, start, end, b->max_order, b->pageblock_order, MIGRATE_MOVABLE))
 		return -ENOMEM;
 	nr_pb = ((b->end - b->base) >> b->pageblock_order) + 1;
-	memcpy(nb.pageblock_mt + ((b->base - nb.base) >> b->pageblock_order),
-	       b->pageblock_mt, nr_pb);
+	for (uint64_t i = 0; i < nr_pb; i++) /* each stored XOR its buddy's initial type */
+		nb.pageblock_mt[((b->base - nb.base) >> b->pageblock_order) + i] =
+			b->pageblock_mt[i] ^ b->pageblock_mt_init ^ nb.pageblock_mt_init;
 	for (unsigned o = 0; o <= b->max_order; o++)
 		for (int mt = 0; mt < MIGRATE_TYPES; mt++)
 			for (uint32_t n = b->area[o].free_list[mt].head; n; n = b->nodes[n].next)

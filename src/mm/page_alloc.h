@@ -144,7 +144,13 @@ struct buddy {
 	unsigned max_order, pageblock_order;
 	uint64_t nr_free_pages; /* buddy lists + per-CPU lists */
 	uint64_t nr_pcp_pages;
-	uint8_t *pageblock_mt;  /* per pageblock from base */
+	/*
+	 * Per pageblock from base, each type XOR pageblock_mt_init (the type
+	 * buddy_init() gave them all): zeroed memory the host backs only
+	 * where a pageblock changed type.
+	 */
+	uint8_t *pageblock_mt;
+	uint8_t pageblock_mt_init;
 	struct free_area area[MAX_MAX_ORDER + 1];
 	struct bnode *nodes;
 	uint32_t nr_nodes, cap_nodes, free_nodes;
