@@ -48,6 +48,15 @@ void check_fail(struct check_report *r, const char *fmt, ...)
 	va_end(ap);
 }
 
+void *check_alloc(void *p)
+{
+	if (!p) {
+		fprintf(stderr, "hvo: host out of memory\n");
+		abort();
+	}
+	return p;
+}
+
 /* @from's violations after @r's, its lines as far as @r has room. */
 static void check_report_append(struct check_report *r, const struct check_report *from)
 {
@@ -88,13 +97,7 @@ static void mapped_add(struct mapped_ranges *mr, vaddr_t start, vaddr_t end)
 	}
 	if (mr->n == mr->cap) {
 		uint64_t cap = mr->cap ? 2 * mr->cap : 256;
-		struct va_range *v = realloc(mr->v, cap * sizeof(*v));
-
-		if (!v) {
-			fprintf(stderr, "hvo: host out of memory\n");
-			abort();
-		}
-		mr->v = v;
+		mr->v = check_alloc(realloc(mr->v, cap * sizeof(*mr->v)));
 		mr->cap = cap;
 	}
 	mr->v[mr->n++] = (struct va_range){ start, end };
@@ -163,21 +166,11 @@ struct seen_map {
 	uint64_t nr_groups;
 };
 
-/* @p, the result of an allocation; out of host memory is fatal here. */
-static void *seen_alloc(void *p)
-{
-	if (!p) {
-		fprintf(stderr, "hvo: host out of memory\n");
-		abort();
-	}
-	return p;
-}
-
 static void seen_init(struct seen_map *sm, const struct frame_store *fs)
 {
 	sm->fs = fs;
 	sm->nr_groups = DIV_ROUND_UP(fs->nr_dirs, SEEN_GROUP);
-	sm->group = seen_alloc(calloc(sm->nr_groups, sizeof(*sm->group)));
+	sm->group = check_alloc(calloc(sm->nr_groups, sizeof(*sm->group)));
 }
 
 static void seen_destroy(struct seen_map *sm)
@@ -203,10 +196,10 @@ static void seen_mark(struct seen_map *sm, pfn_t pfn)
 		return;
 	g = &sm->group[d >> SEEN_GROUP_SHIFT];
 	if (!*g)
-		*g = seen_alloc(calloc(SEEN_GROUP, sizeof(**g)));
+		*g = check_alloc(calloc(SEEN_GROUP, sizeof(**g)));
 	dir = &(*g)[d & (SEEN_GROUP - 1)];
 	if (!*dir)
-		*dir = seen_alloc(calloc(DIV_ROUND_UP(1ULL << sm->fs->pfn_shift_per_dir, 64), 8));
+		*dir = check_alloc(calloc(DIV_ROUND_UP(1ULL << sm->fs->pfn_shift_per_dir, 64), 8));
 	(*dir)[i >> 6] |= 1ULL << (i & 63);
 }
 
@@ -744,11 +737,7 @@ static void collect_folios(struct machine *m, struct owner_ctx *c)
 		n += m->hstates[i].inuse.nr + m->hstates[i].deferred.nr +
 		     folios_on_freelists(&m->hstates[i]);
 	n += m->nr_leaks;
-	c->folios = malloc(MAX(n, 1) * sizeof(*c->folios));
-	if (!c->folios) {
-		fprintf(stderr, "hvo: host out of memory\n");
-		abort();
-	}
+	c->folios = check_alloc(malloc(MAX(n, 1) * sizeof(*c->folios)));
 	for (unsigned i = 0; i < m->nr_hstates; i++) {
 		for (unsigned nid = 0; nid < MAX_NUMNODES; nid++) {
 			const struct folio_list *fl = &m->hstates[i].freelists[nid];
@@ -944,23 +933,19 @@ static void check_tlb(struct machine *m, struct check_report *r)
 uint64_t mm_check(struct machine *m, struct check_report *r)
 {
 	struct leaf_ctx lc = { .m = m, .r = r };
-	struct check_report *leaf_r = calloc(1, sizeof(*leaf_r));
+	struct check_report *leaf_r;
 
 	memset(r, 0, sizeof(*r));
 	if (m->phase != PHASE_RUNNING) {
 		check_fail(r, "machine is not booted");
-		free(leaf_r);
 		return r->nr_violations;
 	}
+	leaf_r = check_alloc(calloc(1, sizeof(*leaf_r)));
 	seen_init(&lc.seen, &m->frames);
-	lc.scratch = (struct frame_scratch){ malloc(m->geo.page_size), PFN_NONE };
+	lc.scratch = (struct frame_scratch){ check_alloc(malloc(m->geo.page_size)), PFN_NONE };
 	lc.agreed_pfn = PFN_NONE;
 	lc.agreed_zone = NULL;
 	lc.owned_pfn = PFN_NONE;
-	if (!lc.scratch.bytes || !leaf_r) {
-		fprintf(stderr, "hvo: host out of memory\n");
-		abort();
-	}
 	/*
 	 * The leaf walk goes first, for the ranges the section check asks,
 	 * into a report of its own: its lines follow that check's, as if it

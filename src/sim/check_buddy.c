@@ -18,12 +18,9 @@ static void check_one_buddy(const struct buddy *b, const char *what,
 			    struct check_report *r)
 {
 	uint64_t nodes = 0, pcp_pages = 0, pcp_blocks = 0;
-	uint64_t *found = calloc(DIV_ROUND_UP((uint64_t)b->cap_nodes, 64) + 1, sizeof(*found));
+	uint64_t *found = check_alloc(calloc(DIV_ROUND_UP((uint64_t)b->cap_nodes, 64) + 1,
+						sizeof(*found)));
 
-	if (!found) {
-		fprintf(stderr, "hvo: host out of memory\n");
-		abort();
-	}
 	buddy_hash_found(b, found); /* what buddy_lookup() finds, node by node */
 	for (unsigned o = 0; o <= b->max_order; o++) {
 		uint64_t blocks = 0;

@@ -60,12 +60,8 @@ struct decoded_frame {
 static void decoded_init(struct decoded_frame *d, const struct geometry *g)
 {
 	d->pfn = PFN_NONE;
-	d->ps = malloc(g->spp * sizeof(*d->ps));
-	d->done = malloc(g->spp);
-	if (!d->ps || !d->done) {
-		fprintf(stderr, "hvo: host out of memory\n");
-		abort();
-	}
+	d->ps = check_alloc(malloc(g->spp * sizeof(*d->ps)));
+	d->done = check_alloc(malloc(g->spp));
 }
 
 static void decoded_destroy(struct decoded_frame *d)
@@ -611,11 +607,8 @@ void check_shared_pte(struct machine *m, struct check_report *r)
 
 	if (!m->vmemmap_share_pte && !m->stat.nr_shared_pte_tables)
 		return;
-	c.v = calloc((size_t)m->nr_nodes * MAX_NR_ZONES * NR_VMEMMAP_TAILS_MAX, sizeof(*c.v));
-	if (!c.v) {
-		fprintf(stderr, "hvo: host out of memory\n");
-		abort();
-	}
+	c.v = check_alloc(calloc((size_t)m->nr_nodes * MAX_NR_ZONES * NR_VMEMMAP_TAILS_MAX,
+				 sizeof(*c.v)));
 	for (unsigned nid = 0; nid < m->nr_nodes; nid++)
 		for (unsigned zi = 0; zi < MAX_NR_ZONES; zi++) {
 			struct zone *z = &m->nodes[nid].node_zones[zi];

@@ -10,6 +10,9 @@
 
 #define P(x) ((unsigned long long)(x))
 
+/* @p, the result of one of the checker's own allocations: out of host memory is fatal. */
+void *check_alloc(void *p);
+
 /*
  * A page of scratch space and the frame whose bytes it holds (PFN_NONE:
  * none).  The checker only reads, so a frame read into it stays right for

@@ -7,6 +7,7 @@
 #include "hw/frame.h"
 #include "hw/geometry.h"
 #include "harness.h"
+#include "testutil.h"
 #include "mm/memblock.h"
 #include "mm/page_alloc.h"
 #include "lib/parse.h"
@@ -312,12 +313,6 @@ TEST(buddy_lookup_keys_do_not_alias)
 	return 0;
 }
 
-static uint64_t hash_rand(uint64_t *s)
-{
-	*s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
-	return *s >> 33;
-}
-
 /* buddy_hash_found() marks node i exactly when buddy_lookup() of its pfn finds it. */
 static int hash_found_matches_lookups(const struct buddy *b)
 {
@@ -355,9 +350,9 @@ TEST(buddy_hash_pass_equals_lookups)
 			ASSERT_EQ(buddy_init(&b, 0, 0x40000, 10, 9, MIGRATE_MOVABLE), 0);
 			buddy_free_range(&b, 0, 0x40000);
 			for (int k = 0; k < 4000; k++) {
-				pfn_t p = buddy_alloc(&b, (unsigned)(hash_rand(&seed) % 4), MIGRATE_MOVABLE, 0);
+				pfn_t p = buddy_alloc(&b, (unsigned)(test_rand(&seed) % 4), MIGRATE_MOVABLE, 0);
 
-				if (p != PFN_NONE && hash_rand(&seed) % 3)
+				if (p != PFN_NONE && test_rand(&seed) % 3)
 					continue; /* kept: the free lists fragment */
 				if (p != PFN_NONE)
 					__free_pages(&b, p, 0); /* a page of it back: more blocks */
@@ -379,14 +374,14 @@ TEST(buddy_hash_pass_equals_lookups)
 			uint64_t h, j;
 
 			do
-				h = hash_rand(&seed) % b.hash_cap;
+				h = test_rand(&seed) % b.hash_cap;
 			while (!b.hash[h].idx);
-			j = hash_rand(&seed) % b.hash_cap;
+			j = test_rand(&seed) % b.hash_cap;
 			switch (round % 5) {
 			case 0: b.hash[h].idx = 0; break;
 			case 1: { struct bslot t = b.hash[h]; b.hash[h] = b.hash[j]; b.hash[j] = t; break; }
-			case 2: b.hash[h].key ^= 1u << (hash_rand(&seed) % 12); break;
-			case 3: b.hash[h].idx = 1 + (uint32_t)(hash_rand(&seed) % (b.nr_nodes - 1)); break;
+			case 2: b.hash[h].key ^= 1u << (test_rand(&seed) % 12); break;
+			case 3: b.hash[h].idx = 1 + (uint32_t)(test_rand(&seed) % (b.nr_nodes - 1)); break;
 			case 4: /* the next empty slot gets a copy: a node found twice */
 				for (j = (h + 1) % b.hash_cap; b.hash[j].idx; j = (j + 1) % b.hash_cap)
 					;

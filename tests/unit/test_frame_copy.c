@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "testutil.h"
 #include "hw/frame.h"
 
 #define CW_FRAMES 3000
@@ -21,12 +22,6 @@ struct cw_model {
 	bool claimed[CW_FRAMES];
 	uint8_t bytes[CW_FRAMES][CW_PAGE];
 };
-
-static uint64_t cw_rand(uint64_t *s)
-{
-	*s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
-	return *s >> 33;
-}
 
 /* Claim @p in the store (no host bytes yet) and in the model (zeros). */
 static void cw_claim(struct frame_store *fs, struct cw_model *md, pfn_t p)
@@ -138,8 +133,8 @@ TEST(frame_copy_random_sequence_matches_real_copies)
 		ASSERT_EQ(frame_store_init(&fs, CW_FRAMES - 1, 10, CW_PAGE, CW_SP), 0);
 		unsetenv("HVO_HOST_SHARE");
 		for (int step = 0; step < 40000; step++) {
-			pfn_t a = cw_rand(&seed) % CW_FRAMES, b = cw_rand(&seed) % CW_FRAMES;
-			unsigned op = cw_rand(&seed) % 10;
+			pfn_t a = test_rand(&seed) % CW_FRAMES, b = test_rand(&seed) % CW_FRAMES;
+			unsigned op = test_rand(&seed) % 10;
 
 			if (!md.claimed[a])
 				cw_claim(&fs, &md, a);
@@ -148,9 +143,9 @@ TEST(frame_copy_random_sequence_matches_real_copies)
 				memcpy(md.bytes[a], md.bytes[b], CW_PAGE);
 				copies++;
 			} else if (op < 8) {
-				size_t off = cw_rand(&seed) % CW_PAGE;
-				size_t len = 1 + cw_rand(&seed) % (CW_PAGE - off);
-				cw_write(&fs, &md, a, off, len, (uint8_t)cw_rand(&seed));
+				size_t off = test_rand(&seed) % CW_PAGE;
+				size_t len = 1 + test_rand(&seed) % (CW_PAGE - off);
+				cw_write(&fs, &md, a, off, len, (uint8_t)test_rand(&seed));
 			} else {
 				frame_release(&fs, a);
 				md.claimed[a] = false;

@@ -32,12 +32,6 @@ struct px_model {
 	uint8_t bytes[PX_FRAMES][PX_PAGE];
 };
 
-static uint64_t px_rand(uint64_t *s)
-{
-	*s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
-	return *s >> 33;
-}
-
 /* One of four struct pages: few values, so slots often equal the pattern. */
 static void px_struct_page(uint64_t v, uint8_t *sp)
 {
@@ -275,10 +269,10 @@ TEST(frame_px_random_sequence_matches_real_pages)
 	memset(&md, 0, sizeof(md));
 	ASSERT_EQ(frame_store_init(&fs, 1023, 10, PX_PAGE, PX_SP), 0);
 	for (unsigned step = 0; step < 40000; step++) {
-		pfn_t p = px_rand(&seed) % PX_FRAMES, q = px_rand(&seed) % PX_FRAMES;
-		unsigned op = (unsigned)(px_rand(&seed) % 11);
+		pfn_t p = test_rand(&seed) % PX_FRAMES, q = test_rand(&seed) % PX_FRAMES;
+		unsigned op = (unsigned)(test_rand(&seed) % 11);
 
-		px_struct_page(px_rand(&seed) % 4, sp);
+		px_struct_page(test_rand(&seed) % 4, sp);
 		if (!md.claimed[p]) {
 			ASSERT_EQ(frame_claim_zero(&fs, p, FO_VMEMMAP, ORIGIN_BUDDY), 0);
 			md.claimed[p] = true;
@@ -287,7 +281,7 @@ TEST(frame_px_random_sequence_matches_real_pages)
 			continue;
 		}
 		if (op < 5) {
-			px_write_slot(&fs, &md, p, (unsigned)(px_rand(&seed) % PX_SPP), sp);
+			px_write_slot(&fs, &md, p, (unsigned)(test_rand(&seed) % PX_SPP), sp);
 		} else if (op == 5 || op == 6) {
 			px_set_pattern(&fs, &md, p, sp);
 		} else if (op == 7 && md.claimed[q] && p != q) {
@@ -297,10 +291,10 @@ TEST(frame_px_random_sequence_matches_real_pages)
 			frame_release(&fs, p);
 			md.claimed[p] = false;
 		} else if (op >= 9) { /* a field of one struct page, as the MMU writes it */
-			unsigned slot = (unsigned)(px_rand(&seed) % PX_SPP);
-			size_t off = px_rand(&seed) % PX_SP, len = 1 + px_rand(&seed) % (PX_SP - off);
+			unsigned slot = (unsigned)(test_rand(&seed) % PX_SPP);
+			size_t off = test_rand(&seed) % PX_SP, len = 1 + test_rand(&seed) % (PX_SP - off);
 
-			if (px_rand(&seed) % 2) /* half of them the whole struct page */
+			if (test_rand(&seed) % 2) /* half of them the whole struct page */
 				off = 0, len = PX_SP;
 			/* the field of one of the four values: slots often become one */
 			int ret = frame_write_in_slot(&fs, p, slot * PX_SP + off, sp + off, len);

@@ -26,6 +26,13 @@ int run_scenario_text(const char *name, const char *text, struct scenario_result
 /* Boot the machine a scenario describes; NULL (and a message) on failure. */
 struct machine *boot_scenario(const char *text);
 
+/* A 64-bit LCG step of @s, its top 31 bits: the tests' reproducible randomness. */
+static inline uint64_t test_rand(uint64_t *s)
+{
+	*s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+	return *s >> 33;
+}
+
 /* Number of invariant violations, printing them. */
 uint64_t check_machine(struct machine *m);
 
